@@ -1,0 +1,120 @@
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::ArgMatches;
+use provenant_core::edit::{edit_stream, EditOp, EditRequest};
+use provenant_core::sign::SigningIdentity;
+use provenant_core::MediaFormat;
+
+use crate::config;
+use crate::output::{open_input, AtomicOutput};
+use crate::Exit;
+
+/// Applies edits in the order given and records each as a C2PA action with its
+/// parameters; the input (signed by anyone, or unsigned) becomes the parent ingredient.
+#[derive(Debug, clap::Args)]
+#[command(group = clap::ArgGroup::new("ops").required(true).multiple(true))]
+pub struct Args {
+    /// The picture to edit (JPEG, PNG or WebP).
+    pub input: PathBuf,
+    /// Where to write the edited, signed picture (its extension picks the format).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: PathBuf,
+    /// Key directory made by `provenant keygen`.
+    #[arg(long, value_name = "DIR")]
+    pub key: PathBuf,
+    /// Title recorded in the new manifest (default: the output file name).
+    #[arg(long, value_name = "T")]
+    pub title: Option<String>,
+    /// Trust anchors used to record the parent's status (also PROVENANT_TRUST, config).
+    #[arg(long, value_name = "PEM")]
+    pub trust: Vec<PathBuf>,
+    /// Crop to a rectangle: X,Y,W,H.
+    #[arg(long, value_name = "X,Y,W,H", group = "ops")]
+    pub crop: Vec<String>,
+    /// Resize to exactly WxH pixels.
+    #[arg(long, value_name = "WxH", group = "ops")]
+    pub resize: Vec<String>,
+    /// Rotate clockwise by 90, 180 or 270 degrees.
+    #[arg(long, value_name = "DEG", group = "ops")]
+    pub rotate: Vec<String>,
+    /// Mirror: h (left-right) or v (top-bottom).
+    #[arg(long, value_name = "h|v", group = "ops")]
+    pub flip: Vec<String>,
+    /// Brighten (or darken, negative) by N, -255..255.
+    #[arg(long, value_name = "N", allow_hyphen_values = true, group = "ops")]
+    pub brightness: Vec<String>,
+    /// Change contrast by N percent, -100..100.
+    #[arg(long, value_name = "N", allow_hyphen_values = true, group = "ops")]
+    pub contrast: Vec<String>,
+    /// Convert to grayscale.
+    #[arg(long, action = clap::ArgAction::Count, group = "ops")]
+    pub grayscale: u8,
+    /// Black out a rectangle: X,Y,W,H.
+    #[arg(long, value_name = "X,Y,W,H", group = "ops")]
+    pub redact: Vec<String>,
+}
+
+/// The edits in command-line order (clap keeps each flag's values separately).
+fn ordered_ops(a: &Args, m: Option<&ArgMatches>) -> Result<Vec<EditOp>> {
+    type Parse = fn(&str) -> Result<EditOp, provenant_core::edit::EditError>;
+    let table: [(&str, &Vec<String>, Parse); 7] = [
+        ("crop", &a.crop, EditOp::crop),
+        ("resize", &a.resize, EditOp::resize),
+        ("rotate", &a.rotate, EditOp::rotate),
+        ("flip", &a.flip, EditOp::flip),
+        ("brightness", &a.brightness, EditOp::brightness),
+        ("contrast", &a.contrast, EditOp::contrast),
+        ("redact", &a.redact, EditOp::redact),
+    ];
+    let mut ops: Vec<(usize, EditOp)> = Vec::new();
+    for (id, values, parse) in table {
+        let idx: Vec<usize> = m.and_then(|m| m.indices_of(id)).map(Iterator::collect).unwrap_or_default();
+        for (k, v) in values.iter().enumerate() {
+            ops.push((idx.get(k).copied().unwrap_or(usize::MAX), parse(v)?));
+        }
+    }
+    let gray: Vec<usize> = m.and_then(|m| m.indices_of("grayscale")).map(Iterator::collect).unwrap_or_default();
+    for k in 0..usize::from(a.grayscale) {
+        ops.push((gray.get(k).copied().unwrap_or(usize::MAX), EditOp::Grayscale));
+    }
+    ops.sort_by_key(|(i, _)| *i);
+    Ok(ops.into_iter().map(|(_, op)| op).collect())
+}
+
+pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
+    let ops = ordered_ops(&a, matches)?;
+    let identity = SigningIdentity::load(&a.key)?;
+    let (cfg, _) = config::load_config()?;
+    let trust = config::trust_anchors(&a.trust, &cfg)?;
+    let mut input = open_input(&a.input)?;
+    let out_format = a
+        .output
+        .extension()
+        .and_then(|e| MediaFormat::from_extension(&e.to_string_lossy()));
+    let parent_title = a.input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let title = a.title.clone().or_else(|| a.output.file_name().map(|n| n.to_string_lossy().into_owned()));
+    let mut out = AtomicOutput::create(&a.output)?;
+    let request = EditRequest {
+        ops: &ops,
+        out_format,
+        title: title.as_deref(),
+        parent_title: &parent_title,
+        trust: &trust,
+    };
+    let outcome = edit_stream(&mut input, &mut out.file, &identity, &request)
+        .with_context(|| crate::shown(&a.input))?;
+    out.commit()?;
+    if outcome.parent_unsigned {
+        eprintln!("note: {} had no content credentials; the edit records an unsigned parent", crate::shown(&a.input));
+    }
+    eprintln!(
+        "edited {} → {} ({} edit{}, {})",
+        crate::shown(&a.input),
+        crate::shown(&a.output),
+        ops.len(),
+        if ops.len() == 1 { "" } else { "s" },
+        outcome.format
+    );
+    Ok(Exit::Pass)
+}

@@ -1,0 +1,67 @@
+//! Where trust anchors and the default policy come from: `--trust` flags, the
+//! `PROVENANT_TRUST` path list, and the config file (`PROVENANT_CONFIG`, else
+//! `$XDG_CONFIG_HOME/provenant/config.toml`, else `~/.config/provenant/config.toml`).
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use provenant_core::TrustAnchors;
+use serde::Deserialize;
+
+use crate::Policy;
+
+/// The config file's contents.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Trust-anchor PEM files; relative paths are relative to the config file.
+    #[serde(default)]
+    pub trust: Vec<PathBuf>,
+    pub policy: Option<Policy>,
+}
+
+pub fn config_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("PROVENANT_CONFIG") {
+        return Some(PathBuf::from(p));
+    }
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(base.join("provenant").join("config.toml"))
+}
+
+/// Loads the config file if there is one. An explicitly named file must exist.
+pub fn load_config() -> Result<(Config, Option<PathBuf>)> {
+    let explicit = std::env::var_os("PROVENANT_CONFIG").is_some();
+    let Some(path) = config_path() else {
+        return Ok((Config::default(), None));
+    };
+    if !explicit && !path.exists() {
+        return Ok((Config::default(), None));
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read config file {}", path.display()))?;
+    let mut config: Config = toml::from_str(&text)
+        .with_context(|| format!("config file {} is not valid", path.display()))?;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    for t in &mut config.trust {
+        if t.is_relative() {
+            *t = dir.join(&*t);
+        }
+    }
+    Ok((config, Some(path)))
+}
+
+/// Collects trust anchors from flags, the environment and the config file.
+pub fn trust_anchors(flags: &[PathBuf], config: &Config) -> Result<TrustAnchors> {
+    let mut anchors = TrustAnchors::none();
+    let env_paths: Vec<PathBuf> = std::env::var_os("PROVENANT_TRUST")
+        .map(|v| std::env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()).collect())
+        .unwrap_or_default();
+    for path in flags.iter().chain(&env_paths).chain(&config.trust) {
+        let pem = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read trust anchors {}", path.display()))?;
+        anchors.add_pem(&path.display().to_string(), &pem)?;
+    }
+    Ok(anchors)
+}

@@ -1,0 +1,85 @@
+//! Writing results safely: one-line errors, atomic output files.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+
+use crate::render::Style;
+
+/// Prints an error chain on one line to stderr.
+pub fn error_line(e: &anyhow::Error) {
+    let parts: Vec<String> = e.chain().map(|c| crate::render::clean(&c.to_string())).collect();
+    let mut line = String::new();
+    for p in parts {
+        // Causes often repeat their context; keep the line short.
+        if !line.contains(&p) {
+            if !line.is_empty() {
+                line.push_str(": ");
+            }
+            line.push_str(&p);
+        }
+    }
+    eprintln!("error: {line}");
+}
+
+/// Colour on stdout only for a terminal, and never with NO_COLOR set.
+pub fn stdout_style() -> Style {
+    Style {
+        color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    }
+}
+
+/// A file written under a temporary name and renamed into place on success, so a
+/// failed run never leaves a half-written output or clobbers an existing one.
+#[derive(Debug)]
+pub struct AtomicOutput {
+    tmp: PathBuf,
+    dest: PathBuf,
+    pub file: File,
+    done: bool,
+}
+
+impl AtomicOutput {
+    pub fn create(dest: &Path) -> Result<Self> {
+        if dest.is_dir() {
+            anyhow::bail!("{} is a directory; give an output file name", crate::shown(dest));
+        }
+        let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.provenant-{}.tmp", std::process::id()));
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .with_context(|| format!("cannot create {}", crate::shown(&tmp)))?;
+        Ok(Self { tmp, dest: dest.to_path_buf(), file, done: false })
+    }
+
+    pub fn commit(mut self) -> Result<()> {
+        self.file.sync_all()?;
+        fs::rename(&self.tmp, &self.dest)
+            .with_context(|| format!("cannot write {}", crate::shown(&self.dest)))?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for AtomicOutput {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Opens an input file with a clear message for directories and missing files.
+pub fn open_input(path: &Path) -> Result<File> {
+    let meta = fs::metadata(path).with_context(|| format!("cannot open {}", crate::shown(path)))?;
+    if meta.is_dir() {
+        anyhow::bail!("{} is a directory, not a file", crate::shown(path));
+    }
+    File::open(path).with_context(|| format!("cannot open {}", crate::shown(path)))
+}

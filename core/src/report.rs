@@ -1,0 +1,231 @@
+//! The verification report: the one structure the CLI, the browser and batch
+//! consumers share. Its JSON form is described by `docs/report.schema.json`.
+//!
+//! A verdict is data, never an error: `Err` from the verify functions means the
+//! file could not be examined at all.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Version of the report's JSON layout; bumped on incompatible changes.
+pub const REPORT_VERSION: u32 = 1;
+
+/// The overall answer for one file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Cryptographically intact and every signer chains to a configured trust anchor.
+    Trusted,
+    /// Cryptographically intact, but some signer is not trusted here.
+    Valid,
+    /// Something is broken: a hash, a signature, a certificate or the manifest itself.
+    Invalid,
+    /// The file carries no C2PA manifest at all.
+    NoManifest,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Trusted => "trusted",
+            Self::Valid => "valid",
+            Self::Invalid => "invalid",
+            Self::NoManifest => "no_manifest",
+        }
+    }
+}
+
+/// How a status code should be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeKind {
+    Success,
+    Informational,
+    Failure,
+}
+
+/// Where a status code came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CodeOrigin {
+    /// Found while validating this file now.
+    Validation,
+    /// Recorded by the signer of a later step when it took this step in as an ingredient.
+    IngredientRecord,
+    /// Added by provenant (not a C2PA code).
+    Provenant,
+}
+
+/// One status code and where it applies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusCode {
+    /// Stable dotted code, e.g. `assertion.dataHash.mismatch`.
+    pub code: String,
+    pub kind: CodeKind,
+    pub origin: CodeOrigin,
+    /// Index into [`Report::chain`] of the step this code is about, if known.
+    pub step: Option<usize>,
+    /// JUMBF URI of the element the code is about.
+    pub url: Option<String>,
+    pub explanation: Option<String>,
+}
+
+/// Whether a step's signer chains to a configured trust anchor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Trust {
+    Trusted,
+    Untrusted,
+    /// No trust decision was recorded for this step.
+    Unknown,
+}
+
+/// The status of one step on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    Trusted,
+    Valid,
+    Invalid,
+}
+
+/// Who signed a step.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SignerInfo {
+    /// Common name of the signing certificate.
+    pub common_name: Option<String>,
+    /// Organisation that issued the signing certificate.
+    pub issuer: Option<String>,
+    /// Signature algorithm, e.g. `Ed25519`, `Es256`.
+    pub alg: Option<String>,
+    pub serial_number: Option<String>,
+}
+
+/// Where a step's time comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimeSource {
+    /// An RFC 3161 time-stamp countersigned the claim.
+    TimeStamp,
+    /// The signer's own clock, as written in the actions (`when`); not independently proven.
+    Claimed,
+}
+
+/// One recorded action (`c2pa.created`, `c2pa.cropped`, ...).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActionRecord {
+    pub action: String,
+    /// The action's parameters as recorded (e.g. the crop rectangle).
+    pub parameters: Option<Value>,
+    pub digital_source_type: Option<String>,
+    pub software_agent: Option<String>,
+    pub when: Option<String>,
+}
+
+/// An ingredient listed by a step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IngredientRef {
+    pub title: Option<String>,
+    /// `parentOf`, `componentOf` or `inputTo`.
+    pub relationship: String,
+    /// Index into [`Report::chain`] of the ingredient's own manifest, when it has one.
+    pub step: Option<usize>,
+}
+
+/// One manifest of the edit chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChainStep {
+    /// Position in [`Report::chain`]; 0 is the active (newest) manifest.
+    pub index: usize,
+    /// The manifest label (`urn:c2pa:...`).
+    pub manifest: String,
+    /// Index of the step that lists this one as an ingredient (None for the active manifest).
+    pub parent: Option<usize>,
+    /// `active` for step 0, else the ingredient relationship.
+    pub relationship: String,
+    pub title: Option<String>,
+    pub format: Option<String>,
+    pub claim_generator: Option<String>,
+    pub signer: SignerInfo,
+    pub time: Option<String>,
+    pub time_source: Option<TimeSource>,
+    pub actions: Vec<ActionRecord>,
+    pub ingredients: Vec<IngredientRef>,
+    /// IPTC digital source type of the creating action, if any.
+    pub digital_source_type: Option<String>,
+    /// True when the digital source type says the content was made by generative AI.
+    pub ai_generated: bool,
+    pub trust: Trust,
+    pub status: StepStatus,
+    /// Failure codes that apply to this step (details in [`Report::codes`]).
+    pub failures: Vec<String>,
+}
+
+/// The result of verifying one file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub report_version: u32,
+    pub verdict: Verdict,
+    /// The file's path or name, as the caller gave it.
+    pub file: Option<String>,
+    /// Detected MIME type.
+    pub format: String,
+    /// SHA-256 of the whole file.
+    pub sha256: String,
+    pub size: u64,
+    /// Every status code found, each with the step it applies to.
+    pub codes: Vec<StatusCode>,
+    /// Manifests, newest first.
+    pub chain: Vec<ChainStep>,
+}
+
+impl Report {
+    /// The codes of kind `failure`, in report order.
+    pub fn failures(&self) -> impl Iterator<Item = &StatusCode> {
+        self.codes.iter().filter(|c| c.kind == CodeKind::Failure)
+    }
+
+    /// True when any step of the chain says its content was AI-generated.
+    pub fn ai_generated(&self) -> bool {
+        self.chain.iter().any(|s| s.ai_generated)
+    }
+
+    /// The report as pretty JSON.
+    pub fn to_json_pretty(&self) -> String {
+        // Serialising plain data structures cannot fail.
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+/// IPTC digital source types that mean "made by generative AI".
+pub fn is_ai_source_type(source_type: &str) -> bool {
+    let term = source_type.rsplit('/').next().unwrap_or(source_type);
+    matches!(
+        term,
+        "trainedAlgorithmicMedia" | "compositeWithTrainedAlgorithmicMedia"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdict_serialises_as_snake_case() {
+        assert_eq!(
+            serde_json::to_string(&Verdict::NoManifest).unwrap(),
+            "\"no_manifest\""
+        );
+        assert_eq!(Verdict::Trusted.as_str(), "trusted");
+    }
+
+    #[test]
+    fn ai_source_types() {
+        assert!(is_ai_source_type(
+            "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
+        ));
+        assert!(!is_ai_source_type(
+            "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"
+        ));
+    }
+}

@@ -1,0 +1,218 @@
+//! Signing: a [`SigningIdentity`] (certificate chain + private key) and the
+//! functions that embed a signed C2PA manifest.
+
+use std::fs;
+use std::io::{Read, Seek, Write};
+use std::path::{Path, PathBuf};
+
+use c2pa::{Builder, BuilderIntent, Context, DigitalSourceType, Settings, SigningAlg};
+use ed25519_dalek::pkcs8::DecodePrivateKey;
+use serde_json::json;
+
+use crate::format::MediaFormat;
+use crate::keys::{CHAIN, SIGNER_KEY};
+use crate::trust::TrustAnchors;
+
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignError {
+    #[error("{path}: {source}")]
+    ReadKey {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}: not a PEM private key (expected PKCS#8 \"-----BEGIN PRIVATE KEY-----\")")]
+    BadKey(PathBuf),
+    #[error("the input already carries Content Credentials; use `provenant edit` to add a step")]
+    AlreadySigned,
+    #[error("{0} files cannot be signed here")]
+    UnsupportedFormat(String),
+    #[cfg(feature = "edit")]
+    #[error("edit: {0}")]
+    Edit(#[from] crate::edit::EditError),
+    #[error("signing failed: {0}")]
+    C2pa(#[from] c2pa::Error),
+    #[error("I/O error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Where the content came from, recorded as the IPTC digital source type of `c2pa.created`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SourceType {
+    /// Captured by a camera.
+    #[default]
+    Capture,
+    DigitalArt,
+    Composite,
+    /// Made by generative AI.
+    Ai,
+    Screenshot,
+}
+
+impl SourceType {
+    pub fn digital_source_type(self) -> DigitalSourceType {
+        match self {
+            Self::Capture => DigitalSourceType::DigitalCapture,
+            Self::DigitalArt => DigitalSourceType::DigitalCreation,
+            Self::Composite => DigitalSourceType::Composite,
+            Self::Ai => DigitalSourceType::TrainedAlgorithmicMedia,
+            Self::Screenshot => DigitalSourceType::ScreenCapture,
+        }
+    }
+}
+
+/// A signing certificate chain and its private key.
+pub struct SigningIdentity {
+    chain_pem: Vec<u8>,
+    key_pem: Vec<u8>,
+    alg: SigningAlg,
+}
+
+impl std::fmt::Debug for SigningIdentity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningIdentity")
+            .field("alg", &self.alg)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningIdentity {
+    /// Loads `chain.pem` and `signer.key` from a directory written by `keygen`.
+    pub fn load(dir: &Path) -> Result<Self, SignError> {
+        let read = |name: &str| {
+            let path = dir.join(name);
+            fs::read(&path).map_err(|source| SignError::ReadKey { path, source })
+        };
+        Self::from_pem(read(CHAIN)?, read(SIGNER_KEY)?, &dir.join(SIGNER_KEY))
+    }
+
+    /// From PEM bytes; the algorithm is read off the key.
+    pub fn from_pem(chain_pem: Vec<u8>, key_pem: Vec<u8>, key_name: &Path) -> Result<Self, SignError> {
+        let text = std::str::from_utf8(&key_pem).map_err(|_| SignError::BadKey(key_name.into()))?;
+        if !text.contains("-----BEGIN PRIVATE KEY-----") {
+            return Err(SignError::BadKey(key_name.into()));
+        }
+        let alg = if ed25519_dalek::SigningKey::from_pkcs8_pem(text).is_ok() {
+            SigningAlg::Ed25519
+        } else {
+            SigningAlg::Es256
+        };
+        Ok(Self {
+            chain_pem,
+            key_pem,
+            alg,
+        })
+    }
+
+    pub fn alg(&self) -> SigningAlg {
+        self.alg
+    }
+
+    fn signer(&self) -> Result<c2pa::BoxedSigner, SignError> {
+        Ok(c2pa::create_signer::from_keys(
+            &self.chain_pem,
+            &self.key_pem,
+            self.alg,
+            None,
+        )?)
+    }
+}
+
+/// What `sign` records besides the content.
+#[derive(Debug, Clone, Default)]
+pub struct SignRequest {
+    pub title: Option<String>,
+    pub source: SourceType,
+}
+
+pub(crate) fn builder_context(trust: &TrustAnchors) -> Result<Context, SignError> {
+    let mut settings = Settings::new()
+        .with_value("verify.remote_manifest_fetch", false)?
+        .with_value("verify.ocsp_fetch", false)?;
+    if !trust.is_empty() {
+        settings = settings.with_value("trust.trust_anchors", trust.pem().to_owned())?;
+    }
+    Ok(Context::new().with_settings(settings)?)
+}
+
+pub(crate) fn definition(title: Option<&str>) -> serde_json::Value {
+    json!({
+        "title": title,
+        "claim_generator_info": [{ "name": crate::GENERATOR_NAME, "version": crate::VERSION }],
+    })
+}
+
+/// RFC 3339 time of now, for the `when` of actions.
+pub(crate) fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Detects the format of a seekable source and refuses what C2PA cannot carry.
+pub fn detect_format<R: Read + Seek>(src: &mut R) -> Result<MediaFormat, SignError> {
+    let mut head = [0u8; MediaFormat::SNIFF_LEN];
+    let mut n = 0;
+    while n < head.len() {
+        let k = src.read(&mut head[n..])?;
+        if k == 0 {
+            break;
+        }
+        n += k;
+    }
+    src.rewind()?;
+    MediaFormat::sniff(&head[..n]).ok_or_else(|| SignError::UnsupportedFormat("unrecognised".into()))
+}
+
+fn has_manifest<R: Read + Seek + Send>(src: &mut R, format: MediaFormat) -> Result<bool, SignError> {
+    let found = c2pa::jumbf_io::load_jumbf_from_stream(format.mime(), src).is_ok();
+    src.rewind()?;
+    Ok(found)
+}
+
+/// Signs a fresh capture/creation: one `c2pa.created` action with its digital source type.
+pub fn sign_stream<R, W>(
+    src: &mut R,
+    dest: &mut W,
+    identity: &SigningIdentity,
+    request: &SignRequest,
+) -> Result<MediaFormat, SignError>
+where
+    R: Read + Seek + Send,
+    W: Read + Write + Seek + Send,
+{
+    let format = detect_format(src)?;
+    if has_manifest(src, format)? {
+        return Err(SignError::AlreadySigned);
+    }
+    let mut builder = Builder::from_context(builder_context(&TrustAnchors::none())?)
+        .with_definition(definition(request.title.as_deref()))?;
+    builder.set_intent(BuilderIntent::Create(request.source.digital_source_type()));
+    builder.add_action(json!({
+        "action": "c2pa.created",
+        "digitalSourceType": request.source.digital_source_type(),
+        "softwareAgent": { "name": crate::GENERATOR_NAME, "version": crate::VERSION },
+        "when": now_rfc3339(),
+    }))?;
+    finish(&mut builder, identity, format, src, dest)?;
+    Ok(format)
+}
+
+pub(crate) fn finish<R, W>(
+    builder: &mut Builder,
+    identity: &SigningIdentity,
+    format: MediaFormat,
+    src: &mut R,
+    dest: &mut W,
+) -> Result<(), SignError>
+where
+    R: Read + Seek + Send,
+    W: Read + Write + Seek + Send,
+{
+    let signer = identity.signer()?;
+    builder
+        .sign(signer.as_ref(), format.mime(), src, dest)
+        .map_err(|e| match e {
+            c2pa::Error::UnsupportedType => SignError::UnsupportedFormat(format.mime().into()),
+            e => SignError::C2pa(e),
+        })?;
+    Ok(())
+}

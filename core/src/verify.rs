@@ -1,0 +1,483 @@
+//! Verification: C2PA validation of every manifest of the edit chain, turned into a
+//! [`Report`]. Builds for wasm32 (no file system, no network).
+
+use std::collections::HashMap;
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
+
+use c2pa::status_tracker::LogKind;
+use c2pa::validation_results::validation_codes;
+use c2pa::validation_status::ValidationStatus;
+use c2pa::{Context, Manifest, Reader, Settings, ValidationState};
+use serde_json::Value;
+
+use crate::format::MediaFormat;
+use crate::report::{
+    is_ai_source_type, ActionRecord, ChainStep, CodeKind, CodeOrigin, IngredientRef, Report,
+    SignerInfo, StatusCode, StepStatus, TimeSource, Trust, Verdict, REPORT_VERSION,
+};
+use crate::trust::TrustAnchors;
+
+/// Our own code for a manifest store that is present but cannot be parsed.
+pub const MANIFEST_UNREADABLE: &str = "manifest.unreadable";
+
+/// Chains deeper than this are cut (a hostile file could nest ingredients without end).
+const MAX_CHAIN_STEPS: usize = 256;
+
+/// What the verifier accepts.
+#[derive(Debug, Clone, Default)]
+pub struct VerifyOptions {
+    /// Roots that make a signer "trusted". Empty: the best verdict is `valid`.
+    pub trust: TrustAnchors,
+}
+
+/// The file could not be examined at all (a verdict is never an error).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VerifyError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("not a recognised image or media format (starts with {head})")]
+    UnknownFormat { head: String },
+    #[error("{format} files cannot carry C2PA manifests here")]
+    UnsupportedFormat { format: String },
+    #[error("the trust settings were rejected: {0}")]
+    Settings(String),
+    #[error("read failed: {0}")]
+    Io(#[from] io::Error),
+}
+
+/// Verifies an in-memory file (the browser's entry point).
+pub fn verify_bytes(bytes: &[u8], options: &VerifyOptions) -> Result<Report, VerifyError> {
+    verify_stream(Cursor::new(bytes), options)
+}
+
+/// Verifies a seekable stream. Reads the head first, so a huge file that is not
+/// media is refused without reading it whole.
+pub fn verify_stream<R>(mut stream: R, options: &VerifyOptions) -> Result<Report, VerifyError>
+where
+    R: Read + Seek + Send,
+{
+    let size = stream.seek(SeekFrom::End(0))?;
+    stream.rewind()?;
+    if size == 0 {
+        return Err(VerifyError::Empty);
+    }
+    let mut head = [0u8; MediaFormat::SNIFF_LEN];
+    let n = read_up_to(&mut stream, &mut head)?;
+    let format = MediaFormat::sniff(&head[..n]).ok_or_else(|| VerifyError::UnknownFormat {
+        head: describe_head(&head[..n]),
+    })?;
+    stream.rewind()?;
+    let sha256 = crate::hash::sha256_hex(&mut stream)?;
+    stream.rewind()?;
+
+    let mut report = Report {
+        report_version: REPORT_VERSION,
+        verdict: Verdict::NoManifest,
+        file: None,
+        format: format.mime().to_owned(),
+        sha256,
+        size,
+        codes: Vec::new(),
+        chain: Vec::new(),
+    };
+
+    let context = Context::new()
+        .with_settings(reader_settings(&options.trust)?)
+        .map_err(|e| VerifyError::Settings(e.to_string()))?;
+    match Reader::from_context(context).with_stream(format.mime(), stream) {
+        Ok(reader) => fill_report(&mut report, &reader),
+        Err(c2pa::Error::JumbfNotFound) | Err(c2pa::Error::ProvenanceMissing) => {}
+        Err(c2pa::Error::UnsupportedType) => {
+            return Err(VerifyError::UnsupportedFormat {
+                format: format.mime().to_owned(),
+            })
+        }
+        Err(e) => {
+            // A manifest store is there but broken (or the container around it is):
+            // that is a verdict about the file, not a failure to run.
+            report.verdict = Verdict::Invalid;
+            report.codes.push(StatusCode {
+                code: MANIFEST_UNREADABLE.to_owned(),
+                kind: CodeKind::Failure,
+                origin: CodeOrigin::Provenant,
+                step: None,
+                url: None,
+                explanation: Some(e.to_string()),
+            });
+        }
+    }
+    Ok(report)
+}
+
+fn reader_settings(trust: &TrustAnchors) -> Result<Settings, VerifyError> {
+    let err = |e: c2pa::Error| VerifyError::Settings(e.to_string());
+    let mut settings = Settings::new()
+        .with_value("verify.remote_manifest_fetch", false)
+        .map_err(err)?
+        .with_value("verify.ocsp_fetch", false)
+        .map_err(err)?;
+    if !trust.is_empty() {
+        settings = settings
+            .with_value("trust.trust_anchors", trust.pem().to_owned())
+            .map_err(err)?;
+    }
+    Ok(settings)
+}
+
+fn read_up_to<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match r.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+/// Printable description of a file's first bytes, safe for a terminal.
+fn describe_head(head: &[u8]) -> String {
+    let shown = &head[..head.len().min(8)];
+    if shown.iter().all(|b| b.is_ascii_graphic() || *b == b' ') && !shown.is_empty() {
+        format!("\"{}\"", String::from_utf8_lossy(shown))
+    } else {
+        format!("0x{}", hex::encode(shown))
+    }
+}
+
+/// The manifest label a JUMBF URI points into (`self#jumbf=/c2pa/<label>/...`).
+fn label_of(url: &str) -> Option<&str> {
+    let rest = &url[url.find("/c2pa/")? + "/c2pa/".len()..];
+    let end = rest.find('/').unwrap_or(rest.len());
+    Some(&rest[..end]).filter(|l| !l.is_empty())
+}
+
+fn kind_of(kind: &LogKind) -> CodeKind {
+    match kind {
+        LogKind::Success => CodeKind::Success,
+        LogKind::Informational => CodeKind::Informational,
+        _ => CodeKind::Failure,
+    }
+}
+
+fn status_code(
+    s: &ValidationStatus,
+    kind: CodeKind,
+    origin: CodeOrigin,
+    step: Option<usize>,
+) -> StatusCode {
+    StatusCode {
+        code: s.code().to_owned(),
+        kind,
+        origin,
+        step,
+        url: s.url().map(str::to_owned),
+        explanation: s.explanation().map(str::to_owned),
+    }
+}
+
+/// Trust codes recorded by an earlier signer reflect *its* trust list, not ours.
+fn is_trust_code(code: &str) -> bool {
+    code == validation_codes::SIGNING_CREDENTIAL_UNTRUSTED
+        || code == validation_codes::SIGNING_CREDENTIAL_TRUSTED
+}
+
+fn fill_report(report: &mut Report, reader: &Reader) {
+    let Some(active_label) = reader.active_label() else {
+        return;
+    };
+    let mut index: HashMap<String, usize> = HashMap::new();
+    // Walk the ingredient graph breadth-first from the active manifest.
+    let mut queue: Vec<(String, Option<usize>, String)> =
+        vec![(active_label.to_owned(), None, "active".to_owned())];
+    let mut recorded: Vec<(StatusCode, Option<String>)> = Vec::new();
+    let mut cursor = 0;
+    while cursor < queue.len() && report.chain.len() < MAX_CHAIN_STEPS {
+        let (label, parent, relationship) = queue[cursor].clone();
+        cursor += 1;
+        let Some(manifest) = reader.get_manifest(&label) else {
+            continue;
+        };
+        let step_index = report.chain.len();
+        index.insert(label.clone(), step_index);
+        let mut step = describe_step(step_index, &label, parent, relationship, manifest);
+        for ingredient in manifest.ingredients() {
+            let relationship = serde_json::to_value(ingredient.relationship())
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_else(|| "componentOf".to_owned());
+            let child = ingredient
+                .active_manifest()
+                .filter(|l| reader.get_manifest(l).is_some());
+            if let Some(l) = child {
+                if !index.contains_key(l) && !queue.iter().any(|(q, _, _)| q == l) {
+                    queue.push((l.to_owned(), Some(step_index), relationship.clone()));
+                }
+            }
+            step.ingredients.push(IngredientRef {
+                title: ingredient.title().map(str::to_owned),
+                relationship,
+                step: None, // set once every step has its index
+            });
+            // What the later signer recorded about this ingredient when it took it in;
+            // attributed to the manifest its URI names, else to the ingredient's own.
+            for (s, kind) in recorded_statuses(ingredient) {
+                let target = s.url().and_then(label_of).or(child).map(str::to_owned);
+                recorded.push((
+                    status_code(&s, kind, CodeOrigin::IngredientRecord, None),
+                    target,
+                ));
+            }
+        }
+        report.chain.push(step);
+    }
+    fix_ingredient_steps(report, reader, &index);
+
+    // Live validation results, attributed to the step their URI points into.
+    if let Some(results) = reader.validation_results() {
+        if let Some(active) = results.active_manifest() {
+            push_codes(report, &index, active.success(), CodeKind::Success, Some(0));
+            push_codes(report, &index, active.informational(), CodeKind::Informational, Some(0));
+            push_codes(report, &index, active.failure(), CodeKind::Failure, Some(0));
+        }
+        for delta in results.ingredient_deltas().into_iter().flatten() {
+            let d = delta.validation_deltas();
+            push_codes(report, &index, d.success(), CodeKind::Success, None);
+            push_codes(report, &index, d.informational(), CodeKind::Informational, None);
+            push_codes(report, &index, d.failure(), CodeKind::Failure, None);
+        }
+    }
+    for (mut code, target) in recorded {
+        code.step = target.and_then(|l| index.get(&l).copied());
+        report.codes.push(code);
+    }
+
+    settle_steps(report);
+    report.verdict = overall_verdict(reader.validation_state(), &report.chain);
+}
+
+fn fix_ingredient_steps(report: &mut Report, reader: &Reader, index: &HashMap<String, usize>) {
+    for step_i in 0..report.chain.len() {
+        let label = report.chain[step_i].manifest.clone();
+        let Some(manifest) = reader.get_manifest(&label) else {
+            continue;
+        };
+        for (slot, ingredient) in manifest.ingredients().iter().enumerate() {
+            let found = ingredient.active_manifest().and_then(|l| index.get(l).copied());
+            if let Some(ing) = report.chain[step_i].ingredients.get_mut(slot) {
+                ing.step = found;
+            }
+        }
+    }
+}
+
+fn recorded_statuses(ingredient: &c2pa::Ingredient) -> Vec<(ValidationStatus, CodeKind)> {
+    let mut out = Vec::new();
+    if let Some(results) = ingredient.validation_results() {
+        if let Some(active) = results.active_manifest() {
+            out.extend(active.success().iter().map(|s| (s.clone(), CodeKind::Success)));
+            out.extend(
+                active
+                    .informational()
+                    .iter()
+                    .map(|s| (s.clone(), CodeKind::Informational)),
+            );
+            out.extend(active.failure().iter().map(|s| (s.clone(), CodeKind::Failure)));
+        }
+    } else if let Some(statuses) = ingredient.validation_status() {
+        out.extend(
+            statuses
+                .iter()
+                .map(|s| (s.clone(), kind_of(&validation_codes::log_kind(s.code())))),
+        );
+    }
+    out
+}
+
+fn push_codes(
+    report: &mut Report,
+    index: &HashMap<String, usize>,
+    statuses: &[ValidationStatus],
+    kind: CodeKind,
+    default_step: Option<usize>,
+) {
+    for s in statuses {
+        let step = s
+            .url()
+            .and_then(label_of)
+            .and_then(|l| index.get(l).copied())
+            .or(default_step);
+        report
+            .codes
+            .push(status_code(s, kind, CodeOrigin::Validation, step));
+    }
+}
+
+/// Per-step trust and status from the codes attributed to each step.
+fn settle_steps(report: &mut Report) {
+    for step in &mut report.chain {
+        let mine = report.codes.iter().filter(|c| c.step == Some(step.index));
+        let mut trust = Trust::Unknown;
+        let mut failures: Vec<String> = Vec::new();
+        for c in mine {
+            let live = c.origin == CodeOrigin::Validation;
+            if c.code == validation_codes::SIGNING_CREDENTIAL_TRUSTED && live {
+                trust = Trust::Trusted;
+            } else if c.code == validation_codes::SIGNING_CREDENTIAL_UNTRUSTED && live {
+                if trust != Trust::Trusted {
+                    trust = Trust::Untrusted;
+                }
+            } else if c.kind == CodeKind::Failure
+                && !is_trust_code(&c.code)
+                && !failures.contains(&c.code)
+            {
+                failures.push(c.code.clone());
+            }
+        }
+        step.trust = trust;
+        step.status = if !failures.is_empty() {
+            StepStatus::Invalid
+        } else if trust == Trust::Trusted {
+            StepStatus::Trusted
+        } else {
+            StepStatus::Valid
+        };
+        step.failures = failures;
+    }
+}
+
+/// The C2PA validation state of the active manifest, never greener than a step
+/// that failed live validation or whose signer is untrusted here.
+fn overall_verdict(state: ValidationState, chain: &[ChainStep]) -> Verdict {
+    let mut verdict = match state {
+        ValidationState::Trusted => Verdict::Trusted,
+        ValidationState::Valid => Verdict::Valid,
+        _ => Verdict::Invalid,
+    };
+    if chain.first().is_some_and(|s| s.status == StepStatus::Invalid) {
+        verdict = Verdict::Invalid;
+    }
+    if verdict == Verdict::Trusted && chain.iter().any(|s| s.trust == Trust::Untrusted) {
+        verdict = Verdict::Valid;
+    }
+    verdict
+}
+
+fn describe_step(
+    index: usize,
+    label: &str,
+    parent: Option<usize>,
+    relationship: String,
+    manifest: &Manifest,
+) -> ChainStep {
+    let sig = manifest.signature_info();
+    let actions = actions_of(manifest);
+    let digital_source_type = actions
+        .iter()
+        .find(|a| a.action == "c2pa.created")
+        .and_then(|a| a.digital_source_type.clone())
+        .or_else(|| actions.iter().find_map(|a| a.digital_source_type.clone()));
+    let (time, time_source) = match sig.and_then(|s| s.time.clone()) {
+        Some(t) => (Some(t), Some(TimeSource::TimeStamp)),
+        None => match actions.iter().filter_map(|a| a.when.clone()).max() {
+            Some(t) => (Some(t), Some(TimeSource::Claimed)),
+            None => (None, None),
+        },
+    };
+    ChainStep {
+        index,
+        manifest: label.to_owned(),
+        parent,
+        relationship,
+        title: manifest.title().map(str::to_owned),
+        format: manifest.format().map(str::to_owned),
+        claim_generator: manifest.claim_generator().map(str::to_owned).or_else(|| {
+            manifest
+                .claim_generator_info
+                .as_ref()
+                .and_then(|v| v.first())
+                .map(|g| g.name.clone())
+        }),
+        signer: SignerInfo {
+            common_name: sig.and_then(|s| s.common_name.clone()),
+            issuer: sig.and_then(|s| s.issuer.clone()),
+            alg: sig.and_then(|s| s.alg).map(|a| a.to_string()),
+            serial_number: sig.and_then(|s| s.cert_serial_number.clone()),
+        },
+        time,
+        time_source,
+        ai_generated: digital_source_type.as_deref().is_some_and(is_ai_source_type),
+        digital_source_type,
+        actions,
+        ingredients: Vec::new(),
+        trust: Trust::Unknown,
+        status: StepStatus::Valid,
+        failures: Vec::new(),
+    }
+}
+
+fn actions_of(manifest: &Manifest) -> Vec<ActionRecord> {
+    let mut out = Vec::new();
+    for assertion in manifest.assertions() {
+        if !assertion.label().starts_with("c2pa.actions") {
+            continue;
+        }
+        let Ok(value) = assertion.value() else {
+            continue;
+        };
+        for a in value
+            .get("actions")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(action) = a.get("action").and_then(Value::as_str) else {
+                continue;
+            };
+            let agent = a.get("softwareAgent").and_then(|v| match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Object(o) => o.get("name").and_then(Value::as_str).map(str::to_owned),
+                _ => None,
+            });
+            out.push(ActionRecord {
+                action: action.to_owned(),
+                parameters: a.get("parameters").cloned(),
+                digital_source_type: a
+                    .get("digitalSourceType")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+                software_agent: agent,
+                when: a.get("when").and_then(Value::as_str).map(str::to_owned),
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_is_taken_from_jumbf_uris() {
+        assert_eq!(
+            label_of("self#jumbf=/c2pa/urn:c2pa:abc/c2pa.signature"),
+            Some("urn:c2pa:abc")
+        );
+        assert_eq!(label_of("self#jumbf=/c2pa/urn:c2pa:abc"), Some("urn:c2pa:abc"));
+        assert_eq!(label_of("self#jumbf=c2pa.assertions/c2pa.hash.data"), None);
+    }
+
+    #[test]
+    fn empty_and_unknown_inputs_are_errors_not_verdicts() {
+        let opts = VerifyOptions::default();
+        assert!(matches!(verify_bytes(b"", &opts), Err(VerifyError::Empty)));
+        match verify_bytes(b"hello world, not an image", &opts) {
+            Err(VerifyError::UnknownFormat { head }) => assert_eq!(head, "\"hello wo\""),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}
