@@ -147,9 +147,9 @@ fn render_step(out: &mut String, report: &Report, i: usize, prefix: &str, last: 
     let s = &report.chain[i];
     let branch = if last { "└─ " } else { "├─ " };
     let signer = s.signer.common_name.as_deref().map(clean).unwrap_or_else(|| "unknown signer".into());
-    let rel = if s.relationship == "active" { String::new() } else { format!("{} ", clean(&s.relationship)) };
+    let rel = if s.relationship == "active" { String::new() } else { format!(" {}", clean(&s.relationship)) };
     let title = s.title.as_deref().map(|t| format!(" \"{}\"", clean(t))).unwrap_or_default();
-    let _ = writeln!(out, "{prefix}{branch}[{i}] {rel}{title} signed by {signer} — {}", step_status(s, style));
+    let _ = writeln!(out, "{prefix}{branch}[{i}]{rel}{title} signed by {signer} — {}", step_status(s, style));
     let inner = format!("{prefix}{}", if last { "   " } else { "│  " });
     let issuer = s.signer.issuer.as_deref().map(clean).unwrap_or_else(|| "?".into());
     let alg = s.signer.alg.as_deref().unwrap_or("?");
@@ -169,7 +169,14 @@ fn render_step(out: &mut String, report: &Report, i: usize, prefix: &str, last: 
     if s.ai_generated {
         let _ = writeln!(out, "{inner}   {}", style.paint("35", "AI-generated content"));
     }
-    for c in report.codes.iter().filter(|c| c.step == Some(i) && c.kind == CodeKind::Failure) {
+    // Trust codes an earlier signer recorded reflect its trust list; ours is shown above.
+    let shown = |c: &&provenant_core::report::StatusCode| {
+        c.step == Some(i)
+            && c.kind == CodeKind::Failure
+            && !(c.origin == provenant_core::report::CodeOrigin::IngredientRecord
+                && c.code.starts_with("signingCredential.untrusted"))
+    };
+    for c in report.codes.iter().filter(shown) {
         let tag = match c.origin {
             provenant_core::report::CodeOrigin::IngredientRecord => " (recorded when it was taken in)",
             _ => "",

@@ -6,6 +6,7 @@ use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
 use c2pa::status_tracker::LogKind;
 use c2pa::validation_results::validation_codes;
+use c2pa::crypto::cose::CertificateTrustPolicy;
 use c2pa::validation_status::ValidationStatus;
 use c2pa::{Context, Manifest, Reader, Settings, ValidationState};
 use serde_json::Value;
@@ -86,7 +87,7 @@ where
         .with_settings(reader_settings(&options.trust)?)
         .map_err(|e| VerifyError::Settings(e.to_string()))?;
     match Reader::from_context(context).with_stream(format.mime(), stream) {
-        Ok(reader) => fill_report(&mut report, &reader),
+        Ok(reader) => fill_report(&mut report, &reader, &options.trust),
         Err(c2pa::Error::JumbfNotFound) | Err(c2pa::Error::ProvenanceMissing) => {}
         Err(c2pa::Error::UnsupportedType) => {
             return Err(VerifyError::UnsupportedFormat {
@@ -185,7 +186,7 @@ fn is_trust_code(code: &str) -> bool {
         || code == validation_codes::SIGNING_CREDENTIAL_TRUSTED
 }
 
-fn fill_report(report: &mut Report, reader: &Reader) {
+fn fill_report(report: &mut Report, reader: &Reader, trust: &TrustAnchors) {
     let Some(active_label) = reader.active_label() else {
         return;
     };
@@ -255,6 +256,7 @@ fn fill_report(report: &mut Report, reader: &Reader) {
         report.codes.push(code);
     }
 
+    check_ingredient_trust(report, reader, trust);
     settle_steps(report);
     report.verdict = overall_verdict(reader.validation_state(), &report.chain);
 }
@@ -316,6 +318,80 @@ fn push_codes(
     }
 }
 
+/// For C2PA v2 claims the SDK accepts an ingredient's recorded status when its
+/// manifest hash matches, so the recorded trust reflects the *editor's* trust list.
+/// We check every step without a live trust decision against our own anchors.
+fn check_ingredient_trust(report: &mut Report, reader: &Reader, trust: &TrustAnchors) {
+    let mut policy = CertificateTrustPolicy::new();
+    policy.add_default_valid_ekus();
+    let anchors_ok = !trust.is_empty() && policy.add_trust_anchors(trust.pem().as_bytes()).is_ok();
+    for i in 0..report.chain.len() {
+        let decided = report.codes.iter().any(|c| {
+            c.step == Some(i)
+                && c.origin == CodeOrigin::Validation
+                && (c.code == validation_codes::SIGNING_CREDENTIAL_TRUSTED
+                    || c.code == validation_codes::SIGNING_CREDENTIAL_UNTRUSTED)
+        });
+        if decided {
+            continue;
+        }
+        let Some(sig) = reader
+            .get_manifest(&report.chain[i].manifest)
+            .and_then(Manifest::signature_info)
+        else {
+            continue;
+        };
+        let ders = pem_to_ders(sig.cert_chain());
+        let verdict = match ders.split_first() {
+            None => Err("no certificate chain in the signature".to_owned()),
+            Some(_) if !anchors_ok => Err("no trust anchors configured".to_owned()),
+            Some((leaf, rest)) => policy
+                .check_certificate_trust(rest, leaf, None)
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+        };
+        let (code, kind, explanation) = match verdict {
+            Ok(()) => (
+                validation_codes::SIGNING_CREDENTIAL_TRUSTED,
+                CodeKind::Success,
+                "signing certificate chains to a configured trust anchor".to_owned(),
+            ),
+            Err(e) => (
+                validation_codes::SIGNING_CREDENTIAL_UNTRUSTED,
+                CodeKind::Failure,
+                format!("signing certificate not trusted here: {e}"),
+            ),
+        };
+        report.codes.push(StatusCode {
+            code: code.to_owned(),
+            kind,
+            origin: CodeOrigin::Provenant,
+            step: Some(i),
+            url: Some(format!("self#jumbf=/c2pa/{}/c2pa.signature", report.chain[i].manifest)),
+            explanation: Some(explanation),
+        });
+    }
+}
+
+/// DER bodies of the CERTIFICATE blocks of a PEM text.
+fn pem_to_ders(pem: &str) -> Vec<Vec<u8>> {
+    use base64::Engine;
+    let mut out = Vec::new();
+    let mut rest = pem;
+    while let Some(start) = rest.find("-----BEGIN CERTIFICATE-----") {
+        let body = &rest[start + "-----BEGIN CERTIFICATE-----".len()..];
+        let Some(end) = body.find("-----END CERTIFICATE-----") else {
+            break;
+        };
+        let b64: String = body[..end].chars().filter(|c| !c.is_whitespace()).collect();
+        if let Ok(der) = base64::engine::general_purpose::STANDARD.decode(b64) {
+            out.push(der);
+        }
+        rest = &body[end..];
+    }
+    out
+}
+
 /// Per-step trust and status from the codes attributed to each step.
 fn settle_steps(report: &mut Report) {
     for step in &mut report.chain {
@@ -323,7 +399,7 @@ fn settle_steps(report: &mut Report) {
         let mut trust = Trust::Unknown;
         let mut failures: Vec<String> = Vec::new();
         for c in mine {
-            let live = c.origin == CodeOrigin::Validation;
+            let live = c.origin != CodeOrigin::IngredientRecord;
             if c.code == validation_codes::SIGNING_CREDENTIAL_TRUSTED && live {
                 trust = Trust::Trusted;
             } else if c.code == validation_codes::SIGNING_CREDENTIAL_UNTRUSTED && live {
