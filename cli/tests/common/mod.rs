@@ -1,0 +1,65 @@
+//! Helpers shared by the CLI integration tests: run the real binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures")
+}
+
+pub fn samples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples")
+}
+
+/// Runs `provenant` with a clean environment (no config, no colour).
+pub fn provenant(args: &[&str]) -> Output {
+    let empty = std::env::temp_dir().join("provenant-test-no-config");
+    Command::new(env!("CARGO_BIN_EXE_provenant"))
+        .args(args)
+        .env_remove("PROVENANT_TRUST")
+        .env_remove("PROVENANT_CONFIG")
+        .env("XDG_CONFIG_HOME", &empty)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run provenant")
+}
+
+pub fn code(o: &Output) -> i32 {
+    o.status.code().expect("exit code")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Asserts a clean failure: the exit code, a one-line `error:` message, no panic.
+pub fn assert_clean_error(o: &Output, want: i32) {
+    let err = stderr(o);
+    assert_eq!(code(o), want, "stderr: {err}");
+    assert!(!err.contains("panicked"), "panic: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line expected: {err}");
+    assert!(err.starts_with("error: "), "{err}");
+}
+
+pub fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+pub fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("bad JSON ({e}): {}", stdout(o)))
+}
+
+/// keygen into DIR/keys and return the key dir.
+pub fn keygen(dir: &Path, extra: &[&str]) -> PathBuf {
+    let keys = dir.join("keys");
+    let mut args = vec!["keygen", "--out", s(&keys), "--org", "Test Newsroom"];
+    args.extend_from_slice(extra);
+    let o = provenant(&args);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    keys
+}

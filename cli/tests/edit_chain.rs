@@ -1,0 +1,249 @@
+//! keygen → sign → edit → edit → verify through the real binary.
+
+mod common;
+use common::*;
+
+use std::path::Path;
+
+fn signed_and_edited_twice(dir: &Path, alg: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let keys = keygen(dir, &["--alg", alg]);
+    let signed = dir.join("signed.jpg");
+    let cropped = dir.join("cropped.jpg");
+    let published = dir.join("published.jpg");
+    let src = samples().join("harbour-capture.jpg");
+    let o = provenant(&["sign", s(&src), "-o", s(&signed), "--key", s(&keys), "--title", "Harbour"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = provenant(&["edit", s(&signed), "-o", s(&cropped), "--key", s(&keys), "--crop", "10,20,600,400"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = provenant(&[
+        "edit", s(&cropped), "-o", s(&published), "--key", s(&keys),
+        "--resize", "300x200", "--brightness", "-15", "--grayscale", "--redact", "0,0,30,30",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    (keys, published)
+}
+
+#[test]
+fn three_step_chain_is_trusted_with_our_root_and_valid_without() {
+    let dir = tempfile::tempdir().unwrap();
+    let (keys, published) = signed_and_edited_twice(dir.path(), "ed25519");
+    let root = keys.join("root.pem");
+
+    let o = provenant(&["verify", s(&published), "--trust", s(&root), "--json"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let r = json(&o);
+    assert_eq!(r["verdict"], "trusted");
+    let chain = r["chain"].as_array().unwrap();
+    assert_eq!(chain.len(), 3);
+    for step in chain {
+        assert_eq!(step["status"], "trusted");
+        assert_eq!(step["signer"]["alg"], "ed25519");
+        assert_eq!(step["signer"]["issuer"], "Test Newsroom");
+    }
+    let actions = |i: usize| -> Vec<String> {
+        chain[i]["actions"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(
+        actions(0),
+        ["c2pa.opened", "c2pa.resized", "c2pa.color_adjustments", "c2pa.color_adjustments", "c2pa.edited"]
+    );
+    assert_eq!(actions(1), ["c2pa.opened", "c2pa.cropped"]);
+    assert_eq!(actions(2), ["c2pa.created"]);
+    let p = |i: usize, k: usize| chain[i]["actions"][k]["parameters"].clone();
+    assert_eq!(p(1, 1)["region"], serde_json::json!({"x": 10, "y": 20, "width": 600, "height": 400}));
+    assert_eq!(p(0, 1)["width"], 300);
+    assert_eq!(p(0, 2)["name"], "brightness");
+    assert_eq!(p(0, 2)["value"], -15);
+    assert_eq!(p(0, 3)["name"], "grayscale");
+    assert_eq!(p(0, 4)["name"], "redaction");
+    assert!(chain[2]["digital_source_type"].as_str().unwrap().ends_with("digitalCapture"));
+    assert_eq!(chain[2]["title"], "Harbour");
+    assert_eq!(chain[1]["parent"], 0);
+    assert_eq!(chain[2]["parent"], 1);
+    assert_eq!(chain[0]["ingredients"][0]["relationship"], "parentOf");
+
+    // The pixels really were edited: 300x200.
+    let img = image_dims(&published);
+    assert_eq!(img, (300, 200));
+
+    // Without the anchor: valid, which fails the default policy but passes `--policy valid`.
+    let o = provenant(&["verify", s(&published), "--json"]);
+    assert_eq!(code(&o), 1);
+    assert_eq!(json(&o)["verdict"], "valid");
+    let o = provenant(&["verify", s(&published), "--policy", "valid"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    assert!(stdout(&o).starts_with("● VALID"), "{}", stdout(&o));
+
+    // The anchor also comes from PROVENANT_TRUST and from the config file.
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_provenant"))
+        .args(["verify", s(&published)])
+        .env("PROVENANT_TRUST", &root)
+        .env_remove("PROVENANT_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(&cfg, "trust = [\"keys/root.pem\"]\npolicy = \"trusted\"\n").unwrap();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_provenant"))
+        .args(["verify", s(&published)])
+        .env_remove("PROVENANT_TRUST")
+        .env("PROVENANT_CONFIG", &cfg)
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+}
+
+fn image_dims(p: &Path) -> (u32, u32) {
+    // Read the SOF0 marker of our own baseline JPEG output.
+    let b = std::fs::read(p).unwrap();
+    let i = b.windows(2).position(|w| w == [0xFF, 0xC0]).expect("SOF0");
+    let h = u32::from(b[i + 5]) << 8 | u32::from(b[i + 6]);
+    let w = u32::from(b[i + 7]) << 8 | u32::from(b[i + 8]);
+    (w, h)
+}
+
+#[test]
+fn es256_credentials_work_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let (keys, published) = signed_and_edited_twice(dir.path(), "es256");
+    let o = provenant(&["verify", s(&published), "--trust", s(&keys.join("root.pem")), "--json"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let r = json(&o);
+    assert_eq!(r["chain"][0]["signer"]["alg"], "es256");
+    assert_eq!(r["chain"].as_array().unwrap().len(), 3);
+}
+
+/// Every byte outside the manifest is covered by the data hash.
+#[test]
+fn flipping_any_image_byte_makes_it_invalid() {
+    let dir = tempfile::tempdir().unwrap();
+    let (keys, published) = signed_and_edited_twice(dir.path(), "ed25519");
+    let root = keys.join("root.pem");
+    let bytes = std::fs::read(&published).unwrap();
+    // Skip the APP11 (C2PA) segments: find where the scan data starts.
+    let sos = bytes.windows(2).position(|w| w == [0xFF, 0xDA]).expect("SOS");
+    let scan = bytes.len() - 2 - (sos + 20);
+    let picks = [sos + 20, sos + 20 + scan / 3, sos + 20 + scan / 2, bytes.len() - 3];
+    for (n, &at) in picks.iter().enumerate() {
+        let mut b = bytes.clone();
+        b[at] ^= 0x01;
+        let f = dir.path().join(format!("flip{n}.jpg"));
+        std::fs::write(&f, &b).unwrap();
+        let o = provenant(&["verify", s(&f), "--trust", s(&root), "--json"]);
+        assert_eq!(code(&o), 1, "byte {at}");
+        let r = json(&o);
+        assert_eq!(r["verdict"], "invalid", "byte {at}");
+        let codes: Vec<&str> = r["codes"].as_array().unwrap().iter().filter(|c| c["kind"] == "failure").map(|c| c["code"].as_str().unwrap()).collect();
+        assert!(codes.contains(&"assertion.dataHash.mismatch"), "byte {at}: {codes:?}");
+    }
+}
+
+#[test]
+fn editing_a_file_signed_by_another_tool_keeps_its_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keygen(dir.path(), &[]);
+    let out = dir.path().join("peer-rotated.jpg");
+    let peer = fixtures().join("interop/peer-created.jpg");
+    let o = provenant(&["edit", s(&peer), "-o", s(&out), "--key", s(&keys), "--rotate", "90", "--flip", "h"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let ours = keys.join("root.pem");
+    let theirs = fixtures().join("interop/trust-anchor-root.pem");
+    let o = provenant(&["verify", s(&out), "--trust", s(&ours), "--trust", s(&theirs), "--json"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let r = json(&o);
+    assert_eq!(r["chain"][1]["claim_generator"].as_str().map(|g| g.contains("c2patool")), Some(true));
+    assert_eq!(r["chain"][1]["status"], "trusted");
+    // Trusting only ourselves: the peer's step is untrusted, so the whole is not trusted.
+    let o = provenant(&["verify", s(&out), "--trust", s(&ours), "--json"]);
+    assert_eq!(code(&o), 1);
+    let r = json(&o);
+    assert_eq!(r["verdict"], "valid");
+    assert_eq!(r["chain"][0]["status"], "trusted");
+    assert_eq!(r["chain"][1]["trust"], "untrusted");
+}
+
+#[test]
+fn editing_an_unsigned_file_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keygen(dir.path(), &[]);
+    let out = dir.path().join("out.png");
+    let src = samples().join("infographic.png");
+    let o = provenant(&["edit", s(&src), "-o", s(&out), "--key", s(&keys), "--contrast", "20"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("had no content credentials"));
+    let o = provenant(&["verify", s(&out), "--trust", s(&keys.join("root.pem")), "--json"]);
+    assert_eq!(code(&o), 0, "{}", stdout(&o));
+    let r = json(&o);
+    assert_eq!(r["format"], "image/png");
+    assert_eq!(r["chain"].as_array().unwrap().len(), 1);
+    assert_eq!(r["chain"][0]["ingredients"][0]["step"], serde_json::Value::Null);
+    let text = stdout(&provenant(&["verify", s(&out), "--trust", s(&keys.join("root.pem"))]));
+    assert!(text.contains("no Content Credentials"), "{text}");
+}
+
+#[test]
+fn sign_supports_png_and_webp_and_refuses_signed_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keygen(dir.path(), &[]);
+    let root = keys.join("root.pem");
+    // WebP made by our own edit path from the PNG sample.
+    let webp = dir.path().join("chart.webp");
+    let o = provenant(&["edit", s(&samples().join("infographic.png")), "-o", s(&webp), "--key", s(&keys), "--flip", "v"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = json(&provenant(&["verify", s(&webp), "--trust", s(&root), "--json"]));
+    assert_eq!((r["verdict"].as_str(), r["format"].as_str()), (Some("trusted"), Some("image/webp")));
+
+    let png = dir.path().join("signed.png");
+    let o = provenant(&["sign", s(&samples().join("infographic.png")), "-o", s(&png), "--key", s(&keys), "--source", "digital-art"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = json(&provenant(&["verify", s(&png), "--trust", s(&root), "--json"]));
+    assert_eq!(r["verdict"], "trusted");
+    assert!(r["chain"][0]["digital_source_type"].as_str().unwrap().ends_with("digitalCreation"));
+
+    let ai = dir.path().join("ai.jpg");
+    let o = provenant(&["sign", s(&samples().join("second-capture.jpg")), "-o", s(&ai), "--key", s(&keys), "--source", "ai"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = json(&provenant(&["verify", s(&ai), "--trust", s(&root), "--json"]));
+    assert_eq!(r["chain"][0]["ai_generated"], true);
+
+    let again = dir.path().join("again.png");
+    let o = provenant(&["sign", s(&png), "-o", s(&again), "--key", s(&keys)]);
+    assert_clean_error(&o, 2);
+    assert!(stderr(&o).contains("provenant edit"));
+    assert!(!again.exists());
+}
+
+#[test]
+fn keygen_protects_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keygen(dir.path(), &[]);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for f in ["signer.key", "ca/root.key", "ca/intermediate.key"] {
+            let mode = std::fs::metadata(keys.join(f)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{f}");
+        }
+    }
+    let before = std::fs::read(keys.join("signer.key")).unwrap();
+    let o = provenant(&["keygen", "--out", s(&keys)]);
+    assert_clean_error(&o, 2);
+    assert!(stderr(&o).contains("--force"));
+    assert_eq!(std::fs::read(keys.join("signer.key")).unwrap(), before);
+    let o = provenant(&["keygen", "--out", s(&keys), "--force"]);
+    assert_eq!(code(&o), 0);
+    assert_ne!(std::fs::read(keys.join("signer.key")).unwrap(), before);
+    // Private keys never reach the terminal.
+    assert!(!stderr(&o).contains("PRIVATE KEY") && !stdout(&o).contains("PRIVATE KEY"));
+}
+
+#[test]
+fn demo_runs_offline_and_ends_trusted() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = provenant(&["demo", "--out", s(dir.path())]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("✔ TRUSTED"), "{out}");
+    assert!(out.contains("c2pa.cropped") && out.contains("c2pa.resized") && out.contains("brightness 12"), "{out}");
+    assert!(stderr(&o).contains("is `valid`"));
+}
