@@ -1,1 +1,94 @@
+//! Browser bindings: `verify(bytes, trustPem)` returns the same report JSON as
+//! `provenant verify --json`; failures to run come back as `{code, message}`.
 
+use provenant_core::verify::{verify_bytes, VerifyError, VerifyOptions};
+use provenant_core::TrustAnchors;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+/// A structured "could not run" error (a verdict is never an error).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WasmError {
+    /// Stable machine-readable code.
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl From<VerifyError> for WasmError {
+    fn from(e: VerifyError) -> Self {
+        let code = match &e {
+            VerifyError::Empty => "input.empty",
+            VerifyError::UnknownFormat { .. } => "input.unknownFormat",
+            VerifyError::UnsupportedFormat { .. } => "input.unsupportedFormat",
+            VerifyError::Settings(_) => "options.invalid",
+            _ => "input.unreadable",
+        };
+        Self {
+            code,
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Verifies `bytes`; `trust_pem` is a PEM bundle of trust anchors (may be empty).
+/// Returns the report as JSON text (schema: docs/report.schema.json).
+pub fn verify_to_json(bytes: &[u8], trust_pem: &str, file_name: Option<&str>) -> Result<String, WasmError> {
+    let mut trust = TrustAnchors::none();
+    if !trust_pem.trim().is_empty() {
+        trust.add_pem("trust anchors", trust_pem).map_err(|e| WasmError {
+            code: "options.invalid",
+            message: e.to_string(),
+        })?;
+    }
+    let mut report = verify_bytes(bytes, &VerifyOptions { trust })?;
+    report.file = file_name.map(str::to_owned);
+    serde_json::to_string(&report).map_err(|e| WasmError {
+        code: "internal",
+        message: e.to_string(),
+    })
+}
+
+/// JS entry point: `verify(Uint8Array, trustPem?, fileName?) → string` (report JSON);
+/// throws `{code, message}`.
+#[wasm_bindgen]
+pub fn verify(bytes: &[u8], trust_pem: Option<String>, file_name: Option<String>) -> Result<String, JsValue> {
+    verify_to_json(bytes, trust_pem.as_deref().unwrap_or(""), file_name.as_deref()).map_err(|e| {
+        let obj = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&obj, &"code".into(), &e.code.into());
+        let _ = js_sys::Reflect::set(&obj, &"message".into(), &e.message.into());
+        obj.into()
+    })
+}
+
+/// Version of the verifier, for the page's footer.
+#[wasm_bindgen]
+pub fn version() -> String {
+    provenant_core::VERSION.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(rel: &str) -> Vec<u8> {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures").join(rel);
+        std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+    }
+
+    #[test]
+    fn same_report_as_the_core() {
+        let pem = String::from_utf8(fixture("interop/trust-anchor-root.pem")).unwrap();
+        let json = verify_to_json(&fixture("interop/peer-edited.jpg"), &pem, Some("peer-edited.jpg")).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["verdict"], "trusted");
+        assert_eq!(v["file"], "peer-edited.jpg");
+        assert_eq!(v["chain"].as_array().map(Vec::len), Some(2));
+    }
+
+    #[test]
+    fn errors_are_structured() {
+        assert_eq!(verify_to_json(b"", "", None).unwrap_err().code, "input.empty");
+        assert_eq!(verify_to_json(b"plain text", "", None).unwrap_err().code, "input.unknownFormat");
+        assert_eq!(verify_to_json(&fixture("c2pa-rs/C.jpg"), "junk", None).unwrap_err().code, "options.invalid");
+    }
+}
