@@ -56,7 +56,11 @@ pub fn load_config() -> Result<(Config, Option<PathBuf>)> {
 pub fn trust_anchors(flags: &[PathBuf], config: &Config) -> Result<TrustAnchors> {
     let mut anchors = TrustAnchors::none();
     let env_paths: Vec<PathBuf> = std::env::var_os("PROVENANT_TRUST")
-        .map(|v| std::env::split_paths(&v).filter(|p| !p.as_os_str().is_empty()).collect())
+        .map(|v| {
+            std::env::split_paths(&v)
+                .filter(|p| !p.as_os_str().is_empty())
+                .collect()
+        })
         .unwrap_or_default();
     for path in flags.iter().chain(&env_paths).chain(&config.trust) {
         let pem = std::fs::read_to_string(path)

@@ -100,4 +100,3 @@ fn main() -> ExitCode {
 pub fn shown(p: &std::path::Path) -> String {
     render::clean(&p.display().to_string())
 }
-

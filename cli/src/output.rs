@@ -10,7 +10,10 @@ use crate::render::Style;
 
 /// Prints an error chain on one line to stderr.
 pub fn error_line(e: &anyhow::Error) {
-    let parts: Vec<String> = e.chain().map(|c| crate::render::clean(&c.to_string())).collect();
+    let parts: Vec<String> = e
+        .chain()
+        .map(|c| crate::render::clean(&c.to_string()))
+        .collect();
     let mut line = String::new();
     for p in parts {
         // Causes often repeat their context; keep the line short.
@@ -44,10 +47,19 @@ pub struct AtomicOutput {
 impl AtomicOutput {
     pub fn create(dest: &Path) -> Result<Self> {
         if dest.is_dir() {
-            anyhow::bail!("{} is a directory; give an output file name", crate::shown(dest));
+            anyhow::bail!(
+                "{} is a directory; give an output file name",
+                crate::shown(dest)
+            );
         }
-        let dir = dest.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let dir = dest
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let name = dest
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let tmp = dir.join(format!(".{name}.provenant-{}.tmp", std::process::id()));
         let file = OpenOptions::new()
             .read(true)
@@ -55,7 +67,12 @@ impl AtomicOutput {
             .create_new(true)
             .open(&tmp)
             .with_context(|| format!("cannot create {}", crate::shown(&tmp)))?;
-        Ok(Self { tmp, dest: dest.to_path_buf(), file, done: false })
+        Ok(Self {
+            tmp,
+            dest: dest.to_path_buf(),
+            file,
+            done: false,
+        })
     }
 
     pub fn commit(mut self) -> Result<()> {

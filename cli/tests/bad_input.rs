@@ -1,5 +1,7 @@
 //! Bad input gets a one-line error and exit 2, or the verdict that is the truth and exit 1.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::*;
 
@@ -27,7 +29,10 @@ fn bad_files_give_clear_errors_and_documented_codes() {
 
     // A 2 GB sparse file: refused from its first bytes, without reading it all.
     let sparse = d.join("huge.jpg");
-    std::fs::File::create(&sparse).unwrap().set_len(2 << 30).unwrap();
+    std::fs::File::create(&sparse)
+        .unwrap()
+        .set_len(2 << 30)
+        .unwrap();
     let o = provenant(&["verify", s(&sparse)]);
     assert_clean_error(&o, 2);
 
@@ -42,13 +47,22 @@ fn bad_files_give_clear_errors_and_documented_codes() {
     // Truncated in the image data (manifest intact): the hash no longer matches.
     let trunc2 = d.join("trunc2.jpg");
     std::fs::write(&trunc2, &peer[..peer.len() - 5000]).unwrap();
-    let o = provenant(&["verify", s(&trunc2), "--json", "--trust", s(&fixtures().join("interop/trust-anchor-root.pem"))]);
+    let o = provenant(&[
+        "verify",
+        s(&trunc2),
+        "--json",
+        "--trust",
+        s(&fixtures().join("interop/trust-anchor-root.pem")),
+    ]);
     assert_eq!(code(&o), 1);
     assert_eq!(json(&o)["verdict"], "invalid");
 
     // A PNG whose manifest box is corrupted.
     let mut png = std::fs::read(fixtures().join("interop/peer-created.png")).unwrap();
-    let at = png.windows(4).position(|w| w == b"caBX").expect("caBX chunk");
+    let at = png
+        .windows(4)
+        .position(|w| w == b"caBX")
+        .expect("caBX chunk");
     for b in &mut png[at + 40..at + 400] {
         *b ^= 0x5A;
     }
@@ -72,16 +86,53 @@ fn bad_arguments_exit_2() {
     let src = samples().join("harbour-capture.jpg");
     let out = dir.path().join("o.jpg");
     for args in [
-        vec!["edit", s(&src), "-o", s(&out), "--key", s(&keys), "--crop", "1,2,3"],
-        vec!["edit", s(&src), "-o", s(&out), "--key", s(&keys), "--crop", "1000,600,500,500"],
-        vec!["edit", s(&src), "-o", s(&out), "--key", s(&keys), "--rotate", "45"],
+        vec![
+            "edit",
+            s(&src),
+            "-o",
+            s(&out),
+            "--key",
+            s(&keys),
+            "--crop",
+            "1,2,3",
+        ],
+        vec![
+            "edit",
+            s(&src),
+            "-o",
+            s(&out),
+            "--key",
+            s(&keys),
+            "--crop",
+            "1000,600,500,500",
+        ],
+        vec![
+            "edit",
+            s(&src),
+            "-o",
+            s(&out),
+            "--key",
+            s(&keys),
+            "--rotate",
+            "45",
+        ],
     ] {
         let o = provenant(&args);
         assert_clean_error(&o, 2);
         assert!(!out.exists(), "no partial output");
     }
     // No edit at all, unknown flags: clap's usage error, exit 2.
-    assert_eq!(code(&provenant(&["edit", s(&src), "-o", s(&out), "--key", s(&keys)])), 2);
+    assert_eq!(
+        code(&provenant(&[
+            "edit",
+            s(&src),
+            "-o",
+            s(&out),
+            "--key",
+            s(&keys)
+        ])),
+        2
+    );
     assert_eq!(code(&provenant(&["verify"])), 2);
     // A key dir without keys.
     let o = provenant(&["sign", s(&src), "-o", s(&out), "--key", s(dir.path())]);

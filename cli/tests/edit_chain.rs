@@ -1,5 +1,7 @@
 //! keygen → sign → edit → edit → verify through the real binary.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::*;
 
@@ -11,13 +13,42 @@ fn signed_and_edited_twice(dir: &Path, alg: &str) -> (std::path::PathBuf, std::p
     let cropped = dir.join("cropped.jpg");
     let published = dir.join("published.jpg");
     let src = samples().join("harbour-capture.jpg");
-    let o = provenant(&["sign", s(&src), "-o", s(&signed), "--key", s(&keys), "--title", "Harbour"]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let o = provenant(&["edit", s(&signed), "-o", s(&cropped), "--key", s(&keys), "--crop", "10,20,600,400"]);
+    let o = provenant(&[
+        "sign",
+        s(&src),
+        "-o",
+        s(&signed),
+        "--key",
+        s(&keys),
+        "--title",
+        "Harbour",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let o = provenant(&[
-        "edit", s(&cropped), "-o", s(&published), "--key", s(&keys),
-        "--resize", "300x200", "--brightness", "-15", "--grayscale", "--redact", "0,0,30,30",
+        "edit",
+        s(&signed),
+        "-o",
+        s(&cropped),
+        "--key",
+        s(&keys),
+        "--crop",
+        "10,20,600,400",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = provenant(&[
+        "edit",
+        s(&cropped),
+        "-o",
+        s(&published),
+        "--key",
+        s(&keys),
+        "--resize",
+        "300x200",
+        "--brightness",
+        "-15",
+        "--grayscale",
+        "--redact",
+        "0,0,30,30",
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     (keys, published)
@@ -41,22 +72,39 @@ fn three_step_chain_is_trusted_with_our_root_and_valid_without() {
         assert_eq!(step["signer"]["issuer"], "Test Newsroom");
     }
     let actions = |i: usize| -> Vec<String> {
-        chain[i]["actions"].as_array().unwrap().iter().map(|a| a["action"].as_str().unwrap().to_owned()).collect()
+        chain[i]["actions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["action"].as_str().unwrap().to_owned())
+            .collect()
     };
     assert_eq!(
         actions(0),
-        ["c2pa.opened", "c2pa.resized", "c2pa.color_adjustments", "c2pa.color_adjustments", "c2pa.edited"]
+        [
+            "c2pa.opened",
+            "c2pa.resized",
+            "c2pa.color_adjustments",
+            "c2pa.color_adjustments",
+            "c2pa.edited"
+        ]
     );
     assert_eq!(actions(1), ["c2pa.opened", "c2pa.cropped"]);
     assert_eq!(actions(2), ["c2pa.created"]);
     let p = |i: usize, k: usize| chain[i]["actions"][k]["parameters"].clone();
-    assert_eq!(p(1, 1)["region"], serde_json::json!({"x": 10, "y": 20, "width": 600, "height": 400}));
+    assert_eq!(
+        p(1, 1)["region"],
+        serde_json::json!({"x": 10, "y": 20, "width": 600, "height": 400})
+    );
     assert_eq!(p(0, 1)["width"], 300);
     assert_eq!(p(0, 2)["name"], "brightness");
     assert_eq!(p(0, 2)["value"], -15);
     assert_eq!(p(0, 3)["name"], "grayscale");
     assert_eq!(p(0, 4)["name"], "redaction");
-    assert!(chain[2]["digital_source_type"].as_str().unwrap().ends_with("digitalCapture"));
+    assert!(chain[2]["digital_source_type"]
+        .as_str()
+        .unwrap()
+        .ends_with("digitalCapture"));
     assert_eq!(chain[2]["title"], "Harbour");
     assert_eq!(chain[1]["parent"], 0);
     assert_eq!(chain[2]["parent"], 1);
@@ -106,7 +154,13 @@ fn image_dims(p: &Path) -> (u32, u32) {
 fn es256_credentials_work_too() {
     let dir = tempfile::tempdir().unwrap();
     let (keys, published) = signed_and_edited_twice(dir.path(), "es256");
-    let o = provenant(&["verify", s(&published), "--trust", s(&keys.join("root.pem")), "--json"]);
+    let o = provenant(&[
+        "verify",
+        s(&published),
+        "--trust",
+        s(&keys.join("root.pem")),
+        "--json",
+    ]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     let r = json(&o);
     assert_eq!(r["chain"][0]["signer"]["alg"], "es256");
@@ -121,9 +175,17 @@ fn flipping_any_image_byte_makes_it_invalid() {
     let root = keys.join("root.pem");
     let bytes = std::fs::read(&published).unwrap();
     // Skip the APP11 (C2PA) segments: find where the scan data starts.
-    let sos = bytes.windows(2).position(|w| w == [0xFF, 0xDA]).expect("SOS");
+    let sos = bytes
+        .windows(2)
+        .position(|w| w == [0xFF, 0xDA])
+        .expect("SOS");
     let scan = bytes.len() - 2 - (sos + 20);
-    let picks = [sos + 20, sos + 20 + scan / 3, sos + 20 + scan / 2, bytes.len() - 3];
+    let picks = [
+        sos + 20,
+        sos + 20 + scan / 3,
+        sos + 20 + scan / 2,
+        bytes.len() - 3,
+    ];
     for (n, &at) in picks.iter().enumerate() {
         let mut b = bytes.clone();
         b[at] ^= 0x01;
@@ -133,8 +195,17 @@ fn flipping_any_image_byte_makes_it_invalid() {
         assert_eq!(code(&o), 1, "byte {at}");
         let r = json(&o);
         assert_eq!(r["verdict"], "invalid", "byte {at}");
-        let codes: Vec<&str> = r["codes"].as_array().unwrap().iter().filter(|c| c["kind"] == "failure").map(|c| c["code"].as_str().unwrap()).collect();
-        assert!(codes.contains(&"assertion.dataHash.mismatch"), "byte {at}: {codes:?}");
+        let codes: Vec<&str> = r["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["kind"] == "failure")
+            .map(|c| c["code"].as_str().unwrap())
+            .collect();
+        assert!(
+            codes.contains(&"assertion.dataHash.mismatch"),
+            "byte {at}: {codes:?}"
+        );
     }
 }
 
@@ -144,14 +215,38 @@ fn editing_a_file_signed_by_another_tool_keeps_its_step() {
     let keys = keygen(dir.path(), &[]);
     let out = dir.path().join("peer-rotated.jpg");
     let peer = fixtures().join("interop/peer-created.jpg");
-    let o = provenant(&["edit", s(&peer), "-o", s(&out), "--key", s(&keys), "--rotate", "90", "--flip", "h"]);
+    let o = provenant(&[
+        "edit",
+        s(&peer),
+        "-o",
+        s(&out),
+        "--key",
+        s(&keys),
+        "--rotate",
+        "90",
+        "--flip",
+        "h",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let ours = keys.join("root.pem");
     let theirs = fixtures().join("interop/trust-anchor-root.pem");
-    let o = provenant(&["verify", s(&out), "--trust", s(&ours), "--trust", s(&theirs), "--json"]);
+    let o = provenant(&[
+        "verify",
+        s(&out),
+        "--trust",
+        s(&ours),
+        "--trust",
+        s(&theirs),
+        "--json",
+    ]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     let r = json(&o);
-    assert_eq!(r["chain"][1]["claim_generator"].as_str().map(|g| g.contains("c2patool")), Some(true));
+    assert_eq!(
+        r["chain"][1]["claim_generator"]
+            .as_str()
+            .map(|g| g.contains("c2patool")),
+        Some(true)
+    );
     assert_eq!(r["chain"][1]["status"], "trusted");
     // Trusting only ourselves: the peer's step is untrusted, so the whole is not trusted.
     let o = provenant(&["verify", s(&out), "--trust", s(&ours), "--json"]);
@@ -168,16 +263,39 @@ fn editing_an_unsigned_file_says_so() {
     let keys = keygen(dir.path(), &[]);
     let out = dir.path().join("out.png");
     let src = samples().join("infographic.png");
-    let o = provenant(&["edit", s(&src), "-o", s(&out), "--key", s(&keys), "--contrast", "20"]);
+    let o = provenant(&[
+        "edit",
+        s(&src),
+        "-o",
+        s(&out),
+        "--key",
+        s(&keys),
+        "--contrast",
+        "20",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stderr(&o).contains("had no content credentials"));
-    let o = provenant(&["verify", s(&out), "--trust", s(&keys.join("root.pem")), "--json"]);
+    let o = provenant(&[
+        "verify",
+        s(&out),
+        "--trust",
+        s(&keys.join("root.pem")),
+        "--json",
+    ]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     let r = json(&o);
     assert_eq!(r["format"], "image/png");
     assert_eq!(r["chain"].as_array().unwrap().len(), 1);
-    assert_eq!(r["chain"][0]["ingredients"][0]["step"], serde_json::Value::Null);
-    let text = stdout(&provenant(&["verify", s(&out), "--trust", s(&keys.join("root.pem"))]));
+    assert_eq!(
+        r["chain"][0]["ingredients"][0]["step"],
+        serde_json::Value::Null
+    );
+    let text = stdout(&provenant(&[
+        "verify",
+        s(&out),
+        "--trust",
+        s(&keys.join("root.pem")),
+    ]));
     assert!(text.contains("no Content Credentials"), "{text}");
 }
 
@@ -188,22 +306,73 @@ fn sign_supports_png_and_webp_and_refuses_signed_input() {
     let root = keys.join("root.pem");
     // WebP made by our own edit path from the PNG sample.
     let webp = dir.path().join("chart.webp");
-    let o = provenant(&["edit", s(&samples().join("infographic.png")), "-o", s(&webp), "--key", s(&keys), "--flip", "v"]);
+    let o = provenant(&[
+        "edit",
+        s(&samples().join("infographic.png")),
+        "-o",
+        s(&webp),
+        "--key",
+        s(&keys),
+        "--flip",
+        "v",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let r = json(&provenant(&["verify", s(&webp), "--trust", s(&root), "--json"]));
-    assert_eq!((r["verdict"].as_str(), r["format"].as_str()), (Some("trusted"), Some("image/webp")));
+    let r = json(&provenant(&[
+        "verify",
+        s(&webp),
+        "--trust",
+        s(&root),
+        "--json",
+    ]));
+    assert_eq!(
+        (r["verdict"].as_str(), r["format"].as_str()),
+        (Some("trusted"), Some("image/webp"))
+    );
 
     let png = dir.path().join("signed.png");
-    let o = provenant(&["sign", s(&samples().join("infographic.png")), "-o", s(&png), "--key", s(&keys), "--source", "digital-art"]);
+    let o = provenant(&[
+        "sign",
+        s(&samples().join("infographic.png")),
+        "-o",
+        s(&png),
+        "--key",
+        s(&keys),
+        "--source",
+        "digital-art",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let r = json(&provenant(&["verify", s(&png), "--trust", s(&root), "--json"]));
+    let r = json(&provenant(&[
+        "verify",
+        s(&png),
+        "--trust",
+        s(&root),
+        "--json",
+    ]));
     assert_eq!(r["verdict"], "trusted");
-    assert!(r["chain"][0]["digital_source_type"].as_str().unwrap().ends_with("digitalCreation"));
+    assert!(r["chain"][0]["digital_source_type"]
+        .as_str()
+        .unwrap()
+        .ends_with("digitalCreation"));
 
     let ai = dir.path().join("ai.jpg");
-    let o = provenant(&["sign", s(&samples().join("second-capture.jpg")), "-o", s(&ai), "--key", s(&keys), "--source", "ai"]);
+    let o = provenant(&[
+        "sign",
+        s(&samples().join("second-capture.jpg")),
+        "-o",
+        s(&ai),
+        "--key",
+        s(&keys),
+        "--source",
+        "ai",
+    ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let r = json(&provenant(&["verify", s(&ai), "--trust", s(&root), "--json"]));
+    let r = json(&provenant(&[
+        "verify",
+        s(&ai),
+        "--trust",
+        s(&root),
+        "--json",
+    ]));
     assert_eq!(r["chain"][0]["ai_generated"], true);
 
     let again = dir.path().join("again.png");
@@ -221,7 +390,11 @@ fn keygen_protects_keys() {
     {
         use std::os::unix::fs::PermissionsExt;
         for f in ["signer.key", "ca/root.key", "ca/intermediate.key"] {
-            let mode = std::fs::metadata(keys.join(f)).unwrap().permissions().mode() & 0o777;
+            let mode = std::fs::metadata(keys.join(f))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o777;
             assert_eq!(mode, 0o600, "{f}");
         }
     }
@@ -244,6 +417,11 @@ fn demo_runs_offline_and_ends_trusted() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.starts_with("✔ TRUSTED"), "{out}");
-    assert!(out.contains("c2pa.cropped") && out.contains("c2pa.resized") && out.contains("brightness 12"), "{out}");
+    assert!(
+        out.contains("c2pa.cropped")
+            && out.contains("c2pa.resized")
+            && out.contains("brightness 12"),
+        "{out}"
+    );
     assert!(stderr(&o).contains("is `valid`"));
 }

@@ -1,16 +1,22 @@
 //! The committed JSON Schema (docs/report.schema.json) describes real output.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 use common::*;
 
 fn validator() -> jsonschema::Validator {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/report.schema.json");
-    let schema: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     jsonschema::validator_for(&schema).expect("schema compiles")
 }
 
 fn assert_valid(v: &jsonschema::Validator, report: &serde_json::Value, what: &str) {
-    let errors: Vec<String> = v.iter_errors(report).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+    let errors: Vec<String> = v
+        .iter_errors(report)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{what}: {errors:#?}");
 }
 
@@ -23,10 +29,21 @@ fn every_fixture_report_matches_the_schema() {
     for sub in ["c2pa-rs", "interop"] {
         for entry in std::fs::read_dir(fixtures().join(sub)).unwrap() {
             let path = entry.unwrap().path();
-            if !matches!(path.extension().and_then(|e| e.to_str()), Some("jpg" | "png")) {
+            if !matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("jpg" | "png")
+            ) {
                 continue;
             }
-            let o = provenant(&["verify", s(&path), "--trust", s(&roots), "--trust", s(&interop), "--json"]);
+            let o = provenant(&[
+                "verify",
+                s(&path),
+                "--trust",
+                s(&roots),
+                "--trust",
+                s(&interop),
+                "--json",
+            ]);
             assert!(code(&o) < 2, "{}: {}", path.display(), stderr(&o));
             assert_valid(&v, &json(&o), &path.display().to_string());
             seen += 1;

@@ -7,7 +7,10 @@ use image::{ImageBuffer, Rgb, RgbImage};
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> f32 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         ((self.0 >> 40) as f32) / ((1u64 << 24) as f32)
     }
 }
@@ -19,7 +22,10 @@ fn harbour(w: u32, h: u32, seed: u64) -> RgbImage {
     let (sun_x, sun_y, sun_r) = (w as f32 * 0.7, h as f32 * 0.45, h as f32 * 0.07);
     ImageBuffer::from_fn(w, h, |x, y| {
         let (xf, yf) = (x as f32, y as f32);
-        let ridge = horizon - 40.0 - 30.0 * ((xf / w as f32) * 9.0).sin() - 18.0 * ((xf / w as f32) * 23.0).cos();
+        let ridge = horizon
+            - 40.0
+            - 30.0 * ((xf / w as f32) * 9.0).sin()
+            - 18.0 * ((xf / w as f32) * 23.0).cos();
         let mut c = if yf < ridge {
             let t = yf / horizon;
             [255.0 * (0.35 + 0.6 * t), 140.0 + 60.0 * t, 190.0 - 90.0 * t]
@@ -28,7 +34,11 @@ fn harbour(w: u32, h: u32, seed: u64) -> RgbImage {
         } else {
             let t = (yf - horizon) / (h as f32 - horizon);
             let wave = (yf * 0.9 + (xf * 0.05).sin() * 4.0).sin() * 12.0;
-            [30.0 + 40.0 * (1.0 - t) + wave, 60.0 + 30.0 * (1.0 - t) + wave, 90.0 + 20.0 * t + wave]
+            [
+                30.0 + 40.0 * (1.0 - t) + wave,
+                60.0 + 30.0 * (1.0 - t) + wave,
+                90.0 + 20.0 * t + wave,
+            ]
         };
         let d = ((xf - sun_x).powi(2) + (yf - sun_y).powi(2)).sqrt();
         if d < sun_r && yf < ridge {
@@ -71,11 +81,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../samples");
     let photo = harbour(1024, 683, 7);
     let mut f = std::fs::File::create(dir.join("harbour-capture.jpg"))?;
-    photo.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut f, 85))?;
+    photo.write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+        &mut f, 85,
+    ))?;
     let street = harbour(800, 600, 99);
     let mut f = std::fs::File::create(dir.join("second-capture.jpg"))?;
-    image::imageops::flip_horizontal(&street)
-        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(&mut f, 85))?;
+    image::imageops::flip_horizontal(&street).write_with_encoder(
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut f, 85),
+    )?;
     chart(640, 400).save(dir.join("infographic.png"))?;
     Ok(())
 }

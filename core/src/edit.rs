@@ -11,7 +11,9 @@ use image::{DynamicImage, GenericImageView, ImageFormat, Rgba};
 use serde_json::{json, Value};
 
 use crate::format::MediaFormat;
-use crate::sign::{builder_context, definition, detect_format, finish, now_rfc3339, SignError, SigningIdentity};
+use crate::sign::{
+    builder_context, definition, detect_format, finish, now_rfc3339, SignError, SigningIdentity,
+};
 use crate::trust::TrustAnchors;
 
 /// Largest image we decode (pixels), so a hostile header cannot make us allocate gigabytes.
@@ -37,7 +39,10 @@ pub enum Axis {
 #[derive(Debug, Clone, PartialEq)]
 pub enum EditOp {
     Crop(Rect),
-    Resize { width: u32, height: u32 },
+    Resize {
+        width: u32,
+        height: u32,
+    },
     Rotate(u16),
     Flip(Axis),
     /// Added to every channel, -255..=255.
@@ -96,9 +101,16 @@ impl FromStr for Rect {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let [x, y, width, height] = parse_nums::<4>(s, ',', "rectangle", "X,Y,W,H")?;
         if width == 0 || height == 0 {
-            return Err(EditError::Invalid(format!("rectangle {s}: width and height must be > 0")));
+            return Err(EditError::Invalid(format!(
+                "rectangle {s}: width and height must be > 0"
+            )));
         }
-        Ok(Rect { x, y, width, height })
+        Ok(Rect {
+            x,
+            y,
+            width,
+            height,
+        })
     }
 }
 
@@ -274,7 +286,9 @@ pub fn render(
     limits.max_image_height = Some(60_000);
     limits.max_alloc = Some(MAX_PIXELS * 4);
     reader.limits(limits);
-    let mut img = reader.decode().map_err(|e| SignError::Edit(EditError::Invalid(format!("cannot decode the image: {e}"))))?;
+    let mut img = reader.decode().map_err(|e| {
+        SignError::Edit(EditError::Invalid(format!("cannot decode the image: {e}")))
+    })?;
     for op in ops {
         img = op.apply(img)?;
     }
@@ -285,10 +299,14 @@ pub fn render(
             let enc = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 90);
             rgb.write_with_encoder(enc)
         }
-        ImageFormat::WebP => DynamicImage::ImageRgba8(img.into_rgba8()).write_to(&mut out, encode_as),
+        ImageFormat::WebP => {
+            DynamicImage::ImageRgba8(img.into_rgba8()).write_to(&mut out, encode_as)
+        }
         _ => img.write_to(&mut out, encode_as),
     };
-    encoded.map_err(|e| SignError::Edit(EditError::Invalid(format!("cannot encode the result: {e}"))))?;
+    encoded.map_err(|e| {
+        SignError::Edit(EditError::Invalid(format!("cannot encode the result: {e}")))
+    })?;
     Ok(out.into_inner())
 }
 
@@ -326,7 +344,13 @@ where
     R: Read + Seek + Send,
     W: Read + Write + Seek + Send,
 {
-    let EditRequest { ops, out_format, title, parent_title, trust } = *req;
+    let EditRequest {
+        ops,
+        out_format,
+        title,
+        parent_title,
+        trust,
+    } = *req;
     if ops.is_empty() {
         return Err(SignError::Edit(EditError::Invalid("no edit given".into())));
     }
@@ -338,17 +362,28 @@ where
     let parent_unsigned =
         c2pa::jumbf_io::load_jumbf_from_stream(in_format.mime(), &mut Cursor::new(&bytes)).is_err();
 
-    let mut builder = Builder::from_context(builder_context(trust)?).with_definition(definition(title))?;
+    let mut builder =
+        Builder::from_context(builder_context(trust)?).with_definition(definition(title))?;
     builder.set_intent(BuilderIntent::Edit);
     let mut parent = json!({ "title": parent_title, "relationship": "parentOf" });
     if parent_unsigned {
         parent["description"] = json!("the input carried no Content Credentials");
     }
-    builder.add_ingredient_from_stream(parent.to_string(), in_format.mime(), &mut Cursor::new(&bytes))?;
+    builder.add_ingredient_from_stream(
+        parent.to_string(),
+        in_format.mime(),
+        &mut Cursor::new(&bytes),
+    )?;
     for op in ops {
         builder.add_action(op.action())?;
     }
-    finish(&mut builder, identity, out_format, &mut Cursor::new(rendered), dest)?;
+    finish(
+        &mut builder,
+        identity,
+        out_format,
+        &mut Cursor::new(rendered),
+        dest,
+    )?;
     Ok(EditOutcome {
         format: out_format,
         parent_unsigned,
@@ -363,13 +398,21 @@ mod tests {
     fn parses_and_rejects_arguments() {
         assert_eq!(
             EditOp::crop("1,2,3,4").unwrap(),
-            EditOp::Crop(Rect { x: 1, y: 2, width: 3, height: 4 })
+            EditOp::Crop(Rect {
+                x: 1,
+                y: 2,
+                width: 3,
+                height: 4
+            })
         );
         assert!(EditOp::crop("1,2,3").is_err());
         assert!(EditOp::crop("1,2,0,4").is_err());
         assert_eq!(
             EditOp::resize("640x480").unwrap(),
-            EditOp::Resize { width: 640, height: 480 }
+            EditOp::Resize {
+                width: 640,
+                height: 480
+            }
         );
         assert!(EditOp::resize("640*480").is_err());
         assert!(EditOp::rotate("45").is_err());
@@ -380,12 +423,19 @@ mod tests {
 
     #[test]
     fn edits_change_pixels_as_described() {
-        let img = DynamicImage::ImageRgb8(image::RgbImage::from_pixel(10, 8, image::Rgb([200, 100, 50])));
+        let img = DynamicImage::ImageRgb8(image::RgbImage::from_pixel(
+            10,
+            8,
+            image::Rgb([200, 100, 50]),
+        ));
         let cropped = EditOp::crop("2,2,4,3").unwrap().apply(img.clone()).unwrap();
         assert_eq!(cropped.dimensions(), (4, 3));
         let rotated = EditOp::rotate("90").unwrap().apply(img.clone()).unwrap();
         assert_eq!(rotated.dimensions(), (8, 10));
-        let redacted = EditOp::redact("0,0,2,2").unwrap().apply(img.clone()).unwrap();
+        let redacted = EditOp::redact("0,0,2,2")
+            .unwrap()
+            .apply(img.clone())
+            .unwrap();
         assert_eq!(redacted.get_pixel(1, 1), Rgba([0, 0, 0, 255]));
         assert_eq!(redacted.get_pixel(5, 5), Rgba([200, 100, 50, 255]));
         let err = EditOp::crop("8,0,5,5").unwrap().apply(img).unwrap_err();

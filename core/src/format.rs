@@ -82,12 +82,18 @@ mod tests {
 
     #[test]
     fn sniffs_common_formats_and_rejects_text() {
-        assert_eq!(MediaFormat::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(MediaFormat::Jpeg));
+        assert_eq!(
+            MediaFormat::sniff(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            Some(MediaFormat::Jpeg)
+        );
         assert_eq!(
             MediaFormat::sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
             Some(MediaFormat::Png)
         );
-        assert_eq!(MediaFormat::sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some(MediaFormat::WebP));
+        assert_eq!(
+            MediaFormat::sniff(b"RIFF\0\0\0\0WEBPVP8 "),
+            Some(MediaFormat::WebP)
+        );
         assert_eq!(
             MediaFormat::sniff(b"\0\0\0\x1cftypheic\0\0"),
             Some(MediaFormat::Bmff("image/heic"))

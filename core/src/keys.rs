@@ -7,8 +7,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose,
-    IsCa, KeyPair, KeyUsagePurpose, SignatureAlgorithm,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    KeyPair, KeyUsagePurpose, SignatureAlgorithm,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -174,7 +174,11 @@ pub fn write_key_dir(dir: &Path, creds: &Credentials, force: bool) -> Result<Key
         (paths.chain.clone(), &creds.chain, false),
         (paths.signer_key.clone(), &creds.signer_key, true),
         (paths.ca_dir.join("root.key"), &creds.root_key, true),
-        (paths.ca_dir.join("intermediate.key"), &creds.intermediate_key, true),
+        (
+            paths.ca_dir.join("intermediate.key"),
+            &creds.intermediate_key,
+            true,
+        ),
     ];
     if !force {
         if let Some((p, _, _)) = files.iter().find(|(p, _, _)| p.exists()) {

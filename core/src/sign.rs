@@ -87,7 +87,11 @@ impl SigningIdentity {
     }
 
     /// From PEM bytes; the algorithm is read off the key.
-    pub fn from_pem(chain_pem: Vec<u8>, key_pem: Vec<u8>, key_name: &Path) -> Result<Self, SignError> {
+    pub fn from_pem(
+        chain_pem: Vec<u8>,
+        key_pem: Vec<u8>,
+        key_name: &Path,
+    ) -> Result<Self, SignError> {
         let text = std::str::from_utf8(&key_pem).map_err(|_| SignError::BadKey(key_name.into()))?;
         if !text.contains("-----BEGIN PRIVATE KEY-----") {
             return Err(SignError::BadKey(key_name.into()));
@@ -159,10 +163,14 @@ pub fn detect_format<R: Read + Seek>(src: &mut R) -> Result<MediaFormat, SignErr
         n += k;
     }
     src.rewind()?;
-    MediaFormat::sniff(&head[..n]).ok_or_else(|| SignError::UnsupportedFormat("unrecognised".into()))
+    MediaFormat::sniff(&head[..n])
+        .ok_or_else(|| SignError::UnsupportedFormat("unrecognised".into()))
 }
 
-fn has_manifest<R: Read + Seek + Send>(src: &mut R, format: MediaFormat) -> Result<bool, SignError> {
+fn has_manifest<R: Read + Seek + Send>(
+    src: &mut R,
+    format: MediaFormat,
+) -> Result<bool, SignError> {
     let found = c2pa::jumbf_io::load_jumbf_from_stream(format.mime(), src).is_ok();
     src.rewind()?;
     Ok(found)

@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
+use c2pa::crypto::cose::CertificateTrustPolicy;
 use c2pa::status_tracker::LogKind;
 use c2pa::validation_results::validation_codes;
-use c2pa::crypto::cose::CertificateTrustPolicy;
 use c2pa::validation_status::ValidationStatus;
 use c2pa::{Context, Manifest, Reader, Settings, ValidationState};
 use serde_json::Value;
@@ -241,13 +241,25 @@ fn fill_report(report: &mut Report, reader: &Reader, trust: &TrustAnchors) {
     if let Some(results) = reader.validation_results() {
         if let Some(active) = results.active_manifest() {
             push_codes(report, &index, active.success(), CodeKind::Success, Some(0));
-            push_codes(report, &index, active.informational(), CodeKind::Informational, Some(0));
+            push_codes(
+                report,
+                &index,
+                active.informational(),
+                CodeKind::Informational,
+                Some(0),
+            );
             push_codes(report, &index, active.failure(), CodeKind::Failure, Some(0));
         }
         for delta in results.ingredient_deltas().into_iter().flatten() {
             let d = delta.validation_deltas();
             push_codes(report, &index, d.success(), CodeKind::Success, None);
-            push_codes(report, &index, d.informational(), CodeKind::Informational, None);
+            push_codes(
+                report,
+                &index,
+                d.informational(),
+                CodeKind::Informational,
+                None,
+            );
             push_codes(report, &index, d.failure(), CodeKind::Failure, None);
         }
     }
@@ -268,7 +280,9 @@ fn fix_ingredient_steps(report: &mut Report, reader: &Reader, index: &HashMap<St
             continue;
         };
         for (slot, ingredient) in manifest.ingredients().iter().enumerate() {
-            let found = ingredient.active_manifest().and_then(|l| index.get(l).copied());
+            let found = ingredient
+                .active_manifest()
+                .and_then(|l| index.get(l).copied());
             if let Some(ing) = report.chain[step_i].ingredients.get_mut(slot) {
                 ing.step = found;
             }
@@ -280,14 +294,24 @@ fn recorded_statuses(ingredient: &c2pa::Ingredient) -> Vec<(ValidationStatus, Co
     let mut out = Vec::new();
     if let Some(results) = ingredient.validation_results() {
         if let Some(active) = results.active_manifest() {
-            out.extend(active.success().iter().map(|s| (s.clone(), CodeKind::Success)));
+            out.extend(
+                active
+                    .success()
+                    .iter()
+                    .map(|s| (s.clone(), CodeKind::Success)),
+            );
             out.extend(
                 active
                     .informational()
                     .iter()
                     .map(|s| (s.clone(), CodeKind::Informational)),
             );
-            out.extend(active.failure().iter().map(|s| (s.clone(), CodeKind::Failure)));
+            out.extend(
+                active
+                    .failure()
+                    .iter()
+                    .map(|s| (s.clone(), CodeKind::Failure)),
+            );
         }
     } else if let Some(statuses) = ingredient.validation_status() {
         out.extend(
@@ -367,7 +391,10 @@ fn check_ingredient_trust(report: &mut Report, reader: &Reader, trust: &TrustAnc
             kind,
             origin: CodeOrigin::Provenant,
             step: Some(i),
-            url: Some(format!("self#jumbf=/c2pa/{}/c2pa.signature", report.chain[i].manifest)),
+            url: Some(format!(
+                "self#jumbf=/c2pa/{}/c2pa.signature",
+                report.chain[i].manifest
+            )),
             explanation: Some(explanation),
         });
     }
@@ -433,7 +460,10 @@ fn overall_verdict(state: ValidationState, chain: &[ChainStep]) -> Verdict {
         ValidationState::Valid => Verdict::Valid,
         _ => Verdict::Invalid,
     };
-    if chain.first().is_some_and(|s| s.status == StepStatus::Invalid) {
+    if chain
+        .first()
+        .is_some_and(|s| s.status == StepStatus::Invalid)
+    {
         verdict = Verdict::Invalid;
     }
     if verdict == Verdict::Trusted && chain.iter().any(|s| s.trust == Trust::Untrusted) {
@@ -485,7 +515,9 @@ fn describe_step(
         },
         time,
         time_source,
-        ai_generated: digital_source_type.as_deref().is_some_and(is_ai_source_type),
+        ai_generated: digital_source_type
+            .as_deref()
+            .is_some_and(is_ai_source_type),
         digital_source_type,
         actions,
         ingredients: Vec::new(),
@@ -543,7 +575,10 @@ mod tests {
             label_of("self#jumbf=/c2pa/urn:c2pa:abc/c2pa.signature"),
             Some("urn:c2pa:abc")
         );
-        assert_eq!(label_of("self#jumbf=/c2pa/urn:c2pa:abc"), Some("urn:c2pa:abc"));
+        assert_eq!(
+            label_of("self#jumbf=/c2pa/urn:c2pa:abc"),
+            Some("urn:c2pa:abc")
+        );
         assert_eq!(label_of("self#jumbf=c2pa.assertions/c2pa.hash.data"), None);
     }
 

@@ -1,6 +1,8 @@
 //! Every file in ../shared/fixtures gets the verdict and failure codes that
 //! ../shared/fixtures/README.md lists, with the trust anchors named there.
 
+#![allow(clippy::unwrap_used)]
+
 use std::path::PathBuf;
 
 use provenant_core::report::{CodeKind, CodeOrigin, StepStatus, Trust};
@@ -20,7 +22,13 @@ fn anchors(rel: &str) -> TrustAnchors {
 fn verify(rel: &str, trust: &TrustAnchors) -> Report {
     let path = fixtures().join(rel);
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    verify_stream(file, &VerifyOptions { trust: trust.clone() }).expect("verify runs")
+    verify_stream(
+        file,
+        &VerifyOptions {
+            trust: trust.clone(),
+        },
+    )
+    .expect("verify runs")
 }
 
 /// Failure codes that apply to the active manifest (step 0), as found now.
@@ -28,7 +36,11 @@ fn active_failures(r: &Report) -> Vec<String> {
     let mut v: Vec<String> = r
         .codes
         .iter()
-        .filter(|c| c.kind == CodeKind::Failure && c.step == Some(0) && c.origin != CodeOrigin::IngredientRecord)
+        .filter(|c| {
+            c.kind == CodeKind::Failure
+                && c.step == Some(0)
+                && c.origin != CodeOrigin::IngredientRecord
+        })
         .map(|c| c.code.clone())
         .collect();
     v.dedup();
@@ -46,14 +58,26 @@ fn reference_sdk_fixtures() {
         ("c2pa-rs/CA.jpg", Verdict::Trusted, &[]),
         ("c2pa-rs/CA_ct.jpg", Verdict::Trusted, &[]),
         ("c2pa-rs/CIE-sig-CA.jpg", Verdict::Trusted, &[]),
-        ("c2pa-rs/E-sig-CA.jpg", Verdict::Invalid, &["claimSignature.mismatch"]),
-        ("c2pa-rs/XCA.jpg", Verdict::Invalid, &["assertion.dataHash.mismatch"]),
+        (
+            "c2pa-rs/E-sig-CA.jpg",
+            Verdict::Invalid,
+            &["claimSignature.mismatch"],
+        ),
+        (
+            "c2pa-rs/XCA.jpg",
+            Verdict::Invalid,
+            &["assertion.dataHash.mismatch"],
+        ),
     ];
     for (file, verdict, failures) in table {
         let r = verify(file, &t);
         assert_eq!(r.verdict, verdict, "{file}");
         assert_eq!(active_failures(&r), failures, "{file}");
-        assert_eq!(r.chain[0].status == StepStatus::Invalid, !failures.is_empty(), "{file}");
+        assert_eq!(
+            r.chain[0].status == StepStatus::Invalid,
+            !failures.is_empty(),
+            "{file}"
+        );
     }
     for file in ["c2pa-rs/earth_apollo17.jpg", "c2pa-rs/sample1.png"] {
         let r = verify(file, &t);
@@ -74,10 +98,9 @@ fn ca_has_a_parent_without_credentials() {
 #[test]
 fn ca_ct_reports_the_malformed_timestamp_as_informational() {
     let r = verify("c2pa-rs/CA_ct.jpg", &anchors(C2PA_ROOTS));
-    assert!(r
-        .codes
-        .iter()
-        .any(|c| c.code == "timeStamp.malformed" && c.kind == CodeKind::Informational && c.step == Some(0)));
+    assert!(r.codes.iter().any(|c| c.code == "timeStamp.malformed"
+        && c.kind == CodeKind::Informational
+        && c.step == Some(0)));
 }
 
 #[test]
@@ -91,7 +114,11 @@ fn bad_ingredient_signature_is_reported_on_the_ingredient() {
     assert_eq!(ing.parent, Some(0));
     assert_eq!(ing.status, StepStatus::Invalid);
     assert_eq!(ing.failures, ["claimSignature.mismatch"]);
-    let code = r.codes.iter().find(|c| c.code == "claimSignature.mismatch").expect("code");
+    let code = r
+        .codes
+        .iter()
+        .find(|c| c.code == "claimSignature.mismatch")
+        .expect("code");
     assert_eq!(code.step, Some(1));
 }
 
@@ -102,14 +129,24 @@ fn interop_fixtures_signed_by_the_reference_tool() {
     assert_eq!(created.verdict, Verdict::Trusted);
     let a = &created.chain[0].actions;
     assert_eq!(a[0].action, "c2pa.created");
-    assert!(a[0].digital_source_type.as_deref().unwrap_or("").ends_with("digitalCapture"));
+    assert!(a[0]
+        .digital_source_type
+        .as_deref()
+        .unwrap_or("")
+        .ends_with("digitalCapture"));
     assert_eq!(created.chain[0].signer.alg.as_deref(), Some("ed25519"));
 
-    assert_eq!(verify("interop/peer-created.png", &t).verdict, Verdict::Trusted);
+    assert_eq!(
+        verify("interop/peer-created.png", &t).verdict,
+        Verdict::Trusted
+    );
 
     let edited = verify("interop/peer-edited.jpg", &t);
     assert_eq!(edited.verdict, Verdict::Trusted);
-    assert!(edited.chain[0].actions.iter().any(|a| a.action == "c2pa.cropped"));
+    assert!(edited.chain[0]
+        .actions
+        .iter()
+        .any(|a| a.action == "c2pa.cropped"));
     assert_eq!(edited.chain.len(), 2);
     let parent = &edited.chain[1];
     assert_eq!(parent.relationship, "parentOf");
@@ -121,7 +158,10 @@ fn interop_fixtures_signed_by_the_reference_tool() {
     assert_eq!(tampered.verdict, Verdict::Invalid);
     assert_eq!(active_failures(&tampered), ["assertion.dataHash.mismatch"]);
 
-    assert_eq!(verify("interop/unsigned.jpg", &t).verdict, Verdict::NoManifest);
+    assert_eq!(
+        verify("interop/unsigned.jpg", &t).verdict,
+        Verdict::NoManifest
+    );
 }
 
 #[test]
@@ -129,8 +169,17 @@ fn without_anchors_the_best_verdict_is_valid() {
     let none = TrustAnchors::none();
     let r = verify("interop/peer-edited.jpg", &none);
     assert_eq!(r.verdict, Verdict::Valid);
-    assert!(r.chain.iter().all(|s| s.trust == Trust::Untrusted && s.status == StepStatus::Valid));
+    assert!(r
+        .chain
+        .iter()
+        .all(|s| s.trust == Trust::Untrusted && s.status == StepStatus::Valid));
     // The wrong anchors are no better than none.
-    assert_eq!(verify("interop/peer-created.jpg", &anchors(C2PA_ROOTS)).verdict, Verdict::Valid);
-    assert_eq!(verify("c2pa-rs/C.jpg", &anchors(INTEROP_ROOT)).verdict, Verdict::Valid);
+    assert_eq!(
+        verify("interop/peer-created.jpg", &anchors(C2PA_ROOTS)).verdict,
+        Verdict::Valid
+    );
+    assert_eq!(
+        verify("c2pa-rs/C.jpg", &anchors(INTEROP_ROOT)).verdict,
+        Verdict::Valid
+    );
 }

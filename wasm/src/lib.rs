@@ -32,13 +32,19 @@ impl From<VerifyError> for WasmError {
 
 /// Verifies `bytes`; `trust_pem` is a PEM bundle of trust anchors (may be empty).
 /// Returns the report as JSON text (schema: docs/report.schema.json).
-pub fn verify_to_json(bytes: &[u8], trust_pem: &str, file_name: Option<&str>) -> Result<String, WasmError> {
+pub fn verify_to_json(
+    bytes: &[u8],
+    trust_pem: &str,
+    file_name: Option<&str>,
+) -> Result<String, WasmError> {
     let mut trust = TrustAnchors::none();
     if !trust_pem.trim().is_empty() {
-        trust.add_pem("trust anchors", trust_pem).map_err(|e| WasmError {
-            code: "options.invalid",
-            message: e.to_string(),
-        })?;
+        trust
+            .add_pem("trust anchors", trust_pem)
+            .map_err(|e| WasmError {
+                code: "options.invalid",
+                message: e.to_string(),
+            })?;
     }
     let mut report = verify_bytes(bytes, &VerifyOptions { trust })?;
     report.file = file_name.map(str::to_owned);
@@ -51,8 +57,17 @@ pub fn verify_to_json(bytes: &[u8], trust_pem: &str, file_name: Option<&str>) ->
 /// JS entry point: `verify(Uint8Array, trustPem?, fileName?) → string` (report JSON);
 /// throws `{code, message}`.
 #[wasm_bindgen]
-pub fn verify(bytes: &[u8], trust_pem: Option<String>, file_name: Option<String>) -> Result<String, JsValue> {
-    verify_to_json(bytes, trust_pem.as_deref().unwrap_or(""), file_name.as_deref()).map_err(|e| {
+pub fn verify(
+    bytes: &[u8],
+    trust_pem: Option<String>,
+    file_name: Option<String>,
+) -> Result<String, JsValue> {
+    verify_to_json(
+        bytes,
+        trust_pem.as_deref().unwrap_or(""),
+        file_name.as_deref(),
+    )
+    .map_err(|e| {
         let obj = js_sys::Object::new();
         let _ = js_sys::Reflect::set(&obj, &"code".into(), &e.code.into());
         let _ = js_sys::Reflect::set(&obj, &"message".into(), &e.message.into());
@@ -71,14 +86,21 @@ mod tests {
     use super::*;
 
     fn fixture(rel: &str) -> Vec<u8> {
-        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures").join(rel);
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/fixtures")
+            .join(rel);
         std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
     }
 
     #[test]
     fn same_report_as_the_core() {
         let pem = String::from_utf8(fixture("interop/trust-anchor-root.pem")).unwrap();
-        let json = verify_to_json(&fixture("interop/peer-edited.jpg"), &pem, Some("peer-edited.jpg")).unwrap();
+        let json = verify_to_json(
+            &fixture("interop/peer-edited.jpg"),
+            &pem,
+            Some("peer-edited.jpg"),
+        )
+        .unwrap();
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(v["verdict"], "trusted");
         assert_eq!(v["file"], "peer-edited.jpg");
@@ -87,8 +109,19 @@ mod tests {
 
     #[test]
     fn errors_are_structured() {
-        assert_eq!(verify_to_json(b"", "", None).unwrap_err().code, "input.empty");
-        assert_eq!(verify_to_json(b"plain text", "", None).unwrap_err().code, "input.unknownFormat");
-        assert_eq!(verify_to_json(&fixture("c2pa-rs/C.jpg"), "junk", None).unwrap_err().code, "options.invalid");
+        assert_eq!(
+            verify_to_json(b"", "", None).unwrap_err().code,
+            "input.empty"
+        );
+        assert_eq!(
+            verify_to_json(b"plain text", "", None).unwrap_err().code,
+            "input.unknownFormat"
+        );
+        assert_eq!(
+            verify_to_json(&fixture("c2pa-rs/C.jpg"), "junk", None)
+                .unwrap_err()
+                .code,
+            "options.invalid"
+        );
     }
 }

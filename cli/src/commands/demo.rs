@@ -27,12 +27,16 @@ pub fn run(a: Args) -> Result<Exit> {
         Some(d) => d,
         None => std::env::temp_dir().join(format!("provenant-demo-{}", std::process::id())),
     };
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", crate::shown(&dir)))?;
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create {}", crate::shown(&dir)))?;
     let key_dir = dir.join("keys");
     let say = |s: String| eprintln!("\x20 {s}");
 
     eprintln!("1. keygen: throwaway organisation \"Demo Newsroom\" (Ed25519)");
-    let creds = keys::generate(&KeygenOptions { org: "Demo Newsroom".into(), ..Default::default() })?;
+    let creds = keys::generate(&KeygenOptions {
+        org: "Demo Newsroom".into(),
+        ..Default::default()
+    })?;
     let paths = keys::write_key_dir(&key_dir, &creds, true)?;
     let identity = SigningIdentity::load(&key_dir)?;
     let trust = TrustAnchors::none().with_pem("root.pem", &creds.root_cert)?;
@@ -47,14 +51,21 @@ pub fn run(a: Args) -> Result<Exit> {
             &mut std::io::Cursor::new(SAMPLE),
             &mut out.file,
             &identity,
-            &SignRequest { title: Some("harbour-capture.jpg".into()), source: SourceType::Capture },
+            &SignRequest {
+                title: Some("harbour-capture.jpg".into()),
+                source: SourceType::Capture,
+            },
         )?;
         out.commit()?;
     }
-    say(format!("{}", crate::shown(&signed)));
+    say(crate::shown(&signed));
 
     let steps: [(&str, PathBuf, Vec<EditOp>); 2] = [
-        ("3. edit: crop", dir.join("3-cropped.jpg"), vec![EditOp::crop("64,48,896,600")?]),
+        (
+            "3. edit: crop",
+            dir.join("3-cropped.jpg"),
+            vec![EditOp::crop("64,48,896,600")?],
+        ),
         (
             "4. edit: resize + brightness",
             dir.join("4-published.jpg"),
@@ -67,7 +78,10 @@ pub fn run(a: Args) -> Result<Exit> {
         let mut input = std::fs::File::open(&previous)?;
         let mut out = AtomicOutput::create(&path)?;
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-        let parent = previous.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let parent = previous
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let request = EditRequest {
             ops: &ops,
             out_format: None,
@@ -77,11 +91,14 @@ pub fn run(a: Args) -> Result<Exit> {
         };
         edit_stream(&mut input, &mut out.file, &identity, &request)?;
         out.commit()?;
-        say(format!("{}", crate::shown(&path)));
+        say(crate::shown(&path));
         previous = path;
     }
 
-    eprintln!("5. verify with the demo root as trust anchor ({})\n", crate::shown(&paths.root_cert));
+    eprintln!(
+        "5. verify with the demo root as trust anchor ({})\n",
+        crate::shown(&paths.root_cert)
+    );
     let mut report = verify_stream(std::fs::File::open(&previous)?, &VerifyOptions { trust })?;
     report.file = Some(previous.display().to_string());
     println!("{}", render::report_text(&report, stdout_style()));
@@ -92,5 +109,9 @@ pub fn run(a: Args) -> Result<Exit> {
         crate::shown(&previous),
         crate::shown(&paths.root_cert)
     );
-    Ok(if report.verdict == provenant_core::Verdict::Trusted { Exit::Pass } else { Exit::PolicyFail })
+    Ok(if report.verdict == provenant_core::Verdict::Trusted {
+        Exit::Pass
+    } else {
+        Exit::PolicyFail
+    })
 }

@@ -69,14 +69,23 @@ fn ordered_ops(a: &Args, m: Option<&ArgMatches>) -> Result<Vec<EditOp>> {
     ];
     let mut ops: Vec<(usize, EditOp)> = Vec::new();
     for (id, values, parse) in table {
-        let idx: Vec<usize> = m.and_then(|m| m.indices_of(id)).map(Iterator::collect).unwrap_or_default();
+        let idx: Vec<usize> = m
+            .and_then(|m| m.indices_of(id))
+            .map(Iterator::collect)
+            .unwrap_or_default();
         for (k, v) in values.iter().enumerate() {
             ops.push((idx.get(k).copied().unwrap_or(usize::MAX), parse(v)?));
         }
     }
-    let gray: Vec<usize> = m.and_then(|m| m.indices_of("grayscale")).map(Iterator::collect).unwrap_or_default();
+    let gray: Vec<usize> = m
+        .and_then(|m| m.indices_of("grayscale"))
+        .map(Iterator::collect)
+        .unwrap_or_default();
     for k in 0..usize::from(a.grayscale) {
-        ops.push((gray.get(k).copied().unwrap_or(usize::MAX), EditOp::Grayscale));
+        ops.push((
+            gray.get(k).copied().unwrap_or(usize::MAX),
+            EditOp::Grayscale,
+        ));
     }
     ops.sort_by_key(|(i, _)| *i);
     Ok(ops.into_iter().map(|(_, op)| op).collect())
@@ -92,8 +101,16 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
         .output
         .extension()
         .and_then(|e| MediaFormat::from_extension(&e.to_string_lossy()));
-    let parent_title = a.input.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    let title = a.title.clone().or_else(|| a.output.file_name().map(|n| n.to_string_lossy().into_owned()));
+    let parent_title = a
+        .input
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let title = a.title.clone().or_else(|| {
+        a.output
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+    });
     let mut out = AtomicOutput::create(&a.output)?;
     let request = EditRequest {
         ops: &ops,
@@ -106,7 +123,10 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
         .with_context(|| crate::shown(&a.input))?;
     out.commit()?;
     if outcome.parent_unsigned {
-        eprintln!("note: {} had no content credentials; the edit records an unsigned parent", crate::shown(&a.input));
+        eprintln!(
+            "note: {} had no content credentials; the edit records an unsigned parent",
+            crate::shown(&a.input)
+        );
     }
     eprintln!(
         "edited {} → {} ({} edit{}, {})",

@@ -44,9 +44,21 @@ pub fn run(a: Args) -> Result<Exit> {
     };
     let creds = keys::generate(&opts)?;
     let paths = keys::write_key_dir(&a.out, &creds, a.force)?;
-    eprintln!("wrote {}  (trust anchor: give this to verifiers)", crate::shown(&paths.root_cert));
-    eprintln!("wrote {}  (signer certificate + intermediate)", crate::shown(&paths.chain));
-    eprintln!("wrote {}  (private key, mode 0600)", crate::shown(&paths.signer_key));
-    eprintln!("wrote {}/  (CA private keys, mode 0600: move them offline)", crate::shown(&paths.ca_dir));
+    eprintln!(
+        "wrote {}  (trust anchor: give this to verifiers)",
+        crate::shown(&paths.root_cert)
+    );
+    eprintln!(
+        "wrote {}  (signer certificate + intermediate)",
+        crate::shown(&paths.chain)
+    );
+    eprintln!(
+        "wrote {}  (private key, mode 0600)",
+        crate::shown(&paths.signer_key)
+    );
+    eprintln!(
+        "wrote {}/  (CA private keys, mode 0600: move them offline)",
+        crate::shown(&paths.ca_dir)
+    );
     Ok(Exit::Pass)
 }

@@ -44,7 +44,11 @@ pub struct Args {
 pub fn run(a: Args) -> Result<Exit> {
     let identity = SigningIdentity::load(&a.key)?;
     let mut input = open_input(&a.input)?;
-    let title = a.title.or_else(|| a.input.file_name().map(|n| n.to_string_lossy().into_owned()));
+    let title = a.title.or_else(|| {
+        a.input
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+    });
     let request = SignRequest {
         title,
         source: match a.source {
@@ -59,6 +63,11 @@ pub fn run(a: Args) -> Result<Exit> {
     let format = sign_stream(&mut input, &mut out.file, &identity, &request)
         .with_context(|| crate::shown(&a.input))?;
     out.commit()?;
-    eprintln!("signed {} → {} ({format}, {})", crate::shown(&a.input), crate::shown(&a.output), identity.alg());
+    eprintln!(
+        "signed {} → {} ({format}, {})",
+        crate::shown(&a.input),
+        crate::shown(&a.output),
+        identity.alg()
+    );
     Ok(Exit::Pass)
 }

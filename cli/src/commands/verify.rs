@@ -76,7 +76,14 @@ pub fn run(a: Args) -> Result<Exit> {
         if !passes(policy, report.verdict) {
             worst = worst.max(Exit::PolicyFail);
             if !a.json {
-                let _ = writeln!(lock, "  fails the `{}` policy\n", match policy { Policy::Trusted => "trusted", Policy::Valid => "valid" });
+                let _ = writeln!(
+                    lock,
+                    "  fails the `{}` policy\n",
+                    match policy {
+                        Policy::Trusted => "trusted",
+                        Policy::Valid => "valid",
+                    }
+                );
             }
         } else if many && !a.json {
             let _ = writeln!(lock);

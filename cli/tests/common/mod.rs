@@ -42,7 +42,11 @@ pub fn assert_clean_error(o: &Output, want: i32) {
     let err = stderr(o);
     assert_eq!(code(o), want, "stderr: {err}");
     assert!(!err.contains("panicked"), "panic: {err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "one line expected: {err}");
+    assert_eq!(
+        err.trim_end().lines().count(),
+        1,
+        "one line expected: {err}"
+    );
     assert!(err.starts_with("error: "), "{err}");
 }
 

@@ -1,0 +1,180 @@
+//! Interop with the reference C2PA CLI (c2patool 0.27.22): what we sign and edit, it
+//! reports Trusted with our root as its trust anchor, with the same chain.
+//!
+//! Runs whenever `c2patool` is on PATH. When it is not, the test fails if
+//! PROVENANT_REQUIRE_C2PATOOL=1 (CI sets it) and otherwise says loudly that it did not run.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::*;
+
+use std::process::Command;
+
+fn c2patool() -> Option<std::path::PathBuf> {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("c2patool"))
+            .find(|p| p.is_file())
+    });
+    if found.is_none() {
+        assert!(
+            std::env::var("PROVENANT_REQUIRE_C2PATOOL").as_deref() != Ok("1"),
+            "c2patool is required (PROVENANT_REQUIRE_C2PATOOL=1) but not on PATH"
+        );
+        eprintln!("NOT RUN: c2patool is not on PATH (cargo install c2patool@0.27.22 --locked)");
+    }
+    found
+}
+
+#[test]
+fn reference_tool_trusts_our_signed_and_edited_files() {
+    let Some(tool) = c2patool() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keygen(dir.path(), &[]);
+    let signed = dir.path().join("signed.jpg");
+    let edited = dir.path().join("edited.jpg");
+    let twice = dir.path().join("twice.jpg");
+    let src = samples().join("harbour-capture.jpg");
+    assert_eq!(
+        code(&provenant(&[
+            "sign",
+            s(&src),
+            "-o",
+            s(&signed),
+            "--key",
+            s(&keys)
+        ])),
+        0
+    );
+    assert_eq!(
+        code(&provenant(&[
+            "edit",
+            s(&signed),
+            "-o",
+            s(&edited),
+            "--key",
+            s(&keys),
+            "--crop",
+            "0,0,500,300"
+        ])),
+        0
+    );
+    assert_eq!(
+        code(&provenant(&[
+            "edit",
+            s(&edited),
+            "-o",
+            s(&twice),
+            "--key",
+            s(&keys),
+            "--resize",
+            "250x150"
+        ])),
+        0
+    );
+    let root = keys.join("root.pem");
+
+    for (file, steps) in [(&signed, 1usize), (&edited, 2), (&twice, 3)] {
+        let out = Command::new(&tool)
+            .arg(file)
+            .args(["trust", "--trust_anchors"])
+            .arg(&root)
+            .output()
+            .expect("run c2patool");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "c2patool failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        assert_eq!(
+            v["validation_state"],
+            "Trusted",
+            "{}: {text}",
+            file.display()
+        );
+        let manifests = v["manifests"].as_object().expect("manifests");
+        assert_eq!(manifests.len(), steps, "{}", file.display());
+
+        // Same chain as ours: labels and actions step by step.
+        let ours = json(&provenant(&[
+            "verify",
+            s(file),
+            "--trust",
+            s(&root),
+            "--json",
+        ]));
+        assert_eq!(ours["verdict"], "trusted");
+        for step in ours["chain"].as_array().unwrap() {
+            let label = step["manifest"].as_str().unwrap();
+            let theirs = &manifests[label];
+            let their_actions: Vec<&str> = theirs["assertions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|a| {
+                    a["label"]
+                        .as_str()
+                        .unwrap_or("")
+                        .starts_with("c2pa.actions")
+                })
+                .flat_map(|a| a["data"]["actions"].as_array().unwrap().iter())
+                .map(|a| a["action"].as_str().unwrap())
+                .collect();
+            let our_actions: Vec<&str> = step["actions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a["action"].as_str().unwrap())
+                .collect();
+            assert_eq!(their_actions, our_actions, "{label}");
+        }
+    }
+}
+
+#[test]
+fn we_agree_with_the_reference_tool_on_every_fixture() {
+    let Some(tool) = c2patool() else { return };
+    let roots = fixtures().join("c2pa-rs/certs/test_cert_root_bundle.pem");
+    let interop = fixtures().join("interop/trust-anchor-root.pem");
+    for sub in ["c2pa-rs", "interop"] {
+        for entry in std::fs::read_dir(fixtures().join(sub)).unwrap() {
+            let path = entry.unwrap().path();
+            if !matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("jpg" | "png")
+            ) {
+                continue;
+            }
+            let anchors = if sub == "interop" { &interop } else { &roots };
+            let out = Command::new(&tool)
+                .arg(&path)
+                .args(["trust", "--trust_anchors"])
+                .arg(anchors)
+                .output()
+                .unwrap();
+            let theirs = if out.status.success() {
+                let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+                v["validation_state"].as_str().unwrap_or("").to_lowercase()
+            } else {
+                "no_manifest".to_owned()
+            };
+            let ours = json(&provenant(&[
+                "verify",
+                s(&path),
+                "--trust",
+                s(anchors),
+                "--json",
+            ]));
+            assert_eq!(
+                ours["verdict"].as_str().unwrap(),
+                theirs,
+                "{}",
+                path.display()
+            );
+        }
+    }
+}
