@@ -13,7 +13,14 @@ use crate::Exit;
 /// Applies edits in the order given and records each as a C2PA action with its
 /// parameters; the input (signed by anyone, or unsigned) becomes the parent ingredient.
 #[derive(Debug, clap::Args)]
-#[command(group = clap::ArgGroup::new("ops").required(true).multiple(true))]
+#[command(
+    group = clap::ArgGroup::new("ops").required(true).multiple(true),
+    after_help = "Edits apply in the order given; each is recorded as its C2PA action with its \
+        parameters (c2pa.cropped, c2pa.resized, c2pa.orientation, c2pa.color_adjustments, \
+        c2pa.edited for redactions).\n\nExamples:\n  \
+        provenant edit signed.jpg -o web.jpg --key keys --crop 0,0,1600,900 --resize 800x450\n  \
+        provenant edit photo.jpg -o safe.png --key keys --redact 120,80,200,60 --grayscale"
+)]
 pub struct Args {
     /// The picture to edit (JPEG, PNG or WebP).
     pub input: PathBuf,

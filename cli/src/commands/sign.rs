@@ -24,6 +24,10 @@ pub enum SourceArg {
 /// Signs a picture that has no content credentials yet (JPEG, PNG, WebP, GIF, TIFF,
 /// HEIC/AVIF and other formats C2PA can embed in).
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example:\n  provenant sign photo.jpg -o signed.jpg --key keys --title \"Harbour at dusk\"\n\n\
+    A file that already has content credentials is refused: use `provenant edit` to add a step."
+)]
 pub struct Args {
     /// The picture to sign.
     pub input: PathBuf,

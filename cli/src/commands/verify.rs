@@ -14,6 +14,12 @@ use crate::{config, render, Exit, Policy};
 /// Prints the verdict and the chain as a tree, or the JSON report with --json (one
 /// file: a pretty object; several: one compact object per line).
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Exit codes: 0 = every file meets the policy, 1 = a verdict fails it, \
+    2 = could not run (the worst code wins).\n\nExamples:\n  \
+    provenant verify photo.jpg --trust keys/root.pem\n  \
+    provenant verify *.jpg --policy valid --json | jq .verdict"
+)]
 pub struct Args {
     /// Files to verify.
     #[arg(required = true)]

@@ -1,0 +1,77 @@
+//! Sign and verify a small JPEG (the demo sample) and a 12-megapixel one.
+//! `cargo bench -p provenant-core`; `scripts/bench.sh` compares with c2patool.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::Cursor;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use provenant_core::keys::{self, KeygenOptions};
+use provenant_core::sign::{sign_stream, SignRequest, SigningIdentity};
+use provenant_core::verify::{verify_bytes, VerifyOptions};
+use provenant_core::TrustAnchors;
+
+const SAMPLE: &[u8] = include_bytes!("../../samples/harbour-capture.jpg");
+
+/// The sample scaled up to 4000x3000 (12 MP), JPEG quality 90.
+fn twelve_megapixel() -> Vec<u8> {
+    let img = image::load_from_memory(SAMPLE).unwrap();
+    let big = img.resize_exact(4000, 3000, image::imageops::FilterType::Triangle);
+    let mut out = Cursor::new(Vec::new());
+    big.to_rgb8()
+        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
+            &mut out, 90,
+        ))
+        .unwrap();
+    out.into_inner()
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = std::env::temp_dir().join(format!("provenant-bench-{}", std::process::id()));
+    let creds = keys::generate(&KeygenOptions::default()).unwrap();
+    let paths = keys::write_key_dir(&dir, &creds, true).unwrap();
+    let identity = SigningIdentity::load(&dir).unwrap();
+    let trust = TrustAnchors::none()
+        .with_pem("root", &creds.root_cert)
+        .unwrap();
+    let options = VerifyOptions { trust };
+    let request = SignRequest::default();
+
+    let inputs = [
+        ("small-1024x683", SAMPLE.to_vec()),
+        ("12mp-4000x3000", twelve_megapixel()),
+    ];
+    let mut sign = c.benchmark_group("sign");
+    sign.sample_size(20);
+    let mut signed = Vec::new();
+    for (name, bytes) in &inputs {
+        sign.throughput(Throughput::Bytes(bytes.len() as u64));
+        sign.bench_with_input(BenchmarkId::from_parameter(name), bytes, |b, bytes| {
+            b.iter(|| {
+                let mut out = Cursor::new(Vec::with_capacity(bytes.len() + 64 * 1024));
+                sign_stream(&mut Cursor::new(bytes), &mut out, &identity, &request).unwrap();
+                out.into_inner()
+            })
+        });
+        let mut out = Cursor::new(Vec::new());
+        sign_stream(&mut Cursor::new(bytes), &mut out, &identity, &request).unwrap();
+        signed.push((*name, out.into_inner()));
+    }
+    sign.finish();
+
+    let mut verify = c.benchmark_group("verify");
+    verify.sample_size(20);
+    for (name, bytes) in &signed {
+        let r = verify_bytes(bytes, &options).unwrap();
+        assert_eq!(r.verdict, provenant_core::Verdict::Trusted);
+        verify.throughput(Throughput::Bytes(bytes.len() as u64));
+        verify.bench_with_input(BenchmarkId::from_parameter(name), bytes, |b, bytes| {
+            b.iter(|| verify_bytes(bytes, &options).unwrap())
+        });
+    }
+    verify.finish();
+    let _ = std::fs::remove_dir_all(paths.ca_dir.parent().unwrap());
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
