@@ -85,39 +85,21 @@ fn bad_arguments_exit_2() {
     let keys = keygen(dir.path(), &[]);
     let src = samples().join("harbour-capture.jpg");
     let out = dir.path().join("o.jpg");
-    for args in [
-        vec![
-            "edit",
-            s(&src),
-            "-o",
-            s(&out),
-            "--key",
-            s(&keys),
-            "--crop",
-            "1,2,3",
-        ],
-        vec![
-            "edit",
-            s(&src),
-            "-o",
-            s(&out),
-            "--key",
-            s(&keys),
-            "--crop",
-            "1000,600,500,500",
-        ],
-        vec![
-            "edit",
-            s(&src),
-            "-o",
-            s(&out),
-            "--key",
-            s(&keys),
-            "--rotate",
-            "45",
-        ],
+    for (flag, value) in [
+        ("--crop", "1,2,3"),
+        ("--crop", "1000,600,500,500"),
+        ("--rotate", "45"),
     ] {
-        let o = provenant(&args);
+        let o = provenant(&[
+            "edit",
+            s(&src),
+            "-o",
+            s(&out),
+            "--key",
+            s(&keys),
+            flag,
+            value,
+        ]);
         assert_clean_error(&o, 2);
         assert!(!out.exists(), "no partial output");
     }

@@ -138,43 +138,31 @@ fn reference_tool_trusts_our_signed_and_edited_files() {
 #[test]
 fn we_agree_with_the_reference_tool_on_every_fixture() {
     let Some(tool) = c2patool() else { return };
-    let roots = fixtures().join("c2pa-rs/certs/test_cert_root_bundle.pem");
-    let interop = fixtures().join("interop/trust-anchor-root.pem");
-    for sub in ["c2pa-rs", "interop"] {
-        for entry in std::fs::read_dir(fixtures().join(sub)).unwrap() {
-            let path = entry.unwrap().path();
-            if !matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("jpg" | "png")
-            ) {
-                continue;
-            }
-            let anchors = if sub == "interop" { &interop } else { &roots };
-            let out = Command::new(&tool)
-                .arg(&path)
-                .args(["trust", "--trust_anchors"])
-                .arg(anchors)
-                .output()
-                .unwrap();
-            let theirs = if out.status.success() {
-                let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-                v["validation_state"].as_str().unwrap_or("").to_lowercase()
-            } else {
-                "no_manifest".to_owned()
-            };
-            let ours = json(&provenant(&[
-                "verify",
-                s(&path),
-                "--trust",
-                s(anchors),
-                "--json",
-            ]));
-            assert_eq!(
-                ours["verdict"].as_str().unwrap(),
-                theirs,
-                "{}",
-                path.display()
-            );
-        }
+    for (path, anchors) in fixture_files() {
+        let out = Command::new(&tool)
+            .arg(&path)
+            .args(["trust", "--trust_anchors"])
+            .arg(&anchors)
+            .output()
+            .unwrap();
+        let theirs = if out.status.success() {
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            v["validation_state"].as_str().unwrap_or("").to_lowercase()
+        } else {
+            "no_manifest".to_owned()
+        };
+        let ours = json(&provenant(&[
+            "verify",
+            s(&path),
+            "--trust",
+            s(&anchors),
+            "--json",
+        ]));
+        assert_eq!(
+            ours["verdict"].as_str().unwrap(),
+            theirs,
+            "{}",
+            path.display()
+        );
     }
 }

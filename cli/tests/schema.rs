@@ -23,32 +23,13 @@ fn assert_valid(v: &jsonschema::Validator, report: &serde_json::Value, what: &st
 #[test]
 fn every_fixture_report_matches_the_schema() {
     let v = validator();
-    let roots = fixtures().join("c2pa-rs/certs/test_cert_root_bundle.pem");
-    let interop = fixtures().join("interop/trust-anchor-root.pem");
-    let mut seen = 0;
-    for sub in ["c2pa-rs", "interop"] {
-        for entry in std::fs::read_dir(fixtures().join(sub)).unwrap() {
-            let path = entry.unwrap().path();
-            if !matches!(
-                path.extension().and_then(|e| e.to_str()),
-                Some("jpg" | "png")
-            ) {
-                continue;
-            }
-            let o = provenant(&[
-                "verify",
-                s(&path),
-                "--trust",
-                s(&roots),
-                "--trust",
-                s(&interop),
-                "--json",
-            ]);
-            assert!(code(&o) < 2, "{}: {}", path.display(), stderr(&o));
-            assert_valid(&v, &json(&o), &path.display().to_string());
-            seen += 1;
-        }
+    let files = fixture_files();
+    for (path, anchors) in &files {
+        let o = provenant(&["verify", s(path), "--trust", s(anchors), "--json"]);
+        assert!(code(&o) < 2, "{}: {}", path.display(), stderr(&o));
+        assert_valid(&v, &json(&o), &path.display().to_string());
     }
+    let seen = files.len();
     assert!(seen >= 13, "only {seen} fixtures found");
 }
 

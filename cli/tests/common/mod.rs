@@ -67,3 +67,24 @@ pub fn keygen(dir: &Path, extra: &[&str]) -> PathBuf {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     keys
 }
+
+/// Every JPEG and PNG fixture with the trust-anchor file its README names.
+pub fn fixture_files() -> Vec<(PathBuf, PathBuf)> {
+    let mut out = Vec::new();
+    for (sub, anchors) in [
+        ("c2pa-rs", "c2pa-rs/certs/test_cert_root_bundle.pem"),
+        ("interop", "interop/trust-anchor-root.pem"),
+    ] {
+        for entry in std::fs::read_dir(fixtures().join(sub)).expect("fixtures") {
+            let path = entry.expect("entry").path();
+            if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("jpg" | "png")
+            ) {
+                out.push((path, fixtures().join(anchors)));
+            }
+        }
+    }
+    out.sort();
+    out
+}
