@@ -425,3 +425,46 @@ fn demo_runs_offline_and_ends_trusted() {
     );
     assert!(stderr(&o).contains("is `valid`"));
 }
+
+/// Editing a tampered original must not launder it: the result is invalid, and the
+/// broken step is the parent, where the problem is reported.
+#[test]
+fn an_edit_does_not_launder_a_tampered_original() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keygen(dir.path(), &[]);
+    let out = dir.path().join("laundered.jpg");
+    let tampered = fixtures().join("interop/peer-tampered.jpg");
+    let theirs = fixtures().join("interop/trust-anchor-root.pem");
+    let o = provenant(&[
+        "edit",
+        s(&tampered),
+        "-o",
+        s(&out),
+        "--key",
+        s(&keys),
+        "--crop",
+        "0,0,400,300",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("warning: the content credentials"),
+        "{}",
+        stderr(&o)
+    );
+    let ours = keys.join("root.pem");
+    let o = provenant(&[
+        "verify",
+        s(&out),
+        "--trust",
+        s(&ours),
+        "--trust",
+        s(&theirs),
+        "--json",
+    ]);
+    assert_eq!(code(&o), 1);
+    let r = json(&o);
+    assert_eq!(r["verdict"], "invalid");
+    assert_eq!(r["chain"][0]["status"], "trusted");
+    assert_eq!(r["chain"][1]["status"], "invalid");
+    assert_eq!(r["chain"][1]["failures"][0], "assertion.dataHash.mismatch");
+}

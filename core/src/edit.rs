@@ -316,6 +316,8 @@ pub struct EditOutcome {
     pub format: MediaFormat,
     /// The input carried no C2PA manifest (the parent ingredient says so).
     pub parent_unsigned: bool,
+    /// The input's verdict under the trust anchors given.
+    pub parent_verdict: crate::Verdict,
 }
 
 /// What one `edit` does.
@@ -359,8 +361,14 @@ where
     let mut bytes = Vec::new();
     input.read_to_end(&mut bytes)?;
     let rendered = render(&bytes, in_format, ops, out_format)?;
-    let parent_unsigned =
-        c2pa::jumbf_io::load_jumbf_from_stream(in_format.mime(), &mut Cursor::new(&bytes)).is_err();
+    // What a verifier will say about the parent, so the caller can warn before
+    // publishing an edit of a broken original (it will verify as invalid).
+    let options = crate::verify::VerifyOptions {
+        trust: trust.clone(),
+    };
+    let parent_report = crate::verify::verify_bytes(&bytes, &options)
+        .map_err(|e| SignError::Edit(EditError::Invalid(format!("cannot read the input: {e}"))))?;
+    let parent_unsigned = parent_report.verdict == crate::Verdict::NoManifest;
 
     let mut builder =
         Builder::from_context(builder_context(trust)?).with_definition(definition(title))?;
@@ -387,6 +395,7 @@ where
     Ok(EditOutcome {
         format: out_format,
         parent_unsigned,
+        parent_verdict: parent_report.verdict,
     })
 }
 

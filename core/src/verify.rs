@@ -453,18 +453,27 @@ fn settle_steps(report: &mut Report) {
 }
 
 /// The C2PA validation state of the active manifest, never greener than a step
-/// that failed live validation or whose signer is untrusted here.
+/// that failed live validation or whose signer is untrusted here, and `invalid`
+/// when any step of the parent lineage (the `parentOf` ingredients this picture
+/// was edited from) is invalid, even if only recorded so: an edit must not launder
+/// a tampered original. A broken *component* is reported on its step only, as
+/// the C2PA validation states prescribe.
 fn overall_verdict(state: ValidationState, chain: &[ChainStep]) -> Verdict {
     let mut verdict = match state {
         ValidationState::Trusted => Verdict::Trusted,
         ValidationState::Valid => Verdict::Valid,
         _ => Verdict::Invalid,
     };
-    if chain
-        .first()
-        .is_some_and(|s| s.status == StepStatus::Invalid)
-    {
-        verdict = Verdict::Invalid;
+    let mut lineage = vec![false; chain.len()];
+    for (i, step) in chain.iter().enumerate() {
+        lineage[i] = i == 0
+            || (step.relationship == "parentOf"
+                && step
+                    .parent
+                    .is_some_and(|p| lineage.get(p).copied().unwrap_or(false)));
+        if lineage[i] && step.status == StepStatus::Invalid {
+            verdict = Verdict::Invalid;
+        }
     }
     if verdict == Verdict::Trusted && chain.iter().any(|s| s.trust == Trust::Untrusted) {
         verdict = Verdict::Valid;

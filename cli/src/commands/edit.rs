@@ -129,6 +129,12 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
     let outcome = edit_stream(&mut input, &mut out.file, &identity, &request)
         .with_context(|| crate::shown(&a.input))?;
     out.commit()?;
+    if outcome.parent_verdict == provenant_core::Verdict::Invalid {
+        eprintln!(
+            "warning: the content credentials of {} are invalid; the edit records that, and the result verifies as invalid",
+            crate::shown(&a.input)
+        );
+    }
     if outcome.parent_unsigned {
         eprintln!(
             "note: {} had no content credentials; the edit records an unsigned parent",
