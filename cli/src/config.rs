@@ -69,3 +69,17 @@ pub fn trust_anchors(flags: &[PathBuf], config: &Config) -> Result<TrustAnchors>
     }
     Ok(anchors)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_parses_and_rejects_typos() {
+        let c: Config = toml::from_str("trust = [\"a.pem\"]\npolicy = \"valid\"\n").unwrap();
+        assert_eq!(c.trust, [PathBuf::from("a.pem")]);
+        assert_eq!(c.policy, Some(Policy::Valid));
+        assert!(toml::from_str::<Config>("trusts = []").is_err());
+        assert!(toml::from_str::<Config>("policy = \"sometimes\"").is_err());
+    }
+}

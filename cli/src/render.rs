@@ -271,3 +271,42 @@ mod tests {
         assert_eq!(clean("a\x1b[31mb\nc\u{202E}d"), "a[31mbcd");
     }
 }
+
+#[cfg(test)]
+mod action_tests {
+    use super::*;
+
+    fn action(name: &str, parameters: Value) -> ActionRecord {
+        ActionRecord {
+            action: name.into(),
+            parameters: Some(parameters),
+            digital_source_type: None,
+            software_agent: None,
+            when: None,
+        }
+    }
+
+    #[test]
+    fn actions_read_like_their_parameters() {
+        let crop = action(
+            "c2pa.cropped",
+            serde_json::json!({"region": {"x": 1, "y": 2, "width": 30, "height": 40}}),
+        );
+        assert_eq!(describe_action(&crop), "c2pa.cropped (30x40 at 1,2)");
+        let b = action(
+            "c2pa.color_adjustments",
+            serde_json::json!({"name": "brightness", "value": -5}),
+        );
+        assert_eq!(
+            describe_action(&b),
+            "c2pa.color_adjustments (brightness -5)"
+        );
+        let r = action("c2pa.orientation", serde_json::json!({"rotate": 90}));
+        assert_eq!(describe_action(&r), "c2pa.orientation (rotate 90°)");
+        let hostile = action(
+            "c2pa.edited\x1b[2J",
+            serde_json::json!({"name": "x\u{202E}y"}),
+        );
+        assert_eq!(describe_action(&hostile), "c2pa.edited[2J (xy)");
+    }
+}
