@@ -13,18 +13,8 @@ use provenant_core::TrustAnchors;
 
 const SAMPLE: &[u8] = include_bytes!("../../samples/harbour-capture.jpg");
 
-/// The sample scaled up to 4000x3000 (12 MP), JPEG quality 90.
-fn twelve_megapixel() -> Vec<u8> {
-    let img = image::load_from_memory(SAMPLE).unwrap();
-    let big = img.resize_exact(4000, 3000, image::imageops::FilterType::Triangle);
-    let mut out = Cursor::new(Vec::new());
-    big.to_rgb8()
-        .write_with_encoder(image::codecs::jpeg::JpegEncoder::new_with_quality(
-            &mut out, 90,
-        ))
-        .unwrap();
-    out.into_inner()
-}
+#[path = "../examples/bench_image.rs"]
+mod bench_image;
 
 fn bench(c: &mut Criterion) {
     let dir = std::env::temp_dir().join(format!("provenant-bench-{}", std::process::id()));
@@ -39,7 +29,10 @@ fn bench(c: &mut Criterion) {
 
     let inputs = [
         ("small-1024x683", SAMPLE.to_vec()),
-        ("12mp-4000x3000", twelve_megapixel()),
+        (
+            "12mp-4000x3000",
+            bench_image::photo_like_jpeg(4000, 3000).unwrap(),
+        ),
     ];
     let mut sign = c.benchmark_group("sign");
     sign.sample_size(20);

@@ -47,9 +47,28 @@ pub enum VerifyError {
     Io(#[from] io::Error),
 }
 
-/// Verifies an in-memory file (the browser's entry point).
+/// Verifies an in-memory file (the browser's entry point). Natively, the whole-file
+/// SHA-256 runs on a second thread while the C2PA validation runs on this one.
 pub fn verify_bytes(bytes: &[u8], options: &VerifyOptions) -> Result<Report, VerifyError> {
-    verify_stream(Cursor::new(bytes), options)
+    let (size, format) = probe(&mut Cursor::new(bytes))?;
+    let digest = || hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        std::thread::scope(|scope| {
+            let hashing = scope.spawn(digest);
+            let mut report = examine(Cursor::new(bytes), format, size, options)?;
+            report.sha256 = hashing
+                .join()
+                .map_err(|_| io::Error::other("the hashing thread failed"))?;
+            Ok(report)
+        })
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        let mut report = examine(Cursor::new(bytes), format, size, options)?;
+        report.sha256 = digest();
+        Ok(report)
+    }
 }
 
 /// Verifies a seekable stream. Reads the head first, so a huge file that is not
@@ -58,26 +77,46 @@ pub fn verify_stream<R>(mut stream: R, options: &VerifyOptions) -> Result<Report
 where
     R: Read + Seek + Send,
 {
+    let (size, format) = probe(&mut stream)?;
+    let sha256 = crate::hash::sha256_hex(&mut stream)?;
+    stream.rewind()?;
+    let mut report = examine(stream, format, size, options)?;
+    report.sha256 = sha256;
+    Ok(report)
+}
+
+/// Size and format from the first bytes; leaves the stream rewound.
+fn probe<R: Read + Seek>(stream: &mut R) -> Result<(u64, MediaFormat), VerifyError> {
     let size = stream.seek(SeekFrom::End(0))?;
     stream.rewind()?;
     if size == 0 {
         return Err(VerifyError::Empty);
     }
     let mut head = [0u8; MediaFormat::SNIFF_LEN];
-    let n = read_up_to(&mut stream, &mut head)?;
+    let n = read_up_to(stream, &mut head)?;
     let format = MediaFormat::sniff(&head[..n]).ok_or_else(|| VerifyError::UnknownFormat {
         head: describe_head(&head[..n]),
     })?;
     stream.rewind()?;
-    let sha256 = crate::hash::sha256_hex(&mut stream)?;
-    stream.rewind()?;
+    Ok((size, format))
+}
 
+/// The C2PA part of verification; `sha256` is filled in by the caller.
+fn examine<R>(
+    stream: R,
+    format: MediaFormat,
+    size: u64,
+    options: &VerifyOptions,
+) -> Result<Report, VerifyError>
+where
+    R: Read + Seek + Send,
+{
     let mut report = Report {
         report_version: REPORT_VERSION,
         verdict: Verdict::NoManifest,
         file: None,
         format: format.mime().to_owned(),
-        sha256,
+        sha256: String::new(),
         size,
         codes: Vec::new(),
         chain: Vec::new(),

@@ -2,7 +2,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use provenant_core::verify::{verify_stream, VerifyOptions};
+use provenant_core::verify::{verify_bytes, verify_stream, VerifyOptions};
 use provenant_core::{Report, Verdict};
 
 use crate::output::{open_input, stdout_style};
@@ -42,6 +42,22 @@ pub fn passes(policy: Policy, verdict: Verdict) -> bool {
     }
 }
 
+/// Files up to this size are read into memory (fewer system calls, and the file
+/// hash runs beside the validation); larger ones are streamed.
+const IN_MEMORY_LIMIT: u64 = 256 << 20;
+
+fn verify_path(path: &std::path::Path, options: &VerifyOptions) -> Result<Report> {
+    let mut file = open_input(path)?;
+    let size = file.metadata()?.len();
+    if size <= IN_MEMORY_LIMIT {
+        let mut bytes = Vec::with_capacity(size as usize);
+        std::io::Read::read_to_end(&mut file, &mut bytes)?;
+        Ok(verify_bytes(&bytes, options)?)
+    } else {
+        Ok(verify_stream(std::io::BufReader::new(file), options)?)
+    }
+}
+
 pub fn run(a: Args) -> Result<Exit> {
     let (cfg, _) = config::load_config()?;
     let policy = a.policy.or(cfg.policy).unwrap_or_default();
@@ -53,9 +69,7 @@ pub fn run(a: Args) -> Result<Exit> {
     let many = a.files.len() > 1;
     let stdout = std::io::stdout();
     for path in &a.files {
-        let report = open_input(path).and_then(|f| {
-            verify_stream(std::io::BufReader::new(f), &options).with_context(|| crate::shown(path))
-        });
+        let report = verify_path(path, &options).with_context(|| crate::shown(path));
         let mut report: Report = match report {
             Ok(r) => r,
             Err(e) => {
