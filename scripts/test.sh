@@ -5,8 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
-step() { printf '\n==> %s\n' "$*"; }
 t0=$(date +%s)
+step() { printf '\n==> [%ss] %s\n' "$(( $(date +%s) - t0 ))" "$*"; }
 
 step "set-up: rustfmt, clippy, the wasm32 target, c2patool 0.27.22"
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt

@@ -92,6 +92,26 @@ impl Drop for AtomicOutput {
     }
 }
 
+/// With `--json`, describes a written file on stdout (path, format, SHA-256 and
+/// whatever `extra` adds) so pipelines need not parse the narration on stderr.
+pub fn print_written(
+    json: bool,
+    path: &Path,
+    format: &str,
+    extra: serde_json::Value,
+) -> Result<()> {
+    if !json {
+        return Ok(());
+    }
+    let sha256 = provenant_core::hash::sha256_hex(File::open(path)?)?;
+    let mut v = serde_json::json!({ "output": path.display().to_string(), "format": format, "sha256": sha256 });
+    if let (Some(obj), serde_json::Value::Object(more)) = (v.as_object_mut(), extra) {
+        obj.extend(more);
+    }
+    println!("{v}");
+    Ok(())
+}
+
 /// Opens an input file with a clear message for directories and missing files.
 pub fn open_input(path: &Path) -> Result<File> {
     let meta = fs::metadata(path).with_context(|| format!("cannot open {}", crate::shown(path)))?;

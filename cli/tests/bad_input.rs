@@ -122,4 +122,24 @@ fn bad_arguments_exit_2() {
     // Trust file without certificates.
     let o = provenant(&["verify", s(&src), "--trust", s(&src)]);
     assert_clean_error(&o, 2);
+    // Signing or editing something that is not a picture.
+    let text = dir.path().join("notes.jpg");
+    std::fs::write(&text, "just text").unwrap();
+    for cmd in [
+        vec!["sign", s(&text), "-o", s(&out), "--key", s(&keys)],
+        vec![
+            "edit",
+            s(&text),
+            "-o",
+            s(&out),
+            "--key",
+            s(&keys),
+            "--grayscale",
+        ],
+    ] {
+        let o = provenant(&cmd);
+        assert_clean_error(&o, 2);
+        assert!(stderr(&o).contains("not a recognised"), "{}", stderr(&o));
+        assert!(!out.exists());
+    }
 }

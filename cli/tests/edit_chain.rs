@@ -24,33 +24,21 @@ fn signed_and_edited_twice(dir: &Path, alg: &str) -> (std::path::PathBuf, std::p
         "Harbour",
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let o = provenant(&[
-        "edit",
-        s(&signed),
-        "-o",
-        s(&cropped),
-        "--key",
-        s(&keys),
-        "--crop",
-        "10,20,600,400",
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let o = provenant(&[
-        "edit",
-        s(&cropped),
-        "-o",
-        s(&published),
-        "--key",
-        s(&keys),
-        "--resize",
-        "300x200",
-        "--brightness",
-        "-15",
-        "--grayscale",
-        "--redact",
-        "0,0,30,30",
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    edit(&signed, &cropped, &keys, &["--crop", "10,20,600,400"]);
+    edit(
+        &cropped,
+        &published,
+        &keys,
+        &[
+            "--resize",
+            "300x200",
+            "--brightness",
+            "-15",
+            "--grayscale",
+            "--redact",
+            "0,0,30,30",
+        ],
+    );
     (keys, published)
 }
 
@@ -60,7 +48,7 @@ fn three_step_chain_is_trusted_with_our_root_and_valid_without() {
     let (keys, published) = signed_and_edited_twice(dir.path(), "ed25519");
     let root = keys.join("root.pem");
 
-    let o = provenant(&["verify", s(&published), "--trust", s(&root), "--json"]);
+    let o = verify_with(&published, &[&root]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     let r = json(&o);
     assert_eq!(r["verdict"], "trusted");
@@ -151,16 +139,39 @@ fn image_dims(p: &Path) -> (u32, u32) {
 }
 
 #[test]
+fn sign_and_edit_describe_their_output_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keygen(dir.path(), &[]);
+    let signed = dir.path().join("s.jpg");
+    let src = samples().join("second-capture.jpg");
+    let o = provenant(&[
+        "sign",
+        s(&src),
+        "-o",
+        s(&signed),
+        "--key",
+        s(&keys),
+        "--json",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let v = json(&o);
+    assert_eq!(v["format"], "image/jpeg");
+    assert_eq!(v["alg"], "ed25519");
+    let report = json(&verify_with(&signed, &[]));
+    assert_eq!(v["sha256"], report["sha256"]);
+    let edited = dir.path().join("e.png");
+    let o = edit(&signed, &edited, &keys, &["--rotate", "180", "--json"]);
+    let v = json(&o);
+    assert_eq!(v["format"], "image/png");
+    assert_eq!(v["actions"], serde_json::json!(["c2pa.orientation"]));
+    assert_eq!(v["parent_verdict"], "valid");
+}
+
+#[test]
 fn es256_credentials_work_too() {
     let dir = tempfile::tempdir().unwrap();
     let (keys, published) = signed_and_edited_twice(dir.path(), "es256");
-    let o = provenant(&[
-        "verify",
-        s(&published),
-        "--trust",
-        s(&keys.join("root.pem")),
-        "--json",
-    ]);
+    let o = verify_with(&published, &[&keys.join("root.pem")]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     let r = json(&o);
     assert_eq!(r["chain"][0]["signer"]["alg"], "es256");
@@ -191,7 +202,7 @@ fn flipping_any_image_byte_makes_it_invalid() {
         b[at] ^= 0x01;
         let f = dir.path().join(format!("flip{n}.jpg"));
         std::fs::write(&f, &b).unwrap();
-        let o = provenant(&["verify", s(&f), "--trust", s(&root), "--json"]);
+        let o = verify_with(&f, &[&root]);
         assert_eq!(code(&o), 1, "byte {at}");
         let r = json(&o);
         assert_eq!(r["verdict"], "invalid", "byte {at}");
@@ -215,30 +226,10 @@ fn editing_a_file_signed_by_another_tool_keeps_its_step() {
     let keys = keygen(dir.path(), &[]);
     let out = dir.path().join("peer-rotated.jpg");
     let peer = fixtures().join("interop/peer-created.jpg");
-    let o = provenant(&[
-        "edit",
-        s(&peer),
-        "-o",
-        s(&out),
-        "--key",
-        s(&keys),
-        "--rotate",
-        "90",
-        "--flip",
-        "h",
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    edit(&peer, &out, &keys, &["--rotate", "90", "--flip", "h"]);
     let ours = keys.join("root.pem");
     let theirs = fixtures().join("interop/trust-anchor-root.pem");
-    let o = provenant(&[
-        "verify",
-        s(&out),
-        "--trust",
-        s(&ours),
-        "--trust",
-        s(&theirs),
-        "--json",
-    ]);
+    let o = verify_with(&out, &[&ours, &theirs]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     let r = json(&o);
     assert_eq!(
@@ -249,7 +240,7 @@ fn editing_a_file_signed_by_another_tool_keeps_its_step() {
     );
     assert_eq!(r["chain"][1]["status"], "trusted");
     // Trusting only ourselves: the peer's step is untrusted, so the whole is not trusted.
-    let o = provenant(&["verify", s(&out), "--trust", s(&ours), "--json"]);
+    let o = verify_with(&out, &[&ours]);
     assert_eq!(code(&o), 1);
     let r = json(&o);
     assert_eq!(r["verdict"], "valid");
@@ -263,25 +254,9 @@ fn editing_an_unsigned_file_says_so() {
     let keys = keygen(dir.path(), &[]);
     let out = dir.path().join("out.png");
     let src = samples().join("infographic.png");
-    let o = provenant(&[
-        "edit",
-        s(&src),
-        "-o",
-        s(&out),
-        "--key",
-        s(&keys),
-        "--contrast",
-        "20",
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = edit(&src, &out, &keys, &["--contrast", "20"]);
     assert!(stderr(&o).contains("had no content credentials"));
-    let o = provenant(&[
-        "verify",
-        s(&out),
-        "--trust",
-        s(&keys.join("root.pem")),
-        "--json",
-    ]);
+    let o = verify_with(&out, &[&keys.join("root.pem")]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     let r = json(&o);
     assert_eq!(r["format"], "image/png");
@@ -317,13 +292,7 @@ fn sign_supports_png_and_webp_and_refuses_signed_input() {
         "v",
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let r = json(&provenant(&[
-        "verify",
-        s(&webp),
-        "--trust",
-        s(&root),
-        "--json",
-    ]));
+    let r = json(&verify_with(&webp, &[&root]));
     assert_eq!(
         (r["verdict"].as_str(), r["format"].as_str()),
         (Some("trusted"), Some("image/webp"))
@@ -341,13 +310,7 @@ fn sign_supports_png_and_webp_and_refuses_signed_input() {
         "digital-art",
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let r = json(&provenant(&[
-        "verify",
-        s(&png),
-        "--trust",
-        s(&root),
-        "--json",
-    ]));
+    let r = json(&verify_with(&png, &[&root]));
     assert_eq!(r["verdict"], "trusted");
     assert!(r["chain"][0]["digital_source_type"]
         .as_str()
@@ -366,13 +329,7 @@ fn sign_supports_png_and_webp_and_refuses_signed_input() {
         "ai",
     ]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let r = json(&provenant(&[
-        "verify",
-        s(&ai),
-        "--trust",
-        s(&root),
-        "--json",
-    ]));
+    let r = json(&verify_with(&ai, &[&root]));
     assert_eq!(r["chain"][0]["ai_generated"], true);
 
     let again = dir.path().join("again.png");
@@ -435,32 +392,14 @@ fn an_edit_does_not_launder_a_tampered_original() {
     let out = dir.path().join("laundered.jpg");
     let tampered = fixtures().join("interop/peer-tampered.jpg");
     let theirs = fixtures().join("interop/trust-anchor-root.pem");
-    let o = provenant(&[
-        "edit",
-        s(&tampered),
-        "-o",
-        s(&out),
-        "--key",
-        s(&keys),
-        "--crop",
-        "0,0,400,300",
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = edit(&tampered, &out, &keys, &["--crop", "0,0,400,300"]);
     assert!(
         stderr(&o).contains("warning: the content credentials"),
         "{}",
         stderr(&o)
     );
     let ours = keys.join("root.pem");
-    let o = provenant(&[
-        "verify",
-        s(&out),
-        "--trust",
-        s(&ours),
-        "--trust",
-        s(&theirs),
-        "--json",
-    ]);
+    let o = verify_with(&out, &[&ours, &theirs]);
     assert_eq!(code(&o), 1);
     let r = json(&o);
     assert_eq!(r["verdict"], "invalid");

@@ -151,13 +151,7 @@ fn we_agree_with_the_reference_tool_on_every_fixture() {
         } else {
             "no_manifest".to_owned()
         };
-        let ours = json(&provenant(&[
-            "verify",
-            s(&path),
-            "--trust",
-            s(&anchors),
-            "--json",
-        ]));
+        let ours = json(&verify_with(&path, &[&anchors]));
         assert_eq!(
             ours["verdict"].as_str().unwrap(),
             theirs,

@@ -25,6 +25,8 @@ pub enum SignError {
     BadKey(PathBuf),
     #[error("the input already carries Content Credentials; use `provenant edit` to add a step")]
     AlreadySigned,
+    #[error("{0}")]
+    Input(String),
     #[error("{0} files cannot be signed here")]
     UnsupportedFormat(String),
     #[cfg(feature = "edit")]
@@ -153,18 +155,12 @@ pub(crate) fn now_rfc3339() -> String {
 
 /// Detects the format of a seekable source and refuses what C2PA cannot carry.
 pub fn detect_format<R: Read + Seek>(src: &mut R) -> Result<MediaFormat, SignError> {
-    let mut head = [0u8; MediaFormat::SNIFF_LEN];
-    let mut n = 0;
-    while n < head.len() {
-        let k = src.read(&mut head[n..])?;
-        if k == 0 {
-            break;
-        }
-        n += k;
-    }
-    src.rewind()?;
-    MediaFormat::sniff(&head[..n])
-        .ok_or_else(|| SignError::UnsupportedFormat("unrecognised".into()))
+    crate::verify::probe(src)
+        .map(|(_, format)| format)
+        .map_err(|e| match e {
+            crate::verify::VerifyError::Io(e) => SignError::Io(e),
+            e => SignError::Input(e.to_string()),
+        })
 }
 
 fn has_manifest<R: Read + Seek + Send>(

@@ -86,7 +86,7 @@ where
 }
 
 /// Size and format from the first bytes; leaves the stream rewound.
-fn probe<R: Read + Seek>(stream: &mut R) -> Result<(u64, MediaFormat), VerifyError> {
+pub(crate) fn probe<R: Read + Seek>(stream: &mut R) -> Result<(u64, MediaFormat), VerifyError> {
     let size = stream.seek(SeekFrom::End(0))?;
     stream.rewind()?;
     if size == 0 {

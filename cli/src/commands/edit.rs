@@ -60,6 +60,9 @@ pub struct Args {
     /// Black out a rectangle: X,Y,W,H.
     #[arg(long, value_name = "X,Y,W,H", group = "ops")]
     pub redact: Vec<String>,
+    /// Also print {output, format, sha256, actions, parent_verdict} as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// The edits in command-line order (clap keeps each flag's values separately).
@@ -149,5 +152,10 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
         if ops.len() == 1 { "" } else { "s" },
         outcome.format
     );
+    let extra = serde_json::json!({
+        "actions": ops.iter().map(|op| op.action()["action"].clone()).collect::<Vec<_>>(),
+        "parent_verdict": outcome.parent_verdict.as_str(),
+    });
+    crate::output::print_written(a.json, &a.output, outcome.format.mime(), extra)?;
     Ok(Exit::Pass)
 }

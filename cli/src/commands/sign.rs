@@ -43,6 +43,9 @@ pub struct Args {
     /// How the content was made (the digital source type of `c2pa.created`).
     #[arg(long, value_enum, default_value = "capture")]
     pub source: SourceArg,
+    /// Also print {output, format, sha256, alg} as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 pub fn run(a: Args) -> Result<Exit> {
@@ -73,5 +76,7 @@ pub fn run(a: Args) -> Result<Exit> {
         crate::shown(&a.output),
         identity.alg()
     );
+    let alg = serde_json::json!({ "alg": identity.alg().to_string() });
+    crate::output::print_written(a.json, &a.output, format.mime(), alg)?;
     Ok(Exit::Pass)
 }

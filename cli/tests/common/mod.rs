@@ -88,3 +88,21 @@ pub fn fixture_files() -> Vec<(PathBuf, PathBuf)> {
     out.sort();
     out
 }
+
+/// `provenant verify FILE --json --trust A --trust B …`.
+pub fn verify_with(file: &Path, trust: &[&Path]) -> Output {
+    let mut args = vec!["verify", s(file), "--json"];
+    for t in trust {
+        args.extend(["--trust", s(t)]);
+    }
+    provenant(&args)
+}
+
+/// Runs `provenant edit IN -o OUT --key KEYS <ops>` and asserts success.
+pub fn edit(input: &Path, output: &Path, keys: &Path, ops: &[&str]) -> Output {
+    let mut args = vec!["edit", s(input), "-o", s(output), "--key", s(keys)];
+    args.extend_from_slice(ops);
+    let o = provenant(&args);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    o
+}
