@@ -168,6 +168,24 @@ fn sign_and_edit_describe_their_output_as_json() {
 }
 
 #[test]
+fn sign_accepts_an_unsigned_webp() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keygen(dir.path(), &[]);
+    let webp = dir.path().join("plain.webp");
+    image::open(samples().join("infographic.png"))
+        .unwrap()
+        .save(&webp)
+        .unwrap();
+    assert_eq!(json(&verify_with(&webp, &[]))["verdict"], "no_manifest");
+    let signed = dir.path().join("signed.webp");
+    let o = provenant(&["sign", s(&webp), "-o", s(&signed), "--key", s(&keys)]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let r = json(&verify_with(&signed, &[&keys.join("root.pem")]));
+    assert_eq!(r["verdict"], "trusted");
+    assert_eq!(r["format"], "image/webp");
+}
+
+#[test]
 fn es256_credentials_work_too() {
     let dir = tempfile::tempdir().unwrap();
     let (keys, published) = signed_and_edited_twice(dir.path(), "es256");
