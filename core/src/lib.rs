@@ -9,6 +9,7 @@
 
 pub mod format;
 pub mod hash;
+pub mod merkle;
 pub mod report;
 pub mod trust;
 pub mod verify;
