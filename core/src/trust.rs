@@ -29,26 +29,19 @@ impl TrustAnchors {
     /// Adds every certificate of a PEM text; `source_name` names it in messages.
     /// Anything outside BEGIN/END CERTIFICATE blocks (comments, keys) is ignored.
     pub fn add_pem(&mut self, source_name: &str, pem: &str) -> Result<usize, NoCertificate> {
-        let mut added = 0;
-        let mut rest = pem;
-        while let Some(start) = rest.find(BEGIN) {
-            let Some(end) = rest[start..].find(END) else {
-                break;
-            };
-            let block = &rest[start..start + end + END.len()];
-            self.pem.push_str(block);
-            self.pem.push('\n');
-            added += 1;
-            rest = &rest[start + end + END.len()..];
-        }
-        if added == 0 {
+        let blocks = certificate_blocks(pem);
+        if blocks.is_empty() {
             return Err(NoCertificate {
                 source_name: source_name.to_owned(),
             });
         }
-        self.count += added;
+        for block in &blocks {
+            self.pem.push_str(block);
+            self.pem.push('\n');
+        }
+        self.count += blocks.len();
         self.sources.push(source_name.to_owned());
-        Ok(added)
+        Ok(blocks.len())
     }
 
     /// Builder form of [`TrustAnchors::add_pem`].
@@ -75,6 +68,34 @@ impl TrustAnchors {
     pub fn sources(&self) -> &[String] {
         &self.sources
     }
+}
+
+/// The complete `BEGIN/END CERTIFICATE` blocks of a PEM text, in order.
+pub(crate) fn certificate_blocks(pem: &str) -> Vec<&str> {
+    let mut blocks = Vec::new();
+    let mut rest = pem;
+    while let Some(start) = rest.find(BEGIN) {
+        let Some(end) = rest[start..].find(END) else {
+            break;
+        };
+        let stop = start + end + END.len();
+        blocks.push(&rest[start..stop]);
+        rest = &rest[stop..];
+    }
+    blocks
+}
+
+/// The DER bodies of the certificate blocks of a PEM text (undecodable ones skipped).
+pub(crate) fn certificate_ders(pem: &str) -> Vec<Vec<u8>> {
+    use base64::Engine;
+    certificate_blocks(pem)
+        .into_iter()
+        .filter_map(|block| {
+            let body = &block[BEGIN.len()..block.len() - END.len()];
+            let b64: String = body.chars().filter(|c| !c.is_whitespace()).collect();
+            base64::engine::general_purpose::STANDARD.decode(b64).ok()
+        })
+        .collect()
 }
 
 impl fmt::Debug for TrustAnchors {

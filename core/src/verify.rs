@@ -404,7 +404,7 @@ fn check_ingredient_trust(report: &mut Report, reader: &Reader, trust: &TrustAnc
         else {
             continue;
         };
-        let ders = pem_to_ders(sig.cert_chain());
+        let ders = crate::trust::certificate_ders(sig.cert_chain());
         let verdict = match ders.split_first() {
             None => Err("no certificate chain in the signature".to_owned()),
             Some(_) if !anchors_ok => Err("no trust anchors configured".to_owned()),
@@ -437,25 +437,6 @@ fn check_ingredient_trust(report: &mut Report, reader: &Reader, trust: &TrustAnc
             explanation: Some(explanation),
         });
     }
-}
-
-/// DER bodies of the CERTIFICATE blocks of a PEM text.
-fn pem_to_ders(pem: &str) -> Vec<Vec<u8>> {
-    use base64::Engine;
-    let mut out = Vec::new();
-    let mut rest = pem;
-    while let Some(start) = rest.find("-----BEGIN CERTIFICATE-----") {
-        let body = &rest[start + "-----BEGIN CERTIFICATE-----".len()..];
-        let Some(end) = body.find("-----END CERTIFICATE-----") else {
-            break;
-        };
-        let b64: String = body[..end].chars().filter(|c| !c.is_whitespace()).collect();
-        if let Ok(der) = base64::engine::general_purpose::STANDARD.decode(b64) {
-            out.push(der);
-        }
-        rest = &body[end..];
-    }
-    out
 }
 
 /// Per-step trust and status from the codes attributed to each step.
