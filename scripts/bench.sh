@@ -68,7 +68,7 @@ for name in ("small", "12mp"):
 print(f"\nmedian of {runs} runs, whole processes, one machine, one run of this script\n")
 print("| task | provenant | c2patool | ratio (ours/theirs) | c2patool, thumbnails off | ratio |")
 print("|---|---|---|---|---|---|")
-ms = lambda s: "—" if s is None else f"{s*1000:.0f} ms"
+ms = lambda s: "—" if s is None else f"{s*1000:.1f} ms"
 ratio = lambda a, b: "—" if b is None else f"{a/b:.2f}"
 for task, ours, ref, ref_nt in rows:
     print(f"| {task} | {ms(ours)} | {ms(ref)} | {ratio(ours, ref)} | {ms(ref_nt)} | {ratio(ours, ref_nt)} |")

@@ -47,26 +47,41 @@ pub enum VerifyError {
     Io(#[from] io::Error),
 }
 
-/// Verifies an in-memory file (the browser's entry point). Natively, the whole-file
-/// SHA-256 runs on a second thread while the C2PA validation runs on this one.
+/// Verifies an in-memory file (the browser's entry point).
 pub fn verify_bytes(bytes: &[u8], options: &VerifyOptions) -> Result<Report, VerifyError> {
-    let (size, format) = probe(&mut Cursor::new(bytes))?;
-    let digest = || hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
+    verify_stream_with_digest(Cursor::new(bytes), options, || {
+        Ok(hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes)))
+    })
+}
+
+/// Verifies `stream` while `digest` computes the file's SHA-256 (hex) some other way,
+/// e.g. through a second handle on the same file: natively on a second thread, beside
+/// the C2PA validation; in the browser one after the other.
+pub fn verify_stream_with_digest<R, D>(
+    mut stream: R,
+    options: &VerifyOptions,
+    digest: D,
+) -> Result<Report, VerifyError>
+where
+    R: Read + Seek + Send,
+    D: FnOnce() -> io::Result<String> + Send,
+{
+    let (size, format) = probe(&mut stream)?;
     #[cfg(not(target_arch = "wasm32"))]
     {
         std::thread::scope(|scope| {
             let hashing = scope.spawn(digest);
-            let mut report = examine(Cursor::new(bytes), format, size, options)?;
+            let mut report = examine(stream, format, size, options)?;
             report.sha256 = hashing
                 .join()
-                .map_err(|_| io::Error::other("the hashing thread failed"))?;
+                .map_err(|_| io::Error::other("the hashing thread failed"))??;
             Ok(report)
         })
     }
     #[cfg(target_arch = "wasm32")]
     {
-        let mut report = examine(Cursor::new(bytes), format, size, options)?;
-        report.sha256 = digest();
+        let mut report = examine(stream, format, size, options)?;
+        report.sha256 = digest()?;
         Ok(report)
     }
 }

@@ -2,7 +2,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use provenant_core::verify::{verify_bytes, verify_stream, VerifyOptions};
+use provenant_core::verify::{verify_stream_with_digest, VerifyOptions};
 use provenant_core::{Report, Verdict};
 
 use crate::output::{open_input, stdout_style};
@@ -42,20 +42,12 @@ pub fn passes(policy: Policy, verdict: Verdict) -> bool {
     }
 }
 
-/// Files up to this size are read into memory (fewer system calls, and the file
-/// hash runs beside the validation); larger ones are streamed.
-const IN_MEMORY_LIMIT: u64 = 256 << 20;
-
+/// Streams the file to the validator while a second handle on it is hashed beside.
 fn verify_path(path: &std::path::Path, options: &VerifyOptions) -> Result<Report> {
-    let mut file = open_input(path)?;
-    let size = file.metadata()?.len();
-    if size <= IN_MEMORY_LIMIT {
-        let mut bytes = Vec::with_capacity(size as usize);
-        std::io::Read::read_to_end(&mut file, &mut bytes)?;
-        Ok(verify_bytes(&bytes, options)?)
-    } else {
-        Ok(verify_stream(std::io::BufReader::new(file), options)?)
-    }
+    let file = open_input(path)?;
+    let digest = || provenant_core::hash::sha256_hex(std::fs::File::open(path)?);
+    let reader = std::io::BufReader::with_capacity(256 * 1024, file);
+    Ok(verify_stream_with_digest(reader, options, digest)?)
 }
 
 pub fn run(a: Args) -> Result<Exit> {
