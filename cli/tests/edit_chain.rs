@@ -13,17 +13,7 @@ fn signed_and_edited_twice(dir: &Path, alg: &str) -> (std::path::PathBuf, std::p
     let cropped = dir.join("cropped.jpg");
     let published = dir.join("published.jpg");
     let src = samples().join("harbour-capture.jpg");
-    let o = provenant(&[
-        "sign",
-        s(&src),
-        "-o",
-        s(&signed),
-        "--key",
-        s(&keys),
-        "--title",
-        "Harbour",
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    sign(&src, &signed, &keys, &["--title", "Harbour"]);
     edit(&signed, &cropped, &keys, &["--crop", "10,20,600,400"]);
     edit(
         &cropped,
@@ -144,16 +134,7 @@ fn sign_and_edit_describe_their_output_as_json() {
     let keys = keygen(dir.path(), &[]);
     let signed = dir.path().join("s.jpg");
     let src = samples().join("second-capture.jpg");
-    let o = provenant(&[
-        "sign",
-        s(&src),
-        "-o",
-        s(&signed),
-        "--key",
-        s(&keys),
-        "--json",
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = sign(&src, &signed, &keys, &["--json"]);
     let v = json(&o);
     assert_eq!(v["format"], "image/jpeg");
     assert_eq!(v["alg"], "ed25519");
@@ -299,17 +280,12 @@ fn sign_supports_png_and_webp_and_refuses_signed_input() {
     let root = keys.join("root.pem");
     // WebP made by our own edit path from the PNG sample.
     let webp = dir.path().join("chart.webp");
-    let o = provenant(&[
-        "edit",
-        s(&samples().join("infographic.png")),
-        "-o",
-        s(&webp),
-        "--key",
-        s(&keys),
-        "--flip",
-        "v",
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    edit(
+        &samples().join("infographic.png"),
+        &webp,
+        &keys,
+        &["--flip", "v"],
+    );
     let r = json(&verify_with(&webp, &[&root]));
     assert_eq!(
         (r["verdict"].as_str(), r["format"].as_str()),
@@ -317,17 +293,12 @@ fn sign_supports_png_and_webp_and_refuses_signed_input() {
     );
 
     let png = dir.path().join("signed.png");
-    let o = provenant(&[
-        "sign",
-        s(&samples().join("infographic.png")),
-        "-o",
-        s(&png),
-        "--key",
-        s(&keys),
-        "--source",
-        "digital-art",
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    sign(
+        &samples().join("infographic.png"),
+        &png,
+        &keys,
+        &["--source", "digital-art"],
+    );
     let r = json(&verify_with(&png, &[&root]));
     assert_eq!(r["verdict"], "trusted");
     assert!(r["chain"][0]["digital_source_type"]
@@ -336,17 +307,12 @@ fn sign_supports_png_and_webp_and_refuses_signed_input() {
         .ends_with("digitalCreation"));
 
     let ai = dir.path().join("ai.jpg");
-    let o = provenant(&[
-        "sign",
-        s(&samples().join("second-capture.jpg")),
-        "-o",
-        s(&ai),
-        "--key",
-        s(&keys),
-        "--source",
-        "ai",
-    ]);
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    sign(
+        &samples().join("second-capture.jpg"),
+        &ai,
+        &keys,
+        &["--source", "ai"],
+    );
     let r = json(&verify_with(&ai, &[&root]));
     assert_eq!(r["chain"][0]["ai_generated"], true);
 

@@ -44,21 +44,20 @@ pub fn run(a: Args) -> Result<Exit> {
     };
     let creds = keys::generate(&opts)?;
     let paths = keys::write_key_dir(&a.out, &creds, a.force)?;
-    eprintln!(
-        "wrote {}  (trust anchor: give this to verifiers)",
-        crate::shown(&paths.root_cert)
-    );
-    eprintln!(
-        "wrote {}  (signer certificate + intermediate)",
-        crate::shown(&paths.chain)
-    );
-    eprintln!(
-        "wrote {}  (private key, mode 0600)",
-        crate::shown(&paths.signer_key)
-    );
-    eprintln!(
-        "wrote {}/  (CA private keys, mode 0600: move them offline)",
-        crate::shown(&paths.ca_dir)
-    );
+    let ca_dir = format!("{}/", crate::shown(&paths.ca_dir));
+    for (path, what) in [
+        (
+            crate::shown(&paths.root_cert),
+            "trust anchor: give this to verifiers",
+        ),
+        (
+            crate::shown(&paths.chain),
+            "signer certificate + intermediate",
+        ),
+        (crate::shown(&paths.signer_key), "private key, mode 0600"),
+        (ca_dir, "CA private keys, mode 0600: move them offline"),
+    ] {
+        eprintln!("wrote {path}  ({what})");
+    }
     Ok(Exit::Pass)
 }

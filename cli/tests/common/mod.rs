@@ -106,3 +106,12 @@ pub fn edit(input: &Path, output: &Path, keys: &Path, ops: &[&str]) -> Output {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     o
 }
+
+/// Runs `provenant sign IN -o OUT --key KEYS <extra>` and asserts success.
+pub fn sign(input: &Path, output: &Path, keys: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["sign", s(input), "-o", s(output), "--key", s(keys)];
+    args.extend_from_slice(extra);
+    let o = provenant(&args);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    o
+}
