@@ -96,6 +96,11 @@ fn three_step_chain_is_trusted_with_our_root_and_valid_without() {
     let o = provenant(&["verify", s(&published), "--json"]);
     assert_eq!(code(&o), 1);
     assert_eq!(json(&o)["verdict"], "valid");
+    assert!(
+        stderr(&o).contains("hint: no trust anchors"),
+        "{}",
+        stderr(&o)
+    );
     let o = provenant(&["verify", s(&published), "--policy", "valid"]);
     assert_eq!(code(&o), 0, "{}", stdout(&o));
     assert!(stdout(&o).starts_with("● VALID"), "{}", stdout(&o));

@@ -58,6 +58,7 @@ pub fn run(a: Args) -> Result<Exit> {
     };
     let style = stdout_style();
     let mut worst = Exit::Pass;
+    let mut hinted = false;
     let many = a.files.len() > 1;
     let stdout = std::io::stdout();
     for path in &a.files {
@@ -87,6 +88,16 @@ pub fn run(a: Args) -> Result<Exit> {
         }
         if !passes(policy, report.verdict) {
             worst = worst.max(Exit::PolicyFail);
+            if report.verdict == provenant_core::Verdict::Valid
+                && options.trust.is_empty()
+                && !hinted
+            {
+                hinted = true;
+                eprintln!(
+                    "hint: no trust anchors are configured, so no signer can be trusted; \
+                     pass the signer's root with --trust ROOT.pem (or PROVENANT_TRUST, or the config file)"
+                );
+            }
             if !a.json {
                 let _ = writeln!(
                     lock,
