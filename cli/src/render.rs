@@ -37,6 +37,11 @@ pub fn clean(s: &str) -> String {
     cleaned
 }
 
+/// [`clean`]ed text, or `default` when the manifest has none.
+fn clean_or(s: Option<&str>, default: &str) -> String {
+    s.map(clean).unwrap_or_else(|| default.to_owned())
+}
+
 fn verdict_line(v: Verdict, style: Style) -> String {
     match v {
         Verdict::Trusted => style.paint("1;32", "✔ TRUSTED"),
@@ -166,12 +171,7 @@ fn render_step(
 ) {
     let s = &report.chain[i];
     let branch = if last { "└─ " } else { "├─ " };
-    let signer = s
-        .signer
-        .common_name
-        .as_deref()
-        .map(clean)
-        .unwrap_or_else(|| "unknown signer".into());
+    let signer = clean_or(s.signer.common_name.as_deref(), "unknown signer");
     let rel = if s.relationship == "active" {
         String::new()
     } else {
@@ -188,12 +188,7 @@ fn render_step(
         step_status(s, style)
     );
     let inner = format!("{prefix}{}", if last { "   " } else { "│  " });
-    let issuer = s
-        .signer
-        .issuer
-        .as_deref()
-        .map(clean)
-        .unwrap_or_else(|| "?".into());
+    let issuer = clean_or(s.signer.issuer.as_deref(), "?");
     let alg = s.signer.alg.as_deref().unwrap_or("?");
     let time = match (&s.time, s.time_source) {
         (Some(t), Some(TimeSource::TimeStamp)) => format!("{} (time-stamped)", clean(t)),
@@ -250,7 +245,7 @@ fn render_step(
                 );
             }
             None => {
-                let title = ing.title.as_deref().map(clean).unwrap_or_default();
+                let title = clean_or(ing.title.as_deref(), "");
                 let _ = writeln!(
                     out,
                     "{inner}{}{} \"{title}\" — no Content Credentials",
