@@ -10,10 +10,13 @@
 pub mod format;
 pub mod hash;
 pub mod merkle;
+pub mod proof;
 pub mod report;
 pub mod trust;
 pub mod verify;
 
+#[cfg(feature = "chronology")]
+pub mod chronology;
 #[cfg(feature = "edit")]
 pub mod edit;
 #[cfg(feature = "sign")]
