@@ -18,6 +18,8 @@ pub struct Config {
     #[serde(default)]
     pub trust: Vec<PathBuf>,
     pub policy: Option<Policy>,
+    /// The publisher's chronology endpoint, written into every manifest signed here.
+    pub publisher_endpoint: Option<String>,
 }
 
 pub fn config_path() -> Option<PathBuf> {

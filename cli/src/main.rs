@@ -3,6 +3,8 @@
 //! Data goes to stdout, narration and errors to stderr. Exit codes: 0 = meets the
 //! policy, 1 = a verdict fails the policy, 2 = could not run.
 
+mod chain;
+mod chronology;
 mod commands;
 mod config;
 mod output;
@@ -67,6 +69,14 @@ enum Command {
     Edit(commands::edit::Args),
     /// Verify content credentials and print the verdict and the whole edit chain.
     Verify(commands::verify::Args),
+    /// Seal the chronology log into Merkle batches and anchor their roots on chain.
+    Anchor(commands::anchor::Args),
+    /// Write the anchor proofs of a file's edit chain to a sidecar file.
+    Proof(commands::proof::Args),
+    /// Find the anchored original of a picture, even after re-encoding or resizing.
+    Lookup(commands::lookup::Args),
+    /// Deploy the registry contract; register publishers; authorise and revoke keys.
+    Registry(commands::registry::Args),
     /// Sign, edit twice and verify a sample picture with throwaway keys (no network).
     Demo(commands::demo::Args),
 }
@@ -85,6 +95,10 @@ fn main() -> ExitCode {
             commands::edit::run(a, sub)
         }
         Command::Verify(a) => commands::verify::run(a),
+        Command::Anchor(a) => commands::anchor::run(a),
+        Command::Proof(a) => commands::proof::run(a),
+        Command::Lookup(a) => commands::lookup::run(a),
+        Command::Registry(a) => commands::registry::run(a),
         Command::Demo(a) => commands::demo::run(a),
     };
     match result {

@@ -120,3 +120,22 @@ pub fn open_input(path: &Path) -> Result<File> {
     }
     File::open(path).with_context(|| format!("cannot open {}", crate::shown(path)))
 }
+
+/// Largest file read whole into memory (pictures for hashing and lookup).
+pub const MAX_READ_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Reads a whole input file, refusing directories and absurd sizes.
+pub fn read_input(path: &Path) -> Result<Vec<u8>> {
+    let meta = fs::metadata(path).with_context(|| format!("cannot open {}", crate::shown(path)))?;
+    if meta.is_dir() {
+        anyhow::bail!("{} is a directory, not a file", crate::shown(path));
+    }
+    if meta.len() > MAX_READ_BYTES {
+        anyhow::bail!(
+            "{} is larger than {} MiB",
+            crate::shown(path),
+            MAX_READ_BYTES >> 20
+        );
+    }
+    fs::read(path).with_context(|| format!("cannot read {}", crate::shown(path)))
+}

@@ -161,6 +161,52 @@ pub fn report_text(report: &Report, style: Style) -> String {
     out
 }
 
+/// One line about a step's on-chain anchor.
+pub fn anchor_line(a: &provenant_core::report::StepAnchor, style: Style) -> String {
+    use provenant_core::report::AnchorStatus as S;
+    let by = a
+        .publisher_name
+        .as_deref()
+        .map(|n| format!(" by {}", clean(n)))
+        .or_else(|| a.publisher.as_deref().map(|p| format!(" by {p}")))
+        .unwrap_or_default();
+    let when = a.time.as_deref().map(clean).unwrap_or_default();
+    match a.status {
+        S::Anchored => style.paint(
+            "32",
+            &format!(
+                "anchored {when} in block {} of chain {}{by}",
+                a.block_number, a.chain_id
+            ),
+        ),
+        S::Pending => style.paint(
+            "33",
+            &format!(
+                "in block {} of chain {} at {when}, not yet finalized{by}",
+                a.block_number, a.chain_id
+            ),
+        ),
+        S::Unchecked => format!(
+            "anchor proof for chain {} (block {}, from the {}); not checked: pass --chain",
+            a.chain_id,
+            a.block_number,
+            clean(&a.source)
+        ),
+        S::NotFound => style.paint(
+            "31",
+            &format!(
+                "anchor NOT found on chain {} (registry {})",
+                a.chain_id, a.registry
+            ),
+        ),
+        S::Invalid => style.paint("31", "anchor proof does not match this step"),
+        S::KeyCompromised => style.paint(
+            "31",
+            &format!("anchored {when} by a key declared compromised at that time{by}"),
+        ),
+    }
+}
+
 fn render_step(
     out: &mut String,
     report: &Report,
@@ -209,6 +255,9 @@ fn render_step(
             "{inner}   {}",
             style.paint("35", "AI-generated content")
         );
+    }
+    if let Some(a) = &s.anchor {
+        let _ = writeln!(out, "{inner}   {}", anchor_line(a, style));
     }
     // Trust is already in the step's status line (and codes an earlier signer
     // recorded reflect its trust list, not ours); the JSON report keeps them all.

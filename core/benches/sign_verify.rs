@@ -24,7 +24,10 @@ fn bench(c: &mut Criterion) {
     let trust = TrustAnchors::none()
         .with_pem("root", &creds.root_cert)
         .unwrap();
-    let options = VerifyOptions { trust };
+    let options = VerifyOptions {
+        trust,
+        ..Default::default()
+    };
     let request = SignRequest::default();
 
     let inputs = [

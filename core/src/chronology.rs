@@ -35,6 +35,8 @@ pub enum LogError {
     Sql(#[from] rusqlite::Error),
     #[error("chronology log is corrupt: {0}")]
     Corrupt(String),
+    #[error("cannot log {0}")]
+    Entry(String),
     #[error("no data directory: set PROVENANT_HOME (or HOME)")]
     NoHome,
     #[error("cannot create the data directory {path}: {source}")]
@@ -42,6 +44,29 @@ pub enum LogError {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+/// Anchoring steps a test can stop the process at (see [`crash_point`]).
+pub const CRASH_POINTS: [&str; 6] = [
+    "sealing",
+    "sealed",
+    "recorded",
+    "sent",
+    "mined",
+    "finalized",
+];
+
+/// Test instrumentation: when `PROVENANT_TEST_CRASH_AT` names this point, the process
+/// SIGKILLs itself here, so crash tests can stop it at an exact step. Unset in normal use.
+pub fn crash_point(name: &str) {
+    if std::env::var("PROVENANT_TEST_CRASH_AT").is_ok_and(|v| v == name) {
+        let pid = std::process::id().to_string();
+        let _ = std::process::Command::new("kill")
+            .args(["-9", &pid])
+            .status();
+        // kill -9 does not return to us; if it failed, do not carry on past the point.
+        std::process::abort();
+    }
 }
 
 /// Where provenant keeps its data: `$PROVENANT_HOME`, else `$XDG_DATA_HOME/provenant`,
@@ -72,6 +97,44 @@ pub struct NewEntry {
     pub path: Option<String>,
     /// Where it was published, if known.
     pub published_at: Option<String>,
+}
+
+impl NewEntry {
+    /// The entry for a signed file just written: its SHA-256, its active manifest's id
+    /// and label, the signer's name and the picture's perceptual hash.
+    pub fn for_signed_file(
+        bytes: &[u8],
+        path: Option<String>,
+        published_at: Option<String>,
+    ) -> Result<Self, LogError> {
+        let report = crate::verify::verify_bytes(bytes, &crate::verify::VerifyOptions::default())
+            .map_err(|e| LogError::Entry(e.to_string()))?;
+        let step = report
+            .chain
+            .first()
+            .ok_or_else(|| LogError::Entry("a file without content credentials".into()))?;
+        let manifest_id = step
+            .manifest_id
+            .as_deref()
+            .and_then(|h| hex::decode(h).ok())
+            .and_then(|v| <Hash>::try_from(v).ok())
+            .ok_or_else(|| LogError::Entry("a manifest without a signing certificate".into()))?;
+        let content_sha256 = hex::decode(&report.sha256)
+            .ok()
+            .and_then(|v| <Hash>::try_from(v).ok())
+            .ok_or_else(|| LogError::Entry("a file whose hash could not be taken".into()))?;
+        let phash = crate::perceptual::hash_bytes(bytes)
+            .map_err(|e| LogError::Entry(format!("a picture that cannot be decoded ({e})")))?;
+        Ok(Self {
+            content_sha256,
+            manifest_id,
+            manifest_label: step.manifest.clone(),
+            phash: phash.0,
+            signer: step.signer.common_name.clone(),
+            path,
+            published_at,
+        })
+    }
 }
 
 /// One logged asset.
@@ -137,6 +200,17 @@ pub struct Batch {
     pub block_time: Option<u64>,
     /// How many times the batch was (re)submitted.
     pub submissions: u64,
+}
+
+/// Where a batch's root landed on chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Inclusion {
+    pub chain_id: u64,
+    pub registry: [u8; 20],
+    pub tx_hash: Hash,
+    pub block_number: u64,
+    pub block_hash: Hash,
+    pub block_time: u64,
 }
 
 /// Counts for `anchor status`.
@@ -361,6 +435,37 @@ impl Log {
         Ok(entry)
     }
 
+    /// Records many assets in one transaction (imports, benchmarks); duplicates of a
+    /// manifest already logged are skipped. Returns how many were added.
+    pub fn add_many(&mut self, entries: &[NewEntry]) -> Result<usize, LogError> {
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut added = 0;
+        {
+            let mut stmt = tx.prepare(
+                "INSERT INTO entries (content_sha256, manifest_id, manifest_label, phash, signer, \
+                 path, published_at, logged_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+                 ON CONFLICT(manifest_id) DO NOTHING",
+            )?;
+            let at = now() as i64;
+            for e in entries {
+                added += stmt.execute(params![
+                    e.content_sha256.as_slice(),
+                    e.manifest_id.as_slice(),
+                    e.manifest_label,
+                    e.phash as i64,
+                    e.signer,
+                    e.path,
+                    e.published_at,
+                    at
+                ])?;
+            }
+        }
+        tx.commit()?;
+        Ok(added)
+    }
+
     pub fn entry(&self, id: i64) -> Result<Option<Entry>, LogError> {
         Ok(self
             .conn
@@ -473,7 +578,9 @@ impl Log {
             [batch_id],
             batch_from_row,
         )?;
+        crash_point("sealing");
         tx.commit()?;
+        crash_point("sealed");
         Ok(Some(batch))
     }
 
@@ -562,7 +669,10 @@ impl Log {
             return Ok(None);
         };
         let Some(batch) = self.batch(batch_id)? else {
-            return Err(LogError::Corrupt(format!("entry {} names batch {batch_id}", entry.id)));
+            return Err(LogError::Corrupt(format!(
+                "entry {} names batch {batch_id}",
+                entry.id
+            )));
         };
         let (Some(chain_id), Some(registry), Some(tx_hash), Some(block_number)) = (
             batch.chain_id,
@@ -623,16 +733,15 @@ impl Log {
 
     /// The batch's transaction (or, when `tx_hash` differs, the one that anchored its
     /// root first) is in a block.
-    pub fn record_mined(
-        &mut self,
-        batch_id: i64,
-        chain_id: u64,
-        registry: [u8; 20],
-        tx_hash: Hash,
-        block_number: u64,
-        block_hash: Hash,
-        block_time: u64,
-    ) -> Result<(), LogError> {
+    pub fn record_mined(&mut self, batch_id: i64, at: &Inclusion) -> Result<(), LogError> {
+        let Inclusion {
+            chain_id,
+            registry,
+            tx_hash,
+            block_number,
+            block_hash,
+            block_time,
+        } = *at;
         self.conn.execute(
             "UPDATE batches SET state = 'mined', chain_id = ?2, registry = ?3, tx_hash = ?4, \
              block_number = ?5, block_hash = ?6, block_time = ?7 WHERE id = ?1",
@@ -754,8 +863,15 @@ mod tests {
         let b = &batches[1];
         log.record_submission(b.id, 31337, [7; 20], [8; 32], b"raw", 0)
             .unwrap();
-        log.record_mined(b.id, 31337, [7; 20], [8; 32], 12, [9; 32], 1_700_000_000)
-            .unwrap();
+        let at = Inclusion {
+            chain_id: 31337,
+            registry: [7; 20],
+            tx_hash: [8; 32],
+            block_number: 12,
+            block_hash: [9; 32],
+            block_time: 1_700_000_000,
+        };
+        log.record_mined(b.id, &at).unwrap();
         let bundle = log.bundle(&e).unwrap().unwrap();
         assert_eq!((bundle.index, bundle.leaf_count), (1, 4));
         assert_eq!(bundle.root, b.root);
@@ -776,7 +892,10 @@ mod tests {
         assert_eq!(log.by_content(&target.content_sha256).unwrap().len(), 1);
         let near = log.similar(target.phash ^ 0b101, 4).unwrap();
         assert_eq!(near.len(), 1);
-        assert_eq!((near[0].0.manifest_label.as_str(), near[0].1), ("urn:c2pa:3", 2));
+        assert_eq!(
+            (near[0].0.manifest_label.as_str(), near[0].1),
+            ("urn:c2pa:3", 2)
+        );
     }
 
     #[test]

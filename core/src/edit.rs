@@ -333,6 +333,8 @@ pub struct EditRequest<'a> {
     pub parent_title: &'a str,
     /// Used to record the parent's validation status.
     pub trust: &'a TrustAnchors,
+    /// Anchor proofs of earlier steps (and the publisher's endpoint) to carry forward.
+    pub anchors: Option<&'a crate::proof::ProofSet>,
 }
 
 /// Edits `input` and writes the signed result to `dest`.
@@ -352,6 +354,7 @@ where
         title,
         parent_title,
         trust,
+        anchors,
     } = *req;
     if ops.is_empty() {
         return Err(SignError::Edit(EditError::Invalid("no edit given".into())));
@@ -365,6 +368,7 @@ where
     // publishing an edit of a broken original (it will verify as invalid).
     let options = crate::verify::VerifyOptions {
         trust: trust.clone(),
+        ..Default::default()
     };
     let parent_report = crate::verify::verify_bytes(&bytes, &options)
         .map_err(|e| SignError::Edit(EditError::Invalid(format!("cannot read the input: {e}"))))?;
@@ -385,6 +389,7 @@ where
     for op in ops {
         builder.add_action(op.action())?;
     }
+    crate::sign::add_anchors(&mut builder, anchors)?;
     finish(
         &mut builder,
         identity,

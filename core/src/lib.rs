@@ -15,12 +15,16 @@ pub mod report;
 pub mod trust;
 pub mod verify;
 
+#[cfg(feature = "anchor")]
+pub mod anchoring;
 #[cfg(feature = "chronology")]
 pub mod chronology;
 #[cfg(feature = "edit")]
 pub mod edit;
 #[cfg(feature = "sign")]
 pub mod keys;
+#[cfg(feature = "chronology")]
+pub mod perceptual;
 #[cfg(feature = "sign")]
 pub mod sign;
 

@@ -176,7 +176,9 @@ impl ProofBundle {
         if n > MAX_SIBLINGS {
             return Err(ProofError::TooManySiblings(n));
         }
-        let siblings = (0..n).map(|_| r.array()).collect::<Result<Vec<Hash>, _>>()?;
+        let siblings = (0..n)
+            .map(|_| r.array())
+            .collect::<Result<Vec<Hash>, _>>()?;
         let tx_hash: Hash = r.array()?;
         let block_number = r.u64()?;
         if r.pos != bytes.len() {
@@ -306,8 +308,8 @@ macro_rules! hex_array {
             }
             pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<[u8; $n], D::Error> {
                 let text = String::deserialize(d)?;
-                let bytes = hex::decode(text.trim_start_matches("0x"))
-                    .map_err(serde::de::Error::custom)?;
+                let bytes =
+                    hex::decode(text.trim_start_matches("0x")).map_err(serde::de::Error::custom)?;
                 bytes
                     .try_into()
                     .map_err(|_| serde::de::Error::custom(concat!("expected ", $n, " bytes")))
@@ -352,8 +354,8 @@ mod tests {
 
     fn bundle(n: u64, index: u64) -> ProofBundle {
         let leaves: Vec<LeafData> = (0..n).map(leaf).collect();
-        let tree = MerkleTree::from_leaf_hashes(leaves.iter().map(LeafData::leaf_hash).collect())
-            .unwrap();
+        let tree =
+            MerkleTree::from_leaf_hashes(leaves.iter().map(LeafData::leaf_hash).collect()).unwrap();
         let p = tree.proof(index).unwrap();
         ProofBundle {
             chain_id: 137,

@@ -159,6 +159,52 @@ pub struct ChainStep {
     pub status: StepStatus,
     /// Failure codes that apply to this step (details in [`Report::codes`]).
     pub failures: Vec<String>,
+    /// Hex id that matches this step to chronology entries and anchor proofs
+    /// (see `proof::manifest_id`); None when the step has no signing certificate.
+    pub manifest_id: Option<String>,
+    /// The step's on-chain anchor, when a proof for it was found.
+    pub anchor: Option<StepAnchor>,
+}
+
+/// How far an anchor proof was checked, and what it showed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnchorStatus {
+    /// The registry confirms the root and the leaf, and the block is finalized.
+    Anchored,
+    /// The registry confirms it, but the block is not finalized yet.
+    Pending,
+    /// The proof's path is sound, but no chain endpoint was consulted.
+    Unchecked,
+    /// The chain does not know the root, or the leaf is not in it.
+    NotFound,
+    /// The proof does not belong to this step or its path is broken.
+    Invalid,
+    /// Anchored by a key its publisher declared compromised at that time.
+    KeyCompromised,
+}
+
+/// A step's anchor on chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepAnchor {
+    pub status: AnchorStatus,
+    /// Where the proof came from: `sidecar`, `manifest` (carried by a later step),
+    /// `endpoint` (fetched from the publisher) or `log` (the local chronology).
+    pub source: String,
+    pub chain_id: u64,
+    pub registry: String,
+    pub root: String,
+    pub tx_hash: String,
+    pub block_number: u64,
+    /// Block time of the anchor (RFC 3339, UTC), once read from the chain.
+    pub time: Option<String>,
+    /// Publisher account and name registered in the contract, once read from the chain.
+    pub publisher: Option<String>,
+    pub publisher_name: Option<String>,
+    /// The key that anchored the batch.
+    pub key: Option<String>,
+    /// The proof bundle itself (base64), so the report can be re-checked anywhere.
+    pub proof: String,
 }
 
 /// The result of verifying one file.

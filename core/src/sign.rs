@@ -129,6 +129,19 @@ impl SigningIdentity {
 pub struct SignRequest {
     pub title: Option<String>,
     pub source: SourceType,
+    /// Anchor proofs (and the publisher's chronology endpoint) to carry in the manifest.
+    pub anchors: Option<crate::proof::ProofSet>,
+}
+
+/// Adds our anchors assertion when there is something to carry.
+pub(crate) fn add_anchors(
+    builder: &mut Builder,
+    anchors: Option<&crate::proof::ProofSet>,
+) -> Result<(), SignError> {
+    if let Some(set) = anchors.filter(|s| !s.proofs.is_empty() || s.endpoint.is_some()) {
+        builder.add_assertion_json(crate::proof::ANCHORS_ASSERTION, set)?;
+    }
+    Ok(())
 }
 
 pub(crate) fn builder_context(trust: &TrustAnchors) -> Result<Context, SignError> {
@@ -196,6 +209,7 @@ where
         "softwareAgent": { "name": crate::GENERATOR_NAME, "version": crate::VERSION },
         "when": now_rfc3339(),
     }))?;
+    add_anchors(&mut builder, request.anchors.as_ref())?;
     finish(&mut builder, identity, format, src, dest)?;
     Ok(format)
 }

@@ -12,9 +12,11 @@ use c2pa::{Context, Manifest, Reader, Settings, ValidationState};
 use serde_json::Value;
 
 use crate::format::MediaFormat;
+use crate::proof::{manifest_id, ProofBundle, ProofSet, ANCHORS_ASSERTION};
 use crate::report::{
-    is_ai_source_type, ActionRecord, ChainStep, CodeKind, CodeOrigin, IngredientRef, Report,
-    SignerInfo, StatusCode, StepStatus, TimeSource, Trust, Verdict, REPORT_VERSION,
+    is_ai_source_type, ActionRecord, AnchorStatus, ChainStep, CodeKind, CodeOrigin, IngredientRef,
+    Report, SignerInfo, StatusCode, StepAnchor, StepStatus, TimeSource, Trust, Verdict,
+    REPORT_VERSION,
 };
 use crate::trust::TrustAnchors;
 
@@ -29,6 +31,16 @@ const MAX_CHAIN_STEPS: usize = 256;
 pub struct VerifyOptions {
     /// Roots that make a signer "trusted". Empty: the best verdict is `valid`.
     pub trust: TrustAnchors,
+    /// Anchor proofs found outside the file (sidecar, publisher endpoint, local log),
+    /// matched to steps by manifest id. Proofs carried inside manifests are found anyway.
+    pub proofs: Vec<SourcedProof>,
+}
+
+/// An anchor proof and where it came from (`sidecar`, `endpoint`, `log`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourcedProof {
+    pub bundle: ProofBundle,
+    pub source: &'static str,
 }
 
 /// The file could not be examined at all (a verdict is never an error).
@@ -71,17 +83,19 @@ where
     {
         std::thread::scope(|scope| {
             let hashing = scope.spawn(digest);
-            let mut report = examine(stream, format, size, options)?;
+            let (mut report, embedded) = examine(stream, format, size, options)?;
             report.sha256 = hashing
                 .join()
                 .map_err(|_| io::Error::other("the hashing thread failed"))??;
+            attach_anchors(&mut report, embedded, &options.proofs);
             Ok(report)
         })
     }
     #[cfg(target_arch = "wasm32")]
     {
-        let mut report = examine(stream, format, size, options)?;
+        let (mut report, embedded) = examine(stream, format, size, options)?;
         report.sha256 = digest()?;
+        attach_anchors(&mut report, embedded, &options.proofs);
         Ok(report)
     }
 }
@@ -95,8 +109,9 @@ where
     let (size, format) = probe(&mut stream)?;
     let sha256 = crate::hash::sha256_hex(&mut stream)?;
     stream.rewind()?;
-    let mut report = examine(stream, format, size, options)?;
+    let (mut report, embedded) = examine(stream, format, size, options)?;
     report.sha256 = sha256;
+    attach_anchors(&mut report, embedded, &options.proofs);
     Ok(report)
 }
 
@@ -122,10 +137,11 @@ fn examine<R>(
     format: MediaFormat,
     size: u64,
     options: &VerifyOptions,
-) -> Result<Report, VerifyError>
+) -> Result<(Report, Vec<SourcedProof>), VerifyError>
 where
     R: Read + Seek + Send,
 {
+    let mut embedded = Vec::new();
     let mut report = Report {
         report_version: REPORT_VERSION,
         verdict: Verdict::NoManifest,
@@ -141,7 +157,10 @@ where
         .with_settings(reader_settings(&options.trust)?)
         .map_err(|e| VerifyError::Settings(e.to_string()))?;
     match Reader::from_context(context).with_stream(format.mime(), stream) {
-        Ok(reader) => fill_report(&mut report, &reader, &options.trust),
+        Ok(reader) => {
+            fill_report(&mut report, &reader, &options.trust);
+            embedded = embedded_proofs(&mut report, &reader);
+        }
         Err(c2pa::Error::JumbfNotFound) | Err(c2pa::Error::ProvenanceMissing) => {}
         Err(c2pa::Error::UnsupportedType) => {
             return Err(VerifyError::UnsupportedFormat {
@@ -162,7 +181,146 @@ where
             });
         }
     }
-    Ok(report)
+    Ok((report, embedded))
+}
+
+/// Anchor proofs that later steps carry for earlier ones (our assertion). A proof
+/// that cannot be read is reported on the step that carries it.
+fn embedded_proofs(report: &mut Report, reader: &Reader) -> Vec<SourcedProof> {
+    let mut found = Vec::new();
+    for i in 0..report.chain.len() {
+        let Some(manifest) = reader.get_manifest(&report.chain[i].manifest) else {
+            continue;
+        };
+        for assertion in manifest.assertions() {
+            if assertion.label() != ANCHORS_ASSERTION {
+                continue;
+            }
+            let set = assertion.value().map_err(|e| e.to_string()).and_then(|v| {
+                serde_json::from_value::<ProofSet>(v.clone()).map_err(|e| e.to_string())
+            });
+            let (bundles, bad) = match set {
+                Ok(set) => set.bundles(),
+                Err(e) => (Vec::new(), vec![(0, crate::proof::ProofError::Format(e))]),
+            };
+            found.extend(bundles.into_iter().map(|bundle| SourcedProof {
+                bundle,
+                source: "manifest",
+            }));
+            for (n, e) in bad {
+                report.codes.push(anchor_code(
+                    ANCHOR_MALFORMED,
+                    CodeKind::Failure,
+                    Some(i),
+                    format!("proof {n} carried by this step cannot be read: {e}"),
+                ));
+            }
+        }
+    }
+    found
+}
+
+/// Our codes for anchors.
+pub const ANCHOR_MALFORMED: &str = "anchor.malformed";
+pub const ANCHOR_ROOT_MISMATCH: &str = "anchor.rootMismatch";
+pub const ANCHOR_CONTENT_MISMATCH: &str = "anchor.contentMismatch";
+pub const ANCHOR_UNCHECKED: &str = "anchor.unchecked";
+
+pub(crate) fn anchor_code(
+    code: &str,
+    kind: CodeKind,
+    step: Option<usize>,
+    explanation: String,
+) -> StatusCode {
+    StatusCode {
+        code: code.to_owned(),
+        kind,
+        origin: CodeOrigin::Provenant,
+        step,
+        url: None,
+        explanation: Some(explanation),
+    }
+}
+
+/// Matches proofs to steps by manifest id and checks each path locally (no network).
+/// Embedded proofs come first; a sound proof wins over a broken one for the same step.
+fn attach_anchors(report: &mut Report, embedded: Vec<SourcedProof>, external: &[SourcedProof]) {
+    let candidates: Vec<&SourcedProof> = embedded.iter().chain(external).collect();
+    for i in 0..report.chain.len() {
+        let Some(id) = report.chain[i].manifest_id.clone() else {
+            continue;
+        };
+        let mine: Vec<&&SourcedProof> = candidates
+            .iter()
+            .filter(|p| hex::encode(p.bundle.leaf.manifest_id) == id)
+            .collect();
+        let Some(chosen) = mine
+            .iter()
+            .find(|p| p.bundle.path_is_valid())
+            .or_else(|| mine.first())
+        else {
+            continue;
+        };
+        let b = &chosen.bundle;
+        let (status, code) = if !b.path_is_valid() {
+            (
+                AnchorStatus::Invalid,
+                anchor_code(
+                    ANCHOR_ROOT_MISMATCH,
+                    CodeKind::Failure,
+                    Some(i),
+                    "the proof's Merkle path does not lead to its root".into(),
+                ),
+            )
+        } else if i == 0 && hex::encode(b.leaf.content_sha256) != report.sha256 {
+            (
+                AnchorStatus::Invalid,
+                anchor_code(
+                    ANCHOR_CONTENT_MISMATCH,
+                    CodeKind::Failure,
+                    Some(i),
+                    "the anchored entry is for different file bytes than this file".into(),
+                ),
+            )
+        } else {
+            (
+                AnchorStatus::Unchecked,
+                anchor_code(
+                    ANCHOR_UNCHECKED,
+                    CodeKind::Informational,
+                    Some(i),
+                    format!(
+                        "anchor proof found ({}), not checked against chain {}: give an RPC endpoint",
+                        chosen.source, b.chain_id
+                    ),
+                ),
+            )
+        };
+        report.codes.push(code);
+        report.chain[i].anchor = Some(StepAnchor {
+            status,
+            source: chosen.source.to_owned(),
+            chain_id: b.chain_id,
+            registry: format!("0x{}", hex::encode(b.registry)),
+            root: format!("0x{}", hex::encode(b.root)),
+            tx_hash: format!("0x{}", hex::encode(b.tx_hash)),
+            block_number: b.block_number,
+            time: None,
+            publisher: None,
+            publisher_name: None,
+            key: None,
+            proof: b.to_base64(),
+        });
+        if status == AnchorStatus::Invalid {
+            report.chain[i].failures.push(
+                report
+                    .codes
+                    .last()
+                    .map(|c| c.code.clone())
+                    .unwrap_or_default(),
+            );
+        }
+    }
 }
 
 fn reader_settings(trust: &TrustAnchors) -> Result<Settings, VerifyError> {
@@ -568,6 +726,14 @@ fn describe_step(
         trust: Trust::Unknown,
         status: StepStatus::Valid,
         failures: Vec::new(),
+        manifest_id: sig
+            .and_then(|s| {
+                crate::trust::certificate_ders(s.cert_chain())
+                    .into_iter()
+                    .next()
+            })
+            .map(|der| hex::encode(manifest_id(label, &der))),
+        anchor: None,
     }
 }
 

@@ -26,6 +26,7 @@ fn verify(rel: &str, trust: &TrustAnchors) -> Report {
         file,
         &VerifyOptions {
             trust: trust.clone(),
+            ..Default::default()
         },
     )
     .expect("verify runs")

@@ -46,7 +46,13 @@ pub fn verify_to_json(
                 message: e.to_string(),
             })?;
     }
-    let mut report = verify_bytes(bytes, &VerifyOptions { trust })?;
+    let mut report = verify_bytes(
+        bytes,
+        &VerifyOptions {
+            trust,
+            ..Default::default()
+        },
+    )?;
     report.file = file_name.map(str::to_owned);
     serde_json::to_string(&report).map_err(|e| WasmError {
         code: "internal",

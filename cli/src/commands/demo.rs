@@ -1,8 +1,10 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use provenant_core::chronology::{Log, NewEntry, LOG_FILE};
 use provenant_core::edit::{edit_stream, EditOp, EditRequest};
 use provenant_core::keys::{self, KeygenOptions};
+use provenant_core::perceptual;
 use provenant_core::sign::{sign_stream, SignRequest, SigningIdentity, SourceType};
 use provenant_core::verify::{verify_stream, VerifyOptions};
 use provenant_core::TrustAnchors;
@@ -54,6 +56,7 @@ pub fn run(a: Args) -> Result<Exit> {
             &SignRequest {
                 title: Some("harbour-capture.jpg".into()),
                 source: SourceType::Capture,
+                anchors: None,
             },
         )?;
         out.commit()?;
@@ -72,6 +75,9 @@ pub fn run(a: Args) -> Result<Exit> {
             vec![EditOp::resize("640x428")?, EditOp::brightness("12")?],
         ),
     ];
+    // The demo keeps its own chronology log beside its files (not the user's).
+    let mut log = Log::open(&dir.join(LOG_FILE))?;
+    let mut logged = vec![log_file(&mut log, &signed)?];
     let mut previous = signed;
     for (title, path, ops) in steps {
         eprintln!("{title}");
@@ -88,18 +94,68 @@ pub fn run(a: Args) -> Result<Exit> {
             title: name.as_deref(),
             parent_title: &parent,
             trust: &trust,
+            anchors: None,
         };
         edit_stream(&mut input, &mut out.file, &identity, &request)?;
         out.commit()?;
         say(crate::shown(&path));
+        logged.push(log_file(&mut log, &path)?);
         previous = path;
     }
 
+    eprintln!("5. chronology: log each signed file and seal the batch (anchoring needs a chain)");
+    for batch in log.seal(1_000_000)? {
+        say(format!(
+            "sealed {} entries into batch {}: Merkle root 0x{}",
+            batch.leaf_count,
+            batch.id,
+            hex::encode(batch.root)
+        ));
+    }
+    say(format!(
+        "not yet anchored: `provenant anchor --chain …` submits the root ({} entries logged in {})",
+        logged.len(),
+        crate::shown(log.path())
+    ));
+
     eprintln!(
-        "5. verify with the demo root as trust anchor ({})\n",
+        "6. a platform re-encodes the published picture (half size, JPEG quality 70, no metadata)"
+    );
+    let copy = dir.join("5-platform-copy.jpg");
+    let published = image::load_from_memory(&std::fs::read(&previous)?)?;
+    let half = published.resize_exact(
+        published.width() / 2,
+        published.height() / 2,
+        image::imageops::FilterType::Triangle,
+    );
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 70)
+        .encode_image(&half.to_rgb8())?;
+    std::fs::write(&copy, &jpeg)?;
+    let phash = perceptual::hash_bytes(&jpeg)?;
+    let found = log.similar(phash.0, perceptual::MATCH_DISTANCE)?;
+    if found.is_empty() {
+        say("lookup found no original (unexpected)".into());
+    }
+    for (entry, d) in found {
+        say(format!(
+            "lookup by perceptual hash finds entry {} at distance {d} of 64 bits: {}",
+            entry.id,
+            entry.path.as_deref().map(render::clean).unwrap_or_default()
+        ));
+    }
+
+    eprintln!(
+        "7. verify with the demo root as trust anchor ({})\n",
         crate::shown(&paths.root_cert)
     );
-    let mut report = verify_stream(std::fs::File::open(&previous)?, &VerifyOptions { trust })?;
+    let mut report = verify_stream(
+        std::fs::File::open(&previous)?,
+        &VerifyOptions {
+            trust,
+            ..Default::default()
+        },
+    )?;
     report.file = Some(previous.display().to_string());
     println!("{}", render::report_text(&report, stdout_style()));
     let untrusted = verify_stream(std::fs::File::open(&previous)?, &VerifyOptions::default())?;
@@ -114,4 +170,11 @@ pub fn run(a: Args) -> Result<Exit> {
     } else {
         Exit::PolicyFail
     })
+}
+
+/// Records a file the demo signed in the demo's log; returns the entry id.
+fn log_file(log: &mut Log, path: &std::path::Path) -> Result<i64> {
+    let bytes = std::fs::read(path)?;
+    let entry = NewEntry::for_signed_file(&bytes, Some(path.display().to_string()), None)?;
+    Ok(log.add(&entry)?.id)
 }

@@ -7,7 +7,7 @@ use provenant_core::sign::SigningIdentity;
 use provenant_core::MediaFormat;
 
 use crate::config;
-use crate::output::{open_input, AtomicOutput};
+use crate::output::AtomicOutput;
 use crate::Exit;
 
 /// Applies edits in the order given and records each as a C2PA action with its
@@ -63,6 +63,8 @@ pub struct Args {
     /// Also print {output, format, sha256, actions, parent_verdict} as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub log: crate::chronology::LogArgs,
 }
 
 /// The edits in command-line order (clap keeps each flag's values separately).
@@ -106,7 +108,17 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
     let identity = SigningIdentity::load(&a.key)?;
     let (cfg, _) = config::load_config()?;
     let trust = config::trust_anchors(&a.trust, &cfg)?;
-    let mut input = open_input(&a.input)?;
+    let bytes = crate::output::read_input(&a.input)?;
+    // Earlier steps anchored in our log travel forward inside the new manifest.
+    let parent = provenant_core::verify::verify_bytes(
+        &bytes,
+        &provenant_core::verify::VerifyOptions::default(),
+    );
+    let anchors = match &parent {
+        Ok(report) => crate::chronology::carried_proofs(report, cfg.publisher_endpoint.clone())?,
+        Err(_) => None,
+    };
+    let mut input = std::io::Cursor::new(bytes);
     let out_format = a
         .output
         .extension()
@@ -128,10 +140,18 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
         title: title.as_deref(),
         parent_title: &parent_title,
         trust: &trust,
+        anchors: anchors.as_ref(),
     };
     let outcome = edit_stream(&mut input, &mut out.file, &identity, &request)
         .with_context(|| crate::shown(&a.input))?;
     out.commit()?;
+    if let Some(set) = anchors.as_ref().filter(|s| !s.proofs.is_empty()) {
+        eprintln!(
+            "carried {} anchor proof{} of earlier steps into the new manifest",
+            set.proofs.len(),
+            if set.proofs.len() == 1 { "" } else { "s" }
+        );
+    }
     if outcome.parent_verdict == provenant_core::Verdict::Invalid {
         eprintln!(
             "warning: the content credentials of {} are invalid; the edit records that, and the result verifies as invalid",
@@ -156,6 +176,7 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
         "actions": ops.iter().map(|op| op.action()["action"].clone()).collect::<Vec<_>>(),
         "parent_verdict": outcome.parent_verdict.as_str(),
     });
+    crate::chronology::record(&a.output, &a.log)?;
     crate::output::print_written(a.json, &a.output, outcome.format.mime(), extra)?;
     Ok(Exit::Pass)
 }

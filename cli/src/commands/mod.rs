@@ -1,7 +1,11 @@
 //! One module per subcommand.
 
+pub mod anchor;
 pub mod demo;
 pub mod edit;
 pub mod keygen;
+pub mod lookup;
+pub mod proof;
+pub mod registry;
 pub mod sign;
 pub mod verify;

@@ -46,6 +46,8 @@ pub struct Args {
     /// Also print {output, format, sha256, alg} as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub log: crate::chronology::LogArgs,
 }
 
 pub fn run(a: Args) -> Result<Exit> {
@@ -65,6 +67,10 @@ pub fn run(a: Args) -> Result<Exit> {
             SourceArg::Ai => SourceType::Ai,
             SourceArg::Screenshot => SourceType::Screenshot,
         },
+        anchors: crate::config::load_config()?
+            .0
+            .publisher_endpoint
+            .map(|e| provenant_core::proof::ProofSet::from_bundles(&[], Some(e))),
     };
     let mut out = AtomicOutput::create(&a.output)?;
     let format = sign_stream(&mut input, &mut out.file, &identity, &request)
@@ -76,6 +82,7 @@ pub fn run(a: Args) -> Result<Exit> {
         crate::shown(&a.output),
         identity.alg()
     );
+    crate::chronology::record(&a.output, &a.log)?;
     let alg = serde_json::json!({ "alg": identity.alg().to_string() });
     crate::output::print_written(a.json, &a.output, format.mime(), alg)?;
     Ok(Exit::Pass)

@@ -2,8 +2,12 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use provenant_core::verify::{verify_stream_with_digest, VerifyOptions};
+use provenant_core::proof::{ProofSet, SIDECAR_SUFFIX};
+use provenant_core::report::{AnchorStatus, CodeKind, CodeOrigin, StatusCode};
+use provenant_core::verify::{verify_stream_with_digest, SourcedProof, VerifyOptions};
 use provenant_core::{Report, Verdict};
+
+use crate::chain::ChainArgs;
 
 use crate::output::{open_input, stdout_style};
 use crate::{config, render, Exit, Policy};
@@ -33,6 +37,77 @@ pub struct Args {
     /// Print the JSON report instead of the tree.
     #[arg(long)]
     pub json: bool,
+    /// Anchor proofs for the file (default: FILE.provenant-proof when it exists).
+    /// Proofs of earlier steps also travel inside later manifests.
+    #[arg(long, value_name = "FILE")]
+    pub proof: Option<PathBuf>,
+    /// Fail (exit 1) unless the newest step is anchored in a finalized block (needs --chain).
+    #[arg(long, requires = "chain")]
+    pub require_anchor: bool,
+    /// Check anchors against this chain: each proof's leaf must be confirmed by the
+    /// registry contract (an unreachable endpoint is exit 2).
+    #[command(flatten)]
+    pub chain: ChainArgs,
+}
+
+/// Anchor failures (a proof that does not hold) fail any policy.
+fn anchors_hold(report: &Report, require_anchor: bool) -> bool {
+    let failed = report
+        .codes
+        .iter()
+        .any(|c| c.kind == CodeKind::Failure && c.code.starts_with("anchor."));
+    let newest_anchored = report
+        .chain
+        .first()
+        .and_then(|s| s.anchor.as_ref())
+        .is_some_and(|a| a.status == AnchorStatus::Anchored);
+    !failed && (!require_anchor || newest_anchored)
+}
+
+/// The proofs beside a file: --proof, else FILE.provenant-proof if present. A sidecar
+/// that cannot be read becomes a failure code in the report, not an abort.
+fn sidecar_proofs(
+    path: &std::path::Path,
+    explicit: Option<&std::path::Path>,
+) -> Result<(Vec<SourcedProof>, Vec<String>)> {
+    let sidecar = match explicit {
+        Some(p) => p.to_owned(),
+        None => {
+            let mut p = path.as_os_str().to_owned();
+            p.push(SIDECAR_SUFFIX);
+            let p = PathBuf::from(p);
+            if !p.is_file() {
+                return Ok((Vec::new(), Vec::new()));
+            }
+            p
+        }
+    };
+    let bytes = crate::output::read_input(&sidecar)?;
+    let mut problems = Vec::new();
+    let bundles = match ProofSet::parse(&bytes) {
+        Ok(set) => {
+            let (ok, bad) = set.bundles();
+            problems.extend(
+                bad.into_iter()
+                    .map(|(i, e)| format!("proof {i} in {}: {e}", crate::shown(&sidecar))),
+            );
+            ok
+        }
+        Err(e) => {
+            problems.push(format!("{}: {e}", crate::shown(&sidecar)));
+            Vec::new()
+        }
+    };
+    Ok((
+        bundles
+            .into_iter()
+            .map(|bundle| SourcedProof {
+                bundle,
+                source: "sidecar",
+            })
+            .collect(),
+        problems,
+    ))
 }
 
 pub fn passes(policy: Policy, verdict: Verdict) -> bool {
@@ -55,6 +130,15 @@ pub fn run(a: Args) -> Result<Exit> {
     let policy = a.policy.or(cfg.policy).unwrap_or_default();
     let options = VerifyOptions {
         trust: config::trust_anchors(&a.trust, &cfg)?,
+        ..Default::default()
+    };
+    if a.proof.is_some() && a.files.len() > 1 {
+        anyhow::bail!("--proof names the proofs of one file; give one file, or use FILE.provenant-proof sidecars");
+    }
+    let chain = if a.chain.given() {
+        Some(a.chain.connect()?)
+    } else {
+        None
     };
     let style = stdout_style();
     let mut worst = Exit::Pass;
@@ -62,7 +146,28 @@ pub fn run(a: Args) -> Result<Exit> {
     let many = a.files.len() > 1;
     let stdout = std::io::stdout();
     for path in &a.files {
-        let report = verify_path(path, &options).with_context(|| crate::shown(path));
+        let report = sidecar_proofs(path, a.proof.as_deref()).and_then(|(proofs, problems)| {
+            let options = VerifyOptions {
+                proofs,
+                ..options.clone()
+            };
+            let mut report = verify_path(path, &options)?;
+            for p in problems {
+                report.codes.push(StatusCode {
+                    code: provenant_core::verify::ANCHOR_MALFORMED.into(),
+                    kind: CodeKind::Failure,
+                    origin: CodeOrigin::Provenant,
+                    step: None,
+                    url: None,
+                    explanation: Some(p),
+                });
+            }
+            if let Some(chain) = &chain {
+                chain.check_report(&mut report)?;
+            }
+            Ok(report)
+        });
+        let report = report.with_context(|| crate::shown(path));
         let mut report: Report = match report {
             Ok(r) => r,
             Err(e) => {
@@ -86,7 +191,7 @@ pub fn run(a: Args) -> Result<Exit> {
         if writeln!(lock, "{}", text.trim_end()).is_err() {
             return Ok(worst);
         }
-        if !passes(policy, report.verdict) {
+        if !passes(policy, report.verdict) || !anchors_hold(&report, a.require_anchor) {
             worst = worst.max(Exit::PolicyFail);
             if report.verdict == provenant_core::Verdict::Valid
                 && options.trust.is_empty()
@@ -99,14 +204,19 @@ pub fn run(a: Args) -> Result<Exit> {
                 );
             }
             if !a.json {
-                let _ = writeln!(
-                    lock,
-                    "  fails the `{}` policy\n",
-                    match policy {
-                        Policy::Trusted => "trusted",
-                        Policy::Valid => "valid",
+                let why = if passes(policy, report.verdict) {
+                    if a.require_anchor {
+                        "its anchors: the newest step must be anchored and every proof must hold"
+                    } else {
+                        "its anchors: every proof must hold"
                     }
-                );
+                } else {
+                    match policy {
+                        Policy::Trusted => "the `trusted` policy",
+                        Policy::Valid => "the `valid` policy",
+                    }
+                };
+                let _ = writeln!(lock, "  fails {why}\n");
             }
         } else if many && !a.json {
             let _ = writeln!(lock);

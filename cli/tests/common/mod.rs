@@ -1,6 +1,8 @@
 //! Helpers shared by the CLI integration tests: run the real binary.
 #![allow(dead_code)]
 
+pub mod chain;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -13,16 +15,28 @@ pub fn samples() -> PathBuf {
 }
 
 /// Runs `provenant` with a clean environment (no config, no colour).
+/// Runs provenant with no config and a chronology log private to this test process.
 pub fn provenant(args: &[&str]) -> Output {
+    let home = std::env::temp_dir().join(format!("provenant-test-home-{}", std::process::id()));
+    command(&home).args(args).output().expect("run provenant")
+}
+
+/// A provenant command with its data directory (chronology log) at `home`, no config,
+/// no chain settings from the environment.
+pub fn command(home: &Path) -> Command {
     let empty = std::env::temp_dir().join("provenant-test-no-config");
-    Command::new(env!("CARGO_BIN_EXE_provenant"))
-        .args(args)
-        .env_remove("PROVENANT_TRUST")
+    let mut c = Command::new(env!("CARGO_BIN_EXE_provenant"));
+    c.env_remove("PROVENANT_TRUST")
         .env_remove("PROVENANT_CONFIG")
+        .env_remove("PROVENANT_CHAIN")
+        .env_remove("PROVENANT_RPC")
+        .env_remove("PROVENANT_REGISTRY")
+        .env_remove("PROVENANT_PUBLISHER_KEY")
+        .env_remove("PROVENANT_TEST_CRASH_AT")
+        .env("PROVENANT_HOME", home)
         .env("XDG_CONFIG_HOME", &empty)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("run provenant")
+        .env("NO_COLOR", "1");
+    c
 }
 
 pub fn code(o: &Output) -> i32 {

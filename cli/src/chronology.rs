@@ -1,0 +1,80 @@
+//! How sign and edit use the chronology log: record what they wrote, and carry the
+//! anchor proofs of earlier steps forward into the new manifest.
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use provenant_core::chronology::{Log, NewEntry};
+use provenant_core::proof::{ProofBundle, ProofSet};
+use provenant_core::Report;
+
+/// Options shared by `sign` and `edit`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LogArgs {
+    /// Do not record the signed file in the chronology log.
+    #[arg(long)]
+    pub no_log: bool,
+    /// Where the picture is (or will be) published, recorded in the log.
+    #[arg(long, value_name = "URL")]
+    pub published_at: Option<String>,
+}
+
+/// Logs the signed file just written at `path`; says so on stderr.
+pub fn record(path: &Path, args: &LogArgs) -> Result<()> {
+    if args.no_log {
+        return Ok(());
+    }
+    let shown = crate::shown(path);
+    let result = (|| -> Result<_> {
+        let bytes = crate::output::read_input(path)?;
+        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+        let entry = NewEntry::for_signed_file(
+            &bytes,
+            Some(absolute.display().to_string()),
+            args.published_at.clone(),
+        )?;
+        let mut log = Log::open_default()?;
+        let logged = log.add(&entry)?;
+        Ok((logged.id, log.path().to_owned()))
+    })();
+    let (id, log_path) = result.with_context(|| {
+        format!("{shown} was written, but recording it in the chronology log failed")
+    })?;
+    eprintln!(
+        "logged {shown} as chronology entry {id} in {} (anchor it with `provenant anchor`)",
+        log_path.display()
+    );
+    Ok(())
+}
+
+/// Proofs for the steps of `parent` that the log has on chain and that the parent's
+/// own manifests do not already carry, plus the publisher's endpoint.
+pub fn carried_proofs(parent: &Report, endpoint: Option<String>) -> Result<Option<ProofSet>> {
+    let mut bundles: Vec<ProofBundle> = Vec::new();
+    // No log here: nothing to carry, which is not an error for an edit.
+    let log = Log::open_default().ok();
+    if let Some(log) = &log {
+        for step in &parent.chain {
+            if step.anchor.as_ref().is_some_and(|a| a.source == "manifest") {
+                continue;
+            }
+            let Some(id) = step
+                .manifest_id
+                .as_deref()
+                .and_then(|h| hex::decode(h).ok())
+                .and_then(|v| <[u8; 32]>::try_from(v).ok())
+            else {
+                continue;
+            };
+            if let Some(entry) = log.by_manifest_id(&id)? {
+                if let Some(b) = log.bundle(&entry)? {
+                    bundles.push(b);
+                }
+            }
+        }
+    }
+    if bundles.is_empty() && endpoint.is_none() {
+        return Ok(None);
+    }
+    Ok(Some(ProofSet::from_bundles(&bundles, endpoint)))
+}

@@ -1,0 +1,187 @@
+use std::time::Duration;
+
+use anyhow::Result;
+use provenant_core::chronology::{Log, LogStatus, MAX_BATCH_LEAVES};
+
+use crate::chain::{ChainArgs, KeyArgs, RegistryArgs};
+use crate::Exit;
+
+/// Seals the chronology log's pending entries into Merkle batches and anchors each
+/// batch's root in the registry contract.
+///
+/// Safe to run again at any time, and after a crash: the log records every step
+/// before the next one, and the registry is asked before anything is sent, so no
+/// entry is lost and no root is anchored twice. A batch counts as anchored once its
+/// block is finalized; a reorg that drops it gets it re-submitted.
+#[derive(Debug, clap::Args)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    after_help = "Examples:\n  \
+    provenant anchor --chain amoy --key-file publisher.key --wait\n  \
+    provenant anchor --chain http://127.0.0.1:8545 --registry 0x5FbD…\n  \
+    provenant anchor --seal-only\n  \
+    provenant anchor status --json\n\n\
+    The log lives in $PROVENANT_HOME (default ~/.local/share/provenant)."
+)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Option<Sub>,
+    #[command(flatten)]
+    pub chain: ChainArgs,
+    #[command(flatten)]
+    pub key: KeyArgs,
+    #[command(flatten)]
+    pub registry: RegistryArgs,
+    /// Keep going until every batch is finalized on chain (or --wait-timeout passes).
+    #[arg(long)]
+    pub wait: bool,
+    /// Seconds to wait with --wait.
+    #[arg(long, value_name = "SECS", default_value_t = 900)]
+    pub wait_timeout: u64,
+    /// Seconds between checks with --wait.
+    #[arg(long, value_name = "SECS", default_value_t = 2.0)]
+    pub poll: f64,
+    /// Largest batch to seal (the registry allows up to 16,777,215 leaves).
+    #[arg(long, value_name = "N", default_value_t = 1_000_000)]
+    pub max_batch: u64,
+    /// Only seal pending entries into batches; do not contact a chain.
+    #[arg(long)]
+    pub seal_only: bool,
+    /// Print a JSON summary on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Sub {
+    /// Show how many entries are pending, sealed, sent, mined and anchored.
+    Status {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn print_status(s: &LogStatus) {
+    eprintln!(
+        "chronology: {} entries ({} pending); batches: {} sealed, {} sent, {} mined, {} anchored ({} entries anchored)",
+        s.entries,
+        s.pending_entries,
+        s.sealed_batches,
+        s.submitted_batches,
+        s.mined_batches,
+        s.anchored_batches,
+        s.anchored_entries
+    );
+}
+
+pub fn run(a: Args) -> Result<Exit> {
+    let mut log = Log::open_default()?;
+    if let Some(Sub::Status { json }) = a.command {
+        let status = log.status()?;
+        if json {
+            println!("{}", serde_json::to_string_pretty(&status)?);
+        } else {
+            print_status(&status);
+            for b in log.unfinished_batches()? {
+                eprintln!(
+                    "  batch {} ({} leaves, root 0x{}…): {}{}",
+                    b.id,
+                    b.leaf_count,
+                    &hex::encode(b.root)[..12],
+                    b.state.as_str(),
+                    b.block_number
+                        .map(|n| format!(" in block {n}"))
+                        .unwrap_or_default()
+                );
+            }
+        }
+        return Ok(Exit::Pass);
+    }
+    if !(1..=MAX_BATCH_LEAVES).contains(&a.max_batch) {
+        anyhow::bail!("--max-batch must be between 1 and {MAX_BATCH_LEAVES}");
+    }
+    let sealed = log.seal(a.max_batch)?;
+    if !sealed.is_empty() {
+        let leaves: u64 = sealed.iter().map(|b| b.leaf_count).sum();
+        eprintln!(
+            "sealed {leaves} entr{} into {} batch{}",
+            if leaves == 1 { "y" } else { "ies" },
+            sealed.len(),
+            if sealed.len() == 1 { "" } else { "es" }
+        );
+    }
+    if a.seal_only {
+        let status = log.status()?;
+        if a.json {
+            println!("{}", serde_json::to_string_pretty(&status)?);
+        } else {
+            print_status(&status);
+        }
+        return Ok(Exit::Pass);
+    }
+    if !a.chain.given() {
+        anyhow::bail!(
+            "no chain given: pass --chain ({} or an RPC URL), or --seal-only",
+            crate::chain::preset_names()
+        );
+    }
+    let chain = a.chain.connect()?;
+    let signer = a.key.signer()?;
+    let registry = a.registry.resolve(&chain, &log)?;
+    let round = if a.wait {
+        let poll = Duration::from_secs_f64(a.poll.clamp(0.05, 600.0));
+        chain.anchor_until_final(
+            &mut log,
+            &signer,
+            registry,
+            poll,
+            Duration::from_secs(a.wait_timeout),
+            |r| {
+                if r.waiting > 0 {
+                    eprintln!(
+                        "waiting for {} batch{} to be finalized…",
+                        r.waiting,
+                        if r.waiting == 1 { "" } else { "es" }
+                    );
+                }
+            },
+        )?
+    } else {
+        chain.advance(&mut log, &signer, registry)?
+    };
+    let status = log.status()?;
+    eprintln!(
+        "chain {}: {} sent, {} adopted from chain, {} mined, {} finalized, {} dropped by reorg and re-sent, {} waiting{}",
+        chain.chain_id(),
+        round.submitted,
+        round.adopted,
+        round.mined,
+        round.finalized,
+        round.reorged,
+        round.waiting,
+        if chain.retries() > 0 {
+            format!(" ({} RPC calls retried)", chain.retries())
+        } else {
+            String::new()
+        }
+    );
+    print_status(&status);
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "chain_id": chain.chain_id(),
+                "registry": format!("{registry:#x}"),
+                "round": round,
+                "rpc_retries": chain.retries(),
+                "status": status,
+            }))?
+        );
+    }
+    if a.wait && (status.sealed_batches + status.submitted_batches + status.mined_batches) > 0 {
+        eprintln!("not everything is anchored yet; run `provenant anchor` again later");
+        return Ok(Exit::PolicyFail);
+    }
+    Ok(Exit::Pass)
+}

@@ -1,0 +1,115 @@
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use provenant_core::chronology::Log;
+use provenant_core::proof::{ProofBundle, ProofSet, SIDECAR_SUFFIX};
+use provenant_core::verify::{verify_bytes, VerifyOptions};
+
+use crate::output::AtomicOutput;
+use crate::Exit;
+
+/// Writes the anchor proofs of a file's edit chain (from the local chronology log)
+/// to a sidecar file that travels with the picture: FILE.provenant-proof.
+///
+/// Every step whose entry is in an anchored (or mined) batch gets its proof; readers
+/// check them with `provenant verify FILE --chain …` against the registry, trusting
+/// nothing but the chain.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Example:\n  provenant anchor --chain amoy --key-file publisher.key --wait\n  \
+    provenant proof published.jpg          # writes published.jpg.provenant-proof\n  \
+    provenant verify published.jpg --chain amoy\n\n\
+    Exit codes: 0 = a proof for the newest step was written, 1 = it is not anchored yet, 2 = could not run."
+)]
+pub struct Args {
+    /// The signed picture.
+    pub file: PathBuf,
+    /// Where to write the proofs (default: FILE.provenant-proof).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+    /// Also print the proofs as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn run(a: Args) -> Result<Exit> {
+    let bytes = crate::output::read_input(&a.file)?;
+    let report =
+        verify_bytes(&bytes, &VerifyOptions::default()).with_context(|| crate::shown(&a.file))?;
+    if report.chain.is_empty() {
+        anyhow::bail!(
+            "{} has no content credentials, so no chronology entry can be matched to it (try `provenant lookup`)",
+            crate::shown(&a.file)
+        );
+    }
+    let log = Log::open_default()?;
+    let mut bundles: Vec<ProofBundle> = Vec::new();
+    let mut steps = Vec::new();
+    for step in &report.chain {
+        let entry = match step
+            .manifest_id
+            .as_deref()
+            .and_then(|h| hex::decode(h).ok())
+        {
+            Some(id) => match <[u8; 32]>::try_from(id) {
+                Ok(id) => log.by_manifest_id(&id)?,
+                Err(_) => None,
+            },
+            None => None,
+        };
+        let (status, bundle) = match &entry {
+            None => ("not in this log", None),
+            Some(e) => match log.bundle(e)? {
+                Some(b) => ("anchored", Some(b)),
+                None if e.batch_id.is_some() => {
+                    ("sealed, not yet on chain: run `provenant anchor`", None)
+                }
+                None => ("pending, not yet sealed: run `provenant anchor`", None),
+            },
+        };
+        eprintln!(
+            "step {} {}: {}",
+            step.index,
+            crate::render::clean(&step.manifest),
+            status
+        );
+        steps.push(serde_json::json!({
+            "index": step.index,
+            "manifest": step.manifest,
+            "status": status,
+            "proof": bundle,
+        }));
+        if let Some(b) = bundle {
+            bundles.push(b);
+        }
+    }
+    let newest_anchored = steps.first().is_some_and(|s| s["status"] == "anchored");
+    if !bundles.is_empty() {
+        let out = a.output.clone().unwrap_or_else(|| {
+            let mut p = a.file.clone().into_os_string();
+            p.push(SIDECAR_SUFFIX);
+            PathBuf::from(p)
+        });
+        let set = ProofSet::from_bundles(&bundles, None);
+        let mut file = AtomicOutput::create(&out)?;
+        std::io::Write::write_all(&mut file.file, set.to_json().as_bytes())?;
+        file.commit()?;
+        eprintln!(
+            "wrote {} proof{} to {}",
+            bundles.len(),
+            if bundles.len() == 1 { "" } else { "s" },
+            crate::shown(&out)
+        );
+    }
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({ "file": a.file, "steps": steps }))?
+        );
+    }
+    Ok(if newest_anchored {
+        Exit::Pass
+    } else {
+        Exit::PolicyFail
+    })
+}

@@ -1,0 +1,577 @@
+//! The chronology against a real chain: a real anvil node (from npm) running the
+//! committed registry artifact, driven through the real `provenant` binary.
+//! These tests fail — never skip — when anvil is missing.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::chain::{Anvil, Fault, FaultProxy, DEV_ADDRESSES, DEV_KEYS};
+use common::{code, command, keygen, samples, stderr, stdout};
+use provenant_core::chronology::{BatchState, Log, NewEntry, LOG_FILE};
+use serde_json::{json, Value};
+
+/// A deployed registry with one publisher ("Daily Planet", admin = dev account 0)
+/// whose anchoring key is dev account 1.
+struct World {
+    anvil: Anvil,
+    home: tempfile::TempDir,
+    files: tempfile::TempDir,
+    registry: String,
+    admin_key: PathBuf,
+    anchor_key: PathBuf,
+}
+
+impl World {
+    fn new(anvil: Anvil) -> World {
+        let home = tempfile::tempdir().unwrap();
+        let files = tempfile::tempdir().unwrap();
+        let admin_key = files.path().join("admin.key");
+        let anchor_key = files.path().join("anchor.key");
+        std::fs::write(&admin_key, DEV_KEYS[0]).unwrap();
+        std::fs::write(&anchor_key, format!("{}\n", DEV_KEYS[1])).unwrap();
+        let mut w = World {
+            anvil,
+            home,
+            files,
+            registry: String::new(),
+            admin_key,
+            anchor_key,
+        };
+        let url = w.anvil.url.clone();
+        let admin = w.admin_key.display().to_string();
+        let out = w.run(&["registry", "deploy", "--chain", &url, "--key-file", &admin]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        w.registry = stdout(&out).trim().to_owned();
+        assert!(
+            w.registry.starts_with("0x") && w.registry.len() == 42,
+            "{}",
+            w.registry
+        );
+        for args in [
+            vec!["register", "--name", "Daily Planet"],
+            vec!["authorize", DEV_ADDRESSES[1]],
+        ] {
+            let mut full = vec!["registry", "publisher"];
+            full.extend(args);
+            full.extend(["--chain", &url, "--key-file", &admin]);
+            let out = w.run(&full);
+            assert_eq!(code(&out), 0, "{}", stderr(&out));
+        }
+        w
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        command(self.home.path()).args(args).output().unwrap()
+    }
+
+    fn run_env(&self, args: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut c = command(self.home.path());
+        c.args(args);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    }
+
+    fn anchor_args(&self, url: &str) -> Vec<String> {
+        [
+            "anchor",
+            "--chain",
+            url,
+            "--key-file",
+            &self.anchor_key.display().to_string(),
+            "--poll",
+            "0.1",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
+    /// `provenant anchor` against anvil (through `url`, e.g. a proxy).
+    fn anchor_via(&self, url: &str, extra: &[&str], env: &[(&str, &str)]) -> Output {
+        let mut args = self.anchor_args(url);
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        self.run_env(&args, env)
+    }
+
+    fn anchor(&self) -> Output {
+        self.anchor_via(&self.anvil.url.clone(), &[], &[])
+    }
+
+    /// Runs `anchor` and mines until every batch is anchored (finalized).
+    fn anchor_to_finality(&self) {
+        for _ in 0..10 {
+            let out = self.anchor();
+            assert_eq!(code(&out), 0, "{}", stderr(&out));
+            let st = self.log().status().unwrap();
+            if st.sealed_batches + st.submitted_batches + st.mined_batches == 0 {
+                return;
+            }
+            self.anvil.mine(3);
+        }
+        panic!(
+            "batches never became final: {:?}",
+            self.log().status().unwrap()
+        );
+    }
+
+    fn log(&self) -> Log {
+        Log::open(&self.home.path().join(LOG_FILE)).unwrap()
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.files.path().join(name)
+    }
+
+    /// Roots in the registry's `Anchored` events, in chain order.
+    fn anchored_roots(&self) -> Vec<String> {
+        let topic = format!(
+            "0x{}",
+            hex::encode(provenant_core::anchoring::anchored_event_topic())
+        );
+        let logs = self.anvil.call(
+            "eth_getLogs",
+            json!([{ "address": self.registry, "fromBlock": "0x0", "toBlock": "latest", "topics": [topic] }]),
+        );
+        logs.as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["topics"][1].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    fn verify_json(&self, file: &Path, extra: &[&str]) -> (i32, Value) {
+        let url = self.anvil.url.clone();
+        let mut args = vec!["verify", common::s(file), "--json", "--chain", &url];
+        args.extend(extra);
+        let out = self.run(&args);
+        let text = stdout(&out);
+        let v =
+            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}\n{}", stderr(&out)));
+        (code(&out), v)
+    }
+}
+
+fn sign_and_edit(w: &World) -> (PathBuf, PathBuf, PathBuf) {
+    let keys = keygen(w.files.path(), &[]);
+    let a = w.path("a.jpg");
+    let b = w.path("b.jpg");
+    let key = keys.display().to_string();
+    let out = w.run(&[
+        "sign",
+        common::s(&samples().join("harbour-capture.jpg")),
+        "-o",
+        common::s(&a),
+        "--key",
+        &key,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(stderr(&out).contains("logged"), "{}", stderr(&out));
+    let out = w.run(&[
+        "edit",
+        common::s(&a),
+        "-o",
+        common::s(&b),
+        "--key",
+        &key,
+        "--crop",
+        "10,10,600,400",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    (keys, a, b)
+}
+
+fn anchor_of_step(report: &Value, step: usize) -> &Value {
+    &report["chain"][step]["anchor"]
+}
+
+#[test]
+fn sign_edit_anchor_verify_survives_a_reorg() {
+    let w = World::new(Anvil::start());
+    let (keys, _a, b) = sign_and_edit(&w);
+    let root_pem = keys.join("root.pem");
+
+    // Submit: the transaction is mined at once (automine) but not yet final.
+    let out = w.anchor();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("sealed 2 entries into 1 batch"),
+        "{}",
+        stderr(&out)
+    );
+    let out = w.anchor();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let batch = w.log().batches().unwrap().remove(0);
+    assert_eq!(batch.state, BatchState::Mined, "{batch:?}");
+    let first_block = batch.block_number.unwrap();
+
+    let out = w.run(&["proof", common::s(&b)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let (_, report) = w.verify_json(&b, &["--trust", common::s(&root_pem)]);
+    for step in 0..2 {
+        let a = anchor_of_step(&report, step);
+        assert_eq!(a["status"], "pending", "step {step}: {a}");
+        assert_eq!(a["block_number"], first_block);
+    }
+
+    // A reorg drops the anchoring block: the transaction is gone from the chain.
+    w.anvil.reorg(1);
+    let gone = w
+        .anvil
+        .tx_receipt(&format!("0x{}", hex::encode(batch.tx_hash.unwrap())));
+    assert!(gone.is_none(), "the reorg should drop the transaction");
+    let (_, report) = w.verify_json(&b, &[]);
+    assert_eq!(
+        anchor_of_step(&report, 0)["status"],
+        "not_found",
+        "{report}"
+    );
+
+    // `anchor` notices, re-submits, and the batch becomes final.
+    let out = w.anchor();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 dropped by reorg and re-sent"),
+        "{}",
+        stderr(&out)
+    );
+    w.anchor_to_finality();
+    let batch = w.log().batches().unwrap().remove(0);
+    assert_eq!(batch.state, BatchState::Anchored);
+    assert_eq!(
+        w.anchored_roots(),
+        [format!("0x{}", hex::encode(batch.root))]
+    );
+
+    let out = w.run(&["proof", common::s(&b), "--json"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let (status, report) =
+        w.verify_json(&b, &["--trust", common::s(&root_pem), "--require-anchor"]);
+    assert_eq!(status, 0, "{report}");
+    assert_eq!(report["verdict"], "trusted");
+    let block_time = w.anvil.block_at(batch.block_number.unwrap())["timestamp"].clone();
+    let block_time = common::chain::parse_hex_u64(&block_time).unwrap();
+    for step in 0..2 {
+        let a = anchor_of_step(&report, step);
+        assert_eq!(a["status"], "anchored", "step {step}: {a}");
+        assert_eq!(a["block_number"], batch.block_number.unwrap());
+        assert_eq!(a["publisher_name"], "Daily Planet");
+        assert_eq!(a["key"].as_str().unwrap(), DEV_ADDRESSES[1].to_lowercase());
+        let t = chrono_secs(a["time"].as_str().unwrap());
+        assert_eq!(t, block_time, "step {step} time");
+    }
+
+    // The tree shows it too.
+    let url = w.anvil.url.clone();
+    let out = w.run(&[
+        "verify",
+        common::s(&b),
+        "--chain",
+        &url,
+        "--trust",
+        common::s(&root_pem),
+    ]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(
+        stdout(&out).matches("anchored 20").count(),
+        2,
+        "{}",
+        stdout(&out)
+    );
+}
+
+fn chrono_secs(rfc3339: &str) -> u64 {
+    // 2026-11-22T06:25:01Z → seconds, without a date crate in the tests.
+    let out = std::process::Command::new("date")
+        .args(["-u", "-d", rfc3339, "+%s"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+}
+
+#[test]
+fn proofs_of_earlier_steps_travel_inside_later_manifests() {
+    let w = World::new(Anvil::start());
+    let (keys, a, _b) = sign_and_edit(&w);
+    w.anchor_to_finality();
+    // Edit the anchored original again: its proof goes into the new manifest.
+    let c = w.path("c.jpg");
+    let out = w.run(&[
+        "edit",
+        common::s(&a),
+        "-o",
+        common::s(&c),
+        "--key",
+        common::s(&keys),
+        "--grayscale",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("carried 1 anchor proof"),
+        "{}",
+        stderr(&out)
+    );
+    // No sidecar for c.jpg: step 1 is anchored from the manifest, step 0 is not anchored.
+    assert!(!w.path("c.jpg.provenant-proof").exists());
+    let (status, report) = w.verify_json(&c, &["--policy", "valid"]);
+    assert_eq!(status, 0, "{report}");
+    assert_eq!(anchor_of_step(&report, 0), &Value::Null);
+    let a1 = anchor_of_step(&report, 1);
+    assert_eq!(a1["status"], "anchored", "{a1}");
+    assert_eq!(a1["source"], "manifest");
+    // --require-anchor wants the newest step anchored.
+    let (status, _) = w.verify_json(&c, &["--policy", "valid", "--require-anchor"]);
+    assert_eq!(status, 1);
+
+    // Without a chain the proof is shown as unchecked, never as anchored.
+    let out = w.run(&["verify", common::s(&c), "--json", "--policy", "valid"]);
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(anchor_of_step(&report, 1)["status"], "unchecked");
+}
+
+#[test]
+fn forged_and_foreign_proofs_are_not_anchors() {
+    let w = World::new(Anvil::start());
+    let (_keys, a, b) = sign_and_edit(&w);
+    w.anchor_to_finality();
+    let out = w.run(&["proof", common::s(&b)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let sidecar = w.path("b.jpg.provenant-proof");
+    let set: Value = serde_json::from_slice(&std::fs::read(&sidecar).unwrap()).unwrap();
+
+    // b's proofs next to a: only a's own entry matches a's manifest.
+    let other = w.path("a.jpg.provenant-proof");
+    std::fs::write(&other, serde_json::to_vec(&set).unwrap()).unwrap();
+    let (_, report) = w.verify_json(&a, &["--policy", "valid"]);
+    assert_eq!(anchor_of_step(&report, 0)["status"], "anchored");
+
+    // A proof with a flipped path element: rejected locally (rootMismatch), exit 1.
+    let mut bytes = base64_decode(set["proofs"][0].as_str().unwrap());
+    let last_sibling = bytes.len() - 8 - 32 - 1;
+    bytes[last_sibling] ^= 1;
+    let forged = json!({ "version": 1, "proofs": [base64_encode(&bytes)] });
+    std::fs::write(&sidecar, serde_json::to_vec(&forged).unwrap()).unwrap();
+    let (status, report) = w.verify_json(&b, &["--policy", "valid"]);
+    assert_eq!(status, 1, "{report}");
+    let codes: Vec<&str> = report["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"anchor.rootMismatch"), "{codes:?}");
+
+    // Garbage sidecar: a clear failure code, exit 1, no panic.
+    std::fs::write(&sidecar, b"{\"proofs\": [\"!!!\"]}").unwrap();
+    let (status, report) = w.verify_json(&b, &["--policy", "valid"]);
+    assert_eq!(status, 1);
+    assert!(
+        report["codes"].to_string().contains("anchor.malformed"),
+        "{report}"
+    );
+
+    // A registry on another deployment that never saw the root: notFound.
+    let out = w.run(&["proof", common::s(&b)]);
+    assert_eq!(code(&out), 0);
+    let other_chain = World::new(Anvil::start());
+    let url = other_chain.anvil.url.clone();
+    let out = w.run(&[
+        "verify",
+        common::s(&b),
+        "--json",
+        "--policy",
+        "valid",
+        "--chain",
+        &url,
+    ]);
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    assert!(stdout(&out).contains("anchor.notFound"), "{}", stdout(&out));
+
+    // An unreachable endpoint is "could not run".
+    let out = w.run(&[
+        "verify",
+        common::s(&b),
+        "--chain",
+        "http://127.0.0.1:9",
+        "--rpc-timeout",
+        "2",
+    ]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+}
+
+fn base64_decode(s: &str) -> Vec<u8> {
+    provenant_core::proof::ProofBundle::from_base64(s)
+        .map(|b| b.encode())
+        .unwrap()
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    // Re-encode through a JSON round trip of the same alphabet the bundles use.
+    const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = (u32::from(chunk[0]) << 16)
+            | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*chunk.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(A[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+fn synthetic(n: u64, salt: u64) -> Vec<NewEntry> {
+    (0..n)
+        .map(|i| {
+            let seed = [i.to_be_bytes(), salt.to_be_bytes()].concat();
+            NewEntry {
+                content_sha256: provenant_core::merkle::leaf_hash(&seed),
+                manifest_id: provenant_core::merkle::node_hash(
+                    &provenant_core::merkle::leaf_hash(&seed),
+                    &[0; 32],
+                ),
+                manifest_label: format!("urn:c2pa:synthetic-{salt}-{i}"),
+                phash: i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt,
+                signer: Some("bench".into()),
+                path: None,
+                published_at: None,
+            }
+        })
+        .collect()
+}
+
+fn gas_of_batch(w: &World, leaves: u64, salt: u64) -> u64 {
+    let mut log = w.log();
+    log.add_many(&synthetic(leaves, salt)).unwrap();
+    drop(log);
+    w.anchor_to_finality();
+    let batch = w.log().batches().unwrap().pop().unwrap();
+    assert_eq!(batch.leaf_count, leaves);
+    let receipt = w
+        .anvil
+        .tx_receipt(&format!("0x{}", hex::encode(batch.tx_hash.unwrap())))
+        .unwrap();
+    common::chain::parse_hex_u64(&receipt["gasUsed"]).unwrap()
+}
+
+#[test]
+fn anchoring_costs_the_same_for_one_and_a_hundred_thousand_leaves() {
+    let w = World::new(Anvil::start());
+    let one = gas_of_batch(&w, 1, 1);
+    let many = gas_of_batch(&w, 100_000, 2);
+    println!(
+        "GAS anchor: 1 leaf {one}, 100000 leaves {many}; one hash per image for 100000 images: {} ({}x)",
+        one * 100_000,
+        one * 100_000 / many
+    );
+    assert!(one <= 60_000 && many <= 60_000, "{one} {many}");
+    // Only calldata bytes differ (the leaf count's encoding): a few gas.
+    assert!(one.abs_diff(many) <= 64, "{one} vs {many}");
+}
+
+#[test]
+fn rpc_faults_are_retried_and_nothing_is_anchored_twice() {
+    let w = World::new(Anvil::start());
+    let proxy = FaultProxy::start(&w.anvil.url);
+    w.log().add_many(&synthetic(10, 7)).unwrap();
+    proxy.inject("eth_chainId", Fault::Status(503), 2);
+    proxy.inject("eth_call", Fault::CloseConnection, 1);
+    proxy.inject(
+        "eth_sendRawTransaction",
+        Fault::Timeout(std::time::Duration::from_secs(3)),
+        1,
+    );
+    proxy.inject("eth_getTransactionReceipt", Fault::Status(502), 1);
+    let out = w.anchor_via(proxy.url(), &["--rpc-timeout", "1"], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("RPC calls retried"),
+        "{}",
+        stderr(&out)
+    );
+    // The timed-out send may or may not have reached anvil; a "nonce too low" answer
+    // to a send that did go through must not lead to a second anchoring.
+    proxy.inject("eth_sendRawTransaction", Fault::nonce_too_low(), 1);
+    w.log().add_many(&synthetic(5, 8)).unwrap();
+    let out = w.anchor_via(proxy.url(), &["--rpc-timeout", "1"], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    proxy.inject(
+        "eth_sendRawTransaction",
+        Fault::forward_then_rpc_error(-32000, "nonce too low"),
+        1,
+    );
+    w.log().add_many(&synthetic(3, 9)).unwrap();
+    let out = w.anchor_via(proxy.url(), &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    for _ in 0..10 {
+        w.anvil.mine(3);
+        let out = w.anchor_via(proxy.url(), &[], &[]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        if w.log().status().unwrap().anchored_batches == 3 {
+            break;
+        }
+    }
+    let status = w.log().status().unwrap();
+    assert_eq!(
+        (status.anchored_batches, status.anchored_entries),
+        (3, 18),
+        "{status:?}"
+    );
+    let roots = w.anchored_roots();
+    assert_eq!(roots.len(), 3, "each root anchored exactly once: {roots:?}");
+    assert!(proxy.faults_injected() >= 6, "{:?}", proxy.log());
+    println!("proxy log: {:?}", proxy.log());
+}
+
+/// Kills `provenant anchor` with SIGKILL at each step of sealing and anchoring,
+/// then restarts it: no entry is lost and no root is anchored twice.
+#[test]
+fn kill_9_at_every_step_loses_nothing_and_anchors_nothing_twice() {
+    use std::os::unix::process::ExitStatusExt;
+    for (round, point) in provenant_core::chronology::CRASH_POINTS.iter().enumerate() {
+        let w = World::new(Anvil::start());
+        let salt = 100 + round as u64;
+        w.log().add_many(&synthetic(7, salt)).unwrap();
+        let url = w.anvil.url.clone();
+        let mut killed = false;
+        for _ in 0..6 {
+            let out = w.anchor_via(&url, &[], &[("PROVENANT_TEST_CRASH_AT", point)]);
+            if out.status.signal() == Some(9) {
+                killed = true;
+                break;
+            }
+            assert_eq!(code(&out), 0, "{point}: {}", stderr(&out));
+            w.anvil.mine(3);
+        }
+        assert!(killed, "never reached crash point {point}");
+        // More entries arrive after the crash; then the run is repeated normally.
+        w.log().add_many(&synthetic(4, salt + 1000)).unwrap();
+        w.anchor_to_finality();
+        let status = w.log().status().unwrap();
+        assert_eq!(status.entries, 11, "{point}: {status:?}");
+        assert_eq!(status.anchored_entries, 11, "{point}: {status:?}");
+        let roots = w.anchored_roots();
+        let mut unique = roots.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(
+            roots.len(),
+            unique.len(),
+            "{point}: a root was anchored twice"
+        );
+        assert_eq!(roots.len() as u64, status.anchored_batches, "{point}");
+        println!(
+            "crash at {point}: 11 entries anchored in {} batches",
+            roots.len()
+        );
+    }
+}
