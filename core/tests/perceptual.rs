@@ -100,30 +100,34 @@ fn derived_copies_match_their_original() {
         originals.len()
     );
 
-    type Transform = fn(&DynamicImage) -> Vec<u8>;
+    // Each transformation returns the copy's hash. Lossy copies go through their
+    // encoder and `hash_bytes`; lossless ones are hashed as pixels.
+    type Transform = fn(&DynamicImage) -> PerceptualHash;
     // What platforms do; each copy must match its original.
     let required: [(&str, Transform); 4] = [
-        ("jpeg q70", |i| jpeg(i, 70)),
-        ("half size", |i| png(&half(i))),
-        ("metadata stripped (png)", png),
-        ("half size + jpeg q70", |i| jpeg(&half(i), 70)),
+        ("jpeg q70", |i| hash_bytes(&jpeg(i, 70)).unwrap()),
+        ("half size", |i| hash_image(&half(i))),
+        ("metadata stripped (png)", |i| hash_bytes(&png(i)).unwrap()),
+        ("half size + jpeg q70", |i| {
+            hash_bytes(&jpeg(&half(i), 70)).unwrap()
+        }),
     ];
     // Harsher changes, measured and printed only.
     let informational: [(&str, Transform); 5] = [
-        ("jpeg q40", |i| jpeg(i, 40)),
+        ("jpeg q40", |i| hash_bytes(&jpeg(i, 40)).unwrap()),
         ("quarter size + jpeg q60", |i| {
             let quarter = i.resize_exact(
                 (i.width() / 4).max(1),
                 (i.height() / 4).max(1),
                 FilterType::CatmullRom,
             );
-            jpeg(&quarter, 60)
+            hash_bytes(&jpeg(&quarter, 60)).unwrap()
         }),
-        ("brightness +20", |i| png(&i.brighten(20))),
-        ("contrast +20 %", |i| png(&i.adjust_contrast(20.0))),
+        ("brightness +20", |i| hash_image(&i.brighten(20))),
+        ("contrast +20 %", |i| hash_image(&i.adjust_contrast(20.0))),
         ("3 % cropped off each side", |i| {
             let (w, h) = (i.width(), i.height());
-            png(&i.crop_imm(w * 3 / 100, h * 3 / 100, w * 94 / 100, h * 94 / 100))
+            hash_image(&i.crop_imm(w * 3 / 100, h * 3 / 100, w * 94 / 100, h * 94 / 100))
         }),
     ];
     let transforms: Vec<(&str, Transform)> = required
@@ -133,11 +137,13 @@ fn derived_copies_match_their_original() {
         .collect();
     let mut worst = vec![0u32; transforms.len()];
     let mut failures = Vec::new();
+    let mut hashes = Vec::new();
     for (name, img) in &originals {
         let original = hash_image(img);
+        hashes.push((name, original));
         let mut line = format!("{name:28} {original}");
         for (k, (label, transform)) in transforms.iter().enumerate() {
-            let copy = hash_bytes(&transform(img)).unwrap();
+            let copy = transform(img);
             let d = original.distance(copy);
             worst[k] = worst[k].max(d);
             line.push_str(&format!(" {d:2}"));
@@ -159,20 +165,17 @@ fn derived_copies_match_their_original() {
         };
         println!("max distance, {label} ({kind}): {w}");
     }
-    // Distinct pictures among the originals (same hash = same picture re-signed).
-    let mut closest = u32::MAX;
-    for (i, (a, ia)) in originals.iter().enumerate() {
-        for (b, ib) in &originals[i + 1..] {
-            let d = hash_image(ia).distance(hash_image(ib));
-            if d > 0 {
-                closest = closest.min(d);
-                if d <= MATCH_DISTANCE + 4 {
-                    println!("close pair of originals: {a} / {b} at {d}");
-                }
+    // Pairs of originals that come close. The CA/XCA/sample1 family in the
+    // c2pa-rs fixtures is one photo (XCA in greyscale); so are the interop files
+    // other than peer-edited.jpg, which is a crop.
+    for (i, (a, ha)) in hashes.iter().enumerate() {
+        for (b, hb) in &hashes[i + 1..] {
+            let d = ha.distance(*hb);
+            if (1..=MATCH_DISTANCE + 4).contains(&d) {
+                println!("close pair of originals: {a} / {b} at {d}");
             }
         }
     }
-    println!("closest pair of different originals: {closest}");
     println!("robustness test took {:.1?}", started.elapsed());
     assert!(failures.is_empty(), "{failures:#?}");
 }
@@ -425,7 +428,7 @@ fn generate(rng: &mut Rng) -> DynamicImage {
 fn unrelated_pictures_do_not_match() {
     const N: usize = 1000;
     let started = Instant::now();
-    let mut rng = Rng(0x5eed_0f_c2fa);
+    let mut rng = Rng(0x5e_ed0f_c2fa);
     let generated: Vec<PerceptualHash> = (0..N).map(|_| hash_image(&generate(&mut rng))).collect();
     let generated_in = started.elapsed();
 
