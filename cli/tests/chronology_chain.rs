@@ -575,3 +575,205 @@ fn kill_9_at_every_step_loses_nothing_and_anchors_nothing_twice() {
         );
     }
 }
+
+/// A tiny static file server on loopback (the publisher's chronology endpoint).
+fn serve_dir(dir: PathBuf) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut line = String::new();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            // Drain the headers.
+            let mut h = String::new();
+            while reader.read_line(&mut h).is_ok_and(|n| n > 2) {
+                h.clear();
+            }
+            let path = line.split_whitespace().nth(1).unwrap_or("/").to_owned();
+            let file = dir.join(path.trim_start_matches('/'));
+            let (status, body) = match std::fs::read(&file) {
+                Ok(b) if !path.contains("..") => ("200 OK", b),
+                _ => ("404 Not Found", b"not found".to_vec()),
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(&body);
+        }
+    });
+    url
+}
+
+#[test]
+fn the_newest_proof_comes_from_the_publishers_endpoint_and_is_checked() {
+    let w = World::new(Anvil::start());
+    let site = tempfile::tempdir().unwrap();
+    let endpoint = serve_dir(site.path().to_owned());
+    let config = w.path("config.toml");
+    std::fs::write(&config, format!("publisher_endpoint = \"{endpoint}\"\n")).unwrap();
+    let config_env = [("PROVENANT_CONFIG", common::s(&config))];
+    let keys = keygen(w.files.path(), &[]);
+    let a = w.path("a.jpg");
+    let out = w.run_env(
+        &[
+            "sign",
+            common::s(&samples().join("second-capture.jpg")),
+            "-o",
+            common::s(&a),
+            "--key",
+            common::s(&keys),
+        ],
+        &config_env,
+    );
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    w.anchor_to_finality();
+
+    // Nothing published yet: the endpoint answers 404, the step stays unanchored.
+    let (_, report) = w.verify_json(&a, &["--policy", "valid", "--fetch-proofs"]);
+    assert_eq!(report["chain"][0]["chronology_endpoint"], endpoint.as_str());
+    assert_eq!(anchor_of_step(&report, 0), &Value::Null);
+
+    let out = w.run(&["proof", "--export", common::s(site.path())]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let (status, report) = w.verify_json(
+        &a,
+        &["--policy", "valid", "--fetch-proofs", "--require-anchor"],
+    );
+    assert_eq!(status, 0, "{report}");
+    let anchor = anchor_of_step(&report, 0);
+    assert_eq!(anchor["status"], "anchored", "{anchor}");
+    assert_eq!(anchor["source"], "endpoint");
+    // Without --fetch-proofs nothing is fetched.
+    let (status, _) = w.verify_json(&a, &["--policy", "valid", "--require-anchor"]);
+    assert_eq!(status, 1);
+
+    // A lying endpoint: it serves a proof of some other entry under this id.
+    let id = report["chain"][0]["manifest_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut log = w.log();
+    log.add_many(&synthetic(3, 42)).unwrap();
+    drop(log);
+    w.anchor_to_finality();
+    let out = w.run(&["proof", "--export", common::s(site.path())]);
+    assert_eq!(code(&out), 0);
+    let other = std::fs::read_dir(site.path().join("proofs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| !p.ends_with(&id))
+        .unwrap();
+    std::fs::copy(&other, site.path().join("proofs").join(&id)).unwrap();
+    let (status, report) = w.verify_json(
+        &a,
+        &["--policy", "valid", "--fetch-proofs", "--require-anchor"],
+    );
+    assert_eq!(status, 1, "{report}");
+    assert_eq!(
+        anchor_of_step(&report, 0),
+        &Value::Null,
+        "a foreign proof must not attach"
+    );
+
+    // Garbage from the endpoint, and an endpoint that is down: noted, never trusted.
+    std::fs::write(site.path().join("proofs").join(&id), b"<html>oops</html>").unwrap();
+    let (status, report) = w.verify_json(&a, &["--policy", "valid", "--fetch-proofs"]);
+    assert_eq!(status, 0, "{report}");
+    assert!(
+        report["codes"]
+            .to_string()
+            .contains("anchor.endpointUnavailable"),
+        "{report}"
+    );
+}
+
+#[test]
+fn a_revoked_key_taints_anchors_from_its_compromise_on() {
+    let w = World::new(Anvil::start());
+    let (_keys, _a, b) = sign_and_edit(&w);
+    w.anchor_to_finality();
+    let out = w.run(&["proof", common::s(&b)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let (status, report) = w.verify_json(&b, &["--policy", "valid"]);
+    assert_eq!(status, 0, "{report}");
+    let t = chrono_secs(anchor_of_step(&report, 0)["time"].as_str().unwrap());
+
+    let url = w.anvil.url.clone();
+    let admin = w.admin_key.display().to_string();
+    // Compromised only after the anchor: the anchor stays good.
+    w.anvil.increase_time(100);
+    w.anvil.mine(1);
+    let later = (t + 50).to_string();
+    let out = w.run(&[
+        "registry",
+        "publisher",
+        "revoke",
+        DEV_ADDRESSES[1],
+        "--compromised-since",
+        &later,
+        "--chain",
+        &url,
+        "--key-file",
+        &admin,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let (status, report) = w.verify_json(&b, &["--policy", "valid"]);
+    assert_eq!(status, 0, "{report}");
+    assert_eq!(anchor_of_step(&report, 0)["status"], "anchored");
+
+    // Moved back to before the anchor: now it is distrusted.
+    let earlier = (t - 10).to_string();
+    let out = w.run(&[
+        "registry",
+        "publisher",
+        "revoke",
+        DEV_ADDRESSES[1],
+        "--compromised-since",
+        &earlier,
+        "--chain",
+        &url,
+        "--key-file",
+        &admin,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let (status, report) = w.verify_json(&b, &["--policy", "valid"]);
+    assert_eq!(status, 1, "{report}");
+    assert_eq!(anchor_of_step(&report, 0)["status"], "key_compromised");
+    assert!(report["codes"]
+        .to_string()
+        .contains("anchor.keyCompromised"));
+
+    // Loosening it again is refused by the contract, with the reason.
+    let out = w.run(&[
+        "registry",
+        "publisher",
+        "revoke",
+        DEV_ADDRESSES[1],
+        "--compromised-since",
+        &later,
+        "--chain",
+        &url,
+        "--key-file",
+        &admin,
+    ]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("CannotLoosenRevocation"),
+        "{}",
+        stderr(&out)
+    );
+
+    // The revoked key can no longer anchor: a clear refusal, nothing recorded as sent.
+    w.log().add_many(&synthetic(2, 77)).unwrap();
+    let out = w.anchor();
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("KeyIsRevoked"), "{}", stderr(&out));
+    assert_eq!(w.log().status().unwrap().submitted_batches, 0);
+}

@@ -10,7 +10,11 @@ use common::{code, command, fixture_files, keygen, s, samples, stderr, stdout};
 use image::{DynamicImage, GenericImageView};
 use serde_json::Value;
 
-const SAMPLES: [&str; 3] = ["harbour-capture.jpg", "second-capture.jpg", "infographic.png"];
+const SAMPLES: [&str; 3] = [
+    "harbour-capture.jpg",
+    "second-capture.jpg",
+    "infographic.png",
+];
 
 fn run(home: &Path, args: &[&str]) -> std::process::Output {
     command(home).args(args).output().unwrap()
@@ -44,10 +48,20 @@ fn sign_samples(home: &Path, dir: &Path) -> Vec<(PathBuf, String)> {
             let out_path = dir.join(format!("signed-{name}"));
             let out = run(
                 home,
-                &["sign", s(&samples().join(name)), "-o", s(&out_path), "--key", s(&keys)],
+                &[
+                    "sign",
+                    s(&samples().join(name)),
+                    "-o",
+                    s(&out_path),
+                    "--key",
+                    s(&keys),
+                ],
             );
             assert_eq!(code(&out), 0, "{}", stderr(&out));
-            let v = run(home, &["verify", s(&out_path), "--json", "--policy", "valid"]);
+            let v = run(
+                home,
+                &["verify", s(&out_path), "--json", "--policy", "valid"],
+            );
             let report: Value = serde_json::from_str(&stdout(&v)).unwrap();
             let label = report["chain"][0]["manifest"].as_str().unwrap().to_owned();
             (out_path, label)
@@ -83,7 +97,11 @@ fn finds_the_original_of_reencoded_resized_and_stripped_copies() {
             let (status, v) = lookup(home.path(), &copy, &[]);
             assert_eq!(status, 0, "{kind} copy of {}: {v}", path.display());
             let first = &v["matches"][0];
-            assert_eq!(first["manifest"].as_str(), Some(label.as_str()), "{kind}: {v}");
+            assert_eq!(
+                first["manifest"].as_str(),
+                Some(label.as_str()),
+                "{kind}: {v}"
+            );
             assert_eq!(first["how"], "perceptual");
             println!(
                 "{} {kind}: distance {}",
@@ -137,10 +155,17 @@ fn diff_draws_what_changed() {
     std::fs::write(&copy, jpeg(&img, 85)).unwrap();
     let diff = dir.path().join("diff.png");
     // An edited copy sits further from its original than a re-encoded one: widen the radius.
-    let (status, v) = lookup(home.path(), &copy, &["--diff", s(&diff), "--max-distance", "12"]);
+    let (status, v) = lookup(
+        home.path(),
+        &copy,
+        &["--diff", s(&diff), "--max-distance", "12"],
+    );
     assert_eq!(status, 0, "{v}");
     let fraction = v["changed_fraction"].as_f64().unwrap();
-    assert!(fraction > 0.003 && fraction < 0.05, "changed fraction {fraction}");
+    assert!(
+        fraction > 0.003 && fraction < 0.05,
+        "changed fraction {fraction}"
+    );
     let picture = image::open(&diff).unwrap();
     assert_eq!(picture.dimensions(), (w, h));
     // The pasted box is painted red; far from it nothing is.

@@ -153,6 +153,8 @@ pub enum ChainError {
     },
     #[error("the endpoint serves chain {actual}, expected {expected}")]
     WrongChain { expected: u64, actual: u64 },
+    #[error("chronology endpoint {endpoint}: {message}")]
+    Endpoint { endpoint: String, message: String },
     #[error("registry refused: {0}")]
     Refused(String),
     #[error("no registry known for chain {0}: deploy one (`provenant registry deploy`) or pass --registry")]
@@ -251,6 +253,7 @@ impl Chain {
         let http = reqwest::Client::builder()
             .timeout(policy.request_timeout)
             .connect_timeout(policy.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| ChainError::Config(format!("HTTP client: {e}")))?;
         let client = RpcClient::new_http_with_client(http.clone(), endpoint.url.clone());
@@ -335,7 +338,7 @@ impl Chain {
 
     fn refused(e: alloy::contract::Error) -> ChainError {
         if let Some(decoded) = e.as_decoded_interface_error::<RegistryError>() {
-            return ChainError::Refused(format!("{decoded:?}"));
+            return ChainError::Refused(explain(&decoded));
         }
         ChainError::Refused(e.to_string())
     }
@@ -836,6 +839,77 @@ impl Chain {
         }
     }
 
+    /// Fetches the proofs a publisher's chronology endpoint serves for one manifest
+    /// (`GET {endpoint}/proofs/{manifest_id}`, a proof-set JSON as in sidecars). The
+    /// endpoint is not trusted: callers check every bundle locally and on chain.
+    /// `Ok(empty)` when the endpoint has none (404).
+    pub fn fetch_proofs(
+        &self,
+        endpoint: &str,
+        manifest_id: &str,
+    ) -> Result<Vec<ProofBundle>, ChainError> {
+        let fail = |message: String| ChainError::Endpoint {
+            endpoint: endpoint.to_owned(),
+            message,
+        };
+        let base = reqwest::Url::parse(endpoint).map_err(|e| fail(e.to_string()))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(fail("only http(s) endpoints are fetched".into()));
+        }
+        if manifest_id.len() != 64 || !manifest_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(fail("bad manifest id".into()));
+        }
+        let url = format!("{}/proofs/{manifest_id}", endpoint.trim_end_matches('/'));
+        self.rt.block_on(async {
+            let mut response = self
+                .http
+                .get(&url)
+                .send()
+                .await
+                .map_err(|e| fail(e.to_string()))?;
+            if response.status() == reqwest::StatusCode::NOT_FOUND {
+                return Ok(Vec::new());
+            }
+            if !response.status().is_success() {
+                return Err(fail(format!("HTTP {}", response.status())));
+            }
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await.map_err(|e| fail(e.to_string()))? {
+                body.extend_from_slice(&chunk);
+                if body.len() > crate::proof::MAX_PROOF_SET_BYTES {
+                    return Err(fail("answer larger than 1 MiB".into()));
+                }
+            }
+            let set = crate::proof::ProofSet::parse(&body).map_err(|e| fail(e.to_string()))?;
+            Ok(set.bundles().0)
+        })
+    }
+
+    /// Asks the bundle's registry, in one `eth_call`, whether the bundle's leaf is in an
+    /// anchored root. `None`: not confirmed (unknown root, leaf not in it, or no
+    /// registry at that address on this chain).
+    pub fn confirm(&self, bundle: &ProofBundle) -> Result<Option<Confirmation>, ChainError> {
+        let call = ProvenantRegistry::verifyLeafCall {
+            leafData: Bytes::copy_from_slice(&bundle.leaf.encode()),
+            index: bundle.index,
+            leafCount: bundle.leaf_count,
+            siblings: bundle.siblings.iter().map(|s| FixedBytes(*s)).collect(),
+            root: FixedBytes(bundle.root),
+        };
+        let found = match self.view(addr(bundle.registry), call) {
+            Ok(r) => r,
+            Err(ChainError::NoContract(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(found.included.then_some(Confirmation {
+            time: found.time,
+            block_number: found.blockNumber,
+            publisher: found.publisher,
+            key: found.key,
+            key_trusted: found.keyTrusted,
+        }))
+    }
+
     /// Checks every step anchor of `report` that names this chain: the registry must
     /// confirm the leaf under an anchored root (one `eth_call` per step).
     pub fn check_report(&self, report: &mut Report) -> Result<(), ChainError> {
@@ -863,18 +937,7 @@ impl Chain {
                 continue;
             }
             let registry = addr(bundle.registry);
-            let call = ProvenantRegistry::verifyLeafCall {
-                leafData: Bytes::copy_from_slice(&bundle.leaf.encode()),
-                index: bundle.index,
-                leafCount: bundle.leaf_count,
-                siblings: bundle.siblings.iter().map(|s| FixedBytes(*s)).collect(),
-                root: FixedBytes(bundle.root),
-            };
-            let found = match self.view(registry, call) {
-                Ok(r) => Some(r),
-                Err(ChainError::NoContract(_)) => None,
-                Err(e) => return Err(e),
-            };
+            let found = self.confirm(&bundle)?;
             report
                 .codes
                 .retain(|c| !(c.step == Some(i) && c.code == crate::verify::ANCHOR_UNCHECKED));
@@ -882,7 +945,7 @@ impl Chain {
             let Some(a) = step.anchor.as_mut() else {
                 continue;
             };
-            let Some(found) = found.filter(|f| f.included) else {
+            let Some(found) = found else {
                 a.status = AnchorStatus::NotFound;
                 step.failures.push(ANCHOR_NOT_FOUND.into());
                 report.codes.push(anchor_code(
@@ -896,7 +959,7 @@ impl Chain {
                 ));
                 continue;
             };
-            a.block_number = found.blockNumber;
+            a.block_number = found.block_number;
             a.time = chrono::DateTime::from_timestamp(found.time as i64, 0)
                 .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
             a.publisher = Some(format!("{:#x}", found.publisher));
@@ -911,19 +974,19 @@ impl Chain {
                 .ok()
                 .filter(|p| p.registered)
                 .map(|p| p.name);
-            let (status, code, kind, why) = if !found.keyTrusted {
+            let (status, code, kind, why) = if !found.key_trusted {
                 (
                     AnchorStatus::KeyCompromised,
                     ANCHOR_KEY_COMPROMISED,
                     CodeKind::Failure,
                     "anchored by a key its publisher declared compromised at that time".to_owned(),
                 )
-            } else if found.blockNumber <= finalized {
+            } else if found.block_number <= finalized {
                 (
                     AnchorStatus::Anchored,
                     ANCHOR_ANCHORED,
                     CodeKind::Success,
-                    format!("anchored in finalized block {}", found.blockNumber),
+                    format!("anchored in finalized block {}", found.block_number),
                 )
             } else {
                 (
@@ -932,7 +995,7 @@ impl Chain {
                     CodeKind::Informational,
                     format!(
                         "in block {}, not yet finalized (finalized: {finalized})",
-                        found.blockNumber
+                        found.block_number
                     ),
                 )
             };
@@ -946,10 +1009,51 @@ impl Chain {
     }
 }
 
+/// The registry's refusal in words, with the contract's error name for searching.
+fn explain(e: &RegistryError) -> String {
+    use RegistryError as E;
+    let words = match e {
+        E::EmptyName(_) => "a publisher needs a name".to_owned(),
+        E::AlreadyRegistered(x) => format!("{:#x} is already a registered publisher", x.publisher),
+        E::NotPublisher(x) => format!("{:#x} is not a registered publisher (register first)", x.account),
+        E::KeyInUse(x) => format!("key {:#x} was already authorised once (keys are never reused)", x.key),
+        E::ZeroKey(_) => "the zero address cannot be a key".to_owned(),
+        E::NotKeyPublisher(x) => format!("key {:#x} belongs to another publisher", x.key),
+        E::InvalidCompromiseTime(_) => "the compromise time must be after 1970 and not in the future".to_owned(),
+        E::CannotLoosenRevocation(_) => "a revocation can only move the compromise time earlier".to_owned(),
+        E::NotAuthorizedKey(x) => format!(
+            "key {:#x} is not authorised to anchor (ask the publisher: `provenant registry publisher authorize`)",
+            x.key
+        ),
+        E::KeyIsRevoked(x) => format!("key {:#x} has been revoked by its publisher", x.key),
+        E::ZeroRoot(_) => "an all-zero root cannot be anchored".to_owned(),
+        E::LeafCountOutOfRange(_) => "a batch must have 1 to 16,777,215 leaves".to_owned(),
+        E::AlreadyAnchored(x) => format!("root {} is already anchored", x.root),
+        E::InvalidSignature(_) => "the relayed anchoring signature is invalid".to_owned(),
+        E::SignatureExpired(_) => "the relayed anchoring signature has expired".to_owned(),
+    };
+    let name = format!("{e:?}");
+    let name = name.split('(').next().unwrap_or_default();
+    format!("{words} ({name})")
+}
+
 fn reload(log: &Log, id: i64) -> Result<Batch, ChainError> {
     Ok(log
         .batch(id)?
         .ok_or_else(|| LogError::Corrupt(format!("batch {id} vanished")))?)
+}
+
+/// What the registry says about a confirmed leaf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Confirmation {
+    /// Block time of the anchoring (Unix seconds).
+    pub time: u64,
+    pub block_number: u64,
+    /// The publisher the anchoring key belongs to.
+    pub publisher: Address,
+    pub key: Address,
+    /// False when the key's publisher declared it compromised at or before `time`.
+    pub key_trusted: bool,
 }
 
 enum Sent {

@@ -705,6 +705,55 @@ impl Log {
         }))
     }
 
+    /// Every entry of an on-chain batch with its proof bundle (one tree build for the
+    /// whole batch). Empty while the batch is not on a chain.
+    pub fn batch_bundles(&self, batch_id: i64) -> Result<Vec<(Entry, ProofBundle)>, LogError> {
+        let Some(batch) = self.batch(batch_id)? else {
+            return Ok(Vec::new());
+        };
+        let (Some(chain_id), Some(registry), Some(tx_hash), Some(block_number)) = (
+            batch.chain_id,
+            batch.registry,
+            batch.tx_hash,
+            batch.block_number,
+        ) else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {ENTRY_COLUMNS} FROM entries WHERE batch_id = ?1 ORDER BY leaf_index"
+        ))?;
+        let entries = stmt
+            .query_map([batch_id], entry_from_row)?
+            .collect::<Result<Vec<Entry>, _>>()?;
+        let tree =
+            MerkleTree::from_leaf_hashes(entries.iter().map(|e| e.leaf.leaf_hash()).collect())
+                .ok_or_else(|| LogError::Corrupt(format!("batch {batch_id} has no entries")))?;
+        if tree.root() != batch.root {
+            return Err(LogError::Corrupt(format!(
+                "batch {batch_id}: its entries no longer hash to its root"
+            )));
+        }
+        let mut out = Vec::with_capacity(entries.len());
+        for (i, e) in entries.into_iter().enumerate() {
+            let proof = tree
+                .proof(i as u64)
+                .ok_or_else(|| LogError::Corrupt(format!("batch {batch_id} index {i}")))?;
+            let bundle = ProofBundle {
+                chain_id,
+                registry,
+                root: batch.root,
+                leaf: e.leaf,
+                index: i as u64,
+                leaf_count: batch.leaf_count,
+                siblings: proof.siblings,
+                tx_hash,
+                block_number,
+            };
+            out.push((e, bundle));
+        }
+        Ok(out)
+    }
+
     /// Binds a batch to a chain and records the signed transaction *before* it is sent.
     pub fn record_submission(
         &mut self,

@@ -13,6 +13,7 @@
 //! 1. Every pixel becomes one luma value, `0.299 R + 0.587 G + 0.114 B` on the
 //!    stored (gamma-encoded) 0–255 values; transparent pixels are first composited
 //!    over white, which is how most viewers and re-encoders flatten them.
+//!    Pictures with 16-bit or float samples are read as 8-bit RGBA.
 //! 2. The luma plane is reduced to 32×32 by exact area averaging: every output
 //!    cell is the mean of the source area it covers, with partial pixels weighted
 //!    by their covered fraction. That is a box filter as wide as the scale
@@ -32,9 +33,9 @@
 //!    it is always positive, so its bit would be constant. Coefficients are taken
 //!    in order of `u + v`, then `u`; the first sets the most significant bit, so
 //!    the hex form reads lowest frequencies first.
-//! 5. A bit is set when its coefficient is positive and outside a dead zone:
-//!    at least [`DEAD_ZONE_ABSOLUTE`] (1/16 of a grey level of amplitude) and at
-//!    least [`DEAD_ZONE_RELATIVE`] (0.3 %) of the Euclidean norm of the 64
+//! 5. A bit is set when its coefficient is positive and outside a dead zone: at
+//!    least [`DEAD_ZONE_ABSOLUTE`] (under a tenth of a grey level of amplitude)
+//!    and at least [`DEAD_ZONE_RELATIVE`] (0.3 %) of the Euclidean norm of the 64
 //!    coefficients. Negative and dead-zone coefficients give 0 bits; a flat
 //!    picture hashes to `0`.
 //!
@@ -79,8 +80,9 @@
 //! | *not required:* contrast +20 %                | 6                |
 //! | *not required:* 3 % cropped off each side     | 11               |
 //!
-//! Crops move every frequency, so a pHash does not reliably survive them (3 % off
-//! each side moved two originals by 10 and 11 bits, beyond [`MATCH_DISTANCE`]).
+//! Crops move every frequency, so a pHash does not reliably survive them: 3 % off
+//! each side moved two of the pictures (the c2pa-rs photo, in its 5 files, and
+//! the infographic) by 9 to 11 bits, beyond [`MATCH_DISTANCE`].
 //!
 //! False positives: 1,000 generated unrelated pictures (gradients, shapes, text-
 //! like stripes, smooth noise; 200–640 px a side) against each other and against
@@ -113,8 +115,9 @@ pub const MAX_SIDE: u32 = 16_384;
 pub const MAX_ALLOC: u64 = 512 * 1024 * 1024;
 
 /// Coefficients smaller than this count as zero (see step 5 in the module
-/// documentation). The unit: a cosine pattern of amplitude `A` grey levels over the
-/// whole picture gives a coefficient of `16 * A`, so 1.0 is 1/16 of a grey level.
+/// documentation). The unit: a cosine pattern of amplitude `A` grey levels at one
+/// of the hashed frequencies gives a coefficient of `16 * A` (about `22.6 * A` for
+/// purely horizontal or vertical ones), so 1.0 is well under a tenth of a grey level.
 pub const DEAD_ZONE_ABSOLUTE: f64 = 1.0;
 
 /// Coefficients smaller than this share of the Euclidean norm of all 64 count as

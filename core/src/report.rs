@@ -164,6 +164,9 @@ pub struct ChainStep {
     pub manifest_id: Option<String>,
     /// The step's on-chain anchor, when a proof for it was found.
     pub anchor: Option<StepAnchor>,
+    /// The publisher's chronology endpoint named in this step's manifest (where its
+    /// proof can be fetched; whatever it serves is checked against the chain).
+    pub chronology_endpoint: Option<String>,
 }
 
 /// How far an anchor proof was checked, and what it showed.

@@ -200,7 +200,12 @@ fn embedded_proofs(report: &mut Report, reader: &Reader) -> Vec<SourcedProof> {
                 serde_json::from_value::<ProofSet>(v.clone()).map_err(|e| e.to_string())
             });
             let (bundles, bad) = match set {
-                Ok(set) => set.bundles(),
+                Ok(set) => {
+                    if let Some(e) = set.endpoint.as_deref().filter(|e| !e.is_empty()) {
+                        report.chain[i].chronology_endpoint = Some(e.to_owned());
+                    }
+                    set.bundles()
+                }
                 Err(e) => (Vec::new(), vec![(0, crate::proof::ProofError::Format(e))]),
             };
             found.extend(bundles.into_iter().map(|bundle| SourcedProof {
@@ -242,11 +247,21 @@ pub(crate) fn anchor_code(
     }
 }
 
+/// Attaches proofs found after verification (e.g. fetched from a publisher's
+/// endpoint) to the steps that have none yet; each path is checked locally.
+pub fn attach_proofs(report: &mut Report, proofs: &[SourcedProof]) {
+    attach_anchors(report, Vec::new(), proofs);
+}
+
 /// Matches proofs to steps by manifest id and checks each path locally (no network).
 /// Embedded proofs come first; a sound proof wins over a broken one for the same step.
+/// Steps that already have an anchor keep it.
 fn attach_anchors(report: &mut Report, embedded: Vec<SourcedProof>, external: &[SourcedProof]) {
     let candidates: Vec<&SourcedProof> = embedded.iter().chain(external).collect();
     for i in 0..report.chain.len() {
+        if report.chain[i].anchor.is_some() {
+            continue;
+        }
         let Some(id) = report.chain[i].manifest_id.clone() else {
             continue;
         };
@@ -734,6 +749,7 @@ fn describe_step(
             })
             .map(|der| hex::encode(manifest_id(label, &der))),
         anchor: None,
+        chronology_endpoint: None,
     }
 }
 

@@ -23,7 +23,13 @@ use crate::Exit;
 )]
 pub struct Args {
     /// The signed picture.
-    pub file: PathBuf,
+    #[arg(required_unless_present = "export")]
+    pub file: Option<PathBuf>,
+    /// Instead: write the proof of every anchored entry of the log as
+    /// DIR/proofs/<manifest id>, ready for a static web server to serve as the
+    /// publisher's chronology endpoint (set `publisher_endpoint` in the config).
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["file", "output"])]
+    pub export: Option<PathBuf>,
     /// Where to write the proofs (default: FILE.provenant-proof).
     #[arg(short, long, value_name = "OUT")]
     pub output: Option<PathBuf>,
@@ -32,14 +38,46 @@ pub struct Args {
     pub json: bool,
 }
 
+/// Writes every anchored entry's proof under `dir/proofs/`.
+fn export(dir: &std::path::Path) -> Result<Exit> {
+    let log = Log::open_default()?;
+    let proofs = dir.join("proofs");
+    std::fs::create_dir_all(&proofs)
+        .with_context(|| format!("cannot create {}", crate::shown(&proofs)))?;
+    let mut written = 0u64;
+    for batch in log.batches()? {
+        for (_, bundle) in log.batch_bundles(batch.id)? {
+            let name = hex::encode(bundle.leaf.manifest_id);
+            let set = ProofSet::from_bundles(&[bundle], None);
+            let mut out = AtomicOutput::create(&proofs.join(name))?;
+            std::io::Write::write_all(&mut out.file, set.to_json().as_bytes())?;
+            out.commit()?;
+            written += 1;
+        }
+    }
+    eprintln!(
+        "wrote {written} proof{} under {}",
+        if written == 1 { "" } else { "s" },
+        crate::shown(&proofs)
+    );
+    Ok(Exit::Pass)
+}
+
 pub fn run(a: Args) -> Result<Exit> {
-    let bytes = crate::output::read_input(&a.file)?;
-    let report =
-        verify_bytes(&bytes, &VerifyOptions::default()).with_context(|| crate::shown(&a.file))?;
+    if let Some(dir) = &a.export {
+        return export(dir);
+    }
+    let Some(file) = a.file.clone() else {
+        anyhow::bail!("give a FILE or --export DIR");
+    };
+    let file_path = file;
+    let bytes = crate::output::read_input(&file_path)?;
+    let report = verify_bytes(&bytes, &VerifyOptions::default())
+        .with_context(|| crate::shown(&file_path))?;
     if report.chain.is_empty() {
         anyhow::bail!(
             "{} has no content credentials, so no chronology entry can be matched to it (try `provenant lookup`)",
-            crate::shown(&a.file)
+            crate::shown(&file_path)
         );
     }
     let log = Log::open_default()?;
@@ -86,7 +124,7 @@ pub fn run(a: Args) -> Result<Exit> {
     let newest_anchored = steps.first().is_some_and(|s| s["status"] == "anchored");
     if !bundles.is_empty() {
         let out = a.output.clone().unwrap_or_else(|| {
-            let mut p = a.file.clone().into_os_string();
+            let mut p = file_path.clone().into_os_string();
             p.push(SIDECAR_SUFFIX);
             PathBuf::from(p)
         });
@@ -104,7 +142,9 @@ pub fn run(a: Args) -> Result<Exit> {
     if a.json {
         println!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({ "file": a.file, "steps": steps }))?
+            serde_json::to_string_pretty(
+                &serde_json::json!({ "file": file_path, "steps": steps })
+            )?
         );
     }
     Ok(if newest_anchored {

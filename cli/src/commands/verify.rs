@@ -41,6 +41,10 @@ pub struct Args {
     /// Proofs of earlier steps also travel inside later manifests.
     #[arg(long, value_name = "FILE")]
     pub proof: Option<PathBuf>,
+    /// Fetch missing proofs from the publisher chronology endpoints named in the
+    /// manifests (needs --chain; what they serve is checked against the chain).
+    #[arg(long, requires = "chain")]
+    pub fetch_proofs: bool,
     /// Fail (exit 1) unless the newest step is anchored in a finalized block (needs --chain).
     #[arg(long, requires = "chain")]
     pub require_anchor: bool,
@@ -48,6 +52,36 @@ pub struct Args {
     /// registry contract (an unreachable endpoint is exit 2).
     #[command(flatten)]
     pub chain: ChainArgs,
+}
+
+/// Fills steps without an anchor from their publisher's endpoint. An endpoint that
+/// fails is noted in the report; verification goes on.
+fn fetch_missing_proofs(chain: &provenant_core::anchoring::Chain, report: &mut Report) {
+    let mut fetched = Vec::new();
+    let mut problems = Vec::new();
+    for step in &report.chain {
+        let (None, Some(endpoint), Some(id)) =
+            (&step.anchor, &step.chronology_endpoint, &step.manifest_id)
+        else {
+            continue;
+        };
+        match chain.fetch_proofs(endpoint, id) {
+            Ok(bundles) => fetched.extend(bundles.into_iter().map(|bundle| SourcedProof {
+                bundle,
+                source: "endpoint",
+            })),
+            Err(e) => problems.push(StatusCode {
+                code: "anchor.endpointUnavailable".into(),
+                kind: CodeKind::Informational,
+                origin: CodeOrigin::Provenant,
+                step: Some(step.index),
+                url: None,
+                explanation: Some(e.to_string()),
+            }),
+        }
+    }
+    report.codes.extend(problems);
+    provenant_core::verify::attach_proofs(report, &fetched);
 }
 
 /// Anchor failures (a proof that does not hold) fail any policy.
@@ -163,6 +197,9 @@ pub fn run(a: Args) -> Result<Exit> {
                 });
             }
             if let Some(chain) = &chain {
+                if a.fetch_proofs {
+                    fetch_missing_proofs(chain, &mut report);
+                }
                 chain.check_report(&mut report)?;
             }
             Ok(report)
