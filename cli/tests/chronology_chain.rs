@@ -506,6 +506,14 @@ fn rpc_faults_are_retried_and_nothing_is_anchored_twice() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     proxy.inject(
         "eth_sendRawTransaction",
+        Fault::replacement_underpriced(),
+        1,
+    );
+    w.log().add_many(&synthetic(2, 10)).unwrap();
+    let out = w.anchor_via(proxy.url(), &[], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    proxy.inject(
+        "eth_sendRawTransaction",
         Fault::forward_then_rpc_error(-32000, "nonce too low"),
         1,
     );
@@ -516,19 +524,19 @@ fn rpc_faults_are_retried_and_nothing_is_anchored_twice() {
         w.anvil.mine(3);
         let out = w.anchor_via(proxy.url(), &[], &[]);
         assert_eq!(code(&out), 0, "{}", stderr(&out));
-        if w.log().status().unwrap().anchored_batches == 3 {
+        if w.log().status().unwrap().anchored_batches == 4 {
             break;
         }
     }
     let status = w.log().status().unwrap();
     assert_eq!(
         (status.anchored_batches, status.anchored_entries),
-        (3, 18),
+        (4, 20),
         "{status:?}"
     );
     let roots = w.anchored_roots();
-    assert_eq!(roots.len(), 3, "each root anchored exactly once: {roots:?}");
-    assert!(proxy.faults_injected() >= 6, "{:?}", proxy.log());
+    assert_eq!(roots.len(), 4, "each root anchored exactly once: {roots:?}");
+    assert!(proxy.faults_injected() >= 7, "{:?}", proxy.log());
     println!("proxy log: {:?}", proxy.log());
 }
 

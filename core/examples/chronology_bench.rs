@@ -75,9 +75,10 @@ fn main() {
     let proving = t.elapsed();
     assert!(bundle.path_is_valid());
     let proof_bytes = bundle.encode().len();
-    let sidecar_bytes = provenant_core::proof::ProofSet::from_bundles(&[bundle.clone()], None)
-        .to_json()
-        .len();
+    let sidecar_bytes =
+        provenant_core::proof::ProofSet::from_bundles(std::slice::from_ref(&bundle), None)
+            .to_json()
+            .len();
 
     let mut lookups = Vec::new();
     for q in 0..9u64 {

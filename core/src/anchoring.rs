@@ -28,7 +28,7 @@ use alloy::transports::{RpcError, TransportError};
 use sha2::{Digest, Sha256};
 
 use crate::chronology::{crash_point, Batch, BatchState, Inclusion, Log, LogError};
-use crate::proof::{LeafData, ProofBundle};
+use crate::proof::ProofBundle;
 use crate::report::{AnchorStatus, CodeKind, Report};
 use crate::verify::anchor_code;
 
@@ -304,24 +304,31 @@ impl Chain {
         F: Fn(DynProvider) -> Fut,
         Fut: Future<Output = Result<T, TransportError>>,
     {
+        self.with_retries(f).await.map_err(|e| ChainError::Rpc {
+            url: self.url.to_string(),
+            what,
+            message: error_message(&e),
+        })
+    }
+
+    /// Runs `f` until it succeeds, fails for good, or the attempts run out; transient
+    /// faults are retried after an exponentially growing pause.
+    async fn with_retries<T, F, Fut>(&self, f: F) -> Result<T, TransportError>
+    where
+        F: Fn(DynProvider) -> Fut,
+        Fut: Future<Output = Result<T, TransportError>>,
+    {
         let mut delay = self.policy.base_delay;
         let mut attempt = 1;
         loop {
             match f(self.provider.clone()).await {
-                Ok(v) => return Ok(v),
                 Err(e) if transient(&e) && attempt < self.policy.attempts => {
                     self.retries.fetch_add(1, Ordering::Relaxed);
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(self.policy.max_delay);
                     attempt += 1;
                 }
-                Err(e) => {
-                    return Err(ChainError::Rpc {
-                        url: self.url.to_string(),
-                        what,
-                        message: error_message(&e),
-                    })
-                }
+                done => return done,
             }
         }
     }
@@ -688,22 +695,13 @@ impl Chain {
             .with_to(registry)
             .with_input(data);
         // Estimating also tells us early if the registry would refuse (key not authorised...).
-        let gas = self.rt.block_on(async {
-            let mut delay = self.policy.base_delay;
-            let mut attempt = 1;
-            loop {
-                match self.provider.estimate_gas(request.clone()).await {
-                    Ok(g) => return Ok(g),
-                    Err(e) if transient(&e) && attempt < self.policy.attempts => {
-                        self.retries.fetch_add(1, Ordering::Relaxed);
-                        tokio::time::sleep(delay).await;
-                        delay = (delay * 2).min(self.policy.max_delay);
-                        attempt += 1;
-                    }
-                    Err(e) => return Err(Self::refused(alloy::contract::Error::TransportError(e))),
-                }
-            }
-        })?;
+        let gas = self
+            .rt
+            .block_on(self.with_retries(|p| {
+                let r = request.clone();
+                async move { p.estimate_gas(r).await }
+            }))
+            .map_err(|e| Self::refused(alloy::contract::Error::TransportError(e)))?;
         let mut fees = self.run("fee estimate", |p| async move {
             p.estimate_eip1559_fees().await
         })?;
@@ -756,22 +754,9 @@ impl Chain {
     /// unless the chain turns out to have this very transaction.
     fn send_raw(&self, raw: &[u8]) -> Result<Sent, ChainError> {
         let hash = alloy::primitives::keccak256(raw);
-        let result = self.rt.block_on(async {
-            let mut delay = self.policy.base_delay;
-            let mut attempt = 1;
-            loop {
-                match self.provider.send_raw_transaction(raw).await {
-                    Ok(_) => return Ok(()),
-                    Err(e) if transient(&e) && attempt < self.policy.attempts => {
-                        self.retries.fetch_add(1, Ordering::Relaxed);
-                        tokio::time::sleep(delay).await;
-                        delay = (delay * 2).min(self.policy.max_delay);
-                        attempt += 1;
-                    }
-                    Err(e) => return Err(e),
-                }
-            }
-        });
+        let result = self.rt.block_on(
+            self.with_retries(|p| async move { p.send_raw_transaction(raw).await.map(|_| ()) }),
+        );
         let Err(e) = result else {
             return Ok(Sent::Accepted);
         };
@@ -1059,16 +1044,6 @@ pub struct Confirmation {
 enum Sent {
     Accepted,
     Stale,
-}
-
-/// The leaf data of a bundle, for callers that show it.
-pub fn describe_leaf(leaf: &LeafData) -> String {
-    format!(
-        "content {} manifest {} phash {:016x}",
-        hex::encode(leaf.content_sha256),
-        hex::encode(leaf.manifest_id),
-        leaf.phash
-    )
 }
 
 /// Parses a publisher private key (hex, with or without 0x; whitespace ignored).

@@ -249,6 +249,8 @@ CREATE TABLE IF NOT EXISTS entries (
 );
 CREATE INDEX IF NOT EXISTS entries_content ON entries(content_sha256);
 CREATE INDEX IF NOT EXISTS entries_batch ON entries(batch_id, leaf_index);
+-- Covering index: a perceptual lookup scans (phash, id) pairs, not whole rows.
+CREATE INDEX IF NOT EXISTS entries_phash ON entries(phash, id);
 CREATE TABLE IF NOT EXISTS batches (
     id           INTEGER PRIMARY KEY,
     root         BLOB NOT NULL UNIQUE CHECK (length(root) = 32),
@@ -501,7 +503,9 @@ impl Log {
     pub fn similar(&self, phash: u64, max_distance: u32) -> Result<Vec<(Entry, u32)>, LogError> {
         let mut ids = Vec::new();
         {
-            let mut stmt = self.conn.prepare_cached("SELECT id, phash FROM entries")?;
+            let mut stmt = self
+                .conn
+                .prepare_cached("SELECT id, phash FROM entries INDEXED BY entries_phash")?;
             let mut rows = stmt.query([])?;
             while let Some(row) = rows.next()? {
                 let d = (row.get::<_, i64>(1)? as u64 ^ phash).count_ones();

@@ -131,6 +131,7 @@ pub fn run(a: Args) -> Result<Exit> {
     let registry = a.registry.resolve(&chain, &log)?;
     let round = if a.wait {
         let poll = Duration::from_secs_f64(a.poll.clamp(0.05, 600.0));
+        let mut shown = u64::MAX;
         chain.anchor_until_final(
             &mut log,
             &signer,
@@ -138,7 +139,8 @@ pub fn run(a: Args) -> Result<Exit> {
             poll,
             Duration::from_secs(a.wait_timeout),
             |r| {
-                if r.waiting > 0 {
+                if r.waiting > 0 && r.waiting != shown {
+                    shown = r.waiting;
                     eprintln!(
                         "waiting for {} batch{} to be finalized…",
                         r.waiting,

@@ -43,10 +43,10 @@ pub struct Args {
     pub proof: Option<PathBuf>,
     /// Fetch missing proofs from the publisher chronology endpoints named in the
     /// manifests (needs --chain; what they serve is checked against the chain).
-    #[arg(long, requires = "chain")]
+    #[arg(long)]
     pub fetch_proofs: bool,
     /// Fail (exit 1) unless the newest step is anchored in a finalized block (needs --chain).
-    #[arg(long, requires = "chain")]
+    #[arg(long)]
     pub require_anchor: bool,
     /// Check anchors against this chain: each proof's leaf must be confirmed by the
     /// registry contract (an unreachable endpoint is exit 2).
@@ -168,6 +168,11 @@ pub fn run(a: Args) -> Result<Exit> {
     };
     if a.proof.is_some() && a.files.len() > 1 {
         anyhow::bail!("--proof names the proofs of one file; give one file, or use FILE.provenant-proof sidecars");
+    }
+    if (a.require_anchor || a.fetch_proofs) && !a.chain.given() {
+        anyhow::bail!(
+            "--require-anchor and --fetch-proofs need a chain to check against: add --chain (polygon, amoy or an RPC URL) or --rpc URL"
+        );
     }
     let chain = if a.chain.given() {
         Some(a.chain.connect()?)
