@@ -58,12 +58,7 @@ pub fn carried_proofs(parent: &Report, endpoint: Option<String>) -> Result<Optio
             if step.anchor.as_ref().is_some_and(|a| a.source == "manifest") {
                 continue;
             }
-            let Some(id) = step
-                .manifest_id
-                .as_deref()
-                .and_then(|h| hex::decode(h).ok())
-                .and_then(|v| <[u8; 32]>::try_from(v).ok())
-            else {
+            let Some(id) = step.manifest_id_bytes() else {
                 continue;
             };
             if let Some(entry) = log.by_manifest_id(&id)? {

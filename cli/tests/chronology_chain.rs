@@ -702,6 +702,24 @@ fn the_newest_proof_comes_from_the_publishers_endpoint_and_is_checked() {
     );
 }
 
+/// Revokes the anchoring key (dev account 1) as compromised since `since`.
+fn revoke(w: &World, since: &str) -> Output {
+    let url = w.anvil.url.clone();
+    let admin = w.admin_key.display().to_string();
+    w.run(&[
+        "registry",
+        "publisher",
+        "revoke",
+        DEV_ADDRESSES[1],
+        "--compromised-since",
+        since,
+        "--chain",
+        &url,
+        "--key-file",
+        &admin,
+    ])
+}
+
 #[test]
 fn a_revoked_key_taints_anchors_from_its_compromise_on() {
     let w = World::new(Anvil::start());
@@ -713,24 +731,11 @@ fn a_revoked_key_taints_anchors_from_its_compromise_on() {
     assert_eq!(status, 0, "{report}");
     let t = chrono_secs(anchor_of_step(&report, 0)["time"].as_str().unwrap());
 
-    let url = w.anvil.url.clone();
-    let admin = w.admin_key.display().to_string();
     // Compromised only after the anchor: the anchor stays good.
     w.anvil.increase_time(100);
     w.anvil.mine(1);
     let later = (t + 50).to_string();
-    let out = w.run(&[
-        "registry",
-        "publisher",
-        "revoke",
-        DEV_ADDRESSES[1],
-        "--compromised-since",
-        &later,
-        "--chain",
-        &url,
-        "--key-file",
-        &admin,
-    ]);
+    let out = revoke(&w, &later);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let (status, report) = w.verify_json(&b, &["--policy", "valid"]);
     assert_eq!(status, 0, "{report}");
@@ -738,18 +743,7 @@ fn a_revoked_key_taints_anchors_from_its_compromise_on() {
 
     // Moved back to before the anchor: now it is distrusted.
     let earlier = (t - 10).to_string();
-    let out = w.run(&[
-        "registry",
-        "publisher",
-        "revoke",
-        DEV_ADDRESSES[1],
-        "--compromised-since",
-        &earlier,
-        "--chain",
-        &url,
-        "--key-file",
-        &admin,
-    ]);
+    let out = revoke(&w, &earlier);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let (status, report) = w.verify_json(&b, &["--policy", "valid"]);
     assert_eq!(status, 1, "{report}");
@@ -759,18 +753,7 @@ fn a_revoked_key_taints_anchors_from_its_compromise_on() {
         .contains("anchor.keyCompromised"));
 
     // Loosening it again is refused by the contract, with the reason.
-    let out = w.run(&[
-        "registry",
-        "publisher",
-        "revoke",
-        DEV_ADDRESSES[1],
-        "--compromised-since",
-        &later,
-        "--chain",
-        &url,
-        "--key-file",
-        &admin,
-    ]);
+    let out = revoke(&w, &later);
     assert_eq!(code(&out), 2);
     assert!(
         stderr(&out).contains("CannotLoosenRevocation"),

@@ -574,14 +574,7 @@ impl Chain {
                             return Ok(());
                         };
                         let time = self.block_at(number)?.map(|(_, t)| t).unwrap_or(0);
-                        let at = Inclusion {
-                            chain_id: self.chain_id,
-                            registry: registry.into(),
-                            tx_hash: tx.into(),
-                            block_number: number,
-                            block_hash: hash.into(),
-                            block_time: time,
-                        };
+                        let at = self.inclusion(registry, tx, number, hash, time);
                         log.record_mined(batch.id, &at)?;
                         crash_point("mined");
                         round.mined += 1;
@@ -608,14 +601,7 @@ impl Chain {
             if let Some((tx, number, hash)) =
                 self.find_anchor_tx(registry, root, on_chain.blockNumber)?
             {
-                let at = Inclusion {
-                    chain_id: self.chain_id,
-                    registry: registry.into(),
-                    tx_hash: tx.into(),
-                    block_number: number,
-                    block_hash: hash.into(),
-                    block_time: on_chain.time,
-                };
+                let at = self.inclusion(registry, tx, number, hash, on_chain.time);
                 log.record_mined(batch.id, &at)?;
                 round.adopted += 1;
                 return Ok(());
@@ -641,6 +627,24 @@ impl Chain {
         round.submitted += 1;
         round.waiting += 1;
         Ok(())
+    }
+
+    fn inclusion(
+        &self,
+        registry: Address,
+        tx: B256,
+        block_number: u64,
+        block_hash: B256,
+        block_time: u64,
+    ) -> Inclusion {
+        Inclusion {
+            chain_id: self.chain_id,
+            registry: registry.into(),
+            tx_hash: tx.into(),
+            block_number,
+            block_hash: block_hash.into(),
+            block_time,
+        }
     }
 
     /// For a mined batch: true if its block is still on the chain (then it is marked

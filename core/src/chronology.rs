@@ -114,10 +114,7 @@ impl NewEntry {
             .first()
             .ok_or_else(|| LogError::Entry("a file without content credentials".into()))?;
         let manifest_id = step
-            .manifest_id
-            .as_deref()
-            .and_then(|h| hex::decode(h).ok())
-            .and_then(|v| <Hash>::try_from(v).ok())
+            .manifest_id_bytes()
             .ok_or_else(|| LogError::Entry("a manifest without a signing certificate".into()))?;
         let content_sha256 = hex::decode(&report.sha256)
             .ok()

@@ -169,6 +169,14 @@ pub struct ChainStep {
     pub chronology_endpoint: Option<String>,
 }
 
+impl ChainStep {
+    /// [`ChainStep::manifest_id`] as bytes.
+    pub fn manifest_id_bytes(&self) -> Option<[u8; 32]> {
+        let bytes = hex::decode(self.manifest_id.as_deref()?).ok()?;
+        bytes.try_into().ok()
+    }
+}
+
 /// How far an anchor proof was checked, and what it showed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

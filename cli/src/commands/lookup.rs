@@ -103,12 +103,7 @@ pub fn run(a: Args) -> Result<Exit> {
     }
     if let Ok(report) = verify_bytes(&bytes, &VerifyOptions::default()) {
         for step in &report.chain {
-            let Some(id) = step
-                .manifest_id
-                .as_deref()
-                .and_then(|h| hex::decode(h).ok())
-                .and_then(|v| <[u8; 32]>::try_from(v).ok())
-            else {
+            let Some(id) = step.manifest_id_bytes() else {
                 continue;
             };
             if let Some(e) = log.by_manifest_id(&id)? {

@@ -84,15 +84,8 @@ pub fn run(a: Args) -> Result<Exit> {
     let mut bundles: Vec<ProofBundle> = Vec::new();
     let mut steps = Vec::new();
     for step in &report.chain {
-        let entry = match step
-            .manifest_id
-            .as_deref()
-            .and_then(|h| hex::decode(h).ok())
-        {
-            Some(id) => match <[u8; 32]>::try_from(id) {
-                Ok(id) => log.by_manifest_id(&id)?,
-                Err(_) => None,
-            },
+        let entry = match step.manifest_id_bytes() {
+            Some(id) => log.by_manifest_id(&id)?,
             None => None,
         };
         let (status, bundle) = match &entry {
