@@ -45,7 +45,7 @@ pub struct RegistryArgs {
 impl ChainArgs {
     pub fn connect(&self) -> Result<Chain> {
         let endpoint = Endpoint::resolve(self.chain.as_deref(), self.rpc.as_deref())?;
-        if !(self.rpc_timeout > 0.0 && self.rpc_timeout < 3600.0) {
+        if !(self.rpc_timeout.is_finite() && self.rpc_timeout > 0.0 && self.rpc_timeout < 3600.0) {
             anyhow::bail!("--rpc-timeout must be between 0 and 3600 seconds");
         }
         let policy = RetryPolicy {

@@ -8,6 +8,8 @@ use provenant_core::chronology::{Log, NewEntry};
 use provenant_core::proof::{ProofBundle, ProofSet};
 use provenant_core::Report;
 
+use crate::output::AtomicOutput;
+
 /// Options shared by `sign` and `edit`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct LogArgs {
@@ -19,15 +21,17 @@ pub struct LogArgs {
     pub published_at: Option<String>,
 }
 
-/// Logs the signed file just written at `path`; says so on stderr.
-pub fn record(path: &Path, args: &LogArgs) -> Result<()> {
+/// Logs the signed file about to be committed to `path` (its bytes are still in the
+/// temporary output), so a crash between the two leaves at worst an entry whose file
+/// was never renamed into place, never a signed file that is not logged.
+pub fn record(out: &mut AtomicOutput, path: &Path, args: &LogArgs) -> Result<()> {
     if args.no_log {
         return Ok(());
     }
     let shown = crate::shown(path);
     let result = (|| -> Result<_> {
-        let bytes = crate::output::read_input(path)?;
-        let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+        let bytes = out.written()?;
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
         let entry = NewEntry::for_signed_file(
             &bytes,
             Some(absolute.display().to_string()),
@@ -38,7 +42,7 @@ pub fn record(path: &Path, args: &LogArgs) -> Result<()> {
         Ok((logged.id, log.path().to_owned()))
     })();
     let (id, log_path) = result.with_context(|| {
-        format!("{shown} was written, but recording it in the chronology log failed")
+        format!("recording {shown} in the chronology log failed, so it was not written (use --no-log to skip the log)")
     })?;
     eprintln!(
         "logged {shown} as chronology entry {id} in {} (anchor it with `provenant anchor`)",
@@ -62,8 +66,17 @@ pub fn carried_proofs(parent: &Report, endpoint: Option<String>) -> Result<Optio
                 continue;
             };
             if let Some(entry) = log.by_manifest_id(&id)? {
-                if let Some(b) = log.bundle(&entry)? {
-                    bundles.push(b);
+                // Only final anchors go into a manifest: it cannot be changed later.
+                let final_batch = match entry.batch_id {
+                    Some(b) => log.batch(b)?.is_some_and(|b| {
+                        b.state == provenant_core::chronology::BatchState::Anchored
+                    }),
+                    None => false,
+                };
+                if final_batch {
+                    if let Some(b) = log.bundle(&entry)? {
+                        bundles.push(b);
+                    }
                 }
             }
         }

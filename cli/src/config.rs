@@ -20,6 +20,9 @@ pub struct Config {
     pub policy: Option<Policy>,
     /// The publisher's chronology endpoint, written into every manifest signed here.
     pub publisher_endpoint: Option<String>,
+    /// Registry contracts whose anchors `verify --chain` accepts (addresses).
+    #[serde(default)]
+    pub registries: Vec<String>,
 }
 
 pub fn config_path() -> Option<PathBuf> {

@@ -1,7 +1,7 @@
 //! Writing results safely: one-line errors, atomic output files.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -73,6 +73,20 @@ impl AtomicOutput {
             file,
             done: false,
         })
+    }
+
+    /// Everything written so far (read back from the temporary file; the writer may
+    /// have left the position anywhere).
+    pub fn written(&mut self) -> Result<Vec<u8>> {
+        use std::io::{Read, Seek, SeekFrom};
+        self.file.flush()?;
+        let len = self.file.metadata()?.len();
+        let at = self.file.stream_position()?;
+        self.file.seek(SeekFrom::Start(0))?;
+        let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+        (&mut self.file).take(len).read_to_end(&mut bytes)?;
+        self.file.seek(SeekFrom::Start(at))?;
+        Ok(bytes)
     }
 
     pub fn commit(mut self) -> Result<()> {

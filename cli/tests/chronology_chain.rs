@@ -210,8 +210,10 @@ fn sign_edit_anchor_verify_survives_a_reorg() {
     assert_eq!(batch.state, BatchState::Mined, "{batch:?}");
     let first_block = batch.block_number.unwrap();
 
+    // Not final yet: `proof` writes the sidecar but says so (exit 1).
     let out = w.run(&["proof", common::s(&b)]);
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(code(&out), 1, "{}", stderr(&out));
+    assert!(stderr(&out).contains("not final yet"), "{}", stderr(&out));
     let (_, report) = w.verify_json(&b, &["--trust", common::s(&root_pem)]);
     for step in 0..2 {
         let a = anchor_of_step(&report, step);
@@ -391,6 +393,43 @@ fn forged_and_foreign_proofs_are_not_anchors() {
     ]);
     assert_eq!(code(&out), 1, "{}", stdout(&out));
     assert!(stdout(&out).contains("anchor.notFound"), "{}", stdout(&out));
+
+    // A verifier that does not trust the proof's registry refuses it: anyone can deploy
+    // a contract that says "included" to everything.
+    let stranger = tempfile::tempdir().unwrap();
+    let url = w.anvil.url.clone();
+    let out = command(stranger.path())
+        .args([
+            "verify",
+            common::s(&b),
+            "--json",
+            "--policy",
+            "valid",
+            "--chain",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 1, "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("anchor.unknownRegistry"),
+        "{}",
+        stdout(&out)
+    );
+    let out = command(stranger.path())
+        .args([
+            "verify",
+            common::s(&b),
+            "--json",
+            "--policy",
+            "valid",
+            "--chain",
+            &url,
+        ])
+        .args(["--registry", &w.registry])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
 
     // An unreachable endpoint is "could not run".
     let out = w.run(&[
@@ -767,4 +806,60 @@ fn a_revoked_key_taints_anchors_from_its_compromise_on() {
     assert_eq!(code(&out), 2, "{}", stderr(&out));
     assert!(stderr(&out).contains("KeyIsRevoked"), "{}", stderr(&out));
     assert_eq!(w.log().status().unwrap().submitted_batches, 0);
+}
+
+/// Someone copies our root from the mempool and anchors it first under their own
+/// publisher: our anchoring still goes through, and verify credits our publisher.
+#[test]
+fn a_front_runner_cannot_block_or_steal_our_anchor() {
+    let w = World::new(Anvil::start());
+    let (_keys, _a, b) = sign_and_edit(&w);
+    let out = w.anchor_via(&w.anvil.url.clone(), &["--seal-only"], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let batch = w.log().batches().unwrap().remove(0);
+
+    // The attacker (dev account 2) registers, authorises itself and anchors our root.
+    let attacker = tempfile::tempdir().unwrap();
+    let key = attacker.path().join("attacker.key");
+    std::fs::write(&key, DEV_KEYS[2]).unwrap();
+    let url = w.anvil.url.clone();
+    for args in [
+        vec!["register", "--name", "Totally Reuters"],
+        vec!["authorize", DEV_ADDRESSES[2]],
+    ] {
+        let mut full = vec!["registry", "publisher"];
+        full.extend(args);
+        full.extend([
+            "--chain",
+            &url,
+            "--key-file",
+            common::s(&key),
+            "--registry",
+            &w.registry,
+        ]);
+        let out = command(attacker.path()).args(&full).output().unwrap();
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+    }
+    let calldata = provenant_core::anchoring::anchor_calldata(batch.root, batch.leaf_count);
+    let tx = w.anvil.call(
+        "eth_sendTransaction",
+        json!([{ "from": DEV_ADDRESSES[2], "to": w.registry, "data": format!("0x{}", hex::encode(calldata)) }]),
+    );
+    let receipt = w
+        .anvil
+        .wait_receipt(tx.as_str().unwrap(), std::time::Duration::from_secs(10))
+        .unwrap();
+    assert_eq!(
+        receipt["status"], "0x1",
+        "the attacker's anchoring went through"
+    );
+
+    // Ours is not blocked, and is not mistaken for theirs.
+    w.anchor_to_finality();
+    assert_eq!(w.anchored_roots().len(), 2, "one anchoring per publisher");
+    let out = w.run(&["proof", common::s(&b)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let (status, report) = w.verify_json(&b, &["--policy", "valid", "--require-anchor"]);
+    assert_eq!(status, 0, "{report}");
+    assert_eq!(anchor_of_step(&report, 0)["publisher_name"], "Daily Planet");
 }

@@ -63,6 +63,7 @@ fn main() {
     let at = Inclusion {
         chain_id: 137,
         registry: [1; 20],
+        publisher: [4; 20],
         tx_hash: [2; 32],
         block_number: 65_000_000,
         block_hash: [3; 32],

@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use alloy::consensus::TxEnvelope;
-use alloy::eips::{BlockNumberOrTag, Encodable2718};
+use alloy::eips::{BlockId, BlockNumberOrTag, Encodable2718};
 use alloy::network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuilder};
 use alloy::primitives::{Bytes, FixedBytes, B256};
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
@@ -49,6 +49,7 @@ pub const ANCHOR_PENDING: &str = "anchor.pending";
 pub const ANCHOR_NOT_FOUND: &str = "anchor.notFound";
 pub const ANCHOR_KEY_COMPROMISED: &str = "anchor.keyCompromised";
 pub const ANCHOR_OTHER_CHAIN: &str = "anchor.otherChain";
+pub const ANCHOR_UNKNOWN_REGISTRY: &str = "anchor.unknownRegistry";
 
 /// A named network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -220,10 +221,26 @@ pub struct AnchorRound {
     pub finalized: u64,
     /// Batches whose block was dropped by a reorg (they are re-submitted).
     pub reorged: u64,
+    /// Transactions that reverted (their batch is signed and sent again).
+    pub reverted: u64,
     /// Batches bound to another chain, left alone.
     pub other_chain: u64,
+    /// Batches the registry refused this pass (the first refusal is returned as the
+    /// error once every other batch has had its turn).
+    pub refused: u64,
     /// Batches still waiting (pending transaction or block not final).
     pub waiting: u64,
+}
+
+/// Calldata of `anchor(root, leafCount, metaHash)` with our metadata hash (for
+/// relayers and tests).
+pub fn anchor_calldata(root: [u8; 32], leaf_count: u64) -> Vec<u8> {
+    ProvenantRegistry::anchorCall {
+        root: FixedBytes(root),
+        leafCount: leaf_count,
+        metaHash: batch_meta_hash(),
+    }
+    .abi_encode()
 }
 
 /// Topic 0 of the registry's `Anchored` event (for log queries).
@@ -445,20 +462,29 @@ impl Chain {
         key: Address,
         compromised_since: u64,
     ) -> Result<B256, ChainError> {
+        let compromised_since = alloy::primitives::Uint::<48, 1>::try_from(compromised_since)
+            .map_err(|_| ChainError::Config("the compromise time is out of range".into()))?;
         let call = ProvenantRegistry::revokeKeyCall {
             key,
-            compromisedSince: alloy::primitives::Uint::<48, 1>::from(compromised_since),
+            compromisedSince: compromised_since,
         };
         self.transact(signer, registry, call.abi_encode())
     }
 
-    /// `anchorOf(root)`: (anchored, key, publisher, time, block, leafCount, keyTrusted).
+    /// `anchorOf(publisher, root)` as of block `at`: (anchored, key, publisher, time,
+    /// block, leafCount, keyTrusted).
     pub fn anchor_of(
         &self,
         registry: Address,
+        publisher: Address,
         root: B256,
+        at: BlockId,
     ) -> Result<ProvenantRegistry::anchorOfReturn, ChainError> {
-        self.view(registry, ProvenantRegistry::anchorOfCall { root })
+        let call = ProvenantRegistry::anchorOfCall {
+            publisher_: publisher,
+            root,
+        };
+        self.view_at(registry, call, at)
     }
 
     fn view<C: SolCall + Clone>(
@@ -466,12 +492,22 @@ impl Chain {
         registry: Address,
         call: C,
     ) -> Result<C::Return, ChainError> {
+        self.view_at(registry, call, BlockId::latest())
+    }
+
+    /// A registry view as of block `at` (`finalized` answers "is it final?" in one call).
+    fn view_at<C: SolCall + Clone>(
+        &self,
+        registry: Address,
+        call: C,
+        at: BlockId,
+    ) -> Result<C::Return, ChainError> {
         let data = Bytes::from(call.abi_encode());
         let raw = self.run("eth_call", |p| {
             let tx = TransactionRequest::default()
                 .with_to(registry)
                 .with_input(data.clone());
-            async move { p.call(tx).await }
+            async move { p.call(tx).block(at).await }
         })?;
         if raw.is_empty() {
             return Err(ChainError::NoContract(registry));
@@ -481,13 +517,6 @@ impl Chain {
             what: "eth_call",
             message: format!("unexpected answer: {e}"),
         })
-    }
-
-    fn finalized_block(&self) -> Result<u64, ChainError> {
-        let block = self.run("eth_getBlockByNumber(finalized)", |p| async move {
-            p.get_block_by_number(BlockNumberOrTag::Finalized).await
-        })?;
-        Ok(block.map(|b| b.header.number).unwrap_or(0))
     }
 
     /// (hash, timestamp) of block `n`, if the chain has it.
@@ -502,6 +531,7 @@ impl Chain {
     fn find_anchor_tx(
         &self,
         registry: Address,
+        publisher: Address,
         root: B256,
         block: u64,
     ) -> Result<Option<(B256, u64, B256)>, ChainError> {
@@ -509,6 +539,7 @@ impl Chain {
             .address(registry)
             .event_signature(ProvenantRegistry::Anchored::SIGNATURE_HASH)
             .topic1(root)
+            .topic2(publisher.into_word())
             .from_block(block)
             .to_block(block);
         let logs = self.run("eth_getLogs", |p| {
@@ -529,6 +560,21 @@ impl Chain {
         registry: Address,
     ) -> Result<AnchorRound, ChainError> {
         let mut round = AnchorRound::default();
+        let mut refusal = None;
+        let key = self.view(
+            registry,
+            ProvenantRegistry::keyInfoCall {
+                key: signer.address(),
+            },
+        )?;
+        if key.publisher == Address::ZERO {
+            return Err(ChainError::Refused(format!(
+                "key {:#x} is not authorised by any publisher in registry {registry:#x} \
+                 (`provenant registry publisher authorize`)",
+                signer.address()
+            )));
+        }
+        let publisher = key.publisher;
         for batch in log.unfinished_batches()? {
             if batch.chain_id.is_some_and(|c| c != self.chain_id)
                 || batch.registry.is_some_and(|r| addr(r) != registry)
@@ -536,23 +582,34 @@ impl Chain {
                 round.other_chain += 1;
                 continue;
             }
-            self.advance_batch(log, signer, registry, batch, &mut round)?;
+            match self.advance_batch(log, signer, (registry, publisher), batch, &mut round) {
+                Ok(()) => {}
+                // One batch refused (e.g. a revoked key): the others still get their turn.
+                Err(e @ ChainError::Refused(_)) => {
+                    round.refused += 1;
+                    refusal.get_or_insert(e);
+                }
+                Err(e) => return Err(e),
+            }
         }
-        Ok(round)
+        match refusal {
+            Some(e) => Err(e),
+            None => Ok(round),
+        }
     }
 
     fn advance_batch(
         &self,
         log: &mut Log,
         signer: &PrivateKeySigner,
-        registry: Address,
+        (registry, publisher): (Address, Address),
         mut batch: Batch,
         round: &mut AnchorRound,
     ) -> Result<(), ChainError> {
         let root = B256::from(batch.root);
         // A mined batch: is its block still there, and final yet?
         if batch.state == BatchState::Mined {
-            if self.settle_mined(log, &batch, round)? {
+            if self.settle_mined(log, &batch, (registry, publisher), round)? {
                 return Ok(());
             }
             // Reorged out (or moved to another block): start again from what the chain says.
@@ -561,6 +618,7 @@ impl Chain {
             batch = reload(log, batch.id)?;
         }
 
+        let mut reverted = false;
         if batch.state == BatchState::Submitted {
             if let Some(tx) = batch.tx_hash {
                 let tx = B256::from(tx);
@@ -574,15 +632,18 @@ impl Chain {
                             return Ok(());
                         };
                         let time = self.block_at(number)?.map(|(_, t)| t).unwrap_or(0);
-                        let at = self.inclusion(registry, tx, number, hash, time);
+                        let at = self.inclusion((registry, publisher), tx, number, hash, time);
                         log.record_mined(batch.id, &at)?;
                         crash_point("mined");
                         round.mined += 1;
                         let mined = reload(log, batch.id)?;
-                        self.settle_mined(log, &mined, round)?;
+                        self.settle_mined(log, &mined, (registry, publisher), round)?;
                         return Ok(());
                     }
-                    // Reverted (e.g. someone anchored the root first): see below.
+                    // Reverted (out of gas, or the root got anchored first): never
+                    // re-send that transaction; see below.
+                    reverted = true;
+                    round.reverted += 1;
                 } else {
                     let known = self.run("eth_getTransactionByHash", |p| async move {
                         p.get_transaction_by_hash(tx).await
@@ -596,18 +657,25 @@ impl Chain {
         }
 
         // Sealed, or submitted but gone: ask the registry before sending anything.
-        let on_chain = self.anchor_of(registry, root)?;
+        // Anchors are per publisher, so nobody else's anchoring of this root counts.
+        let on_chain = self.anchor_of(registry, publisher, root, BlockId::latest())?;
         if on_chain.anchored {
+            if on_chain.leafCount != batch.leaf_count {
+                return Err(ChainError::Refused(format!(
+                    "root {root} is already anchored by this publisher with {} leaves, but the batch has {}",
+                    on_chain.leafCount, batch.leaf_count
+                )));
+            }
             if let Some((tx, number, hash)) =
-                self.find_anchor_tx(registry, root, on_chain.blockNumber)?
+                self.find_anchor_tx(registry, publisher, root, on_chain.blockNumber)?
             {
-                let at = self.inclusion(registry, tx, number, hash, on_chain.time);
+                let at = self.inclusion((registry, publisher), tx, number, hash, on_chain.time);
                 log.record_mined(batch.id, &at)?;
                 round.adopted += 1;
                 return Ok(());
             }
         }
-        if batch.state == BatchState::Submitted {
+        if batch.state == BatchState::Submitted && !reverted {
             if let Some(raw) = batch.raw_tx.as_ref().filter(|r| !r.is_empty()) {
                 // Recorded but apparently never sent (a crash in between): send exactly it.
                 match self.send_raw(raw)? {
@@ -631,7 +699,7 @@ impl Chain {
 
     fn inclusion(
         &self,
-        registry: Address,
+        (registry, publisher): (Address, Address),
         tx: B256,
         block_number: u64,
         block_hash: B256,
@@ -640,6 +708,7 @@ impl Chain {
         Inclusion {
             chain_id: self.chain_id,
             registry: registry.into(),
+            publisher: publisher.into(),
             tx_hash: tx.into(),
             block_number,
             block_hash: block_hash.into(),
@@ -653,6 +722,7 @@ impl Chain {
         &self,
         log: &mut Log,
         batch: &Batch,
+        (registry, publisher): (Address, Address),
         round: &mut AnchorRound,
     ) -> Result<bool, ChainError> {
         let (Some(tx), Some(number), Some(hash)) =
@@ -667,9 +737,22 @@ impl Chain {
             r.block_hash == Some(B256::from(hash)) && r.block_number == Some(number)
         });
         if !still_there {
+            // A node behind the others (load-balanced endpoints) may not know the receipt
+            // yet: only a changed block at that height is a reorg.
+            if receipt.is_none()
+                && self
+                    .block_at(number)?
+                    .is_some_and(|(h, _)| h == B256::from(hash))
+            {
+                round.waiting += 1;
+                return Ok(true);
+            }
             return Ok(false);
         }
-        if number <= self.finalized_block()? {
+        // Final = the registry has it as of the `finalized` block (one call, same node).
+        let root = B256::from(batch.root);
+        let at_final = self.anchor_of(registry, publisher, root, BlockId::finalized())?;
+        if at_final.anchored && at_final.leafCount == batch.leaf_count {
             log.record_anchored(batch.id)?;
             crash_point("finalized");
             round.finalized += 1;
@@ -877,32 +960,47 @@ impl Chain {
     /// Asks the bundle's registry, in one `eth_call`, whether the bundle's leaf is in an
     /// anchored root. `None`: not confirmed (unknown root, leaf not in it, or no
     /// registry at that address on this chain).
+    ///
+    /// Asked as of `latest` (key revocations count at once) and as of `finalized`
+    /// (whether the anchor is final).
     pub fn confirm(&self, bundle: &ProofBundle) -> Result<Option<Confirmation>, ChainError> {
         let call = ProvenantRegistry::verifyLeafCall {
+            publisher_: addr(bundle.publisher),
             leafData: Bytes::copy_from_slice(&bundle.leaf.encode()),
             index: bundle.index,
             leafCount: bundle.leaf_count,
             siblings: bundle.siblings.iter().map(|s| FixedBytes(*s)).collect(),
             root: FixedBytes(bundle.root),
         };
-        let found = match self.view(addr(bundle.registry), call) {
-            Ok(r) => r,
-            Err(ChainError::NoContract(_)) => return Ok(None),
+        let registry = addr(bundle.registry);
+        // Latest state first: a revocation counts from the moment it is mined.
+        let latest = match self.view_at(registry, call.clone(), BlockId::latest()) {
+            Ok(found) if found.included => found,
+            Ok(_) | Err(ChainError::NoContract(_)) => return Ok(None),
             Err(e) => return Err(e),
         };
-        Ok(found.included.then_some(Confirmation {
-            time: found.time,
-            block_number: found.blockNumber,
-            publisher: found.publisher,
-            key: found.key,
-            key_trusted: found.keyTrusted,
+        let finalized = match self.view_at(registry, call, BlockId::finalized()) {
+            Ok(found) => found.included && found.blockNumber == latest.blockNumber,
+            Err(ChainError::NoContract(_)) => false,
+            Err(e) => return Err(e),
+        };
+        Ok(Some(Confirmation {
+            time: latest.time,
+            block_number: latest.blockNumber,
+            publisher: latest.publisher,
+            key: latest.key,
+            key_trusted: latest.keyTrusted,
+            finalized,
         }))
     }
 
     /// Checks every step anchor of `report` that names this chain: the registry must
     /// confirm the leaf under an anchored root (one `eth_call` per step).
-    pub fn check_report(&self, report: &mut Report) -> Result<(), ChainError> {
-        let finalized = self.finalized_block()?;
+    ///
+    /// Only registries in `trusted` are asked: a proof naming any other contract is
+    /// refused (`anchor.unknownRegistry`), since anyone can deploy a contract that
+    /// answers "included" to everything.
+    pub fn check_report(&self, report: &mut Report, trusted: &[Address]) -> Result<(), ChainError> {
         for i in 0..report.chain.len() {
             let Some(anchor) = report.chain[i].anchor.clone() else {
                 continue;
@@ -926,10 +1024,27 @@ impl Chain {
                 continue;
             }
             let registry = addr(bundle.registry);
-            let found = self.confirm(&bundle)?;
             report
                 .codes
                 .retain(|c| !(c.step == Some(i) && c.code == crate::verify::ANCHOR_UNCHECKED));
+            if !trusted.contains(&registry) {
+                let step = &mut report.chain[i];
+                if let Some(a) = step.anchor.as_mut() {
+                    a.status = AnchorStatus::NotFound;
+                }
+                step.failures.push(ANCHOR_UNKNOWN_REGISTRY.into());
+                report.codes.push(anchor_code(
+                    ANCHOR_UNKNOWN_REGISTRY,
+                    CodeKind::Failure,
+                    Some(i),
+                    format!(
+                        "the proof names registry {registry:#x}, which is not a registry you trust on chain {} (pass --registry {registry:#x} if it is)",
+                        self.chain_id
+                    ),
+                ));
+                continue;
+            }
+            let found = self.confirm(&bundle)?;
             let step = &mut report.chain[i];
             let Some(a) = step.anchor.as_mut() else {
                 continue;
@@ -970,7 +1085,7 @@ impl Chain {
                     CodeKind::Failure,
                     "anchored by a key its publisher declared compromised at that time".to_owned(),
                 )
-            } else if found.block_number <= finalized {
+            } else if found.finalized {
                 (
                     AnchorStatus::Anchored,
                     ANCHOR_ANCHORED,
@@ -982,10 +1097,7 @@ impl Chain {
                     AnchorStatus::Pending,
                     ANCHOR_PENDING,
                     CodeKind::Informational,
-                    format!(
-                        "in block {}, not yet finalized (finalized: {finalized})",
-                        found.block_number
-                    ),
+                    format!("in block {}, not yet finalized", found.block_number),
                 )
             };
             a.status = status;
@@ -1043,6 +1155,8 @@ pub struct Confirmation {
     pub key: Address,
     /// False when the key's publisher declared it compromised at or before `time`.
     pub key_trusted: bool,
+    /// The registry confirmed it as of the chain's `finalized` block.
+    pub finalized: bool,
 }
 
 enum Sent {

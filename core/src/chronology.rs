@@ -35,6 +35,8 @@ pub enum LogError {
     Sql(#[from] rusqlite::Error),
     #[error("chronology log is corrupt: {0}")]
     Corrupt(String),
+    #[error("another `provenant anchor` is running on this log (lock {0})")]
+    Busy(PathBuf),
     #[error("cannot log {0}")]
     Entry(String),
     #[error("no data directory: set PROVENANT_HOME (or HOME)")]
@@ -187,6 +189,8 @@ pub struct Batch {
     /// The chain and registry the batch is bound to once first submitted.
     pub chain_id: Option<u64>,
     pub registry: Option<[u8; 20]>,
+    /// The publisher the anchoring key belongs to (known once mined).
+    pub publisher: Option<[u8; 20]>,
     pub tx_hash: Option<Hash>,
     /// The signed transaction, kept so a crash between recording and sending can
     /// re-send exactly the same transaction.
@@ -204,6 +208,7 @@ pub struct Batch {
 pub struct Inclusion {
     pub chain_id: u64,
     pub registry: [u8; 20],
+    pub publisher: [u8; 20],
     pub tx_hash: Hash,
     pub block_number: u64,
     pub block_hash: Hash,
@@ -256,6 +261,7 @@ CREATE TABLE IF NOT EXISTS batches (
     state        TEXT NOT NULL CHECK (state IN ('sealed', 'submitted', 'mined', 'anchored')),
     chain_id     INTEGER,
     registry     BLOB,
+    publisher    BLOB,
     tx_hash      BLOB,
     raw_tx       BLOB,
     nonce        INTEGER,
@@ -330,7 +336,8 @@ fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Entry> {
 }
 
 const BATCH_COLUMNS: &str = "id, root, leaf_count, sealed_at, state, chain_id, registry, tx_hash, \
-                             raw_tx, nonce, block_number, block_hash, block_time, submissions";
+                             raw_tx, nonce, block_number, block_hash, block_time, submissions, \
+                             publisher";
 
 fn batch_from_row(row: &Row<'_>) -> rusqlite::Result<Batch> {
     let state: String = row.get(4)?;
@@ -355,6 +362,7 @@ fn batch_from_row(row: &Row<'_>) -> rusqlite::Result<Batch> {
         block_hash: opt_array(row, 11)?,
         block_time: opt_u64(row, 12)?,
         submissions: row.get::<_, i64>(13)? as u64,
+        publisher: opt_array(row, 14)?,
     })
 }
 
@@ -403,6 +411,26 @@ impl Log {
 
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// Takes the log's anchoring lock (a lock file beside it), so two `anchor` runs
+    /// never submit the same batch at once. Held until the returned file is dropped.
+    pub fn anchoring_lock(&self) -> Result<std::fs::File, LogError> {
+        let path = self.path.with_extension("anchor-lock");
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| LogError::Dir {
+                path: path.clone(),
+                source,
+            })?;
+        match file.try_lock() {
+            Ok(()) => Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) => Err(LogError::Busy(path)),
+            Err(std::fs::TryLockError::Error(source)) => Err(LogError::Dir { path, source }),
+        }
     }
 
     /// Records a signed asset. Logging the same manifest twice returns the first entry.
@@ -675,9 +703,10 @@ impl Log {
                 entry.id
             )));
         };
-        let (Some(chain_id), Some(registry), Some(tx_hash), Some(block_number)) = (
+        let (Some(chain_id), Some(registry), Some(publisher), Some(tx_hash), Some(block_number)) = (
             batch.chain_id,
             batch.registry,
+            batch.publisher,
             batch.tx_hash,
             batch.block_number,
         ) else {
@@ -696,6 +725,7 @@ impl Log {
         Ok(Some(ProofBundle {
             chain_id,
             registry,
+            publisher,
             root: batch.root,
             leaf: entry.leaf,
             index,
@@ -712,9 +742,10 @@ impl Log {
         let Some(batch) = self.batch(batch_id)? else {
             return Ok(Vec::new());
         };
-        let (Some(chain_id), Some(registry), Some(tx_hash), Some(block_number)) = (
+        let (Some(chain_id), Some(registry), Some(publisher), Some(tx_hash), Some(block_number)) = (
             batch.chain_id,
             batch.registry,
+            batch.publisher,
             batch.tx_hash,
             batch.block_number,
         ) else {
@@ -742,6 +773,7 @@ impl Log {
             let bundle = ProofBundle {
                 chain_id,
                 registry,
+                publisher,
                 root: batch.root,
                 leaf: e.leaf,
                 index: i as u64,
@@ -787,6 +819,7 @@ impl Log {
         let Inclusion {
             chain_id,
             registry,
+            publisher,
             tx_hash,
             block_number,
             block_hash,
@@ -794,7 +827,7 @@ impl Log {
         } = *at;
         self.conn.execute(
             "UPDATE batches SET state = 'mined', chain_id = ?2, registry = ?3, tx_hash = ?4, \
-             block_number = ?5, block_hash = ?6, block_time = ?7 WHERE id = ?1",
+             block_number = ?5, block_hash = ?6, block_time = ?7, publisher = ?8 WHERE id = ?1",
             params![
                 batch_id,
                 chain_id as i64,
@@ -802,7 +835,8 @@ impl Log {
                 tx_hash.as_slice(),
                 block_number as i64,
                 block_hash.as_slice(),
-                block_time as i64
+                block_time as i64,
+                publisher.as_slice()
             ],
         )?;
         Ok(())
@@ -916,6 +950,7 @@ mod tests {
         let at = Inclusion {
             chain_id: 31337,
             registry: [7; 20],
+            publisher: [6; 20],
             tx_hash: [8; 32],
             block_number: 12,
             block_hash: [9; 32],

@@ -4,7 +4,7 @@
 //! A chronology entry becomes a Merkle leaf ([`LeafData`]); a batch of leaves is
 //! anchored on chain as one root. A [`ProofBundle`] carries everything needed to check
 //! one entry with one `eth_call` (chain id, registry, root, leaf data, Merkle path,
-//! transaction hash, block number) in a compact binary form — 841 bytes for a
+//! transaction hash, block number) in a compact binary form — 861 bytes for a
 //! million-leaf batch. Bundles travel in a sidecar file ([`ProofSet`]) or, for earlier
 //! steps, inside later manifests (the [`ANCHORS_ASSERTION`] assertion).
 //!
@@ -29,7 +29,7 @@ const MAGIC: &[u8; 4] = b"PVP1";
 /// Upper bound on a Merkle path: 2^24 leaves per batch need at most 24 siblings.
 pub const MAX_SIBLINGS: usize = 32;
 /// Fixed part of an encoded bundle (everything but the siblings).
-const FIXED_LEN: usize = 4 + 8 + 20 + 32 + LeafData::LEN + 8 + 8 + 1 + 32 + 8;
+const FIXED_LEN: usize = 4 + 8 + 20 + 20 + 32 + LeafData::LEN + 8 + 8 + 1 + 32 + 8;
 
 /// Identifies one manifest of a chain: SHA-256 over a domain tag, the manifest label
 /// and the DER of its signing certificate. Another signer cannot produce the same id
@@ -97,6 +97,9 @@ pub struct ProofBundle {
     /// Address of the registry contract.
     #[serde(with = "hex20")]
     pub registry: [u8; 20],
+    /// The publisher whose key anchored the root (anchors are per publisher).
+    #[serde(with = "hex20")]
+    pub publisher: [u8; 20],
     #[serde(with = "hex32")]
     pub root: Hash,
     pub leaf: LeafData,
@@ -145,6 +148,7 @@ impl ProofBundle {
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&self.chain_id.to_be_bytes());
         out.extend_from_slice(&self.registry);
+        out.extend_from_slice(&self.publisher);
         out.extend_from_slice(&self.root);
         out.extend_from_slice(&self.leaf.encode());
         out.extend_from_slice(&self.index.to_be_bytes());
@@ -167,6 +171,7 @@ impl ProofBundle {
         }
         let chain_id = r.u64()?;
         let registry: [u8; 20] = r.array()?;
+        let publisher: [u8; 20] = r.array()?;
         let root: Hash = r.array()?;
         let leaf = LeafData::decode(r.take(LeafData::LEN).ok_or(ProofError::Length)?)
             .ok_or(ProofError::Length)?;
@@ -190,6 +195,7 @@ impl ProofBundle {
         Ok(Self {
             chain_id,
             registry,
+            publisher,
             root,
             leaf,
             index,
@@ -360,6 +366,7 @@ mod tests {
         ProofBundle {
             chain_id: 137,
             registry: [0xab; 20],
+            publisher: [0xef; 20],
             root: tree.root(),
             leaf: leaves[index as usize],
             index,
@@ -382,7 +389,7 @@ mod tests {
             leaf_count: 1_000_000,
             ..b
         };
-        assert_eq!(big.encode().len(), 841);
+        assert_eq!(big.encode().len(), 861);
         assert!(big.encode().len() < 1024);
     }
 

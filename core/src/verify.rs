@@ -259,7 +259,11 @@ pub fn attach_proofs(report: &mut Report, proofs: &[SourcedProof]) {
 fn attach_anchors(report: &mut Report, embedded: Vec<SourcedProof>, external: &[SourcedProof]) {
     let candidates: Vec<&SourcedProof> = embedded.iter().chain(external).collect();
     for i in 0..report.chain.len() {
-        if report.chain[i].anchor.is_some() {
+        // A step that fails validation gets no anchor: its label and certificate could
+        // have been copied from a genuine manifest that is anchored.
+        let step = &report.chain[i];
+        if step.anchor.is_some() || step.status == StepStatus::Invalid || !step.failures.is_empty()
+        {
             continue;
         }
         let Some(id) = report.chain[i].manifest_id.clone() else {

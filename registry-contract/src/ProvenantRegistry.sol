@@ -4,7 +4,9 @@ pragma solidity 0.8.37;
 /// @title ProvenantRegistry
 /// @notice On-chain chronology for provenant: publishers register, authorise signing keys, and those keys
 ///         anchor Merkle roots of chronology batches. The block time of an anchor is a timestamp that nobody,
-///         including the signer, can back-date.
+///         including the signer, can back-date. Anchors are keyed by (publisher, root): each publisher can anchor
+///         a root once, and no other publisher's anchor of the same root (e.g. a front-runner copying it from the
+///         mempool) can block or take over it.
 /// @dev Immutable by design: no proxy, no owner, no admin. Nothing written here can be rewritten or deleted;
 ///      a publisher can only add keys, change its endpoint, and tighten a key's revocation.
 ///      Merkle hashing is SHA-256 (precompile 0x02) with domain separation, identical to `core/src/merkle.rs`:
@@ -29,6 +31,7 @@ contract ProvenantRegistry {
     }
 
     /// @dev One storage slot: 160 + 40 + 32 + 24 bits. Cost of an anchor is independent of the batch size.
+    ///      Stored at `_anchors[keccak256(abi.encode(publisher, root))]`; the publisher is that of `key`.
     struct AnchorRecord {
         address key; // key that anchored the root; 0 = not anchored
         uint40 time; // block.timestamp of the anchor
@@ -61,7 +64,8 @@ contract ProvenantRegistry {
 
     mapping(address admin => Publisher) private _publishers;
     mapping(address key => KeyRecord) private _keys;
-    mapping(bytes32 root => AnchorRecord) private _anchors;
+    /// @dev Keyed by `_anchorId(publisher, root)` = keccak256(abi.encode(publisher, root)).
+    mapping(bytes32 anchorId => AnchorRecord) private _anchors;
 
     // Reserved for the camera blacklist issue (not implemented here): curator sets with m-of-n approval,
     // reporter bonds, a timelock/appeal window, decryption shares with Chaum–Pedersen proofs, withdrawal with
@@ -132,8 +136,8 @@ contract ProvenantRegistry {
     error ZeroRoot();
     /// @notice `leafCount` is 0 or above 2^24-1.
     error LeafCountOutOfRange();
-    /// @notice `root` was anchored before.
-    error AlreadyAnchored(bytes32 root);
+    /// @notice `publisher` has anchored `root` before (through any of its keys).
+    error AlreadyAnchored(address publisher, bytes32 root);
     /// @notice The relayed signature is malformed, malleable or does not recover.
     error InvalidSignature();
     /// @notice The relayed signature's deadline has passed.
@@ -202,16 +206,19 @@ contract ProvenantRegistry {
     // Anchoring
     // ---------------------------------------------------------------------------------------------
 
-    /// @notice Anchors a batch root; the sender must be an authorised, unrevoked key.
-    /// @param root The batch's Merkle root (non-zero, never anchored before).
+    /// @notice Anchors a batch root for the sender's publisher; the sender must be an authorised, unrevoked key.
+    ///         Anchors are per publisher: another publisher's anchor of the same root neither blocks this one
+    ///         nor is confused with it.
+    /// @param root The batch's Merkle root (non-zero, not anchored before by the key's publisher).
     /// @param leafCount Number of leaves, 1..2^24-1.
     /// @param metaHash Hash of off-chain batch metadata; emitted only.
     function anchor(bytes32 root, uint64 leafCount, bytes32 metaHash) external {
         _anchor(msg.sender, root, leafCount, metaHash);
     }
 
-    /// @notice Anchors a batch root signed (EIP-712) by an authorised, unrevoked key; anyone may relay it.
-    ///         Replays fail because a root can be anchored only once.
+    /// @notice Anchors a batch root signed (EIP-712) by an authorised, unrevoked key, for that key's publisher;
+    ///         anyone may relay it. Replays fail because a publisher can anchor a root only once (a key always
+    ///         belongs to the same publisher).
     /// @param root The batch's Merkle root.
     /// @param leafCount Number of leaves, 1..2^24-1.
     /// @param metaHash Hash of off-chain batch metadata; emitted only.
@@ -282,16 +289,18 @@ contract ProvenantRegistry {
         return (k.publisher, k.authorizedAt, k.compromisedSince);
     }
 
-    /// @notice The anchor record of `root`.
+    /// @notice The anchor of `root` by `publisher_`. Anchors of the same root by other publishers are
+    ///         separate records and do not show here.
+    /// @param publisher_ The publisher's admin address.
     /// @param root The Merkle root.
-    /// @return anchored Whether `root` has been anchored (all other values are 0 if not).
+    /// @return anchored Whether `publisher_` has anchored `root` (all other values are 0 if not).
     /// @return key The key that anchored it.
-    /// @return publisher The publisher that authorised the key.
+    /// @return publisher `publisher_` if anchored, else 0.
     /// @return time Block timestamp of the anchor.
     /// @return blockNumber Block number of the anchor (low 32 bits).
     /// @return leafCount Number of leaves in the batch.
     /// @return keyTrusted False if the key was revoked with compromisedSince <= time.
-    function anchorOf(bytes32 root)
+    function anchorOf(address publisher_, bytes32 root)
         external
         view
         returns (
@@ -304,26 +313,30 @@ contract ProvenantRegistry {
             bool keyTrusted
         )
     {
-        AnchorRecord memory a = _anchors[root];
+        AnchorRecord memory a = _anchorRecord(publisher_, root);
         if (a.key == address(0)) return (false, address(0), address(0), 0, 0, 0, false);
-        KeyRecord memory k = _keys[a.key];
-        return (true, a.key, k.publisher, a.time, a.blockNumber, a.leafCount, _trusted(a.time, k.compromisedSince));
+        bool trusted = _trusted(a.time, _keys[a.key].compromisedSince);
+        return (true, a.key, publisher_, a.time, a.blockNumber, a.leafCount, trusted);
     }
 
-    /// @notice Checks that `leafData` is leaf `index` of the anchored batch `root`. Never reverts on a
-    ///         malformed proof: it returns `included = false` (and zeros) instead.
+    /// @notice Checks that `leafData` is leaf `index` of the batch `root` anchored by `publisher_`. Never
+    ///         reverts on a malformed proof: it returns `included = false` (and zeros) instead. An anchor of the
+    ///         same root by another publisher does not count.
+    /// @param publisher_ The publisher expected to have anchored `root` (its admin address).
     /// @param leafData The leaf's data (hashed here as sha256(0x00 ‖ leafData)).
     /// @param index Position of the leaf in the batch.
     /// @param leafCount Number of leaves in the batch; must equal the anchored count.
     /// @param siblings Sibling hashes from the leaf level up; levels where the node is promoted have none.
     /// @param root The anchored Merkle root.
-    /// @return included True only if `root` is anchored with `leafCount` leaves and the path leads to it.
+    /// @return included True only if `publisher_` anchored `root` with `leafCount` leaves and the path leads
+    ///         to it.
     /// @return time Block timestamp of the anchor.
     /// @return blockNumber Block number of the anchor (low 32 bits).
-    /// @return publisher The publisher that authorised the anchoring key.
+    /// @return publisher `publisher_` if included, else 0.
     /// @return key The key that anchored the root.
     /// @return keyTrusted False if the key was revoked with compromisedSince <= time.
     function verifyLeaf(
+        address publisher_,
         bytes calldata leafData,
         uint64 index,
         uint64 leafCount,
@@ -334,15 +347,20 @@ contract ProvenantRegistry {
         view
         returns (bool included, uint64 time, uint64 blockNumber, address publisher, address key, bool keyTrusted)
     {
-        AnchorRecord memory a = _anchors[root];
+        AnchorRecord memory a = _anchorRecord(publisher_, root);
         if (a.key == address(0) || a.leafCount != leafCount) {
             return (false, 0, 0, address(0), address(0), false);
         }
         if (!_proofLeadsTo(leafHash(leafData), index, leafCount, siblings, root)) {
             return (false, 0, 0, address(0), address(0), false);
         }
-        KeyRecord memory k = _keys[a.key];
-        return (true, a.time, a.blockNumber, k.publisher, a.key, _trusted(a.time, k.compromisedSince));
+        // Assigned one by one: a single tuple return needs one stack slot too many.
+        included = true;
+        time = a.time;
+        blockNumber = a.blockNumber;
+        publisher = publisher_;
+        key = a.key;
+        keyTrusted = _trusted(a.time, _keys[a.key].compromisedSince);
     }
 
     /// @notice Merkle leaf hash: sha256(0x00 ‖ leafData).
@@ -365,18 +383,19 @@ contract ProvenantRegistry {
     // ---------------------------------------------------------------------------------------------
 
     /// @dev Shared by `anchor` and `anchorSigned`: one SLOAD of the key, one SLOAD + SSTORE of the anchor slot.
+    ///      The anchor slot is that of (the key's publisher, root), so duplicates are refused per publisher.
     function _anchor(address key, bytes32 root, uint64 leafCount, bytes32 metaHash) private {
         KeyRecord memory k = _keys[key];
         if (k.publisher == address(0)) revert NotAuthorizedKey(key);
         if (k.compromisedSince != 0) revert KeyIsRevoked(key);
         if (root == bytes32(0)) revert ZeroRoot();
         if (leafCount == 0 || leafCount > type(uint24).max) revert LeafCountOutOfRange();
-        AnchorRecord storage record = _anchors[root];
+        AnchorRecord storage record = _anchors[_anchorId(k.publisher, root)];
         uint256 word;
         assembly ("memory-safe") {
             word := sload(record.slot)
         }
-        if (word != 0) revert AlreadyAnchored(root); // a stored record always has a non-zero key
+        if (word != 0) revert AlreadyAnchored(k.publisher, root); // a stored record always has a non-zero key
         // The legacy code generator writes a struct field by field (four read-modify-writes of the same
         // slot); packing the word by hand stores it once. Layout = Solidity's own for AnchorRecord, lowest
         // bits first, so the struct reads in the views see exactly these fields.
@@ -423,6 +442,20 @@ contract ProvenantRegistry {
             width = width - (width >> 1); // ceil(width / 2)
         }
         return used == siblings.length && hash == root;
+    }
+
+    /// @dev The `_anchors` key of `publisher_`'s anchor of `root`: keccak256(abi.encode(publisher_, root)).
+    function _anchorId(address publisher_, bytes32 root) private pure returns (bytes32 id) {
+        assembly ("memory-safe") {
+            mstore(0x00, and(publisher_, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(0x20, root)
+            id := keccak256(0x00, 0x40)
+        }
+    }
+
+    /// @dev `publisher_`'s anchor of `root` (all zero if none).
+    function _anchorRecord(address publisher_, bytes32 root) private view returns (AnchorRecord memory) {
+        return _anchors[_anchorId(publisher_, root)];
     }
 
     /// @dev An anchor is trusted unless its key was revoked with compromisedSince <= the anchor time.

@@ -161,12 +161,37 @@ contract ProvenantRegistryTest {
         return abi.encodePacked(r, s, v);
     }
 
+    /// @dev Whether `data` is included under ADMIN's anchor of `root`.
     function _included(bytes memory data, uint64 index, uint64 leafCount, bytes32[] memory siblings, bytes32 root)
         internal
         view
-        returns (bool included)
+        returns (bool)
     {
-        (included,,,,,) = reg.verifyLeaf(data, index, leafCount, siblings, root);
+        return _includedFor(ADMIN, data, index, leafCount, siblings, root);
+    }
+
+    function _includedFor(
+        address publisher,
+        bytes memory data,
+        uint64 index,
+        uint64 leafCount,
+        bytes32[] memory siblings,
+        bytes32 root
+    ) internal view returns (bool included) {
+        (included,,,,,) = reg.verifyLeaf(publisher, data, index, leafCount, siblings, root);
+    }
+
+    /// @dev Storage slot of `publisher`'s anchor of `root`: `_anchors[keccak256(abi.encode(publisher, root))]`.
+    function _anchorSlot(address publisher, bytes32 root) internal pure returns (bytes32) {
+        return keccak256(abi.encode(keccak256(abi.encode(publisher, root)), ANCHORS_SLOT));
+    }
+
+    /// @dev Registers ADMIN2 as a second publisher ("Wire") and authorises `k` for it.
+    function _registerWire(address k) internal {
+        VM.startPrank(ADMIN2);
+        reg.registerPublisher("Wire", "");
+        reg.authorizeKey(k);
+        VM.stopPrank();
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -398,11 +423,11 @@ contract ProvenantRegistryTest {
         VM.prank(ADMIN);
         reg.revokeKey(key, uint48(T0 + 20));
         bool trusted;
-        (,,,,,, trusted) = reg.anchorOf(r1);
+        (,,,,,, trusted) = reg.anchorOf(ADMIN, r1);
         _check(trusted, "anchor before compromisedSince stays trusted");
-        (,,,,,, trusted) = reg.anchorOf(r2);
+        (,,,,,, trusted) = reg.anchorOf(ADMIN, r2);
         _check(!trusted, "anchor at compromisedSince is distrusted");
-        (,,,,,, trusted) = reg.anchorOf(r3);
+        (,,,,,, trusted) = reg.anchorOf(ADMIN, r3);
         _check(!trusted, "anchor after compromisedSince is distrusted");
 
         // verifyLeaf reports the same trust (single-leaf batches: root = the leaf hash).
@@ -414,16 +439,16 @@ contract ProvenantRegistryTest {
         VM.warp(T0 + 50);
         VM.prank(ADMIN);
         reg.revokeKey(key2, uint48(T0 + 41));
-        (bool included,,,,, bool keyTrusted) = reg.verifyLeaf("only", 0, 1, new bytes32[](0), single);
+        (bool included,,,,, bool keyTrusted) = reg.verifyLeaf(ADMIN, "only", 0, 1, new bytes32[](0), single);
         _check(included && keyTrusted, "leaf anchored before compromise is trusted");
 
         // Tightening to before r1 distrusts it too; loosening back is refused.
         VM.startPrank(ADMIN);
         reg.revokeKey(key, uint48(T0 + 10));
-        (,,,,,, trusted) = reg.anchorOf(r1);
+        (,,,,,, trusted) = reg.anchorOf(ADMIN, r1);
         _check(!trusted, "tightened revocation distrusts r1");
         reg.revokeKey(key2, uint48(T0 + 40));
-        (included,,,,, keyTrusted) = reg.verifyLeaf("only", 0, 1, new bytes32[](0), single);
+        (included,,,,, keyTrusted) = reg.verifyLeaf(ADMIN, "only", 0, 1, new bytes32[](0), single);
         _check(included && !keyTrusted, "tightened revocation distrusts the leaf");
         VM.expectRevert(abi.encodeWithSelector(ProvenantRegistry.CannotLoosenRevocation.selector));
         reg.revokeKey(key, uint48(T0 + 20));
@@ -451,7 +476,7 @@ contract ProvenantRegistryTest {
             uint64 blockNumber,
             uint64 leafCount,
             bool keyTrusted
-        ) = reg.anchorOf(root);
+        ) = reg.anchorOf(ADMIN, root);
         _check(anchored && k == key && publisher == ADMIN, "who");
         _check(time == T0 + 5 && blockNumber == B0 + 3 && leafCount == 42, "when and how many");
         _check(keyTrusted, "trusted");
@@ -462,20 +487,22 @@ contract ProvenantRegistryTest {
         VM.warp(T0 + 5);
         VM.roll(B0 + 3);
         _anchorAs(key, root, 0xABCDEF);
-        uint256 word = uint256(VM.load(address(reg), keccak256(abi.encode(root, ANCHORS_SLOT))));
+        uint256 word = uint256(VM.load(address(reg), _anchorSlot(ADMIN, root)));
         _check(address(uint160(word)) == key, "key in low 160 bits");
         _check(uint40(word >> 160) == T0 + 5, "time in bits 160..199");
         _check(uint32(word >> 200) == B0 + 3, "blockNumber in bits 200..231");
         _check(uint24(word >> 232) == 0xABCDEF, "leafCount in bits 232..255");
         // The metaHash is emitted, not stored: the next slot is empty.
-        bytes32 next = VM.load(address(reg), bytes32(uint256(keccak256(abi.encode(root, ANCHORS_SLOT))) + 1));
+        bytes32 next = VM.load(address(reg), bytes32(uint256(_anchorSlot(ADMIN, root)) + 1));
         _check(next == bytes32(0), "one slot per anchor");
+        // Keyed by (publisher, root): nothing at the slot of the root alone (the old layout).
+        _check(VM.load(address(reg), keccak256(abi.encode(root, ANCHORS_SLOT))) == bytes32(0), "not keyed by root");
     }
 
     function _checkTouchesTwoSlots(bytes32 root) internal {
         (bytes32[] memory reads, bytes32[] memory writes) = VM.accesses(address(reg));
         bytes32 keySlot = keccak256(abi.encode(key, KEYS_SLOT));
-        bytes32 anchorSlot = keccak256(abi.encode(root, ANCHORS_SLOT));
+        bytes32 anchorSlot = _anchorSlot(ADMIN, root);
         // forge lists an SSTORE among the reads too: key SLOAD, anchor SLOAD, anchor SSTORE.
         _check(reads.length == 3 && reads[0] == keySlot, "one read of the key record");
         _check(reads[1] == anchorSlot && reads[2] == anchorSlot, "one read of the anchor slot");
@@ -506,14 +533,14 @@ contract ProvenantRegistryTest {
             uint64 blockNumber,
             uint64 leafCount,
             bool keyTrusted
-        ) = reg.anchorOf(keccak256("nothing"));
+        ) = reg.anchorOf(ADMIN, keccak256("nothing"));
         _check(!anchored && k == address(0) && publisher == address(0), "not anchored");
         _check(time == 0 && blockNumber == 0 && leafCount == 0 && !keyTrusted, "zeros");
     }
 
     function test_Anchor_MaxLeafCount() public {
         _anchorAs(key, keccak256("big"), type(uint24).max);
-        (,,,,, uint64 leafCount,) = reg.anchorOf(keccak256("big"));
+        (,,,,, uint64 leafCount,) = reg.anchorOf(ADMIN, keccak256("big"));
         _check(leafCount == type(uint24).max, "max leaf count");
     }
 
@@ -563,19 +590,123 @@ contract ProvenantRegistryTest {
         bytes32 root = keccak256("r");
         _anchorAs(key, root, 3);
         VM.prank(key);
-        VM.expectRevert(abi.encodeWithSelector(ProvenantRegistry.AlreadyAnchored.selector, root));
+        VM.expectRevert(abi.encodeWithSelector(ProvenantRegistry.AlreadyAnchored.selector, ADMIN, root));
         reg.anchor(root, 3, bytes32(0));
-
-        // Not even another publisher's key can take over a root.
-        VM.startPrank(ADMIN2);
-        reg.registerPublisher("Wire", "");
-        reg.authorizeKey(key2);
-        VM.stopPrank();
-        VM.prank(key2);
-        VM.expectRevert(abi.encodeWithSelector(ProvenantRegistry.AlreadyAnchored.selector, root));
+        VM.prank(key);
+        VM.expectRevert(abi.encodeWithSelector(ProvenantRegistry.AlreadyAnchored.selector, ADMIN, root));
         reg.anchor(root, 5, bytes32(0));
-        (, address k,,,, uint64 leafCount,) = reg.anchorOf(root);
+
+        // Nor through another key of the same publisher: duplicates are refused per publisher, not per key.
+        VM.prank(ADMIN);
+        reg.authorizeKey(key2);
+        VM.prank(key2);
+        VM.expectRevert(abi.encodeWithSelector(ProvenantRegistry.AlreadyAnchored.selector, ADMIN, root));
+        reg.anchor(root, 5, bytes32(0));
+        (, address k,,,, uint64 leafCount,) = reg.anchorOf(ADMIN, root);
         _check(k == key && leafCount == 3, "first anchor stands");
+    }
+
+    function test_Anchor_TwoPublishersSameRootIndependently() public {
+        bytes32 root = keccak256("shared");
+        bytes32 meta = keccak256("meta");
+        _registerWire(key2);
+        VM.warp(T0 + 1);
+        VM.roll(B0 + 1);
+        _anchorAs(key, root, 3);
+        VM.warp(T0 + 2);
+        VM.roll(B0 + 2);
+        VM.expectEmit(true, true, true, true, address(reg));
+        emit ProvenantRegistry.Anchored(root, ADMIN2, key2, 7, meta);
+        _anchorAs(key2, root, 7);
+
+        (bool anchored, address k, address publisher, uint64 time, uint64 blockNumber, uint64 leafCount, bool ok) =
+            reg.anchorOf(ADMIN, root);
+        _check(anchored && k == key && publisher == ADMIN && ok, "ADMIN's anchor");
+        _check(time == T0 + 1 && blockNumber == B0 + 1 && leafCount == 3, "ADMIN's record");
+        (anchored, k, publisher, time, blockNumber, leafCount, ok) = reg.anchorOf(ADMIN2, root);
+        _check(anchored && k == key2 && publisher == ADMIN2 && ok, "ADMIN2's anchor");
+        _check(time == T0 + 2 && blockNumber == B0 + 2 && leafCount == 7, "ADMIN2's record");
+        _check(_anchorSlot(ADMIN, root) != _anchorSlot(ADMIN2, root), "two slots");
+
+        // Each is still refused a second time, with its own publisher in the error.
+        VM.prank(key2);
+        VM.expectRevert(abi.encodeWithSelector(ProvenantRegistry.AlreadyAnchored.selector, ADMIN2, root));
+        reg.anchor(root, 7, bytes32(0));
+
+        // A third address that anchored nothing sees nothing.
+        (anchored, k, publisher,,,,) = reg.anchorOf(STRANGER, root);
+        _check(!anchored && k == address(0) && publisher == address(0), "no anchor by STRANGER");
+    }
+
+    /// @dev Every leaf of `leaves` verifies under ADMIN (with `key`) and not under `other`.
+    function _checkOursNotTheirs(bytes32[] memory leaves, bytes32 root, address other) internal view {
+        uint64 n = uint64(leaves.length);
+        for (uint256 i = 0; i < n; i++) {
+            bytes32[] memory sib = _proof(leaves, i);
+            (bool included,,, address publisher, address k,) =
+                reg.verifyLeaf(ADMIN, _leafData(i), uint64(i), n, sib, root);
+            _check(included && publisher == ADMIN && k == key, "our leaves verify under us");
+            _check(!_includedFor(other, _leafData(i), uint64(i), n, sib, root), "not under the other publisher");
+        }
+    }
+
+    function test_FrontRunning_AttackerAnchoringOurRootFirstDoesNotBlockUs() public {
+        // Our batch: 5 leaves. The attacker sees `anchor(root, 5, meta)` in the mempool, registers as a
+        // publisher (anyone may, even under our display name), authorises a key and gets the same root in
+        // first, with another leafCount.
+        uint256 n = 5;
+        bytes32[] memory leaves = _leaves(n);
+        bytes32 root = _root(leaves);
+        address attacker = address(0xA77AC);
+        address attackerKey = VM.addr(ROGUE_PK);
+        VM.startPrank(attacker);
+        reg.registerPublisher("Newsroom", "https://newsroom.example.evil/chronology");
+        reg.authorizeKey(attackerKey);
+        VM.stopPrank();
+        VM.warp(T0 + 1);
+        VM.roll(B0 + 1);
+        _anchorAs(attackerKey, root, 1); // the front-run, one block earlier, with another leafCount
+
+        // Ours goes through in the next block and is credited to us.
+        VM.warp(T0 + 2);
+        VM.roll(B0 + 2);
+        VM.expectEmit(true, true, true, true, address(reg));
+        emit ProvenantRegistry.Anchored(root, ADMIN, key, uint64(n), keccak256("meta"));
+        _anchorAs(key, root, uint64(n));
+        (bool anchored, address k, address publisher, uint64 time,, uint64 leafCount,) = reg.anchorOf(ADMIN, root);
+        _check(anchored && k == key && publisher == ADMIN, "our anchor, our key");
+        _check(time == T0 + 2 && leafCount == n, "our record");
+
+        // Verifiers ask about the publisher they expect: ours verifies, the attacker's is a separate record
+        // that cannot vouch for our leaves (wrong leafCount), and ours is not theirs.
+        _checkOursNotTheirs(leaves, root, attacker);
+        (, k, publisher, time,, leafCount,) = reg.anchorOf(attacker, root);
+        _check(k == attackerKey && publisher == attacker && time == T0 + 1 && leafCount == 1, "attacker's own");
+
+        // The attacker's duplicate protection is its own: it cannot anchor the root again either.
+        VM.prank(attackerKey);
+        VM.expectRevert(abi.encodeWithSelector(ProvenantRegistry.AlreadyAnchored.selector, attacker, root));
+        reg.anchor(root, uint64(n), bytes32(0));
+    }
+
+    function test_FrontRunning_RelayedSignatureCopiedByAttackerIsStillOurs() public {
+        // Copying our signed anchor out of the mempool and relaying it first only anchors it for us.
+        bytes32 root = keccak256("signed");
+        bytes memory sig = _sign(KEY_PK, root, 4, bytes32(0), T0 + 60);
+        address attacker = address(0xA77AC);
+        VM.startPrank(attacker);
+        reg.registerPublisher("Evil", "");
+        reg.authorizeKey(VM.addr(ROGUE_PK));
+        VM.stopPrank();
+        VM.prank(attacker);
+        reg.anchorSigned(root, 4, bytes32(0), T0 + 60, sig);
+        (bool anchored, address k, address publisher,,,,) = reg.anchorOf(ADMIN, root);
+        _check(anchored && k == key && publisher == ADMIN, "credited to the signer's publisher");
+        (anchored,,,,,,) = reg.anchorOf(attacker, root);
+        _check(!anchored, "nothing for the relayer");
+        // Our own relay then fails harmlessly as a replay.
+        VM.expectRevert(abi.encodeWithSelector(ProvenantRegistry.AlreadyAnchored.selector, ADMIN, root));
+        reg.anchorSigned(root, 4, bytes32(0), T0 + 60, sig);
     }
 
     function _anchorGas(address k, bytes32 root, uint64 leafCount) internal returns (uint256 used) {
@@ -658,7 +789,7 @@ contract ProvenantRegistryTest {
         VM.prank(STRANGER);
         reg.anchorSigned(root, 9, meta, deadline, sig);
         (bool anchored, address k, address publisher, uint64 time, uint64 blockNumber, uint64 leafCount, bool ok) =
-            reg.anchorOf(root);
+            reg.anchorOf(ADMIN, root);
         _check(anchored && k == key && publisher == ADMIN, "signer is the key");
         _check(time == T0 && blockNumber == B0 + 1 && leafCount == 9 && ok, "record");
     }
@@ -667,7 +798,7 @@ contract ProvenantRegistryTest {
         bytes32 root = keccak256("signed");
         bytes memory sig = _sign(KEY_PK, root, 1, bytes32(0), T0);
         reg.anchorSigned(root, 1, bytes32(0), T0, sig);
-        (bool anchored,,,,,,) = reg.anchorOf(root);
+        (bool anchored,,,,,,) = reg.anchorOf(ADMIN, root);
         _check(anchored, "deadline is inclusive");
     }
 
@@ -760,7 +891,7 @@ contract ProvenantRegistryTest {
         bytes32 root = keccak256("signed");
         bytes memory sig = _sign(KEY_PK, root, 1, bytes32(0), T0 + 60);
         reg.anchorSigned(root, 1, bytes32(0), T0 + 60, sig);
-        VM.expectRevert(abi.encodeWithSelector(ProvenantRegistry.AlreadyAnchored.selector, root));
+        VM.expectRevert(abi.encodeWithSelector(ProvenantRegistry.AlreadyAnchored.selector, ADMIN, root));
         reg.anchorSigned(root, 1, bytes32(0), T0 + 60, sig);
     }
 
@@ -805,7 +936,7 @@ contract ProvenantRegistryTest {
         bytes32[] memory sib = new bytes32[](1);
         sib[0] = 0xb137985ff484fb600db93107c77b0365c80d78f5b429ded0fd97361d077999eb;
         (bool included, uint64 time, uint64 blockNumber, address publisher, address k, bool keyTrusted) =
-            reg.verifyLeaf("c", 2, 3, sib, root);
+            reg.verifyLeaf(ADMIN, "c", 2, 3, sib, root);
         _check(included && keyTrusted, "c is leaf 2 (promoted once)");
         _check(time == T0 + 9 && blockNumber == B0 + 2 && publisher == ADMIN && k == key, "anchor details");
 
@@ -825,7 +956,7 @@ contract ProvenantRegistryTest {
         for (uint256 i = 0; i < n; i++) {
             bytes32[] memory sib = _proof(leaves, i);
             (bool included, uint64 time, uint64 blockNumber, address publisher, address k, bool keyTrusted) =
-                reg.verifyLeaf(_leafData(i), uint64(i), uint64(n), sib, root);
+                reg.verifyLeaf(ADMIN, _leafData(i), uint64(i), uint64(n), sib, root);
             _check(included, "every leaf verifies");
             _check(time == T0 + n && blockNumber == B0 + n, "anchor time and block");
             _check(publisher == ADMIN && k == key && keyTrusted, "anchor key");
@@ -896,11 +1027,33 @@ contract ProvenantRegistryTest {
         _check(!_included(abi.encodePacked(_node(leaves[0], leaves[1])), 0, 5, upper, root), "second preimage");
     }
 
+    function test_VerifyLeaf_WrongPublisherIsFalse() public {
+        uint256 n = 5;
+        bytes32[] memory leaves = _leaves(n);
+        bytes32 root = _root(leaves);
+        _registerWire(key2);
+        _anchorAs(key, root, uint64(n));
+        bytes32[] memory sib = _proof(leaves, 2);
+        _check(_includedFor(ADMIN, _leafData(2), 2, uint64(n), sib, root), "baseline");
+        (bool included, uint64 time, uint64 blockNumber, address publisher, address k, bool keyTrusted) =
+            reg.verifyLeaf(ADMIN2, _leafData(2), 2, uint64(n), sib, root);
+        _check(!included && time == 0 && blockNumber == 0, "registered publisher that did not anchor it");
+        _check(publisher == address(0) && k == address(0) && !keyTrusted, "zeros");
+        _check(!_includedFor(STRANGER, _leafData(2), 2, uint64(n), sib, root), "unregistered address");
+        _check(!_includedFor(key, _leafData(2), 2, uint64(n), sib, root), "the anchoring key is not the publisher");
+        _check(!_includedFor(address(0), _leafData(2), 2, uint64(n), sib, root), "zero address");
+
+        // Once ADMIN2 anchors the same root with the same count, it verifies under ADMIN2 too, with its own key.
+        _anchorAs(key2, root, uint64(n));
+        (included,,, publisher, k,) = reg.verifyLeaf(ADMIN2, _leafData(2), 2, uint64(n), sib, root);
+        _check(included && publisher == ADMIN2 && k == key2, "ADMIN2's own anchor");
+    }
+
     function test_VerifyLeaf_UnanchoredRootIsFalse() public view {
         bytes32[] memory leaves = _leaves(3);
         bytes32 root = _root(leaves);
         (bool included, uint64 time, uint64 blockNumber, address publisher, address k, bool keyTrusted) =
-            reg.verifyLeaf(_leafData(0), 0, 3, _proof(leaves, 0), root);
+            reg.verifyLeaf(ADMIN, _leafData(0), 0, 3, _proof(leaves, 0), root);
         _check(!included && time == 0 && blockNumber == 0, "not anchored");
         _check(publisher == address(0) && k == address(0) && !keyTrusted, "zeros");
         _check(!_included("", 0, 1, new bytes32[](0), bytes32(0)), "zero root");

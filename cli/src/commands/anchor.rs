@@ -98,6 +98,9 @@ pub fn run(a: Args) -> Result<Exit> {
         }
         return Ok(Exit::Pass);
     }
+    if !(a.poll.is_finite() && (0.05..=600.0).contains(&a.poll)) {
+        anyhow::bail!("--poll must be between 0.05 and 600 seconds");
+    }
     if !(1..=MAX_BATCH_LEAVES).contains(&a.max_batch) {
         anyhow::bail!("--max-batch must be between 1 and {MAX_BATCH_LEAVES}");
     }
@@ -126,11 +129,12 @@ pub fn run(a: Args) -> Result<Exit> {
             crate::chain::preset_names()
         );
     }
+    let _lock = log.anchoring_lock()?;
     let chain = a.chain.connect()?;
     let signer = a.key.signer()?;
     let registry = a.registry.resolve(&chain, &log)?;
     let round = if a.wait {
-        let poll = Duration::from_secs_f64(a.poll.clamp(0.05, 600.0));
+        let poll = Duration::from_secs_f64(a.poll);
         let mut shown = u64::MAX;
         chain.anchor_until_final(
             &mut log,

@@ -144,6 +144,7 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
     };
     let outcome = edit_stream(&mut input, &mut out.file, &identity, &request)
         .with_context(|| crate::shown(&a.input))?;
+    crate::chronology::record(&mut out, &a.output, &a.log)?;
     out.commit()?;
     if let Some(set) = anchors.as_ref().filter(|s| !s.proofs.is_empty()) {
         eprintln!(
@@ -176,7 +177,6 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
         "actions": ops.iter().map(|op| op.action()["action"].clone()).collect::<Vec<_>>(),
         "parent_verdict": outcome.parent_verdict.as_str(),
     });
-    crate::chronology::record(&a.output, &a.log)?;
     crate::output::print_written(a.json, &a.output, outcome.format.mime(), extra)?;
     Ok(Exit::Pass)
 }

@@ -91,7 +91,20 @@ pub fn run(a: Args) -> Result<Exit> {
         let (status, bundle) = match &entry {
             None => ("not in this log", None),
             Some(e) => match log.bundle(e)? {
-                Some(b) => ("anchored", Some(b)),
+                Some(b) => {
+                    let state = match e.batch_id {
+                        Some(id) => log.batch(id)?.map(|b| b.state),
+                        None => None,
+                    };
+                    if state == Some(provenant_core::chronology::BatchState::Anchored) {
+                        ("anchored", Some(b))
+                    } else {
+                        (
+                            "in a block, not final yet: run `provenant anchor` again later",
+                            Some(b),
+                        )
+                    }
+                }
                 None if e.batch_id.is_some() => {
                     ("sealed, not yet on chain: run `provenant anchor`", None)
                 }

@@ -83,6 +83,9 @@ pub enum PublisherSub {
 
 fn parse_time(text: &str) -> Result<u64> {
     if let Ok(secs) = text.parse::<u64>() {
+        if secs >= 1 << 40 {
+            anyhow::bail!("{text} seconds is too far in the future for a compromise time");
+        }
         return Ok(secs);
     }
     let t = chrono::DateTime::parse_from_rfc3339(text)

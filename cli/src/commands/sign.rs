@@ -75,6 +75,7 @@ pub fn run(a: Args) -> Result<Exit> {
     let mut out = AtomicOutput::create(&a.output)?;
     let format = sign_stream(&mut input, &mut out.file, &identity, &request)
         .with_context(|| crate::shown(&a.input))?;
+    crate::chronology::record(&mut out, &a.output, &a.log)?;
     out.commit()?;
     eprintln!(
         "signed {} → {} ({format}, {})",
@@ -82,7 +83,6 @@ pub fn run(a: Args) -> Result<Exit> {
         crate::shown(&a.output),
         identity.alg()
     );
-    crate::chronology::record(&a.output, &a.log)?;
     let alg = serde_json::json!({ "alg": identity.alg().to_string() });
     crate::output::print_written(a.json, &a.output, format.mime(), alg)?;
     Ok(Exit::Pass)

@@ -52,19 +52,55 @@ pub struct Args {
     /// registry contract (an unreachable endpoint is exit 2).
     #[command(flatten)]
     pub chain: ChainArgs,
+    /// Registry contract you trust on that chain (also PROVENANT_REGISTRY, the config's
+    /// `registries`, and any registry deployed from this machine's log). Proofs naming
+    /// another contract are refused.
+    #[arg(long, value_name = "ADDRESS", env = "PROVENANT_REGISTRY")]
+    pub registry: Vec<String>,
+}
+
+/// The registries whose answers count on `chain`: flags, config, and what this
+/// machine's chronology log deployed or used there.
+fn trusted_registries(
+    chain: &provenant_core::anchoring::Chain,
+    flags: &[String],
+    cfg: &config::Config,
+) -> Result<Vec<provenant_core::anchoring::Address>> {
+    let mut out = Vec::new();
+    for text in flags.iter().chain(&cfg.registries) {
+        out.push(provenant_core::anchoring::parse_address(text)?);
+    }
+    if let Ok(log) = provenant_core::chronology::Log::open_default() {
+        if let Some(r) = log.registry_for(chain.chain_id())? {
+            out.push(r.into());
+        }
+    }
+    if out.is_empty() {
+        eprintln!(
+            "note: no registry is trusted on chain {}: anchor proofs will be refused; pass --registry ADDRESS",
+            chain.chain_id()
+        );
+    }
+    Ok(out)
 }
 
 /// Fills steps without an anchor from their publisher's endpoint. An endpoint that
 /// fails is noted in the report; verification goes on.
 fn fetch_missing_proofs(chain: &provenant_core::anchoring::Chain, report: &mut Report) {
+    /// Each fetch may take the whole RPC timeout: bound how many one file can cause.
+    const MAX_FETCHES: usize = 8;
     let mut fetched = Vec::new();
     let mut problems = Vec::new();
+    let mut asked = std::collections::HashSet::new();
     for step in &report.chain {
         let (None, Some(endpoint), Some(id)) =
             (&step.anchor, &step.chronology_endpoint, &step.manifest_id)
         else {
             continue;
         };
+        if asked.len() >= MAX_FETCHES || !asked.insert((endpoint.clone(), id.clone())) {
+            continue;
+        }
         match chain.fetch_proofs(endpoint, id) {
             Ok(bundles) => fetched.extend(bundles.into_iter().map(|bundle| SourcedProof {
                 bundle,
@@ -179,6 +215,10 @@ pub fn run(a: Args) -> Result<Exit> {
     } else {
         None
     };
+    let trusted_registries = match &chain {
+        Some(chain) => trusted_registries(chain, &a.registry, &cfg)?,
+        None => Vec::new(),
+    };
     let style = stdout_style();
     let mut worst = Exit::Pass;
     let mut hinted = false;
@@ -205,7 +245,7 @@ pub fn run(a: Args) -> Result<Exit> {
                 if a.fetch_proofs {
                     fetch_missing_proofs(chain, &mut report);
                 }
-                chain.check_report(&mut report)?;
+                chain.check_report(&mut report, &trusted_registries)?;
             }
             Ok(report)
         });
