@@ -29,8 +29,7 @@ use sha2::{Digest, Sha256};
 
 use crate::chronology::{crash_point, Batch, BatchState, Inclusion, Log, LogError};
 use crate::proof::ProofBundle;
-use crate::report::{AnchorStatus, CodeKind, Report};
-use crate::verify::anchor_code;
+use crate::report::Report;
 
 alloy::sol!(
     #[sol(rpc)]
@@ -43,13 +42,10 @@ pub use alloy::primitives::Address;
 pub use alloy::signers::local::PrivateKeySigner;
 pub use ProvenantRegistry::ProvenantRegistryErrors as RegistryError;
 
-/// Our codes for anchors checked against a chain.
-pub const ANCHOR_ANCHORED: &str = "anchor.anchored";
-pub const ANCHOR_PENDING: &str = "anchor.pending";
-pub const ANCHOR_NOT_FOUND: &str = "anchor.notFound";
-pub const ANCHOR_KEY_COMPROMISED: &str = "anchor.keyCompromised";
-pub const ANCHOR_OTHER_CHAIN: &str = "anchor.otherChain";
-pub const ANCHOR_UNKNOWN_REGISTRY: &str = "anchor.unknownRegistry";
+pub use crate::anchor_check::{
+    Confirmation, ANCHOR_ANCHORED, ANCHOR_KEY_COMPROMISED, ANCHOR_NOT_FOUND, ANCHOR_OTHER_CHAIN,
+    ANCHOR_PENDING, ANCHOR_UNKNOWN_REGISTRY,
+};
 
 /// A named network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -987,8 +983,8 @@ impl Chain {
         Ok(Some(Confirmation {
             time: latest.time,
             block_number: latest.blockNumber,
-            publisher: latest.publisher,
-            key: latest.key,
+            publisher: latest.publisher.into(),
+            key: latest.key.into(),
             key_trusted: latest.keyTrusted,
             finalized,
         }))
@@ -1001,110 +997,23 @@ impl Chain {
     /// refused (`anchor.unknownRegistry`), since anyone can deploy a contract that
     /// answers "included" to everything.
     pub fn check_report(&self, report: &mut Report, trusted: &[Address]) -> Result<(), ChainError> {
-        for i in 0..report.chain.len() {
-            let Some(anchor) = report.chain[i].anchor.clone() else {
-                continue;
-            };
-            if anchor.status != AnchorStatus::Unchecked {
-                continue;
-            }
-            let Ok(bundle) = ProofBundle::from_base64(&anchor.proof) else {
-                continue;
-            };
-            if bundle.chain_id != self.chain_id {
-                report.codes.push(anchor_code(
-                    ANCHOR_OTHER_CHAIN,
-                    CodeKind::Informational,
-                    Some(i),
-                    format!(
-                        "anchored on chain {}, but the endpoint serves chain {}",
-                        bundle.chain_id, self.chain_id
-                    ),
-                ));
-                continue;
-            }
-            let registry = addr(bundle.registry);
-            report
-                .codes
-                .retain(|c| !(c.step == Some(i) && c.code == crate::verify::ANCHOR_UNCHECKED));
-            if !trusted.contains(&registry) {
-                let step = &mut report.chain[i];
-                if let Some(a) = step.anchor.as_mut() {
-                    a.status = AnchorStatus::NotFound;
-                }
-                step.failures.push(ANCHOR_UNKNOWN_REGISTRY.into());
-                report.codes.push(anchor_code(
-                    ANCHOR_UNKNOWN_REGISTRY,
-                    CodeKind::Failure,
-                    Some(i),
-                    format!(
-                        "the proof names registry {registry:#x}, which is not a registry you trust on chain {} (pass --registry {registry:#x} if it is)",
-                        self.chain_id
-                    ),
-                ));
-                continue;
-            }
+        let trusted: Vec<[u8; 20]> = trusted.iter().map(|a| (*a).into()).collect();
+        for (i, bundle) in crate::anchor_check::pending_checks(report, self.chain_id, &trusted) {
             let found = self.confirm(&bundle)?;
-            let step = &mut report.chain[i];
-            let Some(a) = step.anchor.as_mut() else {
-                continue;
+            let name = match &found {
+                Some(f) => self
+                    .view(
+                        addr(bundle.registry),
+                        ProvenantRegistry::publisherOfCall {
+                            admin: addr(f.publisher),
+                        },
+                    )
+                    .ok()
+                    .filter(|p| p.registered)
+                    .map(|p| p.name),
+                None => None,
             };
-            let Some(found) = found else {
-                a.status = AnchorStatus::NotFound;
-                step.failures.push(ANCHOR_NOT_FOUND.into());
-                report.codes.push(anchor_code(
-                    ANCHOR_NOT_FOUND,
-                    CodeKind::Failure,
-                    Some(i),
-                    format!(
-                        "registry {} on chain {} does not confirm this entry",
-                        a.registry, bundle.chain_id
-                    ),
-                ));
-                continue;
-            };
-            a.block_number = found.block_number;
-            a.time = chrono::DateTime::from_timestamp(found.time as i64, 0)
-                .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-            a.publisher = Some(format!("{:#x}", found.publisher));
-            a.key = Some(format!("{:#x}", found.key));
-            a.publisher_name = self
-                .view(
-                    registry,
-                    ProvenantRegistry::publisherOfCall {
-                        admin: found.publisher,
-                    },
-                )
-                .ok()
-                .filter(|p| p.registered)
-                .map(|p| p.name);
-            let (status, code, kind, why) = if !found.key_trusted {
-                (
-                    AnchorStatus::KeyCompromised,
-                    ANCHOR_KEY_COMPROMISED,
-                    CodeKind::Failure,
-                    "anchored by a key its publisher declared compromised at that time".to_owned(),
-                )
-            } else if found.finalized {
-                (
-                    AnchorStatus::Anchored,
-                    ANCHOR_ANCHORED,
-                    CodeKind::Success,
-                    format!("anchored in finalized block {}", found.block_number),
-                )
-            } else {
-                (
-                    AnchorStatus::Pending,
-                    ANCHOR_PENDING,
-                    CodeKind::Informational,
-                    format!("in block {}, not yet finalized", found.block_number),
-                )
-            };
-            a.status = status;
-            if kind == CodeKind::Failure {
-                step.failures.push(code.into());
-            }
-            report.codes.push(anchor_code(code, kind, Some(i), why));
+            crate::anchor_check::apply(report, i, found, name);
         }
         Ok(())
     }
@@ -1144,21 +1053,6 @@ fn reload(log: &Log, id: i64) -> Result<Batch, ChainError> {
         .ok_or_else(|| LogError::Corrupt(format!("batch {id} vanished")))?)
 }
 
-/// What the registry says about a confirmed leaf.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Confirmation {
-    /// Block time of the anchoring (Unix seconds).
-    pub time: u64,
-    pub block_number: u64,
-    /// The publisher the anchoring key belongs to.
-    pub publisher: Address,
-    pub key: Address,
-    /// False when the key's publisher declared it compromised at or before `time`.
-    pub key_trusted: bool,
-    /// The registry confirmed it as of the chain's `finalized` block.
-    pub finalized: bool,
-}
-
 enum Sent {
     Accepted,
     Stale,
@@ -1175,4 +1069,88 @@ pub fn parse_address(text: &str) -> Result<Address, ChainError> {
     text.trim()
         .parse::<Address>()
         .map_err(|_| ChainError::Config(format!("not an address: {text:?}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::anchor_check::{
+        decode_publisher_name, decode_verify_leaf, publisher_of_calldata, verify_leaf_calldata,
+        PUBLISHER_OF_SELECTOR, VERIFY_LEAF_SELECTOR,
+    };
+    use crate::proof::LeafData;
+    use alloy::sol_types::SolValue;
+
+    fn bundle(siblings: usize) -> ProofBundle {
+        ProofBundle {
+            chain_id: 137,
+            registry: [1; 20],
+            publisher: [2; 20],
+            root: [3; 32],
+            leaf: LeafData {
+                content_sha256: [4; 32],
+                manifest_id: [5; 32],
+                phash: 0x0123_4567_89ab_cdef,
+                logged_at: 1_800_000_000,
+            },
+            index: 5,
+            leaf_count: 1_000_000,
+            siblings: (0..siblings).map(|i| [i as u8; 32]).collect(),
+            tx_hash: [6; 32],
+            block_number: 9,
+        }
+    }
+
+    /// The hand-written ABI code the browser uses agrees with alloy's.
+    #[test]
+    fn hand_encoding_matches_alloy() {
+        assert_eq!(
+            VERIFY_LEAF_SELECTOR,
+            ProvenantRegistry::verifyLeafCall::SELECTOR
+        );
+        assert_eq!(
+            PUBLISHER_OF_SELECTOR,
+            ProvenantRegistry::publisherOfCall::SELECTOR
+        );
+        for n in [0, 1, 7, 20] {
+            let b = bundle(n);
+            let call = ProvenantRegistry::verifyLeafCall {
+                publisher_: addr(b.publisher),
+                leafData: Bytes::copy_from_slice(&b.leaf.encode()),
+                index: b.index,
+                leafCount: b.leaf_count,
+                siblings: b.siblings.iter().map(|s| FixedBytes(*s)).collect(),
+                root: FixedBytes(b.root),
+            };
+            assert_eq!(verify_leaf_calldata(&b), call.abi_encode(), "{n} siblings");
+        }
+        assert_eq!(
+            publisher_of_calldata(&[7; 20]),
+            ProvenantRegistry::publisherOfCall {
+                admin: addr([7; 20])
+            }
+            .abi_encode()
+        );
+        let ret = (
+            true,
+            1_800_000_123u64,
+            42u64,
+            addr([8; 20]),
+            addr([9; 20]),
+            false,
+        )
+            .abi_encode_params();
+        let c = decode_verify_leaf(&ret).unwrap().unwrap();
+        assert_eq!(
+            (c.time, c.block_number, c.publisher, c.key, c.key_trusted),
+            (1_800_000_123, 42, [8; 20], [9; 20], false)
+        );
+        let named = ("Daily Planet".to_owned(), "https://x".to_owned(), true).abi_encode_params();
+        assert_eq!(
+            decode_publisher_name(&named).as_deref(),
+            Some("Daily Planet")
+        );
+        let unregistered = (String::new(), String::new(), false).abi_encode_params();
+        assert_eq!(decode_publisher_name(&unregistered), None);
+    }
 }

@@ -7,6 +7,7 @@
 //! The library never prints: results come back as values (a [`report::Report`] is
 //! data, not an error) and errors carry the context a user needs.
 
+pub mod anchor_check;
 pub mod format;
 pub mod hash;
 pub mod merkle;

@@ -231,7 +231,7 @@ pub const ANCHOR_ROOT_MISMATCH: &str = "anchor.rootMismatch";
 pub const ANCHOR_CONTENT_MISMATCH: &str = "anchor.contentMismatch";
 pub const ANCHOR_UNCHECKED: &str = "anchor.unchecked";
 
-pub(crate) fn anchor_code(
+pub fn anchor_code(
     code: &str,
     kind: CodeKind,
     step: Option<usize>,

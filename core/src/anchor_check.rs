@@ -1,0 +1,305 @@
+//! Checking a report's anchor proofs against the registry contract, without a network
+//! stack of its own: this module builds the `eth_call` data, reads the answers and
+//! records the verdict in the report. The native CLI sends the calls through alloy
+//! (`anchoring`); the browser sends the same bytes with `fetch`. Builds for wasm32.
+//!
+//! Rules, the same everywhere: only registries the verifier trusts are asked (anyone
+//! can deploy a contract that says "included" to everything); a proof for another
+//! chain is left unchecked; the registry is asked as of `latest` (a key revocation
+//! counts at once) and as of `finalized` (only then is the anchor *anchored*).
+
+use crate::proof::ProofBundle;
+use crate::report::{AnchorStatus, CodeKind, Report};
+use crate::verify::{anchor_code, ANCHOR_UNCHECKED};
+
+/// Our codes for anchors checked against a chain.
+pub const ANCHOR_ANCHORED: &str = "anchor.anchored";
+pub const ANCHOR_PENDING: &str = "anchor.pending";
+pub const ANCHOR_NOT_FOUND: &str = "anchor.notFound";
+pub const ANCHOR_KEY_COMPROMISED: &str = "anchor.keyCompromised";
+pub const ANCHOR_OTHER_CHAIN: &str = "anchor.otherChain";
+pub const ANCHOR_UNKNOWN_REGISTRY: &str = "anchor.unknownRegistry";
+
+/// `verifyLeaf(address,bytes,uint64,uint64,bytes32[],bytes32)`.
+pub const VERIFY_LEAF_SELECTOR: [u8; 4] = [0x42, 0xcb, 0x91, 0xf4];
+/// `publisherOf(address)`.
+pub const PUBLISHER_OF_SELECTOR: [u8; 4] = [0x23, 0xe2, 0xff, 0x45];
+
+/// What the registry says about a confirmed leaf.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Confirmation {
+    /// Block time of the anchoring (Unix seconds).
+    pub time: u64,
+    pub block_number: u64,
+    /// The publisher the anchoring key belongs to.
+    pub publisher: [u8; 20],
+    pub key: [u8; 20],
+    /// False when the key's publisher declared it compromised at or before `time`.
+    pub key_trusted: bool,
+    /// The registry confirmed it as of the chain's `finalized` block.
+    pub finalized: bool,
+}
+
+fn word_u64(v: u64) -> [u8; 32] {
+    let mut w = [0u8; 32];
+    w[24..].copy_from_slice(&v.to_be_bytes());
+    w
+}
+
+fn word_address(a: &[u8; 20]) -> [u8; 32] {
+    let mut w = [0u8; 32];
+    w[12..].copy_from_slice(a);
+    w
+}
+
+/// ABI-encoded call of `verifyLeaf` for a bundle.
+pub fn verify_leaf_calldata(b: &ProofBundle) -> Vec<u8> {
+    let leaf = b.leaf.encode();
+    let leaf_words = leaf.len().div_ceil(32);
+    let head = 6 * 32;
+    let siblings_at = head + 32 + leaf_words * 32;
+    let mut out = Vec::with_capacity(4 + siblings_at + 32 + 32 * b.siblings.len());
+    out.extend_from_slice(&VERIFY_LEAF_SELECTOR);
+    out.extend_from_slice(&word_address(&b.publisher));
+    out.extend_from_slice(&word_u64(head as u64));
+    out.extend_from_slice(&word_u64(b.index));
+    out.extend_from_slice(&word_u64(b.leaf_count));
+    out.extend_from_slice(&word_u64(siblings_at as u64));
+    out.extend_from_slice(&b.root);
+    out.extend_from_slice(&word_u64(leaf.len() as u64));
+    out.extend_from_slice(&leaf);
+    out.resize(out.len() + leaf_words * 32 - leaf.len(), 0);
+    out.extend_from_slice(&word_u64(b.siblings.len() as u64));
+    for s in &b.siblings {
+        out.extend_from_slice(s);
+    }
+    out
+}
+
+fn read_word(data: &[u8], i: usize) -> Option<&[u8; 32]> {
+    data.get(i * 32..i * 32 + 32)?.try_into().ok()
+}
+
+fn as_u64(w: &[u8; 32]) -> Option<u64> {
+    w[..24]
+        .iter()
+        .all(|b| *b == 0)
+        .then(|| u64::from_be_bytes(w[24..].try_into().unwrap_or_default()))
+}
+
+fn as_bool(w: &[u8; 32]) -> Option<bool> {
+    match as_u64(w)? {
+        0 => Some(false),
+        1 => Some(true),
+        _ => None,
+    }
+}
+
+fn as_address(w: &[u8; 32]) -> Option<[u8; 20]> {
+    w[..12]
+        .iter()
+        .all(|b| *b == 0)
+        .then(|| w[12..].try_into().ok())
+        .flatten()
+}
+
+/// Reads `verifyLeaf`'s answer: `None` for a malformed answer; `Some(None)` when the
+/// leaf is not included; `finalized` is left false (the caller knows which block
+/// the answer was for).
+pub fn decode_verify_leaf(ret: &[u8]) -> Option<Option<Confirmation>> {
+    if ret.len() != 6 * 32 {
+        return None;
+    }
+    let included = as_bool(read_word(ret, 0)?)?;
+    let c = Confirmation {
+        time: as_u64(read_word(ret, 1)?)?,
+        block_number: as_u64(read_word(ret, 2)?)?,
+        publisher: as_address(read_word(ret, 3)?)?,
+        key: as_address(read_word(ret, 4)?)?,
+        key_trusted: as_bool(read_word(ret, 5)?)?,
+        finalized: false,
+    };
+    Some(included.then_some(c))
+}
+
+/// ABI-encoded call of `publisherOf(admin)`.
+pub fn publisher_of_calldata(admin: &[u8; 20]) -> Vec<u8> {
+    let mut out = PUBLISHER_OF_SELECTOR.to_vec();
+    out.extend_from_slice(&word_address(admin));
+    out
+}
+
+fn read_string(ret: &[u8], head_word: usize) -> Option<String> {
+    let at = usize::try_from(as_u64(read_word(ret, head_word)?)?).ok()?;
+    let len_word: &[u8; 32] = ret.get(at..at.checked_add(32)?)?.try_into().ok()?;
+    let len = usize::try_from(as_u64(len_word)?).ok()?;
+    let bytes = ret.get(at + 32..(at + 32).checked_add(len)?)?;
+    String::from_utf8(bytes.to_vec()).ok()
+}
+
+/// Reads `publisherOf`'s answer: the publisher's name when it is registered.
+pub fn decode_publisher_name(ret: &[u8]) -> Option<String> {
+    let registered = as_bool(read_word(ret, 2)?)?;
+    registered.then(|| read_string(ret, 0)).flatten()
+}
+
+/// Steps whose anchors can be checked on `chain_id` against the `trusted` registries,
+/// with their bundles. Proofs for another chain are noted and left unchecked; proofs
+/// naming an untrusted registry are refused in the report.
+pub fn pending_checks(
+    report: &mut Report,
+    chain_id: u64,
+    trusted: &[[u8; 20]],
+) -> Vec<(usize, ProofBundle)> {
+    let mut out = Vec::new();
+    for i in 0..report.chain.len() {
+        let Some(anchor) = report.chain[i].anchor.as_ref() else {
+            continue;
+        };
+        if anchor.status != AnchorStatus::Unchecked {
+            continue;
+        }
+        let Ok(bundle) = ProofBundle::from_base64(&anchor.proof) else {
+            continue;
+        };
+        if bundle.chain_id != chain_id {
+            report.codes.push(anchor_code(
+                ANCHOR_OTHER_CHAIN,
+                CodeKind::Informational,
+                Some(i),
+                format!(
+                    "anchored on chain {}, but the endpoint serves chain {chain_id}",
+                    bundle.chain_id
+                ),
+            ));
+            continue;
+        }
+        report
+            .codes
+            .retain(|c| !(c.step == Some(i) && c.code == ANCHOR_UNCHECKED));
+        if !trusted.contains(&bundle.registry) {
+            let registry = format!("0x{}", hex::encode(bundle.registry));
+            refuse(
+                report,
+                i,
+                ANCHOR_UNKNOWN_REGISTRY,
+                format!(
+                    "the proof names registry {registry}, which is not a registry you trust on chain {chain_id} (pass --registry {registry} if it is)"
+                ),
+            );
+            continue;
+        }
+        out.push((i, bundle));
+    }
+    out
+}
+
+fn refuse(report: &mut Report, i: usize, code: &str, why: String) {
+    let step = &mut report.chain[i];
+    if let Some(a) = step.anchor.as_mut() {
+        a.status = AnchorStatus::NotFound;
+    }
+    step.failures.push(code.into());
+    report
+        .codes
+        .push(anchor_code(code, CodeKind::Failure, Some(i), why));
+}
+
+/// Records what the registry said about step `i`'s proof.
+pub fn apply(
+    report: &mut Report,
+    i: usize,
+    found: Option<Confirmation>,
+    publisher_name: Option<String>,
+) {
+    let Some(found) = found else {
+        let (registry, chain) = report.chain[i]
+            .anchor
+            .as_ref()
+            .map(|a| (a.registry.clone(), a.chain_id))
+            .unwrap_or_default();
+        refuse(
+            report,
+            i,
+            ANCHOR_NOT_FOUND,
+            format!("registry {registry} on chain {chain} does not confirm this entry"),
+        );
+        return;
+    };
+    let step = &mut report.chain[i];
+    let Some(a) = step.anchor.as_mut() else {
+        return;
+    };
+    a.block_number = found.block_number;
+    a.time = Some(rfc3339(found.time));
+    a.publisher = Some(format!("0x{}", hex::encode(found.publisher)));
+    a.key = Some(format!("0x{}", hex::encode(found.key)));
+    a.publisher_name = publisher_name;
+    let (status, code, kind, why) = if !found.key_trusted {
+        (
+            AnchorStatus::KeyCompromised,
+            ANCHOR_KEY_COMPROMISED,
+            CodeKind::Failure,
+            "anchored by a key its publisher declared compromised at that time".to_owned(),
+        )
+    } else if found.finalized {
+        (
+            AnchorStatus::Anchored,
+            ANCHOR_ANCHORED,
+            CodeKind::Success,
+            format!("anchored in finalized block {}", found.block_number),
+        )
+    } else {
+        (
+            AnchorStatus::Pending,
+            ANCHOR_PENDING,
+            CodeKind::Informational,
+            format!("in block {}, not yet finalized", found.block_number),
+        )
+    };
+    a.status = status;
+    if kind == CodeKind::Failure {
+        step.failures.push(code.into());
+    }
+    report.codes.push(anchor_code(code, kind, Some(i), why));
+}
+
+/// Unix seconds as RFC 3339 UTC (civil-from-days, no date library needed in wasm).
+pub fn rfc3339(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let (h, m, s) = (rem / 3600, rem % 3600 / 60, rem % 60);
+    // Howard Hinnant's days-to-civil algorithm.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{d:02}T{h:02}:{m:02}:{s:02}Z")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_795_329_207), "2026-11-22T06:33:27Z");
+    }
+
+    #[test]
+    fn malformed_answers_are_none() {
+        assert_eq!(decode_verify_leaf(&[]), None);
+        assert_eq!(decode_verify_leaf(&[0u8; 6 * 32]), Some(None));
+        let mut bad_bool = [0u8; 6 * 32];
+        bad_bool[31] = 2;
+        assert_eq!(decode_verify_leaf(&bad_bool), None);
+        assert_eq!(decode_publisher_name(&[1, 2, 3]), None);
+    }
+}
