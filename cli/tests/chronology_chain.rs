@@ -398,37 +398,29 @@ fn forged_and_foreign_proofs_are_not_anchors() {
     // a contract that says "included" to everything.
     let stranger = tempfile::tempdir().unwrap();
     let url = w.anvil.url.clone();
-    let out = command(stranger.path())
-        .args([
-            "verify",
-            common::s(&b),
-            "--json",
-            "--policy",
-            "valid",
-            "--chain",
-            &url,
-        ])
-        .output()
-        .unwrap();
+    let verify_as_stranger = |extra: &[&str]| {
+        command(stranger.path())
+            .args([
+                "verify",
+                common::s(&b),
+                "--json",
+                "--policy",
+                "valid",
+                "--chain",
+                &url,
+            ])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = verify_as_stranger(&[]);
     assert_eq!(code(&out), 1, "{}", stdout(&out));
     assert!(
         stdout(&out).contains("anchor.unknownRegistry"),
         "{}",
         stdout(&out)
     );
-    let out = command(stranger.path())
-        .args([
-            "verify",
-            common::s(&b),
-            "--json",
-            "--policy",
-            "valid",
-            "--chain",
-            &url,
-        ])
-        .args(["--registry", &w.registry])
-        .output()
-        .unwrap();
+    let out = verify_as_stranger(&["--registry", &w.registry]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
 
     // An unreachable endpoint is "could not run".
