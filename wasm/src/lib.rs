@@ -1,6 +1,8 @@
 //! Browser bindings: `verify(bytes, trustPem)` returns the same report JSON as
 //! `provenant verify --json`; failures to run come back as `{code, message}`.
 
+mod anchors;
+
 use provenant_core::verify::{verify_bytes, VerifyError, VerifyOptions};
 use provenant_core::TrustAnchors;
 use serde::Serialize;
@@ -73,12 +75,38 @@ pub fn verify(
         trust_pem.as_deref().unwrap_or(""),
         file_name.as_deref(),
     )
-    .map_err(|e| {
-        let obj = js_sys::Object::new();
-        let _ = js_sys::Reflect::set(&obj, &"code".into(), &e.code.into());
-        let _ = js_sys::Reflect::set(&obj, &"message".into(), &e.message.into());
-        obj.into()
-    })
+    .map_err(throw)
+}
+
+fn throw(e: WasmError) -> JsValue {
+    let obj = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&obj, &"code".into(), &e.code.into());
+    let _ = js_sys::Reflect::set(&obj, &"message".into(), &e.message.into());
+    obj.into()
+}
+
+/// `anchorCalls(reportJson, chainId, registriesJson) → string`: the `eth_call`s that
+/// check the report's anchor proofs on that chain against the registries the reader
+/// trusts (see `anchors.rs`).
+#[wasm_bindgen(js_name = anchorCalls)]
+pub fn anchor_calls(
+    report_json: &str,
+    chain_id: u64,
+    registries_json: &str,
+) -> Result<String, JsValue> {
+    anchors::anchor_calls(report_json, chain_id, registries_json).map_err(throw)
+}
+
+/// `applyAnchorAnswers(reportJson, answersJson) → string` (the updated report).
+#[wasm_bindgen(js_name = applyAnchorAnswers)]
+pub fn apply_anchor_answers(report_json: &str, answers_json: &str) -> Result<String, JsValue> {
+    anchors::apply_anchor_answers(report_json, answers_json).map_err(throw)
+}
+
+/// `publisherOfCall(address) → string`: call data for a publisher's registered name.
+#[wasm_bindgen(js_name = publisherOfCall)]
+pub fn publisher_of_call(address: &str) -> Result<String, JsValue> {
+    anchors::publisher_of_call(address).map_err(throw)
 }
 
 /// Version of the verifier, for the page's footer.
