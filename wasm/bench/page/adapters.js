@@ -1,0 +1,81 @@
+// One adapter per library. Each has init(trustPem) and verify(file) -> {verdict}.
+// file = {name, type, bytes: Uint8Array, blob: Blob} (both input forms prepared
+// before any timing, so each library gets its native input type for free).
+
+export function oursWorker() {
+  let worker;
+  let next = 0;
+  const pending = new Map();
+  const call = (msg, transfer) =>
+    new Promise((resolve, reject) => {
+      const id = next++;
+      pending.set(id, { resolve, reject });
+      worker.postMessage({ ...msg, id }, transfer || []);
+    });
+  return {
+    name: 'provenant (worker)',
+    async init(trustPem) {
+      worker = new Worker('/bench/ours-worker.js', { type: 'module' });
+      worker.onmessage = (ev) => {
+        const p = pending.get(ev.data.id);
+        pending.delete(ev.data.id);
+        if (ev.data.ok) p.resolve(ev.data);
+        else p.reject(new Error(ev.data.error));
+      };
+      worker.onerror = (ev) => {
+        for (const p of pending.values()) p.reject(new Error(`worker error: ${ev.message}`));
+        pending.clear();
+      };
+      await call({ op: 'init', trustPem });
+    },
+    async verify(file) {
+      // The bytes are structured-cloned (copied) into the worker, as the page does.
+      const r = await call({ op: 'verify', bytes: file.bytes, name: file.name });
+      const report = JSON.parse(r.json);
+      return { verdict: String(report.verdict) };
+    },
+  };
+}
+
+export function oursMain() {
+  let mod;
+  let pem = '';
+  return {
+    name: 'provenant (main thread)',
+    async init(trustPem) {
+      pem = trustPem;
+      mod = await import('/pkg/provenant_wasm.js');
+      await mod.default();
+    },
+    async verify(file) {
+      const report = JSON.parse(mod.verify(file.bytes, pem || undefined, file.name));
+      return { verdict: String(report.verdict) };
+    },
+  };
+}
+
+export function reference() {
+  let c2pa;
+  return {
+    name: '@contentauth/c2pa-web 0.13.1',
+    async init(trustPem) {
+      const { createC2pa } = await import('/ref/index.js');
+      // Default loading path of the SDK: fetch + WebAssembly.compileStreaming on the
+      // page, module handed to its (inline, blob:) worker, which instantiates it.
+      c2pa = await createC2pa({
+        wasmSrc: '/ref/resources/c2pa_bg.wasm',
+        settings: { trust: { trustAnchors: trustPem }, verify: { verifyTrust: true } },
+      });
+    },
+    async verify(file) {
+      const reader = await c2pa.reader.fromBlob(file.type, file.blob);
+      if (reader === null) return { verdict: 'no manifest' };
+      const store = await reader.manifestStore();
+      // free() is part of using the SDK correctly; it is a cheap worker round-trip.
+      await reader.free();
+      return { verdict: String(store.validation_state ?? 'unknown') };
+    },
+  };
+}
+
+export const adapters = { 'ours-worker': oursWorker, 'ours-main': oursMain, ref: reference };

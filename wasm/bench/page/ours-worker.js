@@ -1,0 +1,24 @@
+// Benchmark worker for provenant-wasm: the same shape as wasm/www/worker.js
+// (module worker, wasm-bindgen --target web init, synchronous verify inside).
+import init, { verify } from '/pkg/provenant_wasm.js';
+
+let trustPem = '';
+let ready = null;
+
+self.onmessage = async (ev) => {
+  const msg = ev.data;
+  try {
+    if (msg.op === 'init') {
+      trustPem = msg.trustPem || '';
+      ready = ready || init();
+      await ready;
+      self.postMessage({ id: msg.id, ok: true });
+    } else if (msg.op === 'verify') {
+      await ready;
+      const json = verify(msg.bytes, trustPem || undefined, msg.name);
+      self.postMessage({ id: msg.id, ok: true, json });
+    }
+  } catch (e) {
+    self.postMessage({ id: msg.id, ok: false, error: e && e.code ? `${e.code}: ${e.message}` : String(e && e.stack || e) });
+  }
+};
