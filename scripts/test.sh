@@ -50,4 +50,8 @@ PROVENANT_REQUIRE_C2PATOOL=1 cargo test --workspace
 step "the verify path in the browser: wasm32 build + wasm-bindgen tests in headless Chromium, same answers as the CLI on every fixture"
 ./wasm/test-browser.sh
 
+step "verifier page and MV3 extension end to end in headless Chromium (playwright-core; debug wasm build)"
+./wasm/build.sh --dev
+node wasm/tests/e2e/run.mjs
+
 step "all green in $(( $(date +%s) - t0 ))s"

@@ -1,0 +1,82 @@
+// Service worker: hosts the wasm verifier (a worker, so pages never freeze), the "Verify image"
+// context menu, and answers the content script's verification requests.
+// No remote code: the verifier is pkg/provenant_wasm_bg.wasm, shipped inside the extension.
+import init, { verify } from './pkg/provenant_wasm.js';
+
+const MAX_BYTES = 100 * 1024 * 1024;
+let ready = null; // module service workers cannot use top-level await: initialise lazily
+function verifier() {
+  if (!ready) {
+    ready = init({ module_or_path: chrome.runtime.getURL('pkg/provenant_wasm_bg.wasm') })
+      .catch((e) => { ready = null; throw e; });
+  }
+  return ready;
+}
+
+async function settings() {
+  const s = await chrome.storage.local.get({ trustPem: '' });
+  return s;
+}
+
+function errorOf(e) {
+  if (e && typeof e === 'object' && 'code' in e) return { code: String(e.code), message: String(e.message) };
+  return { code: 'internal', message: String((e && e.message) || e) };
+}
+
+/** Fetches an image (host permission: no CORS needed) and verifies it. Returns {report} or {error}. */
+export async function verifyUrl(srcUrl) {
+  try {
+    let bytes;
+    if (srcUrl.startsWith('data:') || srcUrl.startsWith('http:') || srcUrl.startsWith('https:') ||
+        srcUrl.startsWith('blob:')) {
+      const response = await fetch(srcUrl, { credentials: 'include' });
+      if (!response.ok) return { error: { code: 'fetch.http', message: 'the server answered ' + response.status } };
+      const length = Number(response.headers.get('content-length'));
+      if (length > MAX_BYTES) return { error: { code: 'input.tooLarge', message: 'the image is over 100 MB' } };
+      bytes = new Uint8Array(await response.arrayBuffer());
+    } else {
+      return { error: { code: 'input.url', message: 'cannot fetch images from ' + srcUrl.split(':')[0] + ': URLs' } };
+    }
+    if (bytes.byteLength > MAX_BYTES) return { error: { code: 'input.tooLarge', message: 'the image is over 100 MB' } };
+    await verifier();
+    const { trustPem } = await settings();
+    const name = (() => { try { return decodeURIComponent(new URL(srcUrl).pathname.split('/').pop()) || null; } catch (_) { return null; } })();
+    return { report: JSON.parse(verify(bytes, trustPem || undefined, name || undefined)) };
+  } catch (e) {
+    return { error: errorOf(e) };
+  }
+}
+
+/** What the context menu does: verify one image and tell the tab's content script to badge it. */
+export async function verifyImageInTab(tabId, srcUrl, frameId = 0) {
+  const result = await verifyUrl(srcUrl);
+  try {
+    await chrome.tabs.sendMessage(tabId, { type: 'provenant.result', srcUrl, ...result }, { frameId });
+  } catch (_) {
+    // The content script is not there (a page loaded before the extension): inject it, retry.
+    await chrome.scripting.executeScript({ target: { tabId, frameIds: [frameId] }, files: ['pkg/render.js', 'content.js'] });
+    await chrome.tabs.sendMessage(tabId, { type: 'provenant.result', srcUrl, ...result }, { frameId });
+  }
+  return result;
+}
+// Exposed for the end-to-end tests (they evaluate in this service worker).
+globalThis.provenant = { verifyUrl, verifyImageInTab };
+
+chrome.runtime.onInstalled.addListener(() => {
+  chrome.contextMenus.create({ id: 'provenant-verify', title: 'Verify image', contexts: ['image'] });
+});
+
+chrome.contextMenus.onClicked.addListener((info, tab) => {
+  if (info.menuItemId === 'provenant-verify' && info.srcUrl && tab && tab.id !== undefined) {
+    verifyImageInTab(tab.id, info.srcUrl, info.frameId || 0);
+  }
+});
+
+// Auto-scan: the content script asks for images it sees.
+chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
+  if (msg && msg.type === 'provenant.verify' && typeof msg.srcUrl === 'string' && sender.tab) {
+    verifyUrl(msg.srcUrl).then(sendResponse);
+    return true; // async answer
+  }
+  return false;
+});

@@ -1,0 +1,427 @@
+// End-to-end tests of the verifier page and the MV3 extension in real headless Chromium.
+//   node wasm/tests/e2e/run.mjs          (after wasm/build.sh)
+// Exits non-zero on any failure; a missing Chromium or wasm package is a failure, never a skip.
+// Inputs are made at test time with the real CLI; screenshots go to target/e2e-artifacts/.
+import { chromium } from 'playwright-core';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { startServer } from './serve.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const wasmDir = path.resolve(here, '../..');
+const root = path.resolve(wasmDir, '..');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+const started = Date.now();
+let failures = 0;
+let passes = 0;
+const results = [];
+async function test(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passes++;
+    results.push(`ok   ${name} (${Date.now() - t0} ms)`);
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failures++;
+    results.push(`FAIL ${name}`);
+    console.log(`FAIL ${name} (${Date.now() - t0} ms)\n     ${String((e && e.stack) || e).split('\n').slice(0, 6).join('\n     ')}`);
+  }
+}
+function assert(cond, message) { if (!cond) throw new Error('assertion failed: ' + message); }
+function assertIncludes(text, needle, what) {
+  assert(String(text).includes(needle), `${what}: expected ${JSON.stringify(needle)} in ${JSON.stringify(String(text).slice(0, 300))}`);
+}
+function fatal(message) { console.error('e2e: ' + message); process.exit(1); }
+
+// ---- preflight: fail, never skip ----
+if (!fs.existsSync(CHROMIUM)) fatal(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
+for (const d of ['www/pkg', 'extension/pkg']) {
+  for (const f of ['provenant_wasm.js', 'provenant_wasm_bg.wasm']) {
+    if (!fs.existsSync(path.join(wasmDir, d, f))) fatal(`wasm/${d}/${f} is missing: run wasm/build.sh first`);
+  }
+}
+if (!fs.existsSync(path.join(wasmDir, 'extension/pkg/render.js'))) fatal('wasm/extension/pkg/render.js is missing: run wasm/build.sh');
+
+// ---- inputs, made with the real CLI ----
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { cwd: root, encoding: 'utf8', ...opts });
+  if (r.status !== 0) fatal(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+console.log('e2e: building the CLI (cargo build -p provenant)…');
+run('cargo', ['build', '-q', '-p', 'provenant'], { stdio: ['ignore', 'inherit', 'inherit'] });
+const targetDir = JSON.parse(run('cargo', ['metadata', '--format-version', '1', '--no-deps'])).target_directory;
+const cli = path.join(targetDir, 'debug', 'provenant');
+const work = path.join(targetDir, 'e2e-work');
+const artifacts = path.join(targetDir, 'e2e-artifacts');
+fs.rmSync(work, { recursive: true, force: true });
+fs.mkdirSync(work, { recursive: true });
+fs.mkdirSync(artifacts, { recursive: true });
+const W = (f) => path.join(work, f);
+const env = { ...process.env, HOME: work };
+delete env.PROVENANT_TRUST;
+const p = (...args) => run(cli, args, { env });
+p('keygen', '--out', W('keys'), '--org', 'Harbour Gazette');
+p('keygen', '--out', W('keys2'), '--org', 'Unknown Agency');
+p('sign', path.join(root, 'samples/harbour-capture.jpg'), '-o', W('signed.jpg'), '--key', W('keys'), '--no-log');
+p('sign', path.join(root, 'samples/harbour-capture.jpg'), '-o', W('untrusted.jpg'), '--key', W('keys2'), '--no-log');
+p('edit', W('signed.jpg'), '-o', W('cropped.jpg'), '--key', W('keys'), '--crop', '0,0,400,300', '--no-log', '--trust', W('keys/root.pem'));
+p('edit', W('cropped.jpg'), '-o', W('edited.jpg'), '--key', W('keys'), '--resize', '200x150', '--no-log', '--trust', W('keys/root.pem'));
+fs.copyFileSync(path.join(root, 'samples/second-capture.jpg'), W('unsigned.jpg'));
+{
+  const d = fs.readFileSync(W('signed.jpg'));
+  d[Math.floor(d.length * 0.6)] ^= 0xff; // image data, far from the manifest at the start
+  fs.writeFileSync(W('tampered.jpg'), d);
+}
+fs.writeFileSync(W('malformed.jpg'), Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), crypto.randomBytes(20000)]));
+fs.writeFileSync(W('not-an-image.jpg'), 'hello, this is text\n');
+fs.writeFileSync(W('big.jpg'), Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]),
+  crypto.randomBytes(50 * 1024 * 1024)]));
+// A real 50 MB signed JPEG: the harbour picture with 50 MB of data after its end marker.
+fs.writeFileSync(W('big-src.jpg'), Buffer.concat([fs.readFileSync(path.join(root, 'samples/harbour-capture.jpg')), crypto.randomBytes(50 * 1024 * 1024)]));
+p('sign', W('big-src.jpg'), '-o', W('big-signed.jpg'), '--key', W('keys'), '--no-log');
+{ // 101 MB, sparse: the page must refuse it before reading
+  const fd = fs.openSync(W('huge.jpg'), 'w'); fs.writeSync(fd, Buffer.from([0xff, 0xd8])); fs.ftruncateSync(fd, 101 * 1024 * 1024); fs.closeSync(fd);
+}
+const rootPem = fs.readFileSync(W('keys/root.pem'), 'utf8');
+// The CLI's own verdicts, so a disagreement shows up as a CLI problem, not a page problem.
+for (const [f, want] of [['signed.jpg', 'trusted'], ['edited.jpg', 'trusted'], ['tampered.jpg', 'invalid'], ['unsigned.jpg', 'no_manifest'], ['untrusted.jpg', 'valid']]) {
+  const r = spawnSync(cli, ['verify', W(f), '--json', '--trust', W('keys/root.pem')], { encoding: 'utf8', env });
+  const got = JSON.parse(r.stdout).verdict;
+  if (got !== want) fatal(`CLI says ${f} is ${got}, expected ${want}`);
+}
+const IMAGES = ['signed.jpg', 'untrusted.jpg', 'tampered.jpg', 'unsigned.jpg', 'edited.jpg'];
+fs.writeFileSync(W('page.html'), `<!doctype html><html><head><meta charset="utf-8"><title>images</title>
+<style>body{margin:0;font:14px sans-serif} .grid{display:flex;flex-wrap:wrap;gap:12px;padding:12px} img{width:220px;height:160px;object-fit:cover;display:block}</style></head>
+<body><h1>Five pictures</h1><div class="grid">${IMAGES.map((f) => `<figure><img id="${f.replace('.jpg', '')}" src="${f}" alt="${f}"><figcaption>${f}</figcaption></figure>`).join('')}</div></body></html>`);
+
+// ---- servers: 127.0.0.1 only. `other` is a second origin without CORS headers ----
+const site = await startServer({ '/www/': path.join(wasmDir, 'www'), '/fixtures/': work });
+const other = await startServer({ '/nocors/': work, '/cors/': work }, { cors: ['/cors/'] });
+const freshProfile = () => fs.mkdtempSync(path.join(os.tmpdir(), 'provenant-e2e-'));
+const profiles = [];
+async function launch(extraArgs = [], opts = {}) {
+  const dir = freshProfile();
+  profiles.push(dir);
+  return chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM, headless: false, args: [...FLAGS, ...extraArgs], viewport: { width: 1100, height: 900 }, ...opts,
+  });
+}
+
+// ===================== the verifier page =====================
+{
+  const ctx = await launch();
+  const page = ctx.pages()[0] || await ctx.newPage();
+  const consoleErrors = [];
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  await page.goto(site.url + '/www/index.html');
+  const text = (sel) => page.locator(sel).first().textContent();
+  async function clear() { await page.evaluate(() => document.getElementById('result').replaceChildren()); }
+  async function waitResult(timeout = 60_000) {
+    await page.waitForFunction(() => document.getElementById('result').children.length > 0 && !globalThis.provenantPage.busy, null, { timeout });
+  }
+  async function upload(file, timeout) { await clear(); await page.setInputFiles('#file', W(file)); await waitResult(timeout); }
+  async function setTrust(pem) { await page.locator('#trust').evaluate((d) => { d.open = true; }); await page.fill('#trust-pem', pem); await page.click('#trust-save'); }
+  const badge = async () => ({ cls: await page.locator('#result .pv-badge').first().getAttribute('class'), text: await text('#result .pv-badge') });
+
+  await test('page: version comes from the wasm module', async () => {
+    await page.waitForFunction(() => document.getElementById('version').textContent.length > 0, null, { timeout: 30_000 });
+  });
+  await setTrust(rootPem);
+
+  await test('page: signed + trust anchor → Trusted, signer, 1 step', async () => {
+    await upload('signed.jpg');
+    const b = await badge();
+    assertIncludes(b.cls, 'pv-badge-trusted', 'badge class'); assertIncludes(b.text, 'Trusted', 'badge text');
+    assertIncludes(await text('.pv-signer'), 'Harbour Gazette Content Signer', 'signer');
+    assert((await text('.pv-steps')) === '1', 'one step');
+    assertIncludes(await text('.pv-blacklist'), 'not checked', 'blacklist placeholder');
+    assertIncludes(await text('.pv-ai'), 'no', 'not AI');
+    assertIncludes(await text('.pv-anchor'), 'not anchored', 'anchor');
+    assertIncludes(await text('.pv-tool'), 'provenant', 'tool');
+    assertIncludes(await text('.pv-source'), 'digitalCapture', 'source type');
+    await page.screenshot({ path: path.join(artifacts, 'page-trusted.png'), fullPage: true });
+  });
+
+  await test('page: edited twice → Trusted, 3-step chain with crop and resize', async () => {
+    await upload('edited.jpg');
+    assertIncludes((await badge()).cls, 'pv-badge-trusted', 'badge class');
+    assert((await page.locator('.pv-step').count()) === 3, 'three steps in the tree');
+    assert((await text('.pv-steps')) === '3', 'summary says 3 steps');
+    const actions = (await page.locator('.pv-action').allTextContents()).join('\n');
+    assertIncludes(actions, 'c2pa.resized', 'actions'); assertIncludes(actions, 'c2pa.cropped', 'actions'); assertIncludes(actions, 'c2pa.created', 'actions');
+    assert((await page.locator('.pv-tree .pv-tree .pv-tree .pv-step').count()) === 1, 'chain is nested parent → ingredient');
+    await page.screenshot({ path: path.join(artifacts, 'page-edited.png'), fullPage: true });
+  });
+
+  await test('page: tampered → Invalid with assertion.dataHash.mismatch', async () => {
+    await upload('tampered.jpg');
+    const b = await badge();
+    assertIncludes(b.cls, 'pv-badge-invalid', 'badge class'); assertIncludes(b.text, 'Invalid', 'badge text');
+    assertIncludes((await page.locator('.pv-failure').allTextContents()).join('\n'), 'assertion.dataHash.mismatch', 'failures');
+    await page.screenshot({ path: path.join(artifacts, 'page-tampered.png'), fullPage: true });
+  });
+
+  await test('page: unsigned → No content credentials', async () => {
+    await upload('unsigned.jpg');
+    const b = await badge();
+    assertIncludes(b.cls, 'pv-badge-none', 'badge class'); assertIncludes(b.text, 'No content credentials', 'badge text');
+  });
+
+  await test('page: other signer → Signed, unknown signer', async () => {
+    await upload('untrusted.jpg');
+    const b = await badge();
+    assertIncludes(b.cls, 'pv-badge-valid', 'badge class'); assertIncludes(b.text, 'Signed, unknown signer', 'badge text');
+    assertIncludes(await text('.pv-signer'), 'Unknown Agency', 'signer');
+    assertIncludes(await text('.pv-trust'), 'not one of your trust anchors', 'trust');
+  });
+
+  await test('page: no trust anchors → same signed file is valid/untrusted', async () => {
+    await setTrust('');
+    await upload('signed.jpg');
+    assertIncludes((await badge()).cls, 'pv-badge-valid', 'badge class');
+    await setTrust(rootPem);
+    await page.reload();
+    await upload('signed.jpg');
+    assertIncludes((await badge()).cls, 'pv-badge-trusted', 'trust anchors persist in localStorage');
+  });
+
+  await test('page: malformed JPEG → Invalid with a readable failure', async () => {
+    await upload('malformed.jpg');
+    assertIncludes((await badge()).cls, 'pv-badge-invalid', 'badge class');
+    assertIncludes((await page.locator('.pv-failure').allTextContents()).join('\n'), 'manifest.unreadable', 'failures');
+  });
+
+  await test('page: not an image → clear error message', async () => {
+    await upload('not-an-image.jpg');
+    assertIncludes(await text('#result .pv-error'), 'not a recognised image', 'error message');
+    assertIncludes(await text('#result .pv-error'), 'input.unknownFormat', 'error code');
+    await page.screenshot({ path: path.join(artifacts, 'page-error.png') });
+  });
+
+  await test('page: 50 MB of random bytes behind a JPEG header → page responsive, worker survives, clear result', async () => {
+    await clear();
+    await page.setInputFiles('#file', W('big.jpg'));
+    await page.waitForFunction(() => globalThis.provenantPage.busy, null, { timeout: 20_000 }).catch(() => {});
+    // The main thread answers quickly while the worker crunches.
+    const lag = await page.evaluate(() => new Promise((r) => { const t = performance.now(); setTimeout(() => r(performance.now() - t), 0); }));
+    assert(lag < 500, `main thread lag ${lag} ms`);
+    await waitResult(90_000);
+    const shown = await page.locator('#result').textContent();
+    assert(!shown.includes('worker.crashed') && !shown.includes('did not answer'), 'no crash or timeout: ' + shown.slice(0, 200));
+    assert((await page.locator('#result .pv-badge, #result .pv-error').count()) > 0, 'a verdict or a message');
+    await upload('signed.jpg');
+    assertIncludes((await badge()).cls, 'pv-badge-trusted', 'the same worker still verifies');
+  });
+
+  await test('page: 50 MB signed JPEG → page stays responsive, Trusted', async () => {
+    await clear();
+    const t0 = Date.now();
+    await page.setInputFiles('#file', W('big-signed.jpg'));
+    const lags = [];
+    while (await page.evaluate(() => globalThis.provenantPage.busy || document.getElementById('result').children.length === 0)) {
+      lags.push(await page.evaluate(() => new Promise((r) => { const t = performance.now(); requestAnimationFrame(() => r(performance.now() - t)); })));
+      if (Date.now() - t0 > 90_000) throw new Error('no result in 90 s');
+    }
+    assert(Math.max(0, ...lags) < 500, 'frames kept coming while verifying: ' + lags.map(Math.round).join(','));
+    assertIncludes((await badge()).cls, 'pv-badge-trusted', 'badge class (' + (Date.now() - t0) + ' ms, ' + lags.length + ' frames sampled)');
+    assertIncludes(await text('.pv-facts'), '52', 'size shown');
+  });
+
+  await test('page: 101 MB file is refused before reading', async () => {
+    await upload('huge.jpg', 10_000);
+    assertIncludes(await text('#result .pv-error'), 'up to 100 MB', 'size message');
+  });
+
+  await test('page: URL on the same origin → Trusted', async () => {
+    await clear();
+    await page.fill('#url', site.url + '/fixtures/edited.jpg');
+    await page.click('#url-form button');
+    await waitResult();
+    assertIncludes((await badge()).cls, 'pv-badge-trusted', 'badge class');
+    assertIncludes(await text('.pv-file'), 'edited.jpg', 'file name');
+  });
+
+  await test('page: URL on another origin with CORS → verified', async () => {
+    await clear();
+    await page.fill('#url', other.url + '/cors/tampered.jpg');
+    await page.click('#url-form button');
+    await waitResult();
+    assertIncludes((await badge()).cls, 'pv-badge-invalid', 'badge class');
+  });
+
+  await test('page: URL blocked by CORS → says so', async () => {
+    await clear();
+    await page.fill('#url', other.url + '/nocors/signed.jpg');
+    await page.click('#url-form button');
+    await waitResult();
+    assertIncludes(await text('#result .pv-error'), 'CORS', 'CORS message');
+  });
+
+  await test('page: hostile manifest text stays text; anchor "proof not checked"; AI-generated shown', async () => {
+    const out = await page.evaluate(() => {
+      globalThis.__pwned = false;
+      const evil = '<img src=x onerror="globalThis.__pwned=true"><script>globalThis.__pwned=true</script>';
+      const step = (i, parent, extra) => Object.assign({ index: i, manifest: 'urn:' + i, parent, relationship: i ? 'parentOf' : 'active',
+        title: evil, format: null, claim_generator: evil, signer: { common_name: evil, issuer: 'X', alg: 'ed25519', serial_number: '1' },
+        time: '2026-01-02T03:04:05Z', time_source: 'time_stamp', actions: [{ action: 'c2pa.created', parameters: { note: evil },
+          digital_source_type: 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia', software_agent: evil, when: null }],
+        ingredients: [], digital_source_type: 'http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia', ai_generated: true,
+        trust: 'trusted', status: 'trusted', failures: [], manifest_id: null, anchor: null, chronology_endpoint: null }, extra);
+      const report = { report_version: 1, verdict: 'trusted', file: evil, format: 'image/jpeg', sha256: '0'.repeat(64), size: 10, codes: [],
+        chain: [step(0, null, { anchor: { status: 'unchecked', source: 'sidecar', chain_id: 137, registry: '0x' + '1'.repeat(40), root: '0x' + '2'.repeat(64),
+          tx_hash: '0x' + '3'.repeat(64), block_number: 123456, time: '2026-01-02T03:05:00Z', publisher: null, publisher_name: evil, key: null, proof: '' } }),
+        step(1, 0, {})] };
+      const box = ProvenantRender.renderReport(report);
+      document.getElementById('result').replaceChildren(box);
+      return { imgs: box.querySelectorAll('img,script').length, anchor: box.querySelector('.pv-anchor').textContent,
+        ai: box.querySelector('.pv-ai').textContent, signer: box.querySelector('.pv-signer').textContent };
+    });
+    await page.waitForTimeout(100);
+    assert(out.imgs === 0, 'manifest text became elements');
+    assert(!(await page.evaluate(() => globalThis.__pwned)), 'manifest text ran script');
+    assertIncludes(out.anchor, 'proof not checked', 'anchor'); assertIncludes(out.anchor, 'block 123456', 'anchor block');
+    assertIncludes(out.ai, 'yes', 'AI-generated');
+    assertIncludes(out.signer, '<img src=x', 'signer shown as text');
+    await page.screenshot({ path: path.join(artifacts, 'page-hostile-anchor-ai.png'), fullPage: true });
+  });
+
+  await test('page: a crashing worker is restarted with a clear message, and verifies again', async () => {
+    await clear();
+    await page.evaluate(() => globalThis.provenantPage.crashWorkerForTest());
+    await waitResult();
+    assertIncludes(await text('#result .pv-error'), 'stopped unexpectedly', 'crash message');
+    assertIncludes(await text('#result .pv-error'), 'restarted', 'crash message');
+    await upload('edited.jpg');
+    assertIncludes((await badge()).cls, 'pv-badge-trusted', 'the restarted worker verifies');
+  });
+
+  await test('page: hostile-free DOM — no innerHTML sinks in the page scripts', async () => {
+    for (const f of ['app.js', 'render.js', 'worker.js']) {
+      const src = fs.readFileSync(path.join(wasmDir, 'www', f), 'utf8').split('\n').filter((l) => !/^\s*(\/\/|\*)/.test(l)).join('\n');
+      assert(!/\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write/.test(src), `${f} uses an HTML sink`);
+    }
+    assert(consoleErrors.length === 0, 'page errors: ' + consoleErrors.join('; '));
+  });
+  await ctx.close();
+
+  // The watchdog: a tiny timeout makes the worker "hang" on the 50 MB file.
+  const ctx2 = await launch();
+  const page2 = ctx2.pages()[0] || await ctx2.newPage();
+  await test('page: a worker that does not answer in time is restarted with a clear message', async () => {
+    await page2.goto(site.url + '/www/index.html?timeout=150');
+    await page2.evaluate(() => document.getElementById('result').replaceChildren());
+    await page2.setInputFiles('#file', W('big.jpg'));
+    await page2.waitForFunction(() => document.getElementById('result').children.length > 0, null, { timeout: 30_000 });
+    assertIncludes(await page2.locator('#result .pv-error').textContent(), 'did not answer', 'timeout message');
+    assertIncludes(await page2.locator('#result .pv-error').textContent(), 'restarted', 'restart message');
+  });
+  await ctx2.close();
+}
+
+// ===================== the extension =====================
+{
+  const ext = path.join(wasmDir, 'extension');
+  const ctx = await launch([`--disable-extensions-except=${ext}`, `--load-extension=${ext}`], { ignoreDefaultArgs: ['--disable-extensions'] });
+  let sw = ctx.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://'));
+  if (!sw) sw = await ctx.waitForEvent('serviceworker', { timeout: 30_000 });
+  const extId = new URL(sw.url()).host;
+  const page = ctx.pages()[0] || await ctx.newPage();
+  const pageUrl = site.url + '/fixtures/page.html';
+
+  await test('extension: service worker loads the wasm verifier', async () => {
+    const r = await sw.evaluate(async () => (await globalThis.provenant.verifyUrl('data:image/jpeg;base64,/9j/')).error);
+    assert(r && r.code, 'a structured error for a 3-byte JPEG: ' + JSON.stringify(r));
+  });
+
+  await sw.evaluate((pem) => chrome.storage.local.set({ trustPem: pem }), rootPem);
+  await page.goto(pageUrl);
+  await page.waitForFunction(() => [...document.images].every((i) => i.complete));
+  const before = await page.evaluate(() => [...document.images].map((i) => JSON.stringify(i.getBoundingClientRect())));
+
+  const expected = { signed: 'trusted', untrusted: 'valid', tampered: 'invalid', unsigned: 'no_manifest', edited: 'trusted' };
+  await test('extension: "Verify image" badges each of the five images', async () => {
+    const verdicts = await sw.evaluate(async ({ pageUrl, srcs }) => {
+      const [tab] = await chrome.tabs.query({ url: pageUrl });
+      const out = {};
+      for (const s of srcs) { const r = await globalThis.provenant.verifyImageInTab(tab.id, s); out[s] = r.report ? r.report.verdict : 'error:' + r.error.message; }
+      return out;
+    }, { pageUrl, srcs: IMAGES.map((f) => site.url + '/fixtures/' + f) });
+    for (const [id, want] of Object.entries(expected)) {
+      assert(verdicts[site.url + '/fixtures/' + id + '.jpg'] === want, `${id}: service worker says ${verdicts[site.url + '/fixtures/' + id + '.jpg']}`);
+      const host = page.locator(`provenant-badge[data-src$="/${id}.jpg"]`);
+      await host.waitFor({ state: 'attached', timeout: 10_000 });
+      assert((await host.getAttribute('data-verdict')) === want, `${id}: badge verdict ${await host.getAttribute('data-verdict')}`);
+    }
+    const labels = { signed: 'Trusted', untrusted: 'Signed, unknown signer', tampered: 'Invalid', unsigned: 'No content credentials', edited: 'Trusted' };
+    for (const [id, label] of Object.entries(labels)) {
+      assertIncludes(await page.locator(`provenant-badge[data-src$="/${id}.jpg"] .pv-badge`).textContent(), label, id + ' badge text');
+    }
+  });
+
+  await test('extension: badges sit over their images and do not move the layout', async () => {
+    const after = await page.evaluate(() => [...document.images].map((i) => JSON.stringify(i.getBoundingClientRect())));
+    assert(JSON.stringify(before) === JSON.stringify(after), 'image boxes moved');
+    const box = await page.locator('provenant-badge[data-src$="/edited.jpg"] .pv-badge').boundingBox();
+    const img = await page.locator('#edited').boundingBox();
+    assert(box.x >= img.x && box.y >= img.y && box.x < img.x + img.width && box.y < img.y + img.height, 'badge over its image');
+    const pe = await page.evaluate(() => getComputedStyle(document.querySelector('provenant-badge')).pointerEvents);
+    assert(pe === 'none', 'host takes no pointer events: ' + pe);
+  });
+
+  await test('extension: clicking a badge opens the summary panel', async () => {
+    await page.locator('provenant-badge[data-src$="/edited.jpg"] .pv-badge').click();
+    const panel = page.locator('provenant-panel');
+    await panel.locator('.pv-report').waitFor({ timeout: 10_000 });
+    assertIncludes(await panel.locator('.pv-signer').textContent(), 'Harbour Gazette Content Signer', 'signer');
+    assert((await panel.locator('.pv-step').count()) === 3, 'three steps');
+    assertIncludes(await panel.locator('.pv-badge').first().textContent(), 'Trusted', 'panel badge');
+    assertIncludes(await panel.locator('.pv-blacklist').textContent(), 'not checked', 'blacklist');
+    await page.screenshot({ path: path.join(artifacts, 'extension-panel.png') });
+    await panel.locator('.close').click();
+    assert((await page.locator('provenant-panel').count()) === 0, 'panel closes');
+    await page.locator('provenant-badge[data-src$="/tampered.jpg"] .pv-badge').click();
+    assertIncludes((await panel.locator('.pv-failure').allTextContents()).join('\n'), 'assertion.dataHash.mismatch', 'tampered failures');
+    await page.screenshot({ path: path.join(artifacts, 'extension-panel-tampered.png') });
+  });
+
+  await test('extension: opt-in auto-scan badges visible images by itself', async () => {
+    await sw.evaluate(() => chrome.storage.local.set({ autoScan: true }));
+    const p2 = await ctx.newPage();
+    await p2.goto(pageUrl);
+    await p2.waitForFunction((n) => document.querySelectorAll('provenant-badge').length >= n, 5, { timeout: 60_000 });
+    assert((await p2.locator('provenant-badge[data-src$="/tampered.jpg"]').getAttribute('data-verdict')) === 'invalid', 'tampered');
+    assert((await p2.locator('provenant-badge[data-src$="/signed.jpg"]').getAttribute('data-verdict')) === 'trusted', 'signed');
+    await p2.screenshot({ path: path.join(artifacts, 'extension-autoscan.png') });
+    await sw.evaluate(() => chrome.storage.local.set({ autoScan: false }));
+    await p2.close();
+  });
+
+  await test('extension: options page stores RPC endpoint and curators, says they are for later', async () => {
+    const op = await ctx.newPage();
+    await op.goto(`chrome-extension://${extId}/options.html`);
+    await op.fill('#rpcUrl', 'https://polygon.example/rpc');
+    await op.fill('#curators', 'curator-one\ncurator-two');
+    await op.click('#save');
+    await op.waitForFunction(() => document.getElementById('state').textContent === 'Saved.');
+    const s = await sw.evaluate(() => chrome.storage.local.get(null));
+    assert(s.rpcUrl === 'https://polygon.example/rpc' && s.curators.length === 2 && s.trustPem.includes('BEGIN CERTIFICATE'), JSON.stringify(s).slice(0, 200));
+    assertIncludes(await op.textContent('body'), 'later version', 'later-step notice');
+    await op.close();
+  });
+  await ctx.close();
+}
+
+await site.close();
+await other.close();
+for (const d of profiles) fs.rmSync(d, { recursive: true, force: true });
+console.log(`\ne2e: ${passes} passed, ${failures} failed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${artifacts}`);
+process.exit(failures ? 1 : 0);
