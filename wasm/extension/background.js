@@ -41,7 +41,9 @@ export async function verifyUrl(srcUrl) {
     await verifier();
     const { trustPem } = await settings();
     const name = (() => { try { return decodeURIComponent(new URL(srcUrl).pathname.split('/').pop()) || null; } catch (_) { return null; } })();
-    return { report: JSON.parse(verify(bytes, trustPem || undefined, name || undefined)) };
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+    const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+    return { report: JSON.parse(verify(bytes, trustPem || undefined, name || undefined, sha256)) };
   } catch (e) {
     return { error: errorOf(e) };
   }

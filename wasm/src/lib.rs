@@ -3,7 +3,7 @@
 
 mod anchors;
 
-use provenant_core::verify::{verify_bytes, VerifyError, VerifyOptions};
+use provenant_core::verify::{verify_bytes, verify_stream_with_digest, VerifyError, VerifyOptions};
 use provenant_core::TrustAnchors;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -39,6 +39,18 @@ pub fn verify_to_json(
     trust_pem: &str,
     file_name: Option<&str>,
 ) -> Result<String, WasmError> {
+    verify_to_json_with_digest(bytes, trust_pem, file_name, None)
+}
+
+/// As [`verify_to_json`], with the file's SHA-256 (64 hex digits) already computed by
+/// the caller — in a browser, `crypto.subtle.digest` is native code and much faster
+/// than hashing inside wasm. The caller only vouches for its own file.
+pub fn verify_to_json_with_digest(
+    bytes: &[u8],
+    trust_pem: &str,
+    file_name: Option<&str>,
+    sha256: Option<&str>,
+) -> Result<String, WasmError> {
     let mut trust = TrustAnchors::none();
     if !trust_pem.trim().is_empty() {
         trust
@@ -48,13 +60,23 @@ pub fn verify_to_json(
                 message: e.to_string(),
             })?;
     }
-    let mut report = verify_bytes(
-        bytes,
-        &VerifyOptions {
-            trust,
-            ..Default::default()
-        },
-    )?;
+    let options = VerifyOptions {
+        trust,
+        ..Default::default()
+    };
+    let mut report = match sha256 {
+        None => verify_bytes(bytes, &options)?,
+        Some(digest) => {
+            let digest = digest.trim().to_ascii_lowercase();
+            if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(WasmError {
+                    code: "options.invalid",
+                    message: "sha256 must be 64 hex digits".into(),
+                });
+            }
+            verify_stream_with_digest(std::io::Cursor::new(bytes), &options, move || Ok(digest))?
+        }
+    };
     report.file = file_name.map(str::to_owned);
     serde_json::to_string(&report).map_err(|e| WasmError {
         code: "internal",
@@ -62,18 +84,21 @@ pub fn verify_to_json(
     })
 }
 
-/// JS entry point: `verify(Uint8Array, trustPem?, fileName?) → string` (report JSON);
-/// throws `{code, message}`.
+/// JS entry point: `verify(Uint8Array, trustPem?, fileName?, sha256?) → string` (report
+/// JSON); throws `{code, message}`. Pass the file's SHA-256 (hex) when the caller has
+/// it (e.g. from `crypto.subtle.digest`), else it is computed here.
 #[wasm_bindgen]
 pub fn verify(
     bytes: &[u8],
     trust_pem: Option<String>,
     file_name: Option<String>,
+    sha256: Option<String>,
 ) -> Result<String, JsValue> {
-    verify_to_json(
+    verify_to_json_with_digest(
         bytes,
         trust_pem.as_deref().unwrap_or(""),
         file_name.as_deref(),
+        sha256.as_deref(),
     )
     .map_err(throw)
 }
@@ -139,6 +164,25 @@ mod tests {
         assert_eq!(v["verdict"], "trusted");
         assert_eq!(v["file"], "peer-edited.jpg");
         assert_eq!(v["chain"].as_array().map(Vec::len), Some(2));
+    }
+
+    #[test]
+    fn a_digest_from_the_caller_is_used_and_checked_for_form() {
+        let bytes = fixture("c2pa-rs/C.jpg");
+        let own = verify_to_json(&bytes, "", None).unwrap();
+        let sha = serde_json::from_str::<serde_json::Value>(&own).unwrap()["sha256"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let given =
+            verify_to_json_with_digest(&bytes, "", None, Some(&sha.to_uppercase())).unwrap();
+        assert_eq!(given, own);
+        assert_eq!(
+            verify_to_json_with_digest(&bytes, "", None, Some("abc"))
+                .unwrap_err()
+                .code,
+            "options.invalid"
+        );
     }
 
     #[test]

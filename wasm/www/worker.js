@@ -5,6 +5,14 @@ import init, { verify, version } from './pkg/provenant_wasm.js';
 
 const ready = init({ module_or_path: new URL('./pkg/provenant_wasm_bg.wasm', import.meta.url) });
 
+/** SHA-256 by the browser's native code when it offers it (secure contexts), else undefined
+ * and the wasm computes it. */
+async function sha256Hex(bytes) {
+  if (!(self.crypto && self.crypto.subtle)) return undefined;
+  const digest = new Uint8Array(await self.crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 self.onmessage = async (event) => {
   const msg = event.data || {};
   try {
@@ -17,7 +25,8 @@ self.onmessage = async (event) => {
       self.postMessage({ id: msg.id, ok: true, version: version() });
       return;
     }
-    const report = verify(new Uint8Array(msg.bytes), msg.trustPem || undefined, msg.fileName || undefined);
+    const bytes = new Uint8Array(msg.bytes);
+    const report = verify(bytes, msg.trustPem || undefined, msg.fileName || undefined, await sha256Hex(bytes));
     self.postMessage({ id: msg.id, ok: true, report });
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError) {

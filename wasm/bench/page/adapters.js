@@ -48,7 +48,9 @@ export function oursMain() {
       await mod.default();
     },
     async verify(file) {
-      const report = JSON.parse(mod.verify(file.bytes, pem || undefined, file.name));
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', file.bytes));
+      const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+      const report = JSON.parse(mod.verify(file.bytes, pem || undefined, file.name, sha256));
       return { verdict: String(report.verdict) };
     },
   };

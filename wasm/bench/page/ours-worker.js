@@ -15,7 +15,10 @@ self.onmessage = async (ev) => {
       self.postMessage({ id: msg.id, ok: true });
     } else if (msg.op === 'verify') {
       await ready;
-      const json = verify(msg.bytes, trustPem || undefined, msg.name);
+      // As wasm/www/worker.js: the file's SHA-256 from the browser's native digest.
+      const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', msg.bytes));
+      const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+      const json = verify(msg.bytes, trustPem || undefined, msg.name, sha256);
       self.postMessage({ id: msg.id, ok: true, json });
     }
   } catch (e) {
