@@ -81,12 +81,14 @@ enum Outcome {
     Thrown { code: String, message: String },
 }
 
-/// Calls the exported JS entry point `verify(bytes, trustPem?, fileName?)`.
+/// Calls the exported JS entry point `verify(bytes, trustPem?, fileName?, sha256?)`, letting
+/// the wasm hash the file itself (the page passes the browser's digest; the value is the same).
 fn browser_verify(bytes: &[u8], trust_pem: Option<&str>, file_name: Option<&str>) -> Outcome {
     match provenant_wasm::verify(
         bytes,
         trust_pem.map(str::to_owned),
         file_name.map(str::to_owned),
+        None,
     ) {
         Ok(json) => Outcome::Report(
             serde_json::from_str(&json).unwrap_or_else(|e| panic!("report is not JSON ({e})")),
