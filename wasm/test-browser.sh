@@ -50,8 +50,11 @@ n_fixtures=$(jq '.fixtures | length' "$expectations")
 n_truncated=$(jq '.truncated | length' "$expectations")
 [ "$n_fixtures" -gt 0 ] || fail "no fixtures recorded in $expectations"
 
-step "browser tests in headless Chromium"
+step "lints of the browser build (wasm32, tests included)"
 export PROVENANT_CLI_EXPECTATIONS="$expectations"
+cargo clippy -p provenant-wasm --target wasm32-unknown-unknown --all-targets -- -D warnings
+
+step "browser tests in headless Chromium"
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER="$runner"
 export CHROMEDRIVER="$chromedriver"
 export WASM_BINDGEN_TEST_TIMEOUT=${WASM_BINDGEN_TEST_TIMEOUT:-600}
