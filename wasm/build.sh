@@ -56,8 +56,10 @@ for dest in "$here/www/pkg" "$here/extension/pkg"; do
   mkdir -p "$dest"
   cp "$pkg"/provenant_wasm.js "$pkg"/provenant_wasm_bg.wasm "$pkg"/*.d.ts "$dest"/
 done
-# The extension cannot load files outside its folder: it gets its own copy of the shared renderer.
+# The extension cannot load files outside its folder: it gets its own copies of the shared
+# renderer and of the anchor checker.
 cp "$here/www/render.js" "$here/extension/pkg/render.js"
+cp "$here/www/anchors.js" "$here/extension/pkg/anchors.js"
 
 raw=$(stat -c %s "$bg")
 gz=$(gzip -9 -c "$bg" | wc -c)

@@ -1,7 +1,10 @@
 // Service worker: hosts the wasm verifier (a worker, so pages never freeze), the "Verify image"
 // context menu, and answers the content script's verification requests.
 // No remote code: the verifier is pkg/provenant_wasm_bg.wasm, shipped inside the extension.
-import init, { verify } from './pkg/provenant_wasm.js';
+// With a Polygon RPC endpoint set in the options, anchor proofs are checked over JSON-RPC
+// (pkg/anchors.js, shared with the page) against the registries the user trusts.
+import init, { verify, anchorCalls, applyAnchorAnswers, publisherOfCall } from './pkg/provenant_wasm.js';
+import './pkg/anchors.js'; // a classic script: publishes globalThis.ProvenantAnchors
 
 const MAX_BYTES = 100 * 1024 * 1024;
 let ready = null; // module service workers cannot use top-level await: initialise lazily
@@ -14,7 +17,7 @@ function verifier() {
 }
 
 async function settings() {
-  const s = await chrome.storage.local.get({ trustPem: '' });
+  const s = await chrome.storage.local.get({ trustPem: '', rpcUrl: '', registries: [] });
   return s;
 }
 
@@ -23,7 +26,8 @@ function errorOf(e) {
   return { code: 'internal', message: String((e && e.message) || e) };
 }
 
-/** Fetches an image (host permission: no CORS needed) and verifies it. Returns {report} or {error}. */
+/** Fetches an image (host permission: no CORS needed) and verifies it, then checks its anchors
+ * when an RPC endpoint is set. Returns {report, anchorError?} or {error}. */
 export async function verifyUrl(srcUrl) {
   try {
     let bytes;
@@ -39,11 +43,18 @@ export async function verifyUrl(srcUrl) {
     }
     if (bytes.byteLength > MAX_BYTES) return { error: { code: 'input.tooLarge', message: 'the image is over 100 MB' } };
     await verifier();
-    const { trustPem } = await settings();
+    const { trustPem, rpcUrl, registries } = await settings();
     const name = (() => { try { return decodeURIComponent(new URL(srcUrl).pathname.split('/').pop()) || null; } catch (_) { return null; } })();
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
     const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-    return { report: JSON.parse(verify(bytes, trustPem || undefined, name || undefined, sha256)) };
+    let report = verify(bytes, trustPem || undefined, name || undefined, sha256);
+    if (typeof rpcUrl === 'string' && rpcUrl.trim()) {
+      const checked = await globalThis.ProvenantAnchors.checkAnchors({ anchorCalls, applyAnchorAnswers, publisherOfCall },
+        report, rpcUrl.trim(), Array.isArray(registries) ? registries : []);
+      report = checked.reportJson;
+      if (checked.error) return { report: JSON.parse(report), anchorError: checked.error };
+    }
+    return { report: JSON.parse(report) };
   } catch (e) {
     return { error: errorOf(e) };
   }

@@ -83,7 +83,8 @@ h3{font:600 15px system-ui,sans-serif;margin:0 0 8px}` + R.CSS;
     const h = document.createElement('h3');
     h.textContent = 'Content credentials';
     panel.appendChild(h);
-    panel.appendChild(result.report ? R.renderReport(result.report) : R.renderError(result.error));
+    panel.appendChild(result.report ? R.renderReport(result.report, { anchorError: result.anchorError })
+      : R.renderError(result.error));
     root.replaceChildren(style, panel);
   }
 

@@ -8,6 +8,8 @@ const params = new URLSearchParams(location.search);
 // The e2e tests shorten the watchdog with ?timeout=ms; users get 60 s.
 const TIMEOUT_MS = Number(params.get('timeout')) > 0 ? Number(params.get('timeout')) : 60_000;
 const TRUST_KEY = 'provenant.trustPem';
+const RPC_KEY = 'provenant.rpcUrl';
+const REGISTRIES_KEY = 'provenant.registries'; // JSON array of 0x addresses
 
 const $ = (id) => document.getElementById(id);
 const statusBox = $('status');
@@ -75,10 +77,12 @@ async function verifyBytes(buffer, fileName) {
   busy = true;
   try {
     const trustPem = localStorage.getItem(TRUST_KEY) || '';
-    const { report } = await ask({ bytes: buffer, trustPem, fileName }, [buffer]);
+    const rpcUrl = localStorage.getItem(RPC_KEY) || '';
+    const registries = savedRegistries();
+    const { report, anchorError } = await ask({ bytes: buffer, trustPem, fileName, rpcUrl, registries }, [buffer]);
     const parsed = JSON.parse(report);
     setStatus('');
-    resultBox.replaceChildren(R.renderReport(parsed));
+    resultBox.replaceChildren(R.renderReport(parsed, { anchorError }));
   } catch (err) {
     showError(err);
   } finally {
@@ -155,6 +159,37 @@ pem.value = localStorage.getItem(TRUST_KEY) || '';
 $('trust-save').addEventListener('click', () => {
   localStorage.setItem(TRUST_KEY, pem.value);
   $('trust-state').textContent = pem.value.trim() ? 'saved' : 'cleared: no signer will be trusted';
+});
+
+// ---- anchor checks: a Polygon JSON-RPC endpoint and the registries you trust ----
+function savedRegistries() {
+  try {
+    const list = JSON.parse(localStorage.getItem(REGISTRIES_KEY) || '[]');
+    return Array.isArray(list) ? list.map(String) : [];
+  } catch (_) {
+    return [];
+  }
+}
+const rpcInput = $('rpc-url');
+const registriesInput = $('registries');
+rpcInput.value = localStorage.getItem(RPC_KEY) || '';
+registriesInput.value = savedRegistries().join('\n');
+$('anchors-save').addEventListener('click', () => {
+  const state = $('anchors-state');
+  const rpcUrl = rpcInput.value.trim();
+  if (rpcUrl) {
+    let ok = false;
+    try { ok = ['http:', 'https:'].includes(new URL(rpcUrl).protocol); } catch (_) { /* not a URL */ }
+    if (!ok) { state.textContent = 'the RPC endpoint must be an http(s) URL'; return; }
+  }
+  const lines = registriesInput.value.split('\n').map((l) => l.trim()).filter(Boolean);
+  const bad = lines.find((l) => !/^0x[0-9a-fA-F]{40}$/.test(l));
+  if (bad !== undefined) { state.textContent = 'not a registry address (0x + 40 hex digits): ' + bad.slice(0, 60); return; }
+  localStorage.setItem(RPC_KEY, rpcUrl);
+  localStorage.setItem(REGISTRIES_KEY, JSON.stringify(lines));
+  state.textContent = !rpcUrl ? 'saved: anchor proofs will not be checked'
+    : lines.length ? 'saved: ' + lines.length + (lines.length === 1 ? ' trusted registry' : ' trusted registries')
+      : 'saved: no trusted registry, so no anchor can be confirmed';
 });
 
 // For tests and debugging: the page state, no report data.

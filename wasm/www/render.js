@@ -89,19 +89,35 @@
     return dd;
   }
 
-  function anchorText(anchor) {
+  /** Why a step's anchor is where it is: the verifier's anchor.* explanation (not for "unchecked"). */
+  function anchorNote(report, index) {
+    const c = ((report && report.codes) || []).find((x) => x && x.step === index &&
+      typeof x.code === 'string' && x.code.startsWith('anchor.') && x.code !== 'anchor.unchecked' && x.explanation);
+    return c ? String(c.explanation) : null;
+  }
+
+  function anchorClass(anchor) {
+    const st = String(anchor && anchor.status);
+    return /^[a-z_]{1,20}$/.test(st) ? 'pv-anchor-' + st : 'pv-anchor-other';
+  }
+
+  function anchorText(anchor, report, index) {
     if (!anchor) return 'not anchored';
     const when = formatTime(anchor.time);
     const who = anchor.publisher_name || anchor.publisher;
+    const note = report ? anchorNote(report, index) : null;
     const base = 'block ' + anchor.block_number + ' on chain ' + anchor.chain_id +
       (when ? ', ' + when : '') + (who ? ', by ' + who : '');
     switch (anchor.status) {
-      case 'anchored': return 'anchored: ' + base;
-      case 'unchecked': return 'anchored (proof not checked): ' + base;
-      case 'pending': return 'anchoring pending';
-      case 'not_found': return 'anchor proof not found on chain';
-      case 'invalid': return 'anchor proof INVALID';
-      case 'key_compromised': return 'signing key reported COMPROMISED';
+      case 'anchored':
+        return 'Anchored: ' + (when || 'unknown time') + ' in block ' + anchor.block_number +
+          ' by ' + (who || 'unknown publisher') + ' (chain ' + anchor.chain_id + ')';
+      case 'unchecked': return 'anchored (proof not checked): ' + base + (note ? ' — ' + note : '');
+      case 'pending': return 'pending (not final): block ' + anchor.block_number + ' on chain ' + anchor.chain_id +
+        (when ? ', ' + when : '') + (who ? ', by ' + who : '');
+      case 'not_found': return 'NOT confirmed on chain' + (note ? ': ' + note : '');
+      case 'invalid': return 'anchor proof INVALID' + (note ? ': ' + note : '');
+      case 'key_compromised': return 'signing key reported COMPROMISED' + (note ? ': ' + note : '');
       default: return 'anchor status: ' + anchor.status;
     }
   }
@@ -115,7 +131,7 @@
   }
 
   /** The summary: who signed, when, with what tool, AI or not, anchoring, blacklist. */
-  function renderSummary(report) {
+  function renderSummary(report, opts) {
     const box = el('section', 'pv-summary');
     const info = verdictInfo(report.verdict);
     const head = el('div', 'pv-summary-head');
@@ -157,7 +173,12 @@
     if (how) row(dl, 'Made as', how, 'pv-source');
     row(dl, 'Edit steps', String(chain.length), 'pv-steps');
     const anchored = chain.find((s) => s.anchor) || null;
-    row(dl, 'Anchored', anchorText(anchored && anchored.anchor), 'pv-anchor');
+    const anchorRow = row(dl, 'Anchored', anchorText(anchored && anchored.anchor, report, anchored && anchored.index),
+      'pv-anchor' + (anchored ? ' ' + anchorClass(anchored.anchor) : ''));
+    if (anchored && chain.filter((s) => s.anchor).length > 1) {
+      anchorRow.appendChild(el('span', 'pv-muted', ' (step ' + anchored.index + '; every anchored step is in the chain below)'));
+    }
+    if (opts && opts.anchorError) row(dl, 'Anchor check', String(opts.anchorError), 'pv-anchor-error');
     row(dl, 'Camera blacklist', 'not checked', 'pv-blacklist');
     box.appendChild(dl);
 
@@ -202,7 +223,10 @@
 
     const stepFailures = (step.failures || []).slice();
     (report.codes || []).forEach((c) => {
-      if (c.step === step.index && c.kind === 'failure' && !stepFailures.includes(c.code)) {
+      // As in the CLI's tree: trust is already in the step's status, and the trust an
+      // earlier signer recorded for an ingredient reflects its trust list, not yours.
+      const recordedTrust = c.origin === 'ingredient_record' && String(c.code).startsWith('signingCredential.');
+      if (c.step === step.index && c.kind === 'failure' && !recordedTrust && !stepFailures.includes(c.code)) {
         stepFailures.push(c.code);
       }
     });
@@ -215,7 +239,10 @@
       });
       li.appendChild(fl);
     }
-    if (step.anchor) li.appendChild(el('div', 'pv-step-anchor', anchorText(step.anchor)));
+    if (step.anchor) {
+      li.appendChild(el('div', 'pv-step-anchor ' + anchorClass(step.anchor),
+        anchorText(step.anchor, report, step.index)));
+    }
     return li;
   }
 
@@ -249,11 +276,11 @@
     return box;
   }
 
-  /** Badge + summary + chain, in one container. */
-  function renderReport(report) {
+  /** Badge + summary + chain, in one container. opts: {anchorError?} (a failed on-chain check). */
+  function renderReport(report, opts) {
     const box = el('div', 'pv-report pv-report-' + verdictInfo(report.verdict).cls);
     box.setAttribute('data-verdict', report.verdict);
-    box.appendChild(renderSummary(report));
+    box.appendChild(renderSummary(report, opts));
     if ((report.chain || []).length) box.appendChild(renderChain(report));
     return box;
   }
@@ -287,6 +314,8 @@
 .pv-status-trusted{background:#1b7f3a}.pv-status-valid{background:#a86b00}.pv-status-invalid{background:#b3261e}
 .pv-actions{margin:.2em 0;padding-left:1.2em;color:#333;font-size:13px}
 .pv-action{overflow-wrap:anywhere}
+.pv-anchor-anchored{color:#1b7f3a}.pv-anchor-not_found,.pv-anchor-invalid,.pv-anchor-key_compromised,
+.pv-anchor-error{color:#b3261e}.pv-anchor-pending{color:#a86b00}
 .pv-error{border:1px solid #b3261e;background:#fdecea;padding:.6em .8em;border-radius:6px}
 `;
 

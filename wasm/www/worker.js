@@ -1,7 +1,9 @@
 // Runs the wasm verifier off the main thread so the page never freezes.
-// Messages in: {id, bytes: ArrayBuffer, trustPem, fileName} or {id, type: 'version'}.
-// Messages out: {id, ok: true, report: string} or {id, ok: false, error: {code, message}, fatal?}.
-import init, { verify, version } from './pkg/provenant_wasm.js';
+// Messages in: {id, bytes: ArrayBuffer, trustPem, fileName, rpcUrl?, registries?} or {id, type: 'version'}.
+// Messages out: {id, ok: true, report: string, anchorError?: string} or {id, ok: false, error: {code, message}, fatal?}.
+// With an RPC URL the report's anchor proofs are checked over JSON-RPC (anchors.js) after verifying.
+import init, { verify, version, anchorCalls, applyAnchorAnswers, publisherOfCall } from './pkg/provenant_wasm.js';
+import './anchors.js'; // a classic script: publishes globalThis.ProvenantAnchors
 
 const ready = init({ module_or_path: new URL('./pkg/provenant_wasm_bg.wasm', import.meta.url) });
 
@@ -26,8 +28,15 @@ self.onmessage = async (event) => {
       return;
     }
     const bytes = new Uint8Array(msg.bytes);
-    const report = verify(bytes, msg.trustPem || undefined, msg.fileName || undefined, await sha256Hex(bytes));
-    self.postMessage({ id: msg.id, ok: true, report });
+    let report = verify(bytes, msg.trustPem || undefined, msg.fileName || undefined, await sha256Hex(bytes));
+    let anchorError;
+    if (typeof msg.rpcUrl === 'string' && msg.rpcUrl.trim()) {
+      const checked = await self.ProvenantAnchors.checkAnchors({ anchorCalls, applyAnchorAnswers, publisherOfCall },
+        report, msg.rpcUrl.trim(), Array.isArray(msg.registries) ? msg.registries : []);
+      report = checked.reportJson;
+      anchorError = checked.error;
+    }
+    self.postMessage({ id: msg.id, ok: true, report, anchorError });
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError) {
       // A panic or trap leaves the module in an unknown state: the page restarts this worker.

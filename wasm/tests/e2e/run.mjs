@@ -3,7 +3,9 @@
 // Exits non-zero on any failure; a missing Chromium or wasm package is a failure, never a skip.
 // Inputs are made at test time with the real CLI; screenshots go to target/e2e-artifacts/.
 import { chromium } from 'playwright-core';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import net from 'node:net';
+import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -48,7 +50,11 @@ for (const d of ['www/pkg', 'extension/pkg']) {
     if (!fs.existsSync(path.join(wasmDir, d, f))) fatal(`wasm/${d}/${f} is missing: run wasm/build.sh first`);
   }
 }
-if (!fs.existsSync(path.join(wasmDir, 'extension/pkg/render.js'))) fatal('wasm/extension/pkg/render.js is missing: run wasm/build.sh');
+for (const f of ['render.js', 'anchors.js']) {
+  if (!fs.existsSync(path.join(wasmDir, 'extension/pkg', f))) fatal(`wasm/extension/pkg/${f} is missing: run wasm/build.sh`);
+}
+const ANVIL = path.join(root, 'node_modules/.bin/anvil');
+if (!fs.existsSync(ANVIL)) fatal(`anvil not found at ${ANVIL}: run 'npm ci' at the repository root`);
 
 // ---- inputs, made with the real CLI ----
 function run(cmd, args, opts = {}) {
@@ -98,6 +104,100 @@ for (const [f, want] of [['signed.jpg', 'trusted'], ['edited.jpg', 'trusted'], [
   const got = JSON.parse(r.stdout).verdict;
   if (got !== want) fatal(`CLI says ${f} is ${got}, expected ${want}`);
 }
+// ---- an anchored picture: a real anvil node, the registry, the real CLI's anchoring ----
+const DEV_KEYS = ['0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
+  '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'];
+const TIME_RE = /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/; // render.js's formatTime
+const ANCHOR_ADDRESS = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
+const freePort = () => new Promise((resolve, reject) => {
+  const srv = net.createServer();
+  srv.on('error', reject);
+  srv.listen(0, '127.0.0.1', () => { const { port } = srv.address(); srv.close(() => resolve(port)); });
+});
+async function rpcCall(url, method, params = []) {
+  const r = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }) });
+  const body = await r.json();
+  if (body.error) throw new Error(method + ': ' + JSON.stringify(body.error));
+  return body.result;
+}
+let anvil = null;
+process.on('exit', () => { if (anvil && anvil.exitCode === null) noFinality.close();
+anvil.kill(); });
+async function startAnvil() {
+  let last = '';
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    let stderr = '';
+    const child = spawn(ANVIL, ['--host', '127.0.0.1', '--port', String(port), '--slots-in-an-epoch', '1', '--silent'],
+      { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const url = `http://127.0.0.1:${port}`;
+    const t0 = Date.now();
+    while (Date.now() - t0 < 15_000 && child.exitCode === null) {
+      try { await rpcCall(url, 'eth_chainId'); return { child, url }; } catch (_) { await new Promise((r) => setTimeout(r, 100)); }
+    }
+    child.kill();
+    last = stderr;
+  }
+  fatal('anvil did not start: ' + last);
+}
+const started_anvil = await startAnvil();
+anvil = started_anvil.child;
+const anvilUrl = started_anvil.url;
+fs.mkdirSync(W('chain-home'));
+fs.mkdirSync(W('no-config'));
+fs.writeFileSync(W('admin.key'), DEV_KEYS[0]);
+fs.writeFileSync(W('anchor.key'), DEV_KEYS[1] + '\n');
+const chainEnv = { ...env, PROVENANT_HOME: W('chain-home'), XDG_CONFIG_HOME: W('no-config'), NO_COLOR: '1' };
+for (const k of ['PROVENANT_CONFIG', 'PROVENANT_CHAIN', 'PROVENANT_RPC', 'PROVENANT_REGISTRY', 'PROVENANT_PUBLISHER_KEY']) delete chainEnv[k];
+const pc = (...args) => run(cli, args, { env: chainEnv });
+const registry = pc('registry', 'deploy', '--chain', anvilUrl, '--key-file', W('admin.key')).trim();
+if (!/^0x[0-9a-fA-F]{40}$/.test(registry)) fatal('registry deploy printed ' + JSON.stringify(registry));
+pc('registry', 'publisher', 'register', '--name', 'Test Gazette', '--chain', anvilUrl, '--key-file', W('admin.key'));
+pc('registry', 'publisher', 'authorize', ANCHOR_ADDRESS, '--chain', anvilUrl, '--key-file', W('admin.key'));
+pc('keygen', '--out', W('chain-keys'), '--org', 'Test Gazette');
+pc('sign', path.join(root, 'samples/harbour-capture.jpg'), '-o', W('anchored-src.jpg'), '--key', W('chain-keys'));
+{
+  let anchored = 0;
+  for (let i = 0; i < 10 && anchored < 1; i++) {
+    pc('anchor', '--chain', anvilUrl, '--key-file', W('anchor.key'), '--poll', '0.1');
+    anchored = JSON.parse(pc('anchor', 'status', '--json')).anchored_batches;
+    if (anchored < 1) await rpcCall(anvilUrl, 'anvil_mine', [3]);
+  }
+  if (anchored < 1) fatal('the batch never became anchored: ' + pc('anchor', 'status', '--json'));
+  const r = spawnSync(cli, ['edit', W('anchored-src.jpg'), '-o', W('anchored.jpg'), '--key', W('chain-keys'), '--crop', '0,0,400,300'],
+    { cwd: root, encoding: 'utf8', env: chainEnv });
+  if (r.status !== 0 || !(r.stdout + r.stderr).includes('carried 1 anchor proof')) {
+    fatal(`edit did not carry the anchor proof (${r.status}):\n${r.stdout}\n${r.stderr}`);
+  }
+}
+fs.writeFileSync(W('anchored.html'), `<!doctype html><html><head><meta charset="utf-8"><title>anchored</title></head>
+<body><h1>An anchored picture</h1><img id="anchored" src="anchored.jpg" alt="anchored" style="width:320px;height:240px;display:block"></body></html>`);
+// A JSON-RPC proxy to anvil that has no finalized block (eth_call as of "finalized" fails), as a
+// node that lags behind would: anchors it confirms are "pending (not final)". Sends CORS headers.
+const noFinality = await new Promise((resolve) => {
+  const server = http.createServer((req, res) => {
+    const cors = { 'access-control-allow-origin': '*', 'access-control-allow-headers': 'content-type', 'access-control-allow-methods': 'POST' };
+    if (req.method === 'OPTIONS') { res.writeHead(204, cors).end(); return; }
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', async () => {
+      const msg = JSON.parse(body);
+      let answer;
+      if (msg.method === 'eth_call' && msg.params[1] === 'finalized') {
+        answer = { jsonrpc: '2.0', id: msg.id, error: { code: -32000, message: 'no finalized block' } };
+      } else {
+        const r = await fetch(anvilUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+        answer = await r.json();
+      }
+      res.writeHead(200, { ...cors, 'content-type': 'application/json' }).end(JSON.stringify(answer));
+    });
+  });
+  server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${server.address().port}`, close: () => server.close() }));
+});
+console.log(`e2e: anvil at ${anvilUrl}, registry ${registry}, anchored.jpg carries an anchor proof`);
+
 const IMAGES = ['signed.jpg', 'untrusted.jpg', 'tampered.jpg', 'unsigned.jpg', 'edited.jpg'];
 fs.writeFileSync(W('page.html'), `<!doctype html><html><head><meta charset="utf-8"><title>images</title>
 <style>body{margin:0;font:14px sans-serif} .grid{display:flex;flex-wrap:wrap;gap:12px;padding:12px} img{width:220px;height:160px;object-fit:cover;display:block}</style></head>
@@ -304,8 +404,106 @@ async function launch(extraArgs = [], opts = {}) {
     assertIncludes((await badge()).cls, 'pv-badge-trusted', 'the restarted worker verifies');
   });
 
+  async function setAnchors(rpcUrl, registries) {
+    await page.locator('#anchors').evaluate((d) => { d.open = true; });
+    await page.fill('#rpc-url', rpcUrl);
+    await page.fill('#registries', registries.join('\n'));
+    await page.click('#anchors-save');
+    await page.waitForFunction(() => document.getElementById('anchors-state').textContent.startsWith('saved'));
+  }
+
+  await test('page: RPC + trusted registry → step 1 anchored, with time, block and publisher name', async () => {
+    await setTrust(rootPem + fs.readFileSync(W('chain-keys/root.pem'), 'utf8'));
+    await setAnchors(anvilUrl, [registry]);
+    await upload('anchored.jpg');
+    assertIncludes((await badge()).cls, 'pv-badge-trusted', 'badge (the anchoring publisher\'s root is trusted)');
+    const summary = await text('.pv-anchor');
+    assertIncludes(summary, 'Anchored: ', 'summary'); assertIncludes(summary, ' in block ', 'summary');
+    assertIncludes(summary, 'by Test Gazette', 'summary');
+    assert(TIME_RE.test(summary), 'a time in ' + summary);
+    const step1 = await text('.pv-step[data-step="1"] > .pv-step-anchor');
+    assertIncludes(step1, 'Anchored: ', 'step 1 in the tree'); assertIncludes(step1, 'Test Gazette', 'step 1 in the tree');
+    assert((await page.locator('.pv-step[data-step="0"] > .pv-step-anchor').count()) === 0, 'the new edit step has no anchor');
+    assert((await page.locator('.pv-anchor-error').count()) === 0, 'no anchor error');
+    await page.screenshot({ path: path.join(artifacts, 'page-anchored.png'), fullPage: true });
+  });
+
+  await test('page: a node without the block finalized → pending (not final)', async () => {
+    await setAnchors(noFinality.url, [registry]);
+    await upload('anchored.jpg');
+    const summary = await text('.pv-anchor');
+    assertIncludes(summary, 'pending (not final)', 'summary'); assertIncludes(summary, 'Test Gazette', 'summary');
+    assert((await page.locator('.pv-anchor-error').count()) === 0, 'no anchor error');
+  });
+
+  await test('page: registry not trusted → NOT confirmed on chain, says which registry', async () => {
+    await setAnchors(anvilUrl, []);
+    await upload('anchored.jpg');
+    const summary = await text('.pv-anchor');
+    assertIncludes(summary, 'NOT confirmed on chain', 'summary');
+    assertIncludes(summary, 'not a registry you trust', 'summary');
+    assertIncludes((await page.locator('.pv-failure').allTextContents()).join('\n'), 'anchor.unknownRegistry', 'failures');
+  });
+
+  await test('page: dead RPC endpoint → "anchor check failed", verdict still shown', async () => {
+    await setAnchors('http://127.0.0.1:9', [registry]);
+    await upload('anchored.jpg');
+    assert((await page.locator('#result .pv-badge').count()) > 0, 'a verdict badge');
+    assertIncludes(await text('.pv-anchor-error'), 'anchor check failed', 'error row');
+    assertIncludes(await text('.pv-anchor-error'), 'anchor check failed: eth_chainId: cannot reach 127.0.0.1:9 (', 'error row');
+    assert(!(await text('.pv-anchor-error')).includes('NaN'), 'a readable reason');
+    assertIncludes(await text('.pv-anchor'), 'proof not checked', 'anchor unchanged');
+  });
+
+  await test('page: no RPC endpoint → proof not checked, no network', async () => {
+    await setAnchors('', [registry]);
+    await upload('anchored.jpg');
+    assertIncludes(await text('.pv-anchor'), 'proof not checked', 'anchor');
+    assert((await page.locator('.pv-anchor-error').count()) === 0, 'no anchor error');
+  });
+
+  await test('page: anchors.js caps RPC requests at 16, checks only http(s), never throws', async () => {
+    const out = await page.evaluate(async () => {
+      await import(new URL('./anchors.js', location.href).href);
+      const A = globalThis.ProvenantAnchors;
+      const realFetch = globalThis.fetch;
+      let requests = 0;
+      let chainIdType = null;
+      const yes = '0x' + '0'.repeat(63) + '1' + '0'.repeat(64 * 5);
+      globalThis.fetch = async (url, init) => {
+        requests++;
+        const req = JSON.parse(init.body);
+        const result = req.method === 'eth_chainId' ? '0x7a69' : yes;
+        return new Response(JSON.stringify({ jsonrpc: '2.0', id: req.id, result }), { headers: { 'content-type': 'application/json' } });
+      };
+      const report = JSON.stringify({ chain: [0, 1, 2, 3, 4, 5, 6].map((i) => ({ index: i, anchor: { status: 'unchecked' } })) });
+      const wasm = {
+        anchorCalls: (r, chainId) => { chainIdType = typeof chainId; return JSON.stringify({ report: JSON.parse(r),
+          calls: [0, 1, 2, 3, 4, 5, 6].map((i) => ({ step: i, to: '0x' + '1'.repeat(40), data: '0x12' })) }); },
+        applyAnchorAnswers: (r, a) => JSON.stringify({ ...JSON.parse(r), answered: JSON.parse(a).map((x) => x.step + ':' + !!x.publisher_of) }),
+        publisherOfCall: () => '0x34',
+      };
+      try {
+        const capped = await A.checkAnchors(wasm, report, 'http://127.0.0.1:1/rpc', []);
+        const cappedRequests = requests;
+        const ftp = await A.checkAnchors(wasm, report, 'ftp://127.0.0.1/rpc', []);
+        const broken = await A.checkAnchors({ anchorCalls() { throw new Error('boom'); } }, report, 'http://127.0.0.1:1/rpc', []);
+        return { requests: cappedRequests, chainIdType, answered: JSON.parse(capped.reportJson).answered, capped: capped.error,
+          ftp: ftp.error, ftpSame: ftp.reportJson === report, broken: broken.error, brokenSame: broken.reportJson === report };
+      } finally {
+        globalThis.fetch = realFetch;
+      }
+    });
+    assert(out.requests <= 16, 'requests: ' + out.requests);
+    assert(out.chainIdType === 'bigint', 'chain id as BigInt: ' + out.chainIdType);
+    assert(JSON.stringify(out.answered) === JSON.stringify(['0:true', '1:true', '2:true', '3:true', '4:true']), JSON.stringify(out.answered));
+    assertIncludes(out.capped, 'only 5 of 7', 'cap message');
+    assertIncludes(out.ftp, 'anchor check failed', 'ftp'); assertIncludes(out.ftp, 'http(s)', 'ftp'); assert(out.ftpSame, 'ftp: report unchanged');
+    assertIncludes(out.broken, 'anchor check failed: boom', 'wasm error'); assert(out.brokenSame, 'wasm error: report unchanged');
+  });
+
   await test('page: hostile-free DOM — no innerHTML sinks in the page scripts', async () => {
-    for (const f of ['app.js', 'render.js', 'worker.js']) {
+    for (const f of ['app.js', 'render.js', 'worker.js', 'anchors.js']) {
       const src = fs.readFileSync(path.join(wasmDir, 'www', f), 'utf8').split('\n').filter((l) => !/^\s*(\/\/|\*)/.test(l)).join('\n');
       assert(!/\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write/.test(src), `${f} uses an HTML sink`);
     }
@@ -405,16 +603,56 @@ async function launch(extraArgs = [], opts = {}) {
     await p2.close();
   });
 
-  await test('extension: options page stores RPC endpoint and curators, says they are for later', async () => {
+  await test('extension: with an RPC endpoint and a trusted registry the panel shows the anchored step', async () => {
+    await sw.evaluate((s) => chrome.storage.local.set(s), { rpcUrl: anvilUrl, registries: [registry] });
+    const p3 = await ctx.newPage();
+    const url3 = site.url + '/fixtures/anchored.html';
+    await p3.goto(url3);
+    await p3.waitForFunction(() => [...document.images].every((i) => i.complete));
+    const r = await sw.evaluate(async ({ url3, src }) => {
+      const [tab] = await chrome.tabs.query({ url: url3 });
+      const res = await globalThis.provenant.verifyImageInTab(tab.id, src);
+      return { status: res.report && res.report.chain[1] && res.report.chain[1].anchor && res.report.chain[1].anchor.status, error: res.anchorError || (res.error && res.error.message) };
+    }, { url3, src: site.url + '/fixtures/anchored.jpg' });
+    assert(r.status === 'anchored', 'service worker: ' + JSON.stringify(r));
+    await p3.locator('provenant-badge[data-src$="/anchored.jpg"] .pv-badge').click();
+    const panel = p3.locator('provenant-panel');
+    await panel.locator('.pv-report').waitFor({ timeout: 10_000 });
+    const line = await panel.locator('.pv-anchor').textContent();
+    assertIncludes(line, 'Anchored: ', 'panel anchor line'); assertIncludes(line, 'by Test Gazette', 'panel anchor line');
+    assert(TIME_RE.test(line), 'a time in ' + line);
+    await p3.screenshot({ path: path.join(artifacts, 'extension-anchored.png') });
+    // A dead endpoint: the panel says so and still shows the verdict.
+    await sw.evaluate(() => chrome.storage.local.set({ rpcUrl: 'http://127.0.0.1:9' }));
+    const r2 = await sw.evaluate(async ({ url3, src }) => {
+      const [tab] = await chrome.tabs.query({ url: url3 });
+      const res = await globalThis.provenant.verifyImageInTab(tab.id, src);
+      return { verdict: res.report && res.report.verdict, error: res.anchorError };
+    }, { url3, src: site.url + '/fixtures/anchored.jpg' });
+    assert(r2.verdict && String(r2.error).startsWith('anchor check failed'), JSON.stringify(r2));
+    await sw.evaluate(() => chrome.storage.local.set({ rpcUrl: '', registries: [] }));
+    await p3.close();
+  });
+
+  await test('extension: options page stores RPC endpoint, registries and curators; only curators are for later', async () => {
     const op = await ctx.newPage();
     await op.goto(`chrome-extension://${extId}/options.html`);
     await op.fill('#rpcUrl', 'https://polygon.example/rpc');
+    await op.fill('#registries', 'not-an-address');
+    await op.click('#save');
+    await op.waitForFunction(() => document.getElementById('state').textContent.startsWith('Not a registry address'));
+    await op.fill('#registries', registry + '\n');
     await op.fill('#curators', 'curator-one\ncurator-two');
     await op.click('#save');
     await op.waitForFunction(() => document.getElementById('state').textContent === 'Saved.');
     const s = await sw.evaluate(() => chrome.storage.local.get(null));
-    assert(s.rpcUrl === 'https://polygon.example/rpc' && s.curators.length === 2 && s.trustPem.includes('BEGIN CERTIFICATE'), JSON.stringify(s).slice(0, 200));
-    assertIncludes(await op.textContent('body'), 'later version', 'later-step notice');
+    assert(s.rpcUrl === 'https://polygon.example/rpc' && s.curators.length === 2 && s.trustPem.includes('BEGIN CERTIFICATE') &&
+      JSON.stringify(s.registries) === JSON.stringify([registry]), JSON.stringify(s).slice(0, 300));
+    const body = await op.textContent('body');
+    assertIncludes(body, 'blacklists are used by a later version', 'curators notice');
+    assert(!/checking anchors over RPC comes in a later/i.test(body), 'the RPC is no longer "for later"');
+    await op.reload();
+    assert((await op.inputValue('#registries')) === registry, 'registries shown again');
     await op.close();
   });
   await ctx.close();
@@ -422,6 +660,7 @@ async function launch(extraArgs = [], opts = {}) {
 
 await site.close();
 await other.close();
+anvil.kill();
 for (const d of profiles) fs.rmSync(d, { recursive: true, force: true });
 console.log(`\ne2e: ${passes} passed, ${failures} failed in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${artifacts}`);
 process.exit(failures ? 1 : 0);
