@@ -47,6 +47,9 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "tests"
 PROVENANT_REQUIRE_C2PATOOL=1 cargo test --workspace
 
+# The browser steps use the CLI the test step just built (same features, no rebuild).
+export PROVENANT_BIN="$PWD/target/debug/provenant"
+
 step "the verify path in the browser: wasm32 build + wasm-bindgen tests in headless Chromium, same answers as the CLI on every fixture"
 ./wasm/test-browser.sh
 

@@ -44,8 +44,15 @@ fixtures="$root/../shared/fixtures"
 expectations="$target/wasm-test/cli-expectations.json"
 
 step "CLI answers on every fixture"
-cargo build -p provenant --bin provenant
-wasm/tests/cli_expectations.sh "$target/debug/provenant" "$fixtures" "$expectations"
+# scripts/test.sh passes the binary its test step built (PROVENANT_BIN): building it here
+# without dev-dependencies would unify features differently and compile c2pa again.
+cli=${PROVENANT_BIN:-}
+if [ -z "$cli" ]; then
+  cargo build -p provenant --bin provenant
+  cli="$target/debug/provenant"
+fi
+[ -x "$cli" ] || fail "no provenant binary at $cli"
+wasm/tests/cli_expectations.sh "$cli" "$fixtures" "$expectations"
 n_fixtures=$(jq '.fixtures | length' "$expectations")
 n_truncated=$(jq '.truncated | length' "$expectations")
 [ "$n_fixtures" -gt 0 ] || fail "no fixtures recorded in $expectations"

@@ -62,10 +62,16 @@ function run(cmd, args, opts = {}) {
   if (r.status !== 0) fatal(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   return r.stdout;
 }
-console.log('e2e: building the CLI (cargo build -p provenant)…');
-run('cargo', ['build', '-q', '-p', 'provenant'], { stdio: ['ignore', 'inherit', 'inherit'] });
 const targetDir = JSON.parse(run('cargo', ['metadata', '--format-version', '1', '--no-deps'])).target_directory;
-const cli = path.join(targetDir, 'debug', 'provenant');
+// scripts/test.sh passes the binary its test step built (building it here, without
+// dev-dependencies, would unify features differently and compile c2pa again).
+let cli = process.env.PROVENANT_BIN;
+if (!cli) {
+  console.log('e2e: building the CLI (cargo build -p provenant)…');
+  run('cargo', ['build', '-q', '-p', 'provenant'], { stdio: ['ignore', 'inherit', 'inherit'] });
+  cli = path.join(targetDir, 'debug', 'provenant');
+}
+if (!fs.existsSync(cli)) fatal(`no provenant binary at ${cli}`);
 const work = path.join(targetDir, 'e2e-work');
 const artifacts = path.join(targetDir, 'e2e-artifacts');
 fs.rmSync(work, { recursive: true, force: true });
