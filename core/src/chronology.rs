@@ -203,6 +203,46 @@ pub struct Batch {
     pub submissions: u64,
 }
 
+impl Batch {
+    /// Whether the batch is in a block with everything a proof needs.
+    fn in_block(&self) -> bool {
+        self.chain_id.is_some()
+            && self.registry.is_some()
+            && self.publisher.is_some()
+            && self.tx_hash.is_some()
+            && self.block_number.is_some()
+    }
+
+    /// The proof bundle of one leaf of this batch (`None` while it is not in a block).
+    fn bundle(&self, leaf: LeafData, index: u64, siblings: Vec<Hash>) -> Option<ProofBundle> {
+        Some(ProofBundle {
+            chain_id: self.chain_id?,
+            registry: self.registry?,
+            publisher: self.publisher?,
+            root: self.root,
+            leaf,
+            index,
+            leaf_count: self.leaf_count,
+            siblings,
+            tx_hash: self.tx_hash?,
+            block_number: self.block_number?,
+        })
+    }
+}
+
+/// The batch's tree, rebuilt from its entries and checked against the stored root.
+fn verified_tree(batch: &Batch, leaves: Vec<Hash>) -> Result<MerkleTree, LogError> {
+    let tree = MerkleTree::from_leaf_hashes(leaves)
+        .ok_or_else(|| LogError::Corrupt(format!("batch {} has no entries", batch.id)))?;
+    if tree.root() != batch.root || tree.leaf_count() != batch.leaf_count {
+        return Err(LogError::Corrupt(format!(
+            "batch {}: its entries no longer hash to its root",
+            batch.id
+        )));
+    }
+    Ok(tree)
+}
+
 /// Where a batch's root landed on chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Inclusion {
@@ -317,15 +357,21 @@ fn opt_u64(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<u64>> {
 const ENTRY_COLUMNS: &str = "id, content_sha256, manifest_id, phash, logged_at, manifest_label, \
                              signer, path, published_at, batch_id, leaf_index";
 
+/// The leaf data in four columns from `first` on: content_sha256, manifest_id, phash,
+/// logged_at.
+fn leaf_from_row(row: &Row<'_>, first: usize) -> rusqlite::Result<LeafData> {
+    Ok(LeafData {
+        content_sha256: hash_col(row, first)?,
+        manifest_id: hash_col(row, first + 1)?,
+        phash: row.get::<_, i64>(first + 2)? as u64,
+        logged_at: row.get::<_, i64>(first + 3)? as u64,
+    })
+}
+
 fn entry_from_row(row: &Row<'_>) -> rusqlite::Result<Entry> {
     Ok(Entry {
         id: row.get(0)?,
-        leaf: LeafData {
-            content_sha256: hash_col(row, 1)?,
-            manifest_id: hash_col(row, 2)?,
-            phash: row.get::<_, i64>(3)? as u64,
-            logged_at: row.get::<_, i64>(4)? as u64,
-        },
+        leaf: leaf_from_row(row, 1)?,
         manifest_label: row.get(5)?,
         signer: row.get(6)?,
         path: row.get(7)?,
@@ -570,13 +616,7 @@ impl Log {
                  WHERE batch_id IS NULL ORDER BY id LIMIT ?1",
             )?;
             let rows = stmt.query_map([max_leaves as i64], |row| {
-                Ok(LeafData {
-                    content_sha256: hash_col(row, 0)?,
-                    manifest_id: hash_col(row, 1)?,
-                    phash: row.get::<_, i64>(2)? as u64,
-                    logged_at: row.get::<_, i64>(3)? as u64,
-                }
-                .leaf_hash())
+                Ok(leaf_from_row(row, 0)?.leaf_hash())
             })?;
             rows.collect::<Result<Vec<Hash>, _>>()?
         };
@@ -678,15 +718,7 @@ impl Log {
             "SELECT content_sha256, manifest_id, phash, logged_at FROM entries \
              WHERE batch_id = ?1 ORDER BY leaf_index",
         )?;
-        let rows = stmt.query_map([batch_id], |row| {
-            Ok(LeafData {
-                content_sha256: hash_col(row, 0)?,
-                manifest_id: hash_col(row, 1)?,
-                phash: row.get::<_, i64>(2)? as u64,
-                logged_at: row.get::<_, i64>(3)? as u64,
-            }
-            .leaf_hash())
-        })?;
+        let rows = stmt.query_map([batch_id], |row| Ok(leaf_from_row(row, 0)?.leaf_hash()))?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -703,52 +735,20 @@ impl Log {
                 entry.id
             )));
         };
-        let (Some(chain_id), Some(registry), Some(publisher), Some(tx_hash), Some(block_number)) = (
-            batch.chain_id,
-            batch.registry,
-            batch.publisher,
-            batch.tx_hash,
-            batch.block_number,
-        ) else {
+        if !batch.in_block() {
             return Ok(None);
-        };
-        let tree = MerkleTree::from_leaf_hashes(self.batch_leaves(batch_id)?)
-            .ok_or_else(|| LogError::Corrupt(format!("batch {batch_id} has no entries")))?;
-        if tree.root() != batch.root || tree.leaf_count() != batch.leaf_count {
-            return Err(LogError::Corrupt(format!(
-                "batch {batch_id}: its entries no longer hash to its root"
-            )));
         }
+        let tree = verified_tree(&batch, self.batch_leaves(batch_id)?)?;
         let proof = tree
             .proof(index)
             .ok_or_else(|| LogError::Corrupt(format!("entry {} index {index}", entry.id)))?;
-        Ok(Some(ProofBundle {
-            chain_id,
-            registry,
-            publisher,
-            root: batch.root,
-            leaf: entry.leaf,
-            index,
-            leaf_count: batch.leaf_count,
-            siblings: proof.siblings,
-            tx_hash,
-            block_number,
-        }))
+        Ok(batch.bundle(entry.leaf, index, proof.siblings))
     }
 
     /// Every entry of an on-chain batch with its proof bundle (one tree build for the
     /// whole batch). Empty while the batch is not on a chain.
     pub fn batch_bundles(&self, batch_id: i64) -> Result<Vec<(Entry, ProofBundle)>, LogError> {
-        let Some(batch) = self.batch(batch_id)? else {
-            return Ok(Vec::new());
-        };
-        let (Some(chain_id), Some(registry), Some(publisher), Some(tx_hash), Some(block_number)) = (
-            batch.chain_id,
-            batch.registry,
-            batch.publisher,
-            batch.tx_hash,
-            batch.block_number,
-        ) else {
+        let Some(batch) = self.batch(batch_id)?.filter(|b| b.in_block()) else {
             return Ok(Vec::new());
         };
         let mut stmt = self.conn.prepare(&format!(
@@ -757,32 +757,15 @@ impl Log {
         let entries = stmt
             .query_map([batch_id], entry_from_row)?
             .collect::<Result<Vec<Entry>, _>>()?;
-        let tree =
-            MerkleTree::from_leaf_hashes(entries.iter().map(|e| e.leaf.leaf_hash()).collect())
-                .ok_or_else(|| LogError::Corrupt(format!("batch {batch_id} has no entries")))?;
-        if tree.root() != batch.root {
-            return Err(LogError::Corrupt(format!(
-                "batch {batch_id}: its entries no longer hash to its root"
-            )));
-        }
+        let tree = verified_tree(&batch, entries.iter().map(|e| e.leaf.leaf_hash()).collect())?;
         let mut out = Vec::with_capacity(entries.len());
         for (i, e) in entries.into_iter().enumerate() {
             let proof = tree
                 .proof(i as u64)
                 .ok_or_else(|| LogError::Corrupt(format!("batch {batch_id} index {i}")))?;
-            let bundle = ProofBundle {
-                chain_id,
-                registry,
-                publisher,
-                root: batch.root,
-                leaf: e.leaf,
-                index: i as u64,
-                leaf_count: batch.leaf_count,
-                siblings: proof.siblings,
-                tx_hash,
-                block_number,
-            };
-            out.push((e, bundle));
+            if let Some(bundle) = batch.bundle(e.leaf, i as u64, proof.siblings) {
+                out.push((e, bundle));
+            }
         }
         Ok(out)
     }

@@ -335,6 +335,9 @@ pub struct EditRequest<'a> {
     pub trust: &'a TrustAnchors,
     /// Anchor proofs of earlier steps (and the publisher's endpoint) to carry forward.
     pub anchors: Option<&'a crate::proof::ProofSet>,
+    /// The input's report under `trust`, when the caller already verified it (saves a
+    /// second validation of the same bytes).
+    pub parent_report: Option<&'a crate::Report>,
 }
 
 /// Edits `input` and writes the signed result to `dest`.
@@ -355,6 +358,7 @@ where
         parent_title,
         trust,
         anchors,
+        parent_report,
     } = *req;
     if ops.is_empty() {
         return Err(SignError::Edit(EditError::Invalid("no edit given".into())));
@@ -366,13 +370,21 @@ where
     let rendered = render(&bytes, in_format, ops, out_format)?;
     // What a verifier will say about the parent, so the caller can warn before
     // publishing an edit of a broken original (it will verify as invalid).
-    let options = crate::verify::VerifyOptions {
-        trust: trust.clone(),
-        ..Default::default()
+    let parent_verdict = match parent_report {
+        Some(r) => r.verdict,
+        None => {
+            let options = crate::verify::VerifyOptions {
+                trust: trust.clone(),
+                ..Default::default()
+            };
+            crate::verify::verify_bytes(&bytes, &options)
+                .map_err(|e| {
+                    SignError::Edit(EditError::Invalid(format!("cannot read the input: {e}")))
+                })?
+                .verdict
+        }
     };
-    let parent_report = crate::verify::verify_bytes(&bytes, &options)
-        .map_err(|e| SignError::Edit(EditError::Invalid(format!("cannot read the input: {e}"))))?;
-    let parent_unsigned = parent_report.verdict == crate::Verdict::NoManifest;
+    let parent_unsigned = parent_verdict == crate::Verdict::NoManifest;
 
     let mut builder =
         Builder::from_context(builder_context(trust)?).with_definition(definition(title))?;
@@ -400,7 +412,7 @@ where
     Ok(EditOutcome {
         format: out_format,
         parent_unsigned,
-        parent_verdict: parent_report.verdict,
+        parent_verdict,
     })
 }
 

@@ -95,6 +95,7 @@ pub fn run(a: Args) -> Result<Exit> {
             parent_title: &parent,
             trust: &trust,
             anchors: None,
+            parent_report: None,
         };
         edit_stream(&mut input, &mut out.file, &identity, &request)?;
         out.commit()?;

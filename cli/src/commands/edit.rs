@@ -110,9 +110,13 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
     let trust = config::trust_anchors(&a.trust, &cfg)?;
     let bytes = crate::output::read_input(&a.input)?;
     // Earlier steps anchored in our log travel forward inside the new manifest.
+    // One validation of the input serves the parent's verdict and the proofs to carry.
     let parent = provenant_core::verify::verify_bytes(
         &bytes,
-        &provenant_core::verify::VerifyOptions::default(),
+        &provenant_core::verify::VerifyOptions {
+            trust: trust.clone(),
+            ..Default::default()
+        },
     );
     let anchors = match &parent {
         Ok(report) => crate::chronology::carried_proofs(report, cfg.publisher_endpoint.clone())?,
@@ -141,6 +145,7 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
         parent_title: &parent_title,
         trust: &trust,
         anchors: anchors.as_ref(),
+        parent_report: parent.as_ref().ok(),
     };
     let outcome = edit_stream(&mut input, &mut out.file, &identity, &request)
         .with_context(|| crate::shown(&a.input))?;
