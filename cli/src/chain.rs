@@ -99,3 +99,16 @@ pub fn preset_names() -> String {
         .collect::<Vec<_>>()
         .join(", ")
 }
+
+/// A time given as Unix seconds or RFC 3339 (not past 2^40 s).
+pub fn parse_time(text: &str) -> Result<u64> {
+    if let Ok(secs) = text.parse::<u64>() {
+        if secs >= 1 << 40 {
+            anyhow::bail!("{text} seconds is too far in the future");
+        }
+        return Ok(secs);
+    }
+    let t = chrono::DateTime::parse_from_rfc3339(text)
+        .with_context(|| format!("{text:?} is neither Unix seconds nor an RFC 3339 time"))?;
+    u64::try_from(t.timestamp()).context("time before 1970")
+}

@@ -23,6 +23,14 @@ pub struct Config {
     /// Registry contracts whose anchors `verify --chain` accepts (addresses).
     #[serde(default)]
     pub registries: Vec<String>,
+    /// Blacklist snapshot file `verify` checks against (relative to the config file).
+    pub blacklist: Option<PathBuf>,
+    /// Snapshot signing keys trusted (hex Ed25519 public keys).
+    #[serde(default)]
+    pub blacklist_keys: Vec<String>,
+    /// Curator sets whose registry entries are honoured.
+    #[serde(default)]
+    pub curator_sets: Vec<u32>,
 }
 
 pub fn config_path() -> Option<PathBuf> {
@@ -49,7 +57,7 @@ pub fn load_config() -> Result<(Config, Option<PathBuf>)> {
     let mut config: Config = toml::from_str(&text)
         .with_context(|| format!("config file {} is not valid", path.display()))?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    for t in &mut config.trust {
+    for t in config.trust.iter_mut().chain(config.blacklist.as_mut()) {
         if t.is_relative() {
             *t = dir.join(&*t);
         }

@@ -3,6 +3,7 @@
 //! Data goes to stdout, narration and errors to stderr. Exit codes: 0 = meets the
 //! policy, 1 = a verdict fails the policy, 2 = could not run.
 
+mod blacklist_source;
 mod chain;
 mod chronology;
 mod commands;
@@ -77,6 +78,12 @@ enum Command {
     Lookup(commands::lookup::Args),
     /// Deploy the registry contract; register publishers; authorise and revoke keys.
     Registry(commands::registry::Args),
+    /// A capture device: sign at capture with an unlinkable capture tag.
+    Device(commands::device::Args),
+    /// Curators: threshold key, decryption shares, curator sets in the registry.
+    Curator(commands::curator::Args),
+    /// The camera and certificate blacklist: propose, approve, appeal, activate, export.
+    Blacklist(commands::blacklist::Args),
     /// Sign, edit twice and verify a sample picture with throwaway keys (no network).
     Demo(commands::demo::Args),
 }
@@ -99,6 +106,9 @@ fn main() -> ExitCode {
         Command::Proof(a) => commands::proof::run(a),
         Command::Lookup(a) => commands::lookup::run(a),
         Command::Registry(a) => commands::registry::run(a),
+        Command::Device(a) => commands::device::run(a),
+        Command::Curator(a) => commands::curator::run(a),
+        Command::Blacklist(a) => commands::blacklist::run(a),
         Command::Demo(a) => commands::demo::run(a),
     };
     match result {

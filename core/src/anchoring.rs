@@ -34,12 +34,16 @@ use crate::report::Report;
 alloy::sol!(
     #[sol(rpc)]
     #[derive(Debug)]
+    #[allow(clippy::too_many_arguments)]
     ProvenantRegistry,
     "../registry-contract/artifacts/ProvenantRegistry.json"
 );
 
-pub use alloy::primitives::Address;
+mod curation;
+
+pub use alloy::primitives::{Address, U256};
 pub use alloy::signers::local::PrivateKeySigner;
+pub use curation::{CuratorSetInfo, DeviceEvidence, EntryInfo, EntryKind, EntryStatus};
 pub use ProvenantRegistry::ProvenantRegistryErrors as RegistryError;
 
 pub use crate::anchor_check::{
@@ -370,10 +374,23 @@ impl Chain {
         registry: Address,
         calldata: Vec<u8>,
     ) -> Result<B256, ChainError> {
+        self.transact_paying(signer, registry, calldata, alloy::primitives::U256::ZERO)
+            .map(|r| r.transaction_hash)
+    }
+
+    /// As [`Chain::transact`], sending `value` wei along (a bond); returns the receipt.
+    fn transact_paying(
+        &self,
+        signer: &PrivateKeySigner,
+        registry: Address,
+        calldata: Vec<u8>,
+        value: alloy::primitives::U256,
+    ) -> Result<alloy::rpc::types::TransactionReceipt, ChainError> {
         let provider = self.wallet_provider(signer);
         self.rt.block_on(async {
             let tx = TransactionRequest::default()
                 .with_to(registry)
+                .with_value(value)
                 .with_input(Bytes::from(calldata));
             let pending = provider
                 .send_transaction(tx)
@@ -390,7 +407,7 @@ impl Chain {
                     receipt.transaction_hash
                 )));
             }
-            Ok(receipt.transaction_hash)
+            Ok(receipt)
         })
     }
 
@@ -1041,10 +1058,42 @@ fn explain(e: &RegistryError) -> String {
         E::AlreadyAnchored(x) => format!("root {} is already anchored", x.root),
         E::InvalidSignature(_) => "the relayed anchoring signature is invalid".to_owned(),
         E::SignatureExpired(_) => "the relayed anchoring signature has expired".to_owned(),
+        E::BadCuratorSet(_) => "a curator set needs a name, 1 to 32 distinct curators, a threshold of 1..n, a timelock and a group key".to_owned(),
+        E::UnknownCuratorSet(x) => format!("there is no curator set {}", x.setId),
+        E::UnknownEntry(x) => format!("there is no blacklist entry {}", x.id),
+        E::NotCurator(x) => format!("{:#x} is not a curator of this entry's set", x.account),
+        E::AlreadyVoted(x) => format!("{:#x} already voted (or released its share) on this", x.curator),
+        E::WrongStatus(x) => format!("the entry's status ({}) does not allow this", status_name(x.status)),
+        E::WrongKind(_) => "certificate entries have no decryption shares or epoch keys".to_owned(),
+        E::TimelockRunning(x) => format!(
+            "the entry's timelock (appeal window) runs until {}",
+            crate::anchor_check::rfc3339(x.activeAfter)
+        ),
+        E::TimelockOver(_) => "the appeal window is over".to_owned(),
+        E::WrongBond(x) => format!("the bond must be exactly {} wei", x.expected),
+        E::NotEnoughShares(x) => format!("{} of {} decryption shares released", x.have, x.need),
+        E::BadEvidence(_) => "the evidence is incomplete (zero hash or point, or a start before the evidence's day)".to_owned(),
+        E::BadEpochKey(_) => "a device entry needs its epoch key; a certificate entry none".to_owned(),
+        E::NothingToClaim(_) => "no bond is credited to this account".to_owned(),
+        E::TransferFailed(_) => "paying out the bond failed".to_owned(),
     };
     let name = format!("{e:?}");
     let name = name.split('(').next().unwrap_or_default();
     format!("{words} ({name})")
+}
+
+fn status_name(status: u8) -> &'static str {
+    [
+        "proposed",
+        "approved",
+        "appealed",
+        "active",
+        "withdrawn",
+        "rejected",
+    ]
+    .get(usize::from(status))
+    .copied()
+    .unwrap_or("unknown")
 }
 
 fn reload(log: &Log, id: i64) -> Result<Batch, ChainError> {

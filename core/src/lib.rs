@@ -8,6 +8,8 @@
 //! data, not an error) and errors carry the context a user needs.
 
 pub mod anchor_check;
+pub mod blacklist;
+pub mod capture;
 pub mod format;
 pub mod hash;
 pub mod merkle;
@@ -20,6 +22,8 @@ pub mod verify;
 pub mod anchoring;
 #[cfg(feature = "chronology")]
 pub mod chronology;
+#[cfg(feature = "device")]
+pub mod device;
 #[cfg(feature = "edit")]
 pub mod edit;
 #[cfg(feature = "sign")]

@@ -167,6 +167,63 @@ pub struct ChainStep {
     /// The publisher's chronology endpoint named in this step's manifest (where its
     /// proof can be fetched; whatever it serves is checked against the chain).
     pub chronology_endpoint: Option<String>,
+    /// SHA-256 fingerprints (hex) of the DER of the signing certificate and the rest of
+    /// its chain, signer first: what the certificate blacklist is keyed by.
+    #[serde(default)]
+    pub certificates: Vec<String>,
+    /// The unlinkable capture tag a camera put in this step's signed manifest.
+    #[serde(default)]
+    pub capture: Option<CaptureTag>,
+    /// Camera and signer blacklist result for this step.
+    #[serde(default)]
+    pub blacklist: StepBlacklist,
+}
+
+/// A capture tag (assertion `org.provenant.capture`): the epoch (UTC day), a fresh random
+/// `r` and `tag` = PRF(k_epoch, r). Without the camera's epoch key these look random.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaptureTag {
+    pub epoch: u32,
+    /// Hex, 32 bytes.
+    pub r: String,
+    /// Hex, 32 bytes.
+    pub tag: String,
+}
+
+/// Whether a step was checked against a blacklist, and what it matched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BlacklistState {
+    /// No blacklist was consulted.
+    #[default]
+    NotChecked,
+    /// Checked: no entry matches.
+    Clear,
+    /// An entry matches (see `hits`).
+    Listed,
+}
+
+/// The blacklist result of one step.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct StepBlacklist {
+    pub status: BlacklistState,
+    pub hits: Vec<BlacklistHit>,
+}
+
+/// One blacklist entry that matches a step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlacklistHit {
+    /// `device` (the capture tag matches a blacklisted camera's epoch key) or
+    /// `certificate` (a certificate of the signer's chain is listed).
+    pub kind: String,
+    /// Entry id in the registry.
+    pub entry: u64,
+    pub curator_set: u32,
+    pub reason: String,
+    /// Device entries: photos from this epoch (UTC day) on are flagged.
+    pub start_epoch: Option<u32>,
+    /// Certificate entries: the listed fingerprint.
+    pub fingerprint: Option<String>,
 }
 
 impl ChainStep {
@@ -234,6 +291,12 @@ pub struct Report {
     pub codes: Vec<StatusCode>,
     /// Manifests, newest first.
     pub chain: Vec<ChainStep>,
+    /// True when a step matched a blacklist entry (device or certificate).
+    #[serde(default)]
+    pub blacklisted: bool,
+    /// The blacklist consulted (snapshot or chain), when one was.
+    #[serde(default)]
+    pub blacklist_source: Option<String>,
 }
 
 impl Report {

@@ -131,6 +131,10 @@ pub struct SignRequest {
     pub source: SourceType,
     /// Anchor proofs (and the publisher's chronology endpoint) to carry in the manifest.
     pub anchors: Option<crate::proof::ProofSet>,
+    /// A camera's capture tag (see `device`), signed into the manifest.
+    pub capture: Option<crate::capture::assertion::CaptureAssertion>,
+    /// The `when` of `c2pa.created` (RFC 3339); default now.
+    pub when: Option<String>,
 }
 
 /// Adds our anchors assertion when there is something to carry.
@@ -207,9 +211,12 @@ where
         "action": "c2pa.created",
         "digitalSourceType": request.source.digital_source_type(),
         "softwareAgent": { "name": crate::GENERATOR_NAME, "version": crate::VERSION },
-        "when": now_rfc3339(),
+        "when": request.when.clone().unwrap_or_else(now_rfc3339),
     }))?;
     add_anchors(&mut builder, request.anchors.as_ref())?;
+    if let Some(capture) = &request.capture {
+        builder.add_assertion_json(crate::capture::assertion::CAPTURE_ASSERTION, capture)?;
+    }
     finish(&mut builder, identity, format, src, dest)?;
     Ok(format)
 }

@@ -50,6 +50,14 @@ impl TrustAnchors {
         Ok(self)
     }
 
+    /// SHA-256 fingerprints of the certificates' DER, in order.
+    pub fn fingerprints(&self) -> Vec<[u8; 32]> {
+        certificate_ders(self.pem())
+            .iter()
+            .map(|der| <sha2::Sha256 as sha2::Digest>::digest(der).into())
+            .collect()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.count == 0
     }

@@ -151,6 +151,8 @@ where
         size,
         codes: Vec::new(),
         chain: Vec::new(),
+        blacklisted: false,
+        blacklist_source: None,
     };
 
     let context = Context::new()
@@ -182,6 +184,25 @@ where
         }
     }
     Ok((report, embedded))
+}
+
+/// The capture assertion of a file's active manifest (the newest step), if it has a
+/// well-formed one. Pair with [`verify_bytes`]: a tag from an invalid file proves nothing.
+pub fn active_capture(
+    bytes: &[u8],
+) -> Result<Option<crate::capture::assertion::CaptureAssertion>, VerifyError> {
+    let mut stream = Cursor::new(bytes);
+    let (_, format) = probe(&mut stream)?;
+    let context = Context::new()
+        .with_settings(reader_settings(&TrustAnchors::none())?)
+        .map_err(|e| VerifyError::Settings(e.to_string()))?;
+    let Ok(reader) = Reader::from_context(context).with_stream(format.mime(), stream) else {
+        return Ok(None);
+    };
+    Ok(reader
+        .active_label()
+        .and_then(|l| reader.get_manifest(l))
+        .and_then(crate::capture::assertion::from_manifest))
 }
 
 /// Anchor proofs that later steps carry for earlier ones (our assertion). A proof
@@ -701,6 +722,9 @@ fn describe_step(
     manifest: &Manifest,
 ) -> ChainStep {
     let sig = manifest.signature_info();
+    let ders = sig
+        .map(|s| crate::trust::certificate_ders(s.cert_chain()))
+        .unwrap_or_default();
     let actions = actions_of(manifest);
     let digital_source_type = actions
         .iter()
@@ -745,15 +769,15 @@ fn describe_step(
         trust: Trust::Unknown,
         status: StepStatus::Valid,
         failures: Vec::new(),
-        manifest_id: sig
-            .and_then(|s| {
-                crate::trust::certificate_ders(s.cert_chain())
-                    .into_iter()
-                    .next()
-            })
-            .map(|der| hex::encode(manifest_id(label, &der))),
+        manifest_id: ders.first().map(|der| hex::encode(manifest_id(label, der))),
         anchor: None,
         chronology_endpoint: None,
+        certificates: ders
+            .iter()
+            .map(|der| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(der)))
+            .collect(),
+        capture: crate::capture::assertion::read_assertion(manifest),
+        blacklist: Default::default(),
     }
 }
 

@@ -67,10 +67,8 @@ contract ProvenantRegistry {
     /// @dev Keyed by `_anchorId(publisher, root)` = keccak256(abi.encode(publisher, root)).
     mapping(bytes32 anchorId => AnchorRecord) private _anchors;
 
-    // Reserved for the camera blacklist issue (not implemented here): curator sets with m-of-n approval,
-    // reporter bonds, a timelock/appeal window, decryption shares with Chaum–Pedersen proofs, withdrawal with
-    // reasons, and certificate-fingerprint entries. They will get their own storage, events and errors and
-    // must not give anyone power over publishers, keys or anchors.
+    // The camera blacklist's storage is declared with its functions, at the end of the contract, so it comes
+    // after these slots and never shares them.
 
     // ---------------------------------------------------------------------------------------------
     // Events
@@ -465,5 +463,503 @@ contract ProvenantRegistry {
 
     function _buildDomainSeparator() private view returns (bytes32) {
         return keccak256(abi.encode(_DOMAIN_TYPEHASH, _NAME_HASH, _VERSION_HASH, block.chainid, address(this)));
+    }
+
+    // =============================================================================================
+    // Camera blacklist: curator sets and their entries
+    // =============================================================================================
+    //
+    // Separate storage (declared below, after every publisher/key/anchor slot) and separate roles: nothing in
+    // this part can touch publishers, keys or anchors. An entry lists either a camera (device: an evidence
+    // photo's hash, its capture tag (r, tag) and escrow point; after approval and the timelock, its epoch key)
+    // or a certificate (SHA-256 fingerprint of a DER). Life of an entry:
+    //   Proposed --threshold approvals--> Approved (timelock runs) --timelock over, shares--> Active
+    //   Proposed/Approved (before the timelock ends) --appeal--> Appealed --quorum upholds--> Rejected
+    //                                                                   --quorum dismisses--> back, fresh timelock
+    //   Proposed/Approved/Active --curator quorum--> Withdrawn; Proposed --its reporter--> Withdrawn
+    // Bonds: the reporter's bond is credited back on activation or withdrawal, to the appellant when an appeal
+    // is upheld; an appellant's bond goes back to it when upheld, to the reporter when dismissed. Payouts are
+    // pulled with `claim`. The contract cannot check ristretto255 Chaum–Pedersen proofs or the epoch key:
+    // verifiers check both (a key must reproduce the evidence's tag).
+
+    /// @notice Entry kinds.
+    uint8 public constant KIND_DEVICE = 0;
+    uint8 public constant KIND_CERTIFICATE = 1;
+    /// @notice Entry statuses.
+    uint8 public constant STATUS_PROPOSED = 0;
+    uint8 public constant STATUS_APPROVED = 1;
+    uint8 public constant STATUS_APPEALED = 2;
+    uint8 public constant STATUS_ACTIVE = 3;
+    uint8 public constant STATUS_WITHDRAWN = 4;
+    uint8 public constant STATUS_REJECTED = 5;
+
+    /// @dev An immutable curator set; curator j (1-based, its Shamir share index) is `curators[j - 1]`.
+    struct CuratorSet {
+        string name;
+        address[] curators;
+        uint8 threshold;
+        uint32 timelock;
+        uint256 bond;
+        bytes32 groupKey;
+    }
+
+    /// @notice A blacklist entry as `entry(id)` returns it.
+    struct Entry {
+        uint8 kind;
+        uint8 status;
+        uint32 setId;
+        address reporter;
+        bytes32 subject; // evidence photo SHA-256 (device) or certificate fingerprint (certificate)
+        uint32 evidenceEpoch;
+        uint32 startEpoch;
+        bytes32 evidenceR;
+        bytes32 evidenceTag;
+        bytes32 escrowPoint;
+        bytes32 epochKey; // 0 until a device entry is activated
+        uint8 approvals;
+        uint8 sharesPublished;
+        uint64 activeAfter; // 0 until approved; end of the timelock
+        address appellant; // while appealed
+    }
+
+    /// @dev A released decryption share: D_j = s_j·R and its Chaum–Pedersen proof (c, z).
+    struct Share {
+        uint8 index;
+        bytes32 point;
+        bytes32 proofC;
+        bytes32 proofZ;
+    }
+
+    /// @dev Votes of one entry, as bitmaps over curator indexes (bit j-1 = curator j).
+    struct Votes {
+        uint32 approve;
+        uint32 withdraw;
+        uint32 uphold;
+        uint32 dismiss;
+        uint32 shared;
+    }
+
+    mapping(uint32 setId => CuratorSet) private _sets;
+    mapping(uint32 setId => mapping(address curator => uint8 index)) private _curatorIndex;
+    uint32 private _setCount;
+    mapping(uint64 id => Entry) private _entries;
+    mapping(uint64 id => Votes) private _votes;
+    mapping(uint64 id => Share[]) private _shares;
+    uint64 private _entryCount;
+    mapping(address account => uint256 amount) private _credit;
+
+    /// @notice A curator set was created.
+    event CuratorSetCreated(
+        uint32 indexed setId,
+        string name,
+        address[] curators,
+        uint8 threshold,
+        uint32 timelock,
+        uint256 bond,
+        bytes32 groupKey
+    );
+    /// @notice An entry was proposed (its reason is kept here only).
+    event EntryProposed(
+        uint64 indexed id, uint32 indexed setId, uint8 kind, bytes32 subject, address indexed reporter, string reason
+    );
+    /// @notice A curator approved an entry.
+    event EntryApproved(uint64 indexed id, address indexed curator, uint8 approvals);
+    /// @notice An entry reached its approval threshold (or had an appeal dismissed): shares may follow after `activeAfter`.
+    event EntryTimelockStarted(uint64 indexed id, uint64 activeAfter);
+    /// @notice An entry was appealed and is stopped until its curators resolve the appeal.
+    event EntryAppealed(uint64 indexed id, address indexed appellant, string reason);
+    /// @notice A curator voted on an appeal.
+    event AppealVote(uint64 indexed id, address indexed curator, bool uphold);
+    /// @notice An appeal was decided: upheld (entry rejected) or dismissed.
+    event AppealResolved(uint64 indexed id, bool upheld);
+    /// @notice A curator released its decryption share for a device entry.
+    event ShareReleased(uint64 indexed id, uint8 index, bytes32 point, bytes32 proofC, bytes32 proofZ);
+    /// @notice An entry came into force (`epochKey` is 0 for certificate entries).
+    event EntryActivated(uint64 indexed id, bytes32 epochKey);
+    /// @notice A curator voted to withdraw an entry.
+    event WithdrawVote(uint64 indexed id, address indexed curator, string reason);
+    /// @notice An entry was withdrawn.
+    event EntryWithdrawn(uint64 indexed id, string reason);
+    /// @notice A bond was credited to `account` (pull it with `claim`).
+    event BondCredited(address indexed account, uint256 amount);
+    /// @notice Credited bonds were paid out.
+    event BondClaimed(address indexed account, uint256 amount);
+
+    /// @notice The curator set's parameters are invalid (name, curators, threshold, timelock, group key).
+    error BadCuratorSet();
+    /// @notice No curator set with this id.
+    error UnknownCuratorSet(uint32 setId);
+    /// @notice No entry with this id.
+    error UnknownEntry(uint64 id);
+    /// @notice The sender is not a curator of the entry's set.
+    error NotCurator(address account);
+    /// @notice The sender already voted (or released its share) on this.
+    error AlreadyVoted(address curator);
+    /// @notice The entry's status does not allow this.
+    error WrongStatus(uint8 status);
+    /// @notice Only device entries have shares and epoch keys.
+    error WrongKind();
+    /// @notice The timelock runs until `activeAfter`.
+    error TimelockRunning(uint64 activeAfter);
+    /// @notice The appeal window is over.
+    error TimelockOver();
+    /// @notice The value sent must equal the set's bond.
+    error WrongBond(uint256 expected);
+    /// @notice Fewer decryption shares than the threshold were released.
+    error NotEnoughShares(uint8 have, uint8 need);
+    /// @notice Evidence fields are missing or inconsistent (zero hash/point, start before the evidence's epoch).
+    error BadEvidence();
+    /// @notice A device entry needs a non-zero epoch key; a certificate entry none.
+    error BadEpochKey();
+    /// @notice No bond is credited to the sender.
+    error NothingToClaim();
+    /// @notice Paying out the bond failed.
+    error TransferFailed();
+
+    /// @notice Creates an immutable curator set.
+    /// @param name Non-empty name shown to platforms choosing which sets they honour.
+    /// @param curators 1..32 distinct non-zero accounts; curator j is `curators[j - 1]`.
+    /// @param threshold Approvals (and shares, and votes) needed: 1..curators.length.
+    /// @param timelock Seconds between approval and the earliest share release (the appeal window); > 0.
+    /// @param bond Wei a reporter or appellant must post.
+    /// @param groupKey The curators' ristretto255 group key that devices escrow to; non-zero.
+    /// @return setId The new set's id (from 1).
+    function createCuratorSet(
+        string calldata name,
+        address[] calldata curators,
+        uint8 threshold,
+        uint32 timelock,
+        uint256 bond,
+        bytes32 groupKey
+    ) external returns (uint32 setId) {
+        uint256 n = curators.length;
+        if (bytes(name).length == 0 || groupKey == 0 || timelock == 0 || threshold == 0 || threshold > n || n > 32) {
+            revert BadCuratorSet();
+        }
+        setId = ++_setCount;
+        for (uint256 i = 0; i < n; i++) {
+            address c = curators[i];
+            if (c == address(0) || _curatorIndex[setId][c] != 0) revert BadCuratorSet();
+            _curatorIndex[setId][c] = uint8(i + 1);
+        }
+        _sets[setId] = CuratorSet({
+            name: name, curators: curators, threshold: threshold, timelock: timelock, bond: bond, groupKey: groupKey
+        });
+        emit CuratorSetCreated(setId, name, curators, threshold, timelock, bond, groupKey);
+    }
+
+    /// @notice Proposes blacklisting a camera, by one evidence photo (posts the set's bond).
+    /// @param setId The curator set to decide.
+    /// @param evidenceHash SHA-256 of the evidence photo.
+    /// @param evidenceEpoch The evidence photo's epoch (UTC day).
+    /// @param evidenceR The evidence's capture-tag r.
+    /// @param evidenceTag The evidence's capture tag.
+    /// @param escrowPoint The evidence's escrow point R (curators' shares are s_j·R).
+    /// @param startEpoch Photos from this epoch on are flagged; >= evidenceEpoch.
+    /// @param reason Published in the event.
+    /// @return id The entry id.
+    function proposeDevice(
+        uint32 setId,
+        bytes32 evidenceHash,
+        uint32 evidenceEpoch,
+        bytes32 evidenceR,
+        bytes32 evidenceTag,
+        bytes32 escrowPoint,
+        uint32 startEpoch,
+        string calldata reason
+    ) external payable returns (uint64 id) {
+        if (evidenceHash == 0 || escrowPoint == 0 || startEpoch < evidenceEpoch) {
+            revert BadEvidence();
+        }
+        id = _propose(setId, KIND_DEVICE, evidenceHash, reason);
+        Entry storage e = _entries[id];
+        e.evidenceEpoch = evidenceEpoch;
+        e.startEpoch = startEpoch;
+        e.evidenceR = evidenceR;
+        e.evidenceTag = evidenceTag;
+        e.escrowPoint = escrowPoint;
+    }
+
+    /// @notice Proposes blacklisting a certificate by its SHA-256 fingerprint (posts the set's bond).
+    /// @param setId The curator set to decide.
+    /// @param fingerprint SHA-256 of the certificate's DER.
+    /// @param reason Published in the event.
+    /// @return id The entry id.
+    function proposeCertificate(uint32 setId, bytes32 fingerprint, string calldata reason)
+        external
+        payable
+        returns (uint64 id)
+    {
+        if (fingerprint == 0) revert BadEvidence();
+        id = _propose(setId, KIND_CERTIFICATE, fingerprint, reason);
+    }
+
+    /// @notice Approves a proposed entry (once per curator). At the threshold the timelock starts.
+    /// @param id The entry.
+    function approve(uint64 id) external {
+        Entry storage e = _entry(id);
+        uint32 bit = _curatorBit(e.setId);
+        if (e.status != STATUS_PROPOSED) revert WrongStatus(e.status);
+        Votes storage v = _votes[id];
+        if (v.approve & bit != 0) revert AlreadyVoted(msg.sender);
+        v.approve |= bit;
+        e.approvals += 1;
+        emit EntryApproved(id, msg.sender, e.approvals);
+        if (e.approvals >= _sets[e.setId].threshold) {
+            e.status = STATUS_APPROVED;
+            _startTimelock(id, e);
+        }
+    }
+
+    /// @notice Appeals an entry before its timelock ends (posts the set's bond): it stops until its curators
+    ///         resolve the appeal. One open appeal per entry.
+    /// @param id The entry.
+    /// @param reason Published in the event.
+    function appeal(uint64 id, string calldata reason) external payable {
+        Entry storage e = _entry(id);
+        if (e.status == STATUS_APPROVED && block.timestamp >= e.activeAfter) revert TimelockOver();
+        if (e.status != STATUS_PROPOSED && e.status != STATUS_APPROVED) revert WrongStatus(e.status);
+        uint256 bond = _sets[e.setId].bond;
+        if (msg.value != bond) revert WrongBond(bond);
+        e.status = STATUS_APPEALED;
+        e.appellant = msg.sender;
+        emit EntryAppealed(id, msg.sender, reason);
+    }
+
+    /// @notice A curator's vote on an open appeal; `threshold` votes for one side decide it.
+    /// @param id The entry.
+    /// @param uphold True: reject the entry. False: dismiss the appeal (the timelock starts again).
+    function resolveAppeal(uint64 id, bool uphold) external {
+        Entry storage e = _entry(id);
+        uint32 bit = _curatorBit(e.setId);
+        if (e.status != STATUS_APPEALED) revert WrongStatus(e.status);
+        Votes storage v = _votes[id];
+        if ((v.uphold | v.dismiss) & bit != 0) revert AlreadyVoted(msg.sender);
+        emit AppealVote(id, msg.sender, uphold);
+        CuratorSet storage s = _sets[e.setId];
+        address appellant = e.appellant;
+        if (uphold) {
+            v.uphold |= bit;
+            if (_count(v.uphold) < s.threshold) return;
+            e.status = STATUS_REJECTED;
+            _pay(appellant, 2 * s.bond); // its own bond back and the reporter's
+        } else {
+            v.dismiss |= bit;
+            if (_count(v.dismiss) < s.threshold) return;
+            _pay(e.reporter, s.bond); // the appellant's bond
+            if (e.activeAfter == 0) {
+                e.status = STATUS_PROPOSED;
+            } else {
+                e.status = STATUS_APPROVED;
+                _startTimelock(id, e);
+            }
+        }
+        v.uphold = 0;
+        v.dismiss = 0;
+        e.appellant = address(0);
+        emit AppealResolved(id, uphold);
+    }
+
+    /// @notice Releases the sender's decryption share for an approved device entry whose timelock is over.
+    /// @param id The entry.
+    /// @param sharePoint D_j = s_j·R (compressed ristretto255).
+    /// @param proofC Chaum–Pedersen challenge.
+    /// @param proofZ Chaum–Pedersen response.
+    function publishShare(uint64 id, bytes32 sharePoint, bytes32 proofC, bytes32 proofZ) external {
+        Entry storage e = _entry(id);
+        if (e.kind != KIND_DEVICE) revert WrongKind();
+        uint32 bit = _curatorBit(e.setId);
+        if (e.status != STATUS_APPROVED) revert WrongStatus(e.status);
+        if (block.timestamp < e.activeAfter) revert TimelockRunning(e.activeAfter);
+        Votes storage v = _votes[id];
+        if (v.shared & bit != 0) revert AlreadyVoted(msg.sender);
+        v.shared |= bit;
+        uint8 index = _curatorIndex[e.setId][msg.sender];
+        _shares[id].push(Share({index: index, point: sharePoint, proofC: proofC, proofZ: proofZ}));
+        e.sharesPublished += 1;
+        emit ShareReleased(id, index, sharePoint, proofC, proofZ);
+    }
+
+    /// @notice Puts an approved entry in force once its timelock is over. Anyone may call it. A device entry
+    ///         needs `threshold` released shares and the epoch key combined from them off chain; verifiers
+    ///         check that the key reproduces the evidence's tag. The reporter's bond is credited back.
+    /// @param id The entry.
+    /// @param epochKey The camera's key for the evidence's epoch (device), or 0 (certificate).
+    function activate(uint64 id, bytes32 epochKey) external {
+        Entry storage e = _entry(id);
+        if (e.status != STATUS_APPROVED) revert WrongStatus(e.status);
+        if (block.timestamp < e.activeAfter) revert TimelockRunning(e.activeAfter);
+        CuratorSet storage s = _sets[e.setId];
+        if (e.kind == KIND_DEVICE) {
+            if (e.sharesPublished < s.threshold) revert NotEnoughShares(e.sharesPublished, s.threshold);
+            if (epochKey == 0) revert BadEpochKey();
+        } else if (epochKey != 0) {
+            revert BadEpochKey();
+        }
+        e.status = STATUS_ACTIVE;
+        e.epochKey = epochKey;
+        _pay(e.reporter, s.bond);
+        emit EntryActivated(id, epochKey);
+    }
+
+    /// @notice Withdraws an entry: a curator's vote (Proposed, Approved or Active; `threshold` votes decide), or
+    ///         the reporter alone while its entry is Proposed. The reporter's bond is credited back if still held.
+    /// @param id The entry.
+    /// @param reason Published in the events.
+    function withdraw(uint64 id, string calldata reason) external {
+        Entry storage e = _entry(id);
+        uint8 status = e.status;
+        CuratorSet storage s = _sets[e.setId];
+        if (msg.sender == e.reporter && status == STATUS_PROPOSED && _curatorIndex[e.setId][msg.sender] == 0) {
+            _withdrawNow(id, e, s, reason);
+            return;
+        }
+        uint32 bit = _curatorBit(e.setId);
+        if (status != STATUS_PROPOSED && status != STATUS_APPROVED && status != STATUS_ACTIVE) {
+            revert WrongStatus(status);
+        }
+        Votes storage v = _votes[id];
+        if (v.withdraw & bit != 0) revert AlreadyVoted(msg.sender);
+        v.withdraw |= bit;
+        emit WithdrawVote(id, msg.sender, reason);
+        if (_count(v.withdraw) >= s.threshold) _withdrawNow(id, e, s, reason);
+    }
+
+    /// @notice Pays out the bonds credited to the sender.
+    function claim() external {
+        uint256 amount = _credit[msg.sender];
+        if (amount == 0) revert NothingToClaim();
+        _credit[msg.sender] = 0;
+        emit BondClaimed(msg.sender, amount);
+        (bool ok,) = msg.sender.call{value: amount}("");
+        if (!ok) revert TransferFailed();
+    }
+
+    /// @notice Bonds credited to `account` and not yet claimed.
+    /// @param account The account.
+    /// @return The amount in wei.
+    function credit(address account) external view returns (uint256) {
+        return _credit[account];
+    }
+
+    /// @notice A curator set.
+    /// @param setId The set.
+    /// @return name Its name.
+    /// @return curators Curator j is `curators[j - 1]`.
+    /// @return threshold Votes needed.
+    /// @return timelock Appeal window in seconds.
+    /// @return bond Reporter and appellant bond in wei.
+    /// @return groupKey The curators' group key.
+    function curatorSet(uint32 setId)
+        external
+        view
+        returns (
+            string memory name,
+            address[] memory curators,
+            uint8 threshold,
+            uint32 timelock,
+            uint256 bond,
+            bytes32 groupKey
+        )
+    {
+        CuratorSet storage s = _set(setId);
+        return (s.name, s.curators, s.threshold, s.timelock, s.bond, s.groupKey);
+    }
+
+    /// @notice Number of curator sets (ids are 1..count).
+    /// @return The count.
+    function curatorSetCount() external view returns (uint32) {
+        return _setCount;
+    }
+
+    /// @notice An entry.
+    /// @param id The entry (1..entryCount()).
+    /// @return The entry.
+    function entry(uint64 id) external view returns (Entry memory) {
+        if (id == 0 || id > _entryCount) revert UnknownEntry(id);
+        return _entries[id];
+    }
+
+    /// @notice Number of entries (ids are 1..count).
+    /// @return The count.
+    function entryCount() external view returns (uint64) {
+        return _entryCount;
+    }
+
+    /// @notice The decryption shares released for an entry, in release order.
+    /// @param id The entry.
+    /// @return indexes Curator indexes.
+    /// @return points D_j values.
+    /// @return proofC Proof challenges.
+    /// @return proofZ Proof responses.
+    function sharesOf(uint64 id)
+        external
+        view
+        returns (uint8[] memory indexes, bytes32[] memory points, bytes32[] memory proofC, bytes32[] memory proofZ)
+    {
+        _entry(id);
+        Share[] storage list = _shares[id];
+        uint256 n = list.length;
+        indexes = new uint8[](n);
+        points = new bytes32[](n);
+        proofC = new bytes32[](n);
+        proofZ = new bytes32[](n);
+        for (uint256 i = 0; i < n; i++) {
+            Share storage sh = list[i];
+            (indexes[i], points[i], proofC[i], proofZ[i]) = (sh.index, sh.point, sh.proofC, sh.proofZ);
+        }
+    }
+
+    function _propose(uint32 setId, uint8 kind, bytes32 subject, string calldata reason) private returns (uint64 id) {
+        CuratorSet storage s = _set(setId);
+        if (msg.value != s.bond) revert WrongBond(s.bond);
+        id = ++_entryCount;
+        Entry storage e = _entries[id];
+        e.kind = kind;
+        e.setId = setId;
+        e.reporter = msg.sender;
+        e.subject = subject;
+        emit EntryProposed(id, setId, kind, subject, msg.sender, reason);
+    }
+
+    function _withdrawNow(uint64 id, Entry storage e, CuratorSet storage s, string calldata reason) private {
+        if (e.status == STATUS_PROPOSED || e.status == STATUS_APPROVED) _pay(e.reporter, s.bond);
+        e.status = STATUS_WITHDRAWN;
+        emit EntryWithdrawn(id, reason);
+    }
+
+    function _startTimelock(uint64 id, Entry storage e) private {
+        e.activeAfter = uint64(block.timestamp) + _sets[e.setId].timelock;
+        emit EntryTimelockStarted(id, e.activeAfter);
+    }
+
+    function _pay(address account, uint256 amount) private {
+        if (amount == 0) return;
+        _credit[account] += amount;
+        emit BondCredited(account, amount);
+    }
+
+    function _set(uint32 setId) private view returns (CuratorSet storage s) {
+        if (setId == 0 || setId > _setCount) revert UnknownCuratorSet(setId);
+        return _sets[setId];
+    }
+
+    function _entry(uint64 id) private view returns (Entry storage) {
+        if (id == 0 || id > _entryCount) revert UnknownEntry(id);
+        return _entries[id];
+    }
+
+    /// @dev The sender's vote bit in set `setId`; reverts if it is not a curator there.
+    function _curatorBit(uint32 setId) private view returns (uint32) {
+        uint8 index = _curatorIndex[setId][msg.sender];
+        if (index == 0) revert NotCurator(msg.sender);
+        return uint32(1) << (index - 1);
+    }
+
+    function _count(uint32 bits) private pure returns (uint8 n) {
+        while (bits != 0) {
+            bits &= bits - 1;
+            n++;
+        }
     }
 }

@@ -2,6 +2,9 @@
 //! `provenant verify --json`; failures to run come back as `{code, message}`.
 
 mod anchors;
+mod blacklist;
+
+pub use blacklist::apply_blacklist_json;
 
 use provenant_core::verify::{verify_bytes, verify_stream_with_digest, VerifyError, VerifyOptions};
 use provenant_core::TrustAnchors;
@@ -108,6 +111,24 @@ fn throw(e: WasmError) -> JsValue {
     let _ = js_sys::Reflect::set(&obj, &"code".into(), &e.code.into());
     let _ = js_sys::Reflect::set(&obj, &"message".into(), &e.message.into());
     obj.into()
+}
+
+/// `applyBlacklist(reportJson, snapshotJson, trustedKeys, nowUnix) → string`: the
+/// report checked against a signed blacklist snapshot; throws `{code, message}` when
+/// the snapshot is malformed, untrusted or expired (the report then says "not checked").
+#[wasm_bindgen(js_name = applyBlacklist)]
+pub fn apply_blacklist(
+    report_json: &str,
+    snapshot_json: &str,
+    trusted_keys: &str,
+    now_unix: f64,
+) -> Result<String, JsValue> {
+    let now = if now_unix.is_finite() && now_unix > 0.0 {
+        now_unix as u64
+    } else {
+        0
+    };
+    apply_blacklist_json(report_json, snapshot_json, trusted_keys, now).map_err(throw)
 }
 
 /// `anchorCalls(reportJson, chainId, registriesJson) → string`: the `eth_call`s that

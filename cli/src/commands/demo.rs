@@ -57,6 +57,7 @@ pub fn run(a: Args) -> Result<Exit> {
                 title: Some("harbour-capture.jpg".into()),
                 source: SourceType::Capture,
                 anchors: None,
+                ..Default::default()
             },
         )?;
         out.commit()?;

@@ -1,7 +1,10 @@
 //! One module per subcommand.
 
 pub mod anchor;
+pub mod blacklist;
+pub mod curator;
 pub mod demo;
+pub mod device;
 pub mod edit;
 pub mod keygen;
 pub mod lookup;

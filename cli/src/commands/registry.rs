@@ -1,8 +1,8 @@
-use anyhow::{Context, Result};
+use anyhow::Result;
 use provenant_core::anchoring::parse_address;
 use provenant_core::chronology::Log;
 
-use crate::chain::{ChainArgs, KeyArgs, RegistryArgs};
+use crate::chain::{parse_time, ChainArgs, KeyArgs, RegistryArgs};
 use crate::Exit;
 
 /// Deploys the registry contract and manages publishers and their anchoring keys.
@@ -79,18 +79,6 @@ pub enum PublisherSub {
         #[command(flatten)]
         common: Common,
     },
-}
-
-fn parse_time(text: &str) -> Result<u64> {
-    if let Ok(secs) = text.parse::<u64>() {
-        if secs >= 1 << 40 {
-            anyhow::bail!("{text} seconds is too far in the future for a compromise time");
-        }
-        return Ok(secs);
-    }
-    let t = chrono::DateTime::parse_from_rfc3339(text)
-        .with_context(|| format!("{text:?} is neither Unix seconds nor an RFC 3339 time"))?;
-    u64::try_from(t.timestamp()).context("time before 1970")
 }
 
 pub fn run(a: Args) -> Result<Exit> {

@@ -71,6 +71,7 @@ pub fn run(a: Args) -> Result<Exit> {
             .0
             .publisher_endpoint
             .map(|e| provenant_core::proof::ProofSet::from_bundles(&[], Some(e))),
+        ..Default::default()
     };
     let mut out = AtomicOutput::create(&a.output)?;
     let format = sign_stream(&mut input, &mut out.file, &identity, &request)

@@ -57,6 +57,8 @@ pub struct Args {
     /// another contract are refused.
     #[arg(long, value_name = "ADDRESS", env = "PROVENANT_REGISTRY")]
     pub registry: Vec<String>,
+    #[command(flatten)]
+    pub blacklist: crate::blacklist_source::BlacklistArgs,
 }
 
 /// The registries whose answers count on `chain`: flags, config, and what this
@@ -219,6 +221,10 @@ pub fn run(a: Args) -> Result<Exit> {
         Some(chain) => trusted_registries(chain, &a.registry, &cfg)?,
         None => Vec::new(),
     };
+    let mut blacklist = a.blacklist.load(
+        &cfg,
+        chain.as_ref().map(|c| (c, trusted_registries.as_slice())),
+    )?;
     let style = stdout_style();
     let mut worst = Exit::Pass;
     let mut hinted = false;
@@ -247,6 +253,9 @@ pub fn run(a: Args) -> Result<Exit> {
                 }
                 chain.check_report(&mut report, &trusted_registries)?;
             }
+            if let Some(list) = blacklist.as_mut() {
+                list.apply(&mut report);
+            }
             Ok(report)
         });
         let report = report.with_context(|| crate::shown(path));
@@ -273,7 +282,10 @@ pub fn run(a: Args) -> Result<Exit> {
         if writeln!(lock, "{}", text.trim_end()).is_err() {
             return Ok(worst);
         }
-        if !passes(policy, report.verdict) || !anchors_hold(&report, a.require_anchor) {
+        if !passes(policy, report.verdict)
+            || !anchors_hold(&report, a.require_anchor)
+            || report.blacklisted
+        {
             worst = worst.max(Exit::PolicyFail);
             if report.verdict == provenant_core::Verdict::Valid
                 && options.trust.is_empty()
@@ -286,7 +298,9 @@ pub fn run(a: Args) -> Result<Exit> {
                 );
             }
             if !a.json {
-                let why = if passes(policy, report.verdict) {
+                let why = if report.blacklisted {
+                    "the blacklist: a camera or certificate of its chain is blacklisted"
+                } else if passes(policy, report.verdict) {
                     if a.require_anchor {
                         "its anchors: the newest step must be anchored and every proof must hold"
                     } else {

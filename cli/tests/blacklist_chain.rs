@@ -1,0 +1,669 @@
+//! The camera blacklist end to end: devices capture on two days, a curator quorum
+//! blacklists one camera from the later day using one evidence photo, and `verify`
+//! flags exactly that camera's photos from that day on — from the chain and from an
+//! exported snapshot. Plus the governance paths (below threshold, approval during the
+//! timelock, appeal, withdrawal) and a decryption share with a wrong proof.
+//! Real anvil (from npm), real compiled contract, real binary; fails without anvil.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use common::chain::{Anvil, DEV_KEYS};
+use common::{code, command, s, samples, stderr, stdout};
+use serde_json::Value;
+
+/// Anvil's default dev keys 3..=6 (mnemonic "test test … junk").
+const MORE_KEYS: [&str; 4] = [
+    "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+    "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+    "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+    "0x92db14e403b83dfe3df233f83dfa3a0d7096f21ca9b0d6d6b8d88b2b4ec1564e",
+];
+
+const DAY: u64 = 86_400;
+const TIMELOCK: u64 = 3_600;
+
+struct World {
+    anvil: Anvil,
+    home: tempfile::TempDir,
+    dir: tempfile::TempDir,
+    registry: String,
+    /// Key files: 0 admin/reporter, 1..=3 curators, 4 appellant.
+    keys: Vec<PathBuf>,
+    addresses: Vec<String>,
+}
+
+impl World {
+    fn new() -> World {
+        let anvil = Anvil::start();
+        let home = tempfile::tempdir().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let all: Vec<&str> = [DEV_KEYS[0]].into_iter().chain(MORE_KEYS).collect();
+        let keys: Vec<PathBuf> = all
+            .iter()
+            .enumerate()
+            .map(|(i, k)| {
+                let p = dir.path().join(format!("account-{i}.key"));
+                std::fs::write(&p, k).unwrap();
+                p
+            })
+            .collect();
+        let accounts = anvil.call("eth_accounts", serde_json::json!([]));
+        let accounts: Vec<String> = accounts
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap().to_owned())
+            .collect();
+        let addresses = [0usize, 3, 4, 5, 6]
+            .iter()
+            .map(|&i| accounts[i].clone())
+            .collect();
+        let mut w = World {
+            anvil,
+            home,
+            dir,
+            registry: String::new(),
+            keys,
+            addresses,
+        };
+        let url = w.anvil.url.clone();
+        let out = w.run(&[
+            "registry",
+            "deploy",
+            "--chain",
+            &url,
+            "--key-file",
+            s(&w.keys[0]),
+        ]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        w.registry = stdout(&out).trim().to_owned();
+        w
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        command(self.home.path()).args(args).output().unwrap()
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(code(&out), 0, "{args:?}\n{}", stderr(&out));
+        stdout(&out)
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Chain + registry + key of account `who`.
+    fn tx(&self, who: usize) -> Vec<String> {
+        vec![
+            "--chain".into(),
+            self.anvil.url.clone(),
+            "--registry".into(),
+            self.registry.clone(),
+            "--key-file".into(),
+            s(&self.keys[who]).to_owned(),
+        ]
+    }
+
+    /// Runs a `blacklist …` transaction as account `who`.
+    fn bl(&self, who: usize, args: &[&str]) -> Output {
+        let mut full: Vec<String> = vec!["blacklist".into()];
+        full.extend(args.iter().map(|a| a.to_string()));
+        full.extend(self.tx(who));
+        let refs: Vec<&str> = full.iter().map(String::as_str).collect();
+        self.run(&refs)
+    }
+
+    fn bl_ok(&self, who: usize, args: &[&str]) -> String {
+        let out = self.bl(who, args);
+        assert_eq!(code(&out), 0, "blacklist {args:?}\n{}", stderr(&out));
+        stdout(&out)
+    }
+
+    fn entry(&self, id: &str) -> Value {
+        let out = self.ok(&[
+            "blacklist",
+            "list",
+            "--json",
+            "--chain",
+            &self.anvil.url,
+            "--registry",
+            &self.registry,
+        ]);
+        out.lines()
+            .map(|l| serde_json::from_str::<Value>(l).unwrap())
+            .find(|e| e["id"].as_u64().map(|n| n.to_string()).as_deref() == Some(id))
+            .unwrap_or_else(|| panic!("entry {id} not listed: {out}"))
+    }
+
+    fn pass_time(&self, secs: u64) {
+        self.anvil.increase_time(secs);
+        self.anvil.mine(1);
+    }
+
+    /// Deals a 2-of-3 group and registers it as curator set; returns the set id.
+    fn curators(&self, name: &str) -> (PathBuf, String) {
+        let out = self.path(name);
+        self.ok(&[
+            "curator",
+            "deal",
+            "--threshold",
+            "2",
+            "--curators",
+            "3",
+            "--out",
+            s(&out),
+        ]);
+        let mut args: Vec<String> = ["curator", "register", "--name", name, "--group"]
+            .iter()
+            .map(|a| a.to_string())
+            .collect();
+        args.push(s(&out.join("group.json")).to_owned());
+        for a in &self.addresses[1..=3] {
+            args.extend(["--curator".to_owned(), a.clone()]);
+        }
+        args.extend([
+            "--timelock".to_owned(),
+            TIMELOCK.to_string(),
+            "--bond".to_owned(),
+            "1000000000000000".to_owned(),
+        ]);
+        args.extend(self.tx(0));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let set = self.ok(&refs).trim().to_owned();
+        (out, set)
+    }
+
+    /// A device with its own epoch key under the maker's fleet certificate.
+    fn device(&self, name: &str, group: &Path, day0: u64) -> PathBuf {
+        let maker = self.path("maker");
+        if !maker.exists() {
+            self.ok(&["keygen", "--out", s(&maker), "--org", "Acme Cameras"]);
+        }
+        let dev = self.path(name);
+        self.ok(&[
+            "device",
+            "init",
+            s(&dev),
+            "--maker",
+            s(&maker),
+            "--group",
+            s(group),
+            "--at",
+            &day0.to_string(),
+        ]);
+        dev
+    }
+
+    fn capture(&self, dev: &Path, name: &str, at: u64) -> PathBuf {
+        let out = self.path(name);
+        self.ok(&[
+            "device",
+            "capture",
+            s(&samples().join("harbour-capture.jpg")),
+            "-o",
+            s(&out),
+            "--device",
+            s(dev),
+            "--at",
+            &at.to_string(),
+        ]);
+        out
+    }
+
+    /// `verify --json` with extra args; (exit code, report).
+    fn verify(&self, file: &Path, extra: &[&str]) -> (i32, Value) {
+        let maker_root = self.path("maker").join("root.pem");
+        let mut args = vec!["verify", s(file), "--json", "--trust", s(&maker_root)];
+        args.extend_from_slice(extra);
+        let out = self.run(&args);
+        assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+        let report = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}\n{}", stdout(&out), stderr(&out)));
+        (code(&out), report)
+    }
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+fn blacklisted(report: &Value) -> bool {
+    report["blacklisted"].as_bool().unwrap()
+}
+
+#[test]
+fn a_curator_quorum_blacklists_one_camera_from_a_day_on() {
+    let w = World::new();
+    let (group_dir, set) = w.curators("Press Freedom Board");
+    let group = group_dir.join("group.json");
+    let day1 = now() - 5 * DAY;
+    let day2 = day1 + 2 * DAY;
+    let day3 = day2 + DAY;
+    let cam_a = w.device("cam-a", &group, day1);
+    let cam_b = w.device("cam-b", &group, day1);
+    let a1 = w.capture(&cam_a, "a1.jpg", day1);
+    let b1 = w.capture(&cam_b, "b1.jpg", day1 + 60);
+    let a2 = w.capture(&cam_a, "a2.jpg", day2);
+    let b2 = w.capture(&cam_b, "b2.jpg", day2 + 60);
+    let a3 = w.capture(&cam_a, "a3.jpg", day3);
+
+    // The ratchet erased day 1's key: the device cannot tag a photo as taken then.
+    let late = w.run(&[
+        "device",
+        "capture",
+        s(&samples().join("harbour-capture.jpg")),
+        "-o",
+        s(&w.path("late.jpg")),
+        "--device",
+        s(&cam_a),
+        "--at",
+        &day1.to_string(),
+    ]);
+    assert_eq!(code(&late), 2, "{}", stderr(&late));
+    assert!(stderr(&late).contains("erased"), "{}", stderr(&late));
+
+    // Reporter (account 0) proposes with a2 as evidence, from day 2 on.
+    let id = w
+        .bl_ok(
+            0,
+            &[
+                "propose",
+                "--set",
+                &set,
+                "--evidence",
+                s(&a2),
+                "--reason",
+                "staged scene (report 42)",
+            ],
+        )
+        .trim()
+        .to_owned();
+    assert_eq!(w.entry(&id)["status"], "proposed");
+    // One approval is below the 2-of-3 threshold.
+    w.bl_ok(1, &["approve", &id]);
+    assert_eq!(w.entry(&id)["status"], "proposed");
+    let early = w.bl(
+        1,
+        &[
+            "release",
+            &id,
+            "--share",
+            s(&group_dir.join("curator-1.json")),
+        ],
+    );
+    assert_eq!(code(&early), 2, "a share before approval must be refused");
+    w.bl_ok(2, &["approve", &id]);
+    assert_eq!(w.entry(&id)["status"], "approved");
+    // During the timelock: a further approval does not shorten it, and shares are refused.
+    let third = w.bl(3, &["approve", &id]);
+    assert_eq!(
+        code(&third),
+        2,
+        "approval during the timelock: {}",
+        stderr(&third)
+    );
+    let during = w.bl(
+        1,
+        &[
+            "release",
+            &id,
+            "--share",
+            s(&group_dir.join("curator-1.json")),
+        ],
+    );
+    assert_eq!(
+        code(&during),
+        2,
+        "shares during the timelock must be refused"
+    );
+    assert_eq!(w.entry(&id)["shares_published"], 0);
+
+    w.pass_time(TIMELOCK + 1);
+    w.bl_ok(
+        1,
+        &[
+            "release",
+            &id,
+            "--share",
+            s(&group_dir.join("curator-1.json")),
+        ],
+    );
+    // One share cannot open the escrow.
+    let short = w.bl(
+        0,
+        &["activate", &id, "--group", s(&group), "--evidence", s(&a2)],
+    );
+    assert_eq!(code(&short), 2, "{}", stderr(&short));
+    w.bl_ok(
+        3,
+        &[
+            "release",
+            &id,
+            "--share",
+            s(&group_dir.join("curator-3.json")),
+        ],
+    );
+    w.bl_ok(
+        0,
+        &["activate", &id, "--group", s(&group), "--evidence", s(&a2)],
+    );
+    let entry = w.entry(&id);
+    assert_eq!(entry["status"], "active");
+    assert_ne!(entry["epoch_key"], "0".repeat(64));
+
+    // From the chain.
+    let chain_args = [
+        "--chain",
+        &w.anvil.url,
+        "--registry",
+        &w.registry,
+        "--blacklist-chain",
+        "--curator-set",
+        &set,
+    ];
+    let expect = [
+        (&a1, false),
+        (&b1, false),
+        (&a2, true),
+        (&b2, false),
+        (&a3, true),
+    ];
+    for (file, flagged) in expect {
+        let (exit, report) = w.verify(file, &chain_args);
+        assert_eq!(
+            blacklisted(&report),
+            flagged,
+            "{}: {report}",
+            file.display()
+        );
+        assert_eq!(report["verdict"], "trusted", "{}", file.display());
+        let step = &report["chain"][0];
+        if flagged {
+            assert_eq!(exit, 1);
+            assert_eq!(step["blacklist"]["status"], "listed");
+            assert_eq!(step["blacklist"]["hits"][0]["kind"], "device");
+            assert_eq!(
+                step["blacklist"]["hits"][0]["reason"],
+                "staged scene (report 42)"
+            );
+            assert!(step["failures"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f == "device.blacklisted"));
+        } else {
+            assert_eq!(exit, 0, "{report}");
+            assert_eq!(step["blacklist"]["status"], "clear");
+        }
+    }
+
+    // From an exported, signed snapshot.
+    let snap_key = w.path("snapshot.key");
+    let public = w
+        .ok(&["blacklist", "keygen", s(&snap_key)])
+        .trim()
+        .to_owned();
+    let snap = w.path("blacklist.json");
+    w.ok(&[
+        "blacklist",
+        "export",
+        "--set",
+        &set,
+        "--signing-key",
+        s(&snap_key),
+        "--valid-for",
+        "24",
+        "-o",
+        s(&snap),
+        "--chain",
+        &w.anvil.url,
+        "--registry",
+        &w.registry,
+    ]);
+    let checked: Value =
+        serde_json::from_str(&w.ok(&["blacklist", "verify", s(&snap), "--key", &public])).unwrap();
+    assert_eq!(checked["devices"], 1);
+    for (file, flagged) in expect {
+        let (exit, report) = w.verify(file, &["--blacklist", s(&snap), "--blacklist-key", &public]);
+        assert_eq!(blacklisted(&report), flagged, "{}", file.display());
+        assert_eq!(exit, if flagged { 1 } else { 0 });
+    }
+    // A snapshot signed by a key the verifier does not trust is refused (exit 2).
+    let other = w
+        .ok(&["blacklist", "keygen", s(&w.path("other.key"))])
+        .trim()
+        .to_owned();
+    let refused = w.run(&[
+        "verify",
+        s(&a2),
+        "--blacklist",
+        s(&snap),
+        "--blacklist-key",
+        &other,
+    ]);
+    assert_eq!(code(&refused), 2, "{}", stderr(&refused));
+    // A tampered snapshot (an entry's reason changed) fails its signature.
+    let text = std::fs::read_to_string(&snap)
+        .unwrap()
+        .replace("report 42", "report 43");
+    std::fs::write(w.path("tampered.json"), text).unwrap();
+    let tampered = w.run(&[
+        "verify",
+        s(&a2),
+        "--blacklist",
+        s(&w.path("tampered.json")),
+        "--blacklist-key",
+        &public,
+    ]);
+    assert_eq!(code(&tampered), 2, "{}", stderr(&tampered));
+    assert!(
+        stderr(&tampered).contains("signature"),
+        "{}",
+        stderr(&tampered)
+    );
+
+    // Withdrawal by a curator quorum lifts it.
+    w.bl_ok(
+        2,
+        &["withdraw", &id, "--reason", "the scene was real after all"],
+    );
+    assert_eq!(w.entry(&id)["status"], "active");
+    w.bl_ok(3, &["withdraw", &id, "--reason", "agreed"]);
+    assert_eq!(w.entry(&id)["status"], "withdrawn");
+    let (exit, report) = w.verify(&a2, &chain_args);
+    assert!(!blacklisted(&report));
+    assert_eq!(exit, 0);
+}
+
+#[test]
+fn appeals_stop_entries_and_certificates_pull_a_fleet() {
+    let w = World::new();
+    let (group_dir, set) = w.curators("Board");
+    let group = group_dir.join("group.json");
+    let day = now() - DAY;
+    let cam = w.device("cam", &group, day);
+    let photo = w.capture(&cam, "p.jpg", day);
+
+    // Appeal during the timelock stops the entry; upheld by a quorum → rejected.
+    let id = w
+        .bl_ok(
+            0,
+            &[
+                "propose",
+                "--set",
+                &set,
+                "--evidence",
+                s(&photo),
+                "--reason",
+                "bribed report",
+            ],
+        )
+        .trim()
+        .to_owned();
+    w.bl_ok(1, &["approve", &id]);
+    w.bl_ok(2, &["approve", &id]);
+    w.bl_ok(4, &["appeal", &id, "--reason", "the reporter was paid"]);
+    assert_eq!(w.entry(&id)["status"], "appealed");
+    w.pass_time(TIMELOCK + 1);
+    let share = w.bl(
+        1,
+        &[
+            "release",
+            &id,
+            "--share",
+            s(&group_dir.join("curator-1.json")),
+        ],
+    );
+    assert_eq!(code(&share), 2, "no share may be released while appealed");
+    w.bl_ok(1, &["resolve", &id, "--uphold"]);
+    w.bl_ok(3, &["resolve", &id, "--uphold"]);
+    assert_eq!(w.entry(&id)["status"], "rejected");
+    assert_eq!(
+        w.entry(&id)["shares_published"],
+        0,
+        "an overturned entry links nothing"
+    );
+
+    // An appeal after the timelock is refused.
+    let id2 = w
+        .bl_ok(
+            0,
+            &[
+                "propose",
+                "--set",
+                &set,
+                "--evidence",
+                s(&photo),
+                "--reason",
+                "second report",
+            ],
+        )
+        .trim()
+        .to_owned();
+    w.bl_ok(1, &["approve", &id2]);
+    w.bl_ok(3, &["approve", &id2]);
+    w.pass_time(TIMELOCK + 1);
+    let late = w.bl(4, &["appeal", &id2, "--reason", "too late"]);
+    assert_eq!(code(&late), 2, "{}", stderr(&late));
+
+    // The fleet certificate (the maker's signer cert) blacklisted: every camera of the fleet is flagged.
+    let fleet = w.path("maker").join("chain.pem");
+    let cid = w
+        .bl_ok(
+            0,
+            &[
+                "propose",
+                "--set",
+                &set,
+                "--certificate",
+                s(&fleet),
+                "--reason",
+                "maker key leaked",
+            ],
+        )
+        .trim()
+        .to_owned();
+    w.bl_ok(2, &["approve", &cid]);
+    w.bl_ok(3, &["approve", &cid]);
+    w.pass_time(TIMELOCK + 1);
+    w.bl_ok(0, &["activate", &cid]);
+    let (exit, report) = w.verify(
+        &photo,
+        &[
+            "--chain",
+            &w.anvil.url,
+            "--registry",
+            &w.registry,
+            "--blacklist-chain",
+            "--curator-set",
+            &set,
+        ],
+    );
+    assert_eq!(exit, 1);
+    let hits = &report["chain"][0]["blacklist"]["hits"];
+    assert_eq!(hits[0]["kind"], "certificate", "{report}");
+    assert!(report["chain"][0]["failures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f == "signer.blacklisted"));
+}
+
+#[test]
+fn a_decryption_share_with_a_wrong_proof_is_rejected() {
+    let w = World::new();
+    let group_dir = w.path("g");
+    w.ok(&[
+        "curator",
+        "deal",
+        "--threshold",
+        "2",
+        "--curators",
+        "3",
+        "--out",
+        s(&group_dir),
+    ]);
+    let group = group_dir.join("group.json");
+    let day = now();
+    let cam = w.device("cam", &group, day);
+    let photo = w.capture(&cam, "p.jpg", day);
+    for j in 1..=3 {
+        w.ok(&[
+            "curator",
+            "share",
+            "--share",
+            s(&group_dir.join(format!("curator-{j}.json"))),
+            "--evidence",
+            s(&photo),
+            "-o",
+            s(&w.path(&format!("ds{j}.json"))),
+        ]);
+    }
+    let good = w.ok(&[
+        "curator",
+        "combine",
+        "--group",
+        s(&group),
+        "--evidence",
+        s(&photo),
+        s(&w.path("ds1.json")),
+        s(&w.path("ds3.json")),
+    ]);
+    assert!(good.contains("epoch_key"), "{good}");
+    // Curator 2's share with its proof's response changed by one digit.
+    let mut bad: Value =
+        serde_json::from_str(&std::fs::read_to_string(w.path("ds2.json")).unwrap()).unwrap();
+    let z = bad["proof_z"].as_str().unwrap().to_owned();
+    let flipped = match z.strip_prefix('0') {
+        Some(rest) => format!("1{rest}"),
+        None => format!("0{}", &z[1..]),
+    };
+    bad["proof_z"] = Value::String(flipped);
+    std::fs::write(w.path("bad2.json"), bad.to_string()).unwrap();
+    let out = w.run(&[
+        "curator",
+        "combine",
+        "--group",
+        s(&group),
+        "--evidence",
+        s(&photo),
+        s(&w.path("ds1.json")),
+        s(&w.path("bad2.json")),
+    ]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains('2'),
+        "names the curator: {}",
+        stderr(&out)
+    );
+    assert!(!stderr(&out).contains("panicked"));
+}

@@ -1,0 +1,255 @@
+//! Capture devices: what a photo's manifest reveals about its camera.
+//! Unlinkability: no field of the capture assertion, nor of the verified report, is
+//! equal across two photos of one camera unless every camera of the fleet shares it
+//! (the day, the curators' group key, the fleet certificate).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use common::{code, provenant, s, samples, stderr};
+use serde_json::Value;
+
+fn ok(args: &[&str]) -> String {
+    let out = provenant(args);
+    assert_eq!(code(&out), 0, "{args:?}: {}", stderr(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Every leaf of a JSON value by its path.
+fn leaves(prefix: String, v: &Value, out: &mut BTreeMap<String, String>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                leaves(format!("{prefix}.{k}"), x, out);
+            }
+        }
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                leaves(format!("{prefix}[{i}]"), x, out);
+            }
+        }
+        other => {
+            out.insert(prefix, other.to_string());
+        }
+    }
+}
+
+struct Fleet {
+    dir: tempfile::TempDir,
+}
+
+impl Fleet {
+    fn new() -> Fleet {
+        let dir = tempfile::tempdir().unwrap();
+        let p = |n: &str| dir.path().join(n);
+        ok(&["keygen", "--out", s(&p("maker")), "--org", "Acme Cameras"]);
+        ok(&[
+            "curator",
+            "deal",
+            "--threshold",
+            "2",
+            "--curators",
+            "3",
+            "--out",
+            s(&p("curators")),
+        ]);
+        Fleet { dir }
+    }
+
+    fn path(&self, n: &str) -> PathBuf {
+        self.dir.path().join(n)
+    }
+
+    fn device(&self, name: &str) -> PathBuf {
+        let dev = self.path(name);
+        ok(&[
+            "device",
+            "init",
+            s(&dev),
+            "--maker",
+            s(&self.path("maker")),
+            "--group",
+            s(&self.path("curators/group.json")),
+            "--at",
+            "2026-11-20T08:00:00Z",
+        ]);
+        dev
+    }
+
+    fn capture(&self, dev: &Path, name: &str, at: &str) -> PathBuf {
+        let out = self.path(name);
+        ok(&[
+            "device",
+            "capture",
+            s(&samples().join("harbour-capture.jpg")),
+            "-o",
+            s(&out),
+            "--device",
+            s(dev),
+            "--at",
+            at,
+        ]);
+        out
+    }
+}
+
+fn assertion_fields(photo: &Path) -> BTreeMap<String, String> {
+    let bytes = std::fs::read(photo).unwrap();
+    let a = provenant_core::verify::active_capture(&bytes)
+        .unwrap()
+        .expect("capture assertion");
+    let mut out = BTreeMap::new();
+    leaves(String::new(), &serde_json::to_value(a).unwrap(), &mut out);
+    out
+}
+
+fn report_fields(photo: &Path, root: &Path) -> BTreeMap<String, String> {
+    let v: Value =
+        serde_json::from_str(&ok(&["verify", s(photo), "--json", "--trust", s(root)])).unwrap();
+    assert_eq!(v["verdict"], "trusted", "{v}");
+    let mut out = BTreeMap::new();
+    leaves(String::new(), &v, &mut out);
+    out.remove(".file");
+    out
+}
+
+#[test]
+fn no_field_links_one_cameras_photos() {
+    let fleet = Fleet::new();
+    let cam_a = fleet.device("cam-a");
+    let cam_b = fleet.device("cam-b");
+    const N: usize = 12;
+    let mut a = Vec::new();
+    let mut b = Vec::new();
+    for i in 0..N {
+        let at = format!("2026-11-21T{:02}:{:02}:00Z", 8 + i / 6, (i % 6) * 7);
+        a.push(fleet.capture(&cam_a, &format!("a{i}.jpg"), &at));
+        b.push(fleet.capture(&cam_b, &format!("b{i}.jpg"), &at));
+    }
+
+    // The capture assertion: every per-photo value is fresh; the rest is fleet-wide.
+    let fa: Vec<_> = a.iter().map(|p| assertion_fields(p)).collect();
+    let fb: Vec<_> = b.iter().map(|p| assertion_fields(p)).collect();
+    let fleet_wide = [".version", ".epoch", ".group_key"];
+    for key in fa[0].keys() {
+        let values: Vec<&String> = fa.iter().chain(&fb).map(|f| &f[key]).collect();
+        if fleet_wide.contains(&key.as_str()) {
+            assert!(
+                values.iter().all(|v| *v == values[0]),
+                "{key} differs between cameras"
+            );
+        } else {
+            let distinct: HashSet<&&String> = values.iter().collect();
+            assert_eq!(distinct.len(), values.len(), "{key} repeats across photos");
+        }
+    }
+    // No 32-byte value of one photo appears anywhere in another photo's assertion.
+    let mut seen = HashSet::new();
+    for f in fa.iter().chain(&fb) {
+        for (k, v) in f {
+            if !fleet_wide.contains(&k.as_str()) {
+                assert!(seen.insert(v.clone()), "{k} value seen twice");
+            }
+        }
+    }
+
+    // The whole verified report: a value shared by two photos of camera A must be
+    // shared by camera B's photo too (else it would link A's photos).
+    let root = fleet.path("maker/root.pem");
+    let (ra0, ra1, rb0) = (
+        report_fields(&a[0], &root),
+        report_fields(&a[1], &root),
+        report_fields(&b[0], &root),
+    );
+    let mut checked = 0;
+    for (k, v) in &ra0 {
+        if ra1.get(k) == Some(v) {
+            assert_eq!(
+                rb0.get(k),
+                Some(v),
+                "{k} = {v} is shared by camera A's photos only"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 10, "only {checked} shared fields compared");
+    // The device's secure element never appears in the photo.
+    let element = std::fs::read_to_string(cam_a.join("secure-element.json")).unwrap();
+    let key: Value = serde_json::from_str(&element).unwrap();
+    let key = key["epoch_key"].as_str().unwrap();
+    for p in &a {
+        let bytes = std::fs::read(p).unwrap();
+        assert!(!bytes.windows(key.len()).any(|w| w == key.as_bytes()));
+        assert!(!bytes
+            .windows(32)
+            .any(|w| w == hex::decode(key).unwrap().as_slice()));
+    }
+}
+
+#[test]
+fn a_device_cannot_tag_a_day_it_has_moved_past_and_bad_input_is_refused() {
+    let fleet = Fleet::new();
+    let cam = fleet.device("cam");
+    fleet.capture(&cam, "today.jpg", "2026-11-22T10:00:00Z");
+    let out = provenant(&[
+        "device",
+        "capture",
+        s(&samples().join("harbour-capture.jpg")),
+        "-o",
+        s(&fleet.path("back.jpg")),
+        "--device",
+        s(&cam),
+        "--at",
+        "2026-11-21T10:00:00Z",
+    ]);
+    common::assert_clean_error(&out, 2);
+    assert!(stderr(&out).contains("erased"), "{}", stderr(&out));
+    assert!(!fleet.path("back.jpg").exists());
+    // Not a device directory; already-signed input; a second init over a device.
+    let out = provenant(&[
+        "device",
+        "capture",
+        s(&samples().join("harbour-capture.jpg")),
+        "-o",
+        s(&fleet.path("x.jpg")),
+        "--device",
+        s(&fleet.path("maker")),
+    ]);
+    common::assert_clean_error(&out, 2);
+    let out = provenant(&[
+        "device",
+        "capture",
+        s(&fleet.path("today.jpg")),
+        "-o",
+        s(&fleet.path("y.jpg")),
+        "--device",
+        s(&cam),
+    ]);
+    common::assert_clean_error(&out, 2);
+    let out = provenant(&[
+        "device",
+        "init",
+        s(&cam),
+        "--maker",
+        s(&fleet.path("maker")),
+        "--group",
+        s(&fleet.path("curators/group.json")),
+    ]);
+    common::assert_clean_error(&out, 2);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(cam.join("secure-element.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "secure element readable by others: {mode:o}"
+        );
+    }
+}

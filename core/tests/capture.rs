@@ -1,0 +1,194 @@
+//! Capture-tag crypto: escrow through the whole threshold path, shares with wrong
+//! proofs, tampering, hostile encodings, and the unlinkability of one camera's tags.
+#![cfg(feature = "device")]
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashSet;
+
+use provenant_core::capture::escrow::{self, Escrow};
+use provenant_core::capture::tag::{self, epoch_key_at, EntryMatcher};
+use provenant_core::capture::threshold::{self, DecryptionShare};
+use provenant_core::capture::CaptureError;
+use rand_core::{OsRng, RngCore};
+
+fn subsets(n: u8, m: u8) -> Vec<Vec<u8>> {
+    (0u32..1 << n)
+        .filter(|b| b.count_ones() == u32::from(m))
+        .map(|b| (1..=n).filter(|j| b & (1 << (j - 1)) != 0).collect())
+        .collect()
+}
+
+#[test]
+fn every_quorum_opens_the_escrow_and_fewer_cannot() {
+    for (m, n) in [(1u8, 1u8), (2, 3), (3, 5)] {
+        let (group, shares) = threshold::deal(m, n, &mut OsRng).unwrap();
+        for s in &shares {
+            assert!(threshold::verify_share(&group, s));
+            assert!(threshold::curator_public(&group, s.index).is_some());
+        }
+        let mut k = [0u8; 32];
+        OsRng.fill_bytes(&mut k);
+        let sealed = escrow::seal(&group.public, &k, 20_000, &mut OsRng).unwrap();
+        let all: Vec<DecryptionShare> = shares
+            .iter()
+            .map(|s| threshold::decryption_share(s, &sealed.point, &mut OsRng).unwrap())
+            .collect();
+        for ds in &all {
+            assert!(threshold::verify_decryption_share(
+                &group,
+                &sealed.point,
+                ds
+            ));
+        }
+        for subset in subsets(n, m) {
+            let chosen: Vec<_> = subset
+                .iter()
+                .map(|j| all[usize::from(*j) - 1].clone())
+                .collect();
+            let shared = threshold::combine(&group, &sealed.point, &chosen).unwrap();
+            assert_eq!(
+                escrow::open(&sealed, &shared, 20_000).unwrap(),
+                k,
+                "{m}-of-{n} {subset:?}"
+            );
+            // The wrong epoch does not open it.
+            assert_eq!(
+                escrow::open(&sealed, &shared, 20_001),
+                Err(CaptureError::EscrowMac)
+            );
+        }
+        if m > 1 {
+            let few: Vec<_> = all[..usize::from(m) - 1].to_vec();
+            assert!(matches!(
+                threshold::combine(&group, &sealed.point, &few),
+                Err(CaptureError::TooFewShares { .. })
+            ));
+            // Duplicates of one share do not count twice.
+            let dup = vec![all[0].clone(); usize::from(m)];
+            assert!(threshold::combine(&group, &sealed.point, &dup).is_err());
+        }
+    }
+}
+
+#[test]
+fn shares_with_wrong_proofs_are_rejected() {
+    let (group, shares) = threshold::deal(2, 3, &mut OsRng).unwrap();
+    let sealed = escrow::seal(&group.public, &[1u8; 32], 7, &mut OsRng).unwrap();
+    let other = escrow::seal(&group.public, &[1u8; 32], 7, &mut OsRng).unwrap();
+    let good = threshold::decryption_share(&shares[1], &sealed.point, &mut OsRng).unwrap();
+    let first = threshold::decryption_share(&shares[0], &sealed.point, &mut OsRng).unwrap();
+    let mut tampered = Vec::new();
+    let mut c = good.clone();
+    c.proof_c[0] ^= 1;
+    tampered.push(c);
+    let mut z = good.clone();
+    z.proof_z[0] ^= 1;
+    tampered.push(z);
+    let mut p = good.clone();
+    p.point = first.point; // another curator's share point
+    tampered.push(p);
+    let mut i = good.clone();
+    i.index = 3; // claims to be another curator
+    tampered.push(i);
+    tampered.push(threshold::decryption_share(&shares[1], &other.point, &mut OsRng).unwrap()); // for another R
+    for bad in &tampered {
+        assert!(
+            !threshold::verify_decryption_share(&group, &sealed.point, bad),
+            "{bad:?}"
+        );
+        let err =
+            threshold::combine(&group, &sealed.point, &[first.clone(), bad.clone()]).unwrap_err();
+        assert!(
+            matches!(err, CaptureError::BadShare(j) if j == bad.index),
+            "{err}"
+        );
+    }
+    // A share from a dealer of another group fails against this one.
+    let (_, foreign) = threshold::deal(2, 3, &mut OsRng).unwrap();
+    assert!(!threshold::verify_share(&group, &foreign[0]));
+    let f = threshold::decryption_share(&foreign[0], &sealed.point, &mut OsRng).unwrap();
+    assert!(!threshold::verify_decryption_share(
+        &group,
+        &sealed.point,
+        &f
+    ));
+}
+
+#[test]
+fn tampered_escrows_and_hostile_encodings_are_errors() {
+    let (group, shares) = threshold::deal(1, 1, &mut OsRng).unwrap();
+    let sealed = escrow::seal(&group.public, &[9u8; 32], 3, &mut OsRng).unwrap();
+    let ds = threshold::decryption_share(&shares[0], &sealed.point, &mut OsRng).unwrap();
+    let shared = threshold::combine(&group, &sealed.point, &[ds]).unwrap();
+    for field in 0..3 {
+        let mut e: Escrow = sealed.clone();
+        match field {
+            0 => e.ciphertext[5] ^= 0x80,
+            1 => e.mac[31] ^= 1,
+            _ => e.point[0] ^= 2,
+        }
+        assert!(escrow::open(&e, &shared, 3).is_err());
+    }
+    let junk = [0xffu8; 32];
+    assert!(escrow::seal(&junk, &[0u8; 32], 1, &mut OsRng).is_err());
+    assert!(
+        escrow::seal(&[0u8; 32], &[0u8; 32], 1, &mut OsRng).is_err(),
+        "identity key"
+    );
+    assert!(threshold::decryption_share(&shares[0], &junk, &mut OsRng).is_err());
+    assert!(threshold::combine(&group, &junk, &[]).is_err());
+    assert!(threshold::deal(0, 3, &mut OsRng).is_err());
+    assert!(threshold::deal(4, 3, &mut OsRng).is_err());
+    assert!(threshold::deal(2, 33, &mut OsRng).is_err());
+    let mut bad_group = group.clone();
+    bad_group.commitments.push([0xee; 32]);
+    assert!(threshold::curator_public(&bad_group, 1).is_none());
+    // Serde refuses malformed hex.
+    assert!(
+        serde_json::from_str::<Escrow>(r#"{"point":"00","ciphertext":"00","mac":"00"}"#).is_err()
+    );
+}
+
+#[test]
+fn one_cameras_tags_and_escrows_never_repeat() {
+    let (group, _) = threshold::deal(2, 3, &mut OsRng).unwrap();
+    let mut k = [0u8; 32];
+    OsRng.fill_bytes(&mut k);
+    let mut seen = HashSet::new();
+    for _ in 0..1_000 {
+        let mut r = [0u8; 32];
+        OsRng.fill_bytes(&mut r);
+        let e = escrow::seal(&group.public, &k, 20_414, &mut OsRng).unwrap();
+        for v in [r, tag::tag(&k, &r), e.point, e.ciphertext, e.mac] {
+            assert!(
+                seen.insert(v),
+                "a value repeats across photos of one camera"
+            );
+        }
+    }
+    assert_eq!(seen.len(), 5_000);
+}
+
+#[test]
+fn the_matcher_ties_a_recovered_key_to_later_photos_only() {
+    let (group, shares) = threshold::deal(2, 3, &mut OsRng).unwrap();
+    let k10 = [4u8; 32];
+    let photo_day = 12;
+    let k12 = epoch_key_at(&k10, 10, photo_day).unwrap();
+    let evidence = escrow::seal(&group.public, &k12, photo_day, &mut OsRng).unwrap();
+    let ds: Vec<_> = shares[..2]
+        .iter()
+        .map(|s| threshold::decryption_share(s, &evidence.point, &mut OsRng).unwrap())
+        .collect();
+    let shared = threshold::combine(&group, &evidence.point, &ds).unwrap();
+    let recovered = escrow::open(&evidence, &shared, photo_day).unwrap();
+    assert_eq!(recovered, k12);
+    let mut m = EntryMatcher::new();
+    m.add(recovered, photo_day, photo_day, 1);
+    let r = [6u8; 32];
+    for day in 10..16u32 {
+        let kd = epoch_key_at(&k10, 10, day).unwrap();
+        let flagged = !m.check(day, &r, &tag::tag(&kd, &r)).is_empty();
+        assert_eq!(flagged, day >= photo_day, "day {day}");
+    }
+}
