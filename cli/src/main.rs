@@ -9,6 +9,7 @@ mod commands;
 mod config;
 mod output;
 mod render;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -77,6 +78,8 @@ enum Command {
     Lookup(commands::lookup::Args),
     /// Deploy the registry contract; register publishers; authorise and revoke keys.
     Registry(commands::registry::Args),
+    /// Serve the HTTP API: verify uploads, record and look up the chronology log.
+    Serve(commands::serve::Args),
     /// Sign, edit twice and verify a sample picture with throwaway keys (no network).
     Demo(commands::demo::Args),
 }
@@ -99,6 +102,7 @@ fn main() -> ExitCode {
         Command::Proof(a) => commands::proof::run(a),
         Command::Lookup(a) => commands::lookup::run(a),
         Command::Registry(a) => commands::registry::run(a),
+        Command::Serve(a) => commands::serve::run(a),
         Command::Demo(a) => commands::demo::run(a),
     };
     match result {
