@@ -605,6 +605,8 @@ fn a_full_queue_answers_503_and_frees_up() {
     assert_eq!(server.get("/healthz").status, 200);
     drop(slow);
     wait_for(&server, "provenant_admitted", 0);
+    // Requests whose client hung up are no longer counted in flight.
+    wait_for(&server, "provenant_http_requests_in_flight", 1);
     let r = server.post("/v1/verify", b"hello");
     assert_eq!(r.status, 422);
 }

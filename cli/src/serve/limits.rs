@@ -31,10 +31,11 @@ pub struct Gate {
 }
 
 /// Decrements a gauge when dropped (also when the future is cancelled).
-struct GaugeGuard<'a>(&'a AtomicI64);
+#[derive(Debug)]
+pub struct GaugeGuard<'a>(&'a AtomicI64);
 
 impl<'a> GaugeGuard<'a> {
-    fn new(g: &'a AtomicI64) -> Self {
+    pub fn new(g: &'a AtomicI64) -> Self {
         g.fetch_add(1, Ordering::Relaxed);
         Self(g)
     }

@@ -22,7 +22,7 @@ use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::Instant;
 
 use super::error::{ApiError, ErrorCode};
-use super::limits::{check_declared_length, read_body};
+use super::limits::{check_declared_length, read_body, GaugeGuard};
 use super::{AppState, Peer};
 use crate::Policy;
 
@@ -64,13 +64,10 @@ async fn observe(State(st): State<Shared>, req: Request, next: Next) -> Response
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     let peer = req.extensions().get::<Peer>().map(|p| p.0);
-    st.metrics
-        .in_flight
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    // A guard: a client that hangs up drops this future half-way.
+    let in_flight = GaugeGuard::new(&st.metrics.in_flight);
     let response = next.run(req).await;
-    st.metrics
-        .in_flight
-        .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    drop(in_flight);
     let took = started.elapsed();
     let status = response.status();
     let code = response.extensions().get::<ErrorCode>().map(|c| c.0);
