@@ -5,7 +5,7 @@
 # (VmHWM), and during one run fires 1,000 malformed or oversized bodies from another
 # client, counting their 4xx while wrk's good requests keep succeeding.
 #   ./scripts/serve-load.sh
-#   DURATION=10s CONNS="4 32" ABUSE_AT=32 SIZE=1700x1300 ./scripts/serve-load.sh
+#   DURATION=10s CONNS="4 32" ABUSE_AT=32 SIZE=1700x1300 MAX_BODY=4MiB ./scripts/serve-load.sh
 # Needs wrk (Debian: apt-get install wrk) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,8 +19,11 @@ MAX_BODY=${MAX_BODY:-4MiB}
 target=${CARGO_TARGET_DIR:-target}
 
 command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
-cargo build --release -q -p provenant
-cargo build --release -q -p provenant-core --example bench_image
+# One invocation, so the server and the picture maker share one feature resolution
+# (two would build the dependencies twice). SKIP_BUILD=1 reuses what is built.
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  cargo build --release -q -p provenant -p provenant-core --bin provenant --example bench_image
+fi
 bin=$target/release/provenant
 
 work=$(mktemp -d)
