@@ -612,6 +612,36 @@ fn a_full_queue_answers_503_and_frees_up() {
 }
 
 #[test]
+fn connections_past_the_cap_get_503() {
+    let server = Server::start(&["--max-connections", "2"]);
+    let idle: Vec<TcpStream> = (0..2).map(|_| connect(server.addr)).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let r = server.get("/healthz");
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (503, "too_many_connections")
+    );
+    assert_eq!(r.header("retry-after").as_deref(), Some("1"));
+    drop(idle);
+    let start = Instant::now();
+    loop {
+        let r = server.get("/healthz");
+        if r.status == 200 {
+            break;
+        }
+        assert!(start.elapsed() < Duration::from_secs(10), "never freed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let metrics = server.get("/metrics").text();
+    assert!(
+        metric(
+            &metrics,
+            "provenant_rejected_total{reason=\"too_many_connections\"}"
+        ) >= 1
+    );
+}
+
+#[test]
 fn slow_clients_are_cut_off() {
     let server = Server::start(&["--header-timeout", "1", "--timeout", "1"]);
     // Headers that never end.

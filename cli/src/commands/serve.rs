@@ -51,6 +51,9 @@ pub struct Args {
     /// Largest request body (e.g. 64MiB, 500KiB, 1048576); larger gets 413.
     #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
     pub max_body: u64,
+    /// Open connections at most; more are answered 503 and closed.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
     /// Refuse to record entries (POST /v1/chronology/entries answers 403).
     #[arg(long)]
     pub read_only: bool,
@@ -77,6 +80,7 @@ pub fn run(a: Args) -> Result<Exit> {
         timeout: Duration::from_secs(a.timeout),
         header_timeout: Duration::from_secs(a.header_timeout),
         max_body: a.max_body,
+        max_connections: a.max_connections as usize,
         read_only: a.read_only,
         access_log: a.access_log,
     };

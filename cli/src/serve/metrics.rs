@@ -69,6 +69,15 @@ impl Metrics {
         }
     }
 
+    /// A connection closed at once because too many were open.
+    pub fn connection_refused(&self) {
+        *self
+            .counters()
+            .rejected
+            .entry("too_many_connections")
+            .or_default() += 1;
+    }
+
     pub fn verdict(&self, verdict: &'static str) {
         *self.counters().verdicts.entry(verdict).or_default() += 1;
     }

@@ -29,6 +29,7 @@ pub struct Settings {
     pub timeout: Duration,
     pub header_timeout: Duration,
     pub max_body: u64,
+    pub max_connections: usize,
     pub read_only: bool,
     pub access_log: bool,
 }
@@ -100,6 +101,21 @@ async fn shutdown_signal() {
     }
 }
 
+/// The whole answer to a connection past `--max-connections`.
+fn too_many_connections() -> Vec<u8> {
+    let body = serde_json::json!({ "error": {
+        "code": "too_many_connections",
+        "message": "too many open connections; retry later",
+    }})
+    .to_string();
+    format!(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n\
+         Retry-After: 1\r\nConnection: close\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
 async fn serve(state: Arc<AppState>) -> Result<()> {
     let listen = &state.settings.listen;
     let listener = tokio::net::TcpListener::bind(listen)
@@ -118,6 +134,8 @@ async fn serve(state: Arc<AppState>) -> Result<()> {
         .header_read_timeout(state.settings.header_timeout)
         .max_buf_size(64 * 1024);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let connections = Arc::new(tokio::sync::Semaphore::new(state.settings.max_connections));
+    let refusal = too_many_connections();
     let mut shutdown = std::pin::pin!(shutdown_signal());
     loop {
         tokio::select! {
@@ -131,6 +149,12 @@ async fn serve(state: Arc<AppState>) -> Result<()> {
                         continue;
                     }
                 };
+                let Ok(slot) = connections.clone().try_acquire_owned() else {
+                    // Past the cap: a short answer and close, without reading anything.
+                    state.metrics.connection_refused();
+                    let _ = stream.try_write(&refusal);
+                    continue;
+                };
                 let _ = stream.set_nodelay(true);
                 let app = app.clone();
                 let service = hyper::service::service_fn(move |mut req: hyper::Request<hyper::body::Incoming>| {
@@ -141,6 +165,7 @@ async fn serve(state: Arc<AppState>) -> Result<()> {
                 let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
                 tokio::spawn(async move {
                     let _ = conn.await;
+                    drop(slot);
                 });
             }
             _ = &mut shutdown => break,
