@@ -10,6 +10,7 @@ mod commands;
 mod config;
 mod output;
 mod render;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -84,6 +85,8 @@ enum Command {
     Curator(commands::curator::Args),
     /// The camera and certificate blacklist: propose, approve, appeal, activate, export.
     Blacklist(commands::blacklist::Args),
+    /// Serve the HTTP API: verify uploads, record and look up the chronology log.
+    Serve(commands::serve::Args),
     /// Sign, edit twice and verify a sample picture with throwaway keys (no network).
     Demo(commands::demo::Args),
 }
@@ -109,6 +112,7 @@ fn main() -> ExitCode {
         Command::Device(a) => commands::device::run(a),
         Command::Curator(a) => commands::curator::run(a),
         Command::Blacklist(a) => commands::blacklist::run(a),
+        Command::Serve(a) => commands::serve::run(a),
         Command::Demo(a) => commands::demo::run(a),
     };
     match result {

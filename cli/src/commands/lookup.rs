@@ -32,7 +32,7 @@ pub struct Args {
 }
 
 #[derive(Debug, Serialize)]
-struct Match {
+pub struct Match {
     entry: i64,
     /// `exact` (same bytes), `manifest` (carries this entry's manifest) or `perceptual`.
     how: &'static str,
@@ -78,6 +78,61 @@ fn describe(log: &Log, e: &Entry, how: &'static str, distance: u32) -> Result<Ma
     })
 }
 
+/// The manifest ids of every step of the edit chain a file still carries (none when
+/// it cannot be verified at all).
+pub fn carried_manifest_ids(bytes: &[u8]) -> Vec<[u8; 32]> {
+    verify_bytes(bytes, &VerifyOptions::default())
+        .map(|report| {
+            report
+                .chain
+                .iter()
+                .filter_map(|step| step.manifest_id_bytes())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Log entries matching a picture: exact hash, the manifests it carries, perceptual
+/// hash within `max_distance`; earliest original first.
+pub fn find_matches(
+    log: &Log,
+    sha: &[u8; 32],
+    carried: &[[u8; 32]],
+    phash: perceptual::PerceptualHash,
+    max_distance: u32,
+) -> Result<Vec<Match>> {
+    let mut matches: Vec<Match> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for e in log.by_content(sha)? {
+        if seen.insert(e.id) {
+            matches.push(describe(log, &e, "exact", 0)?);
+        }
+    }
+    for id in carried {
+        if let Some(e) = log.by_manifest_id(id)? {
+            if seen.insert(e.id) {
+                let d = perceptual::PerceptualHash(e.leaf.phash).distance(phash);
+                matches.push(describe(log, &e, "manifest", d)?);
+            }
+        }
+    }
+    for (e, d) in log.similar(phash.0, max_distance)? {
+        if seen.insert(e.id) {
+            matches.push(describe(log, &e, "perceptual", d)?);
+        }
+    }
+    // Earliest original: anchored ones by block time first, then by logging time.
+    matches.sort_by_key(|m| {
+        (
+            !m.anchored,
+            m.block_time.unwrap_or(u64::MAX),
+            m.logged_at,
+            m.entry,
+        )
+    });
+    Ok(matches)
+}
+
 fn when(secs: u64) -> String {
     chrono::DateTime::from_timestamp(secs as i64, 0)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
@@ -93,41 +148,8 @@ pub fn run(a: Args) -> Result<Exit> {
     let phash = perceptual::hash_image(&query);
     let sha: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&bytes).into();
     let log = Log::open_default()?;
-
-    let mut matches: Vec<Match> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for e in log.by_content(&sha)? {
-        if seen.insert(e.id) {
-            matches.push(describe(&log, &e, "exact", 0)?);
-        }
-    }
-    if let Ok(report) = verify_bytes(&bytes, &VerifyOptions::default()) {
-        for step in &report.chain {
-            let Some(id) = step.manifest_id_bytes() else {
-                continue;
-            };
-            if let Some(e) = log.by_manifest_id(&id)? {
-                if seen.insert(e.id) {
-                    let d = perceptual::PerceptualHash(e.leaf.phash).distance(phash);
-                    matches.push(describe(&log, &e, "manifest", d)?);
-                }
-            }
-        }
-    }
-    for (e, d) in log.similar(phash.0, a.max_distance)? {
-        if seen.insert(e.id) {
-            matches.push(describe(&log, &e, "perceptual", d)?);
-        }
-    }
-    // Earliest original: anchored ones by block time first, then by logging time.
-    matches.sort_by_key(|m| {
-        (
-            !m.anchored,
-            m.block_time.unwrap_or(u64::MAX),
-            m.logged_at,
-            m.entry,
-        )
-    });
+    let carried = carried_manifest_ids(&bytes);
+    let matches = find_matches(&log, &sha, &carried, phash, a.max_distance)?;
 
     if matches.is_empty() {
         eprintln!(

@@ -10,5 +10,6 @@ pub mod keygen;
 pub mod lookup;
 pub mod proof;
 pub mod registry;
+pub mod serve;
 pub mod sign;
 pub mod verify;

@@ -123,7 +123,7 @@ fn fetch_missing_proofs(chain: &provenant_core::anchoring::Chain, report: &mut R
 }
 
 /// Anchor failures (a proof that does not hold) fail any policy.
-fn anchors_hold(report: &Report, require_anchor: bool) -> bool {
+pub fn anchors_hold(report: &Report, require_anchor: bool) -> bool {
     let failed = report
         .codes
         .iter()

@@ -1,0 +1,89 @@
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Result;
+use provenant_core::verify::VerifyOptions;
+
+use crate::serve::{self, limits::parse_size, Settings};
+use crate::{config, Exit};
+
+/// Serves the HTTP API for upload pipelines: POST a file's bytes to /v1/verify and get
+/// the report JSON; record signed files and look them up in the chronology log;
+/// /healthz and Prometheus /metrics.
+///
+/// Stateless apart from the chronology store, so replicas scale out behind a load
+/// balancer. No endpoint takes a URL: the server never fetches anything.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Endpoints:\n  \
+    POST /v1/verify[?policy=trusted|valid]   body = the file → report JSON\n  \
+    POST /v1/chronology/entries               body = a signed file → logged entry (201)\n  \
+    GET  /v1/chronology/sha256/{hex}          entries with that content hash\n  \
+    GET  /v1/chronology/manifest/{hex}        the entry of a manifest id\n  \
+    POST /v1/chronology/lookup                body = a picture → exact and perceptual matches\n  \
+    GET  /healthz, GET /metrics\n\n\
+    Examples:\n  \
+    provenant serve --listen 0.0.0.0:8080 --trust keys/root.pem\n  \
+    curl --data-binary @photo.jpg http://localhost:8080/v1/verify?policy=trusted")]
+pub struct Args {
+    /// Address to listen on (port 0 picks a free port; the line `listening on http://…`
+    /// on stdout names it).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
+    pub listen: String,
+    /// The chronology store (a path; default: the default chronology log).
+    #[arg(long, value_name = "LOCATION", env = "PROVENANT_LOG")]
+    pub log: Option<String>,
+    /// PEM file of trust anchors (root certificates); repeatable. Also PROVENANT_TRUST
+    /// and the config file, as for `verify`.
+    #[arg(long, value_name = "PEM")]
+    pub trust: Vec<PathBuf>,
+    /// Verifications running at once (default: the number of CPU cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
+    pub concurrency: Option<u32>,
+    /// Requests that may wait (or upload their body) beyond those running; more get 503.
+    #[arg(long, value_name = "N", default_value_t = 64)]
+    pub queue: u32,
+    /// Time limit per request in seconds, body upload included (504 or 408 beyond).
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub timeout: u64,
+    /// Time limit for a request's line and headers in seconds (slow clients are cut off).
+    #[arg(long, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub header_timeout: u64,
+    /// Largest request body (e.g. 64MiB, 500KiB, 1048576); larger gets 413.
+    #[arg(long, value_name = "SIZE", default_value = "64MiB", value_parser = parse_size)]
+    pub max_body: u64,
+    /// Open connections at most; more are answered 503 and closed.
+    #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+    /// Refuse to record entries (POST /v1/chronology/entries answers 403).
+    #[arg(long)]
+    pub read_only: bool,
+    /// Print one access-log line per request to stderr.
+    #[arg(long)]
+    pub access_log: bool,
+}
+
+pub fn run(a: Args) -> Result<Exit> {
+    let (cfg, _) = config::load_config()?;
+    let options = VerifyOptions {
+        trust: config::trust_anchors(&a.trust, &cfg)?,
+        ..Default::default()
+    };
+    let concurrency = match a.concurrency {
+        Some(n) => n as usize,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let store = serve::open_store(a.log.as_deref())?;
+    let settings = Settings {
+        listen: a.listen,
+        concurrency,
+        queue: a.queue as usize,
+        timeout: Duration::from_secs(a.timeout),
+        header_timeout: Duration::from_secs(a.header_timeout),
+        max_body: a.max_body,
+        max_connections: a.max_connections as usize,
+        read_only: a.read_only,
+        access_log: a.access_log,
+    };
+    serve::run(settings, options, store)?;
+    Ok(Exit::Pass)
+}

@@ -1,0 +1,417 @@
+//! The endpoints.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant as StdInstant;
+
+use axum::body::Body;
+use axum::extract::{MatchedPath, Path, RawQuery, Request, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use base64::Engine;
+use provenant_core::chronology::{Entry, Log, NewEntry};
+use provenant_core::perceptual::{self, MATCH_DISTANCE};
+use provenant_core::verify::verify_bytes;
+use provenant_core::Verdict;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::Instant;
+
+use super::error::{ApiError, ErrorCode};
+use super::limits::{check_declared_length, read_body, GaugeGuard};
+use super::{AppState, Peer};
+use crate::Policy;
+
+type Shared = Arc<AppState>;
+
+pub fn router(state: Shared) -> Router {
+    Router::new()
+        .route("/v1/verify", post(verify))
+        .route("/v1/chronology/entries", post(record))
+        .route("/v1/chronology/sha256/{hex}", get(by_sha256))
+        .route("/v1/chronology/manifest/{hex}", get(by_manifest))
+        .route("/v1/chronology/lookup", post(lookup))
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .with_state(state)
+}
+
+/// The route label of a matched path (a fixed set, so metrics stay bounded).
+fn route_label(path: Option<&MatchedPath>) -> &'static str {
+    match path.map(MatchedPath::as_str) {
+        Some("/v1/verify") => "/v1/verify",
+        Some("/v1/chronology/entries") => "/v1/chronology/entries",
+        Some("/v1/chronology/sha256/{hex}") => "/v1/chronology/sha256/{hex}",
+        Some("/v1/chronology/manifest/{hex}") => "/v1/chronology/manifest/{hex}",
+        Some("/v1/chronology/lookup") => "/v1/chronology/lookup",
+        Some("/healthz") => "/healthz",
+        Some("/metrics") => "/metrics",
+        _ => "other",
+    }
+}
+
+/// Metrics and the access log for every request.
+async fn observe(State(st): State<Shared>, req: Request, next: Next) -> Response {
+    let started = StdInstant::now();
+    let route = route_label(req.extensions().get::<MatchedPath>());
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    let peer = req.extensions().get::<Peer>().map(|p| p.0);
+    // A guard: a client that hangs up drops this future half-way.
+    let in_flight = GaugeGuard::new(&st.metrics.in_flight);
+    let response = next.run(req).await;
+    drop(in_flight);
+    let took = started.elapsed();
+    let status = response.status();
+    let code = response.extensions().get::<ErrorCode>().map(|c| c.0);
+    st.metrics.request(route, status.as_u16(), took, code);
+    if st.settings.access_log {
+        let peer = peer.map_or_else(|| "-".to_owned(), |p: SocketAddr| p.to_string());
+        eprintln!(
+            "{} {peer} {method} {} {} {:.1}ms{}",
+            chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            crate::render::clean(&path),
+            status.as_u16(),
+            took.as_secs_f64() * 1000.0,
+            code.map(|c| format!(" {c}")).unwrap_or_default()
+        );
+    }
+    response
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "no_route", "no such endpoint")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method",
+    )
+}
+
+fn query<T: for<'de> Deserialize<'de> + Default>(raw: Option<String>) -> Result<T, ApiError> {
+    match raw {
+        None => Ok(T::default()),
+        Some(q) => serde_urlencoded::from_str(&q).map_err(ApiError::bad_query),
+    }
+}
+
+/// A body admitted and read within the limits, with the request's deadline.
+struct Upload {
+    bytes: Vec<u8>,
+    admission: OwnedSemaphorePermit,
+    deadline: Instant,
+}
+
+async fn upload(st: &AppState, headers: &HeaderMap, body: Body) -> Result<Upload, ApiError> {
+    let deadline = Instant::now() + st.settings.timeout;
+    let max = st.settings.max_body;
+    let declared = check_declared_length(headers, max)?;
+    let admission = st.gate.admit()?;
+    let bytes = read_body(body, declared, max, deadline, &st.metrics).await?;
+    Ok(Upload {
+        bytes,
+        admission,
+        deadline,
+    })
+}
+
+fn lock(st: &AppState) -> std::sync::MutexGuard<'_, Log> {
+    st.store.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VerifyQuery {
+    policy: Option<Policy>,
+}
+
+/// POST /v1/verify: the report, exactly as `provenant verify --json` prints it.
+async fn verify(
+    State(st): State<Shared>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let q: VerifyQuery = query(raw)?;
+    let up = upload(&st, &headers, body).await?;
+    let options = st.verify_options.clone();
+    let bytes = up.bytes;
+    let report = st
+        .gate
+        .run(up.admission, up.deadline, move || {
+            verify_bytes(&bytes, &options)
+        })
+        .await?
+        .map_err(|e| ApiError::from_verify(&e))?;
+    st.metrics.verdict(report.verdict.as_str());
+    let mut v = serde_json::to_value(&report).map_err(|e| ApiError::internal(e.to_string()))?;
+    if let (Some(policy), Some(obj)) = (q.policy, v.as_object_mut()) {
+        let passed = crate::commands::verify::passes(policy, report.verdict)
+            && crate::commands::verify::anchors_hold(&report, false);
+        obj.insert("passed".into(), Value::Bool(passed));
+    }
+    Ok(Json(v).into_response())
+}
+
+/// An entry as the API shows it: hashes in hex, batch state, and the proof bundle
+/// (base64) once its batch is on a chain.
+fn entry_json(log: &Log, e: &Entry) -> Result<Value, ApiError> {
+    let batch = match e.batch_id {
+        Some(id) => log.batch(id).map_err(ApiError::store)?,
+        None => None,
+    };
+    let proof = log
+        .bundle(e)
+        .map_err(ApiError::store)?
+        .map(|b| base64::engine::general_purpose::STANDARD.encode(b.encode()));
+    let anchor = match &batch {
+        None => json!({ "status": "pending" }),
+        Some(b) => json!({
+            "status": b.state.as_str(),
+            "batch": b.id,
+            "leaf_index": e.leaf_index,
+            "root": hex::encode(b.root),
+            "chain_id": b.chain_id,
+            "registry": b.registry.map(|r| format!("0x{}", hex::encode(r))),
+            "tx_hash": b.tx_hash.map(|h| format!("0x{}", hex::encode(h))),
+            "block_number": b.block_number,
+            "block_time": b.block_time,
+        }),
+    };
+    Ok(json!({
+        "id": e.id,
+        "content_sha256": hex::encode(e.leaf.content_sha256),
+        "manifest_id": hex::encode(e.leaf.manifest_id),
+        "manifest": e.manifest_label,
+        "phash": perceptual::PerceptualHash(e.leaf.phash).to_string(),
+        "signer": e.signer,
+        "path": e.path,
+        "published_at": e.published_at,
+        "logged_at": e.leaf.logged_at,
+        "anchor": anchor,
+        "proof": proof,
+    }))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordQuery {
+    published_at: Option<String>,
+}
+
+/// POST /v1/chronology/entries: verify a signed file and log it as `sign` does.
+async fn record(
+    State(st): State<Shared>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    if st.settings.read_only {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "read_only",
+            "this server is read-only: it does not record entries",
+        ));
+    }
+    let q: RecordQuery = query(raw)?;
+    let up = upload(&st, &headers, body).await?;
+    let bytes = up.bytes;
+    let state = st.clone();
+    let (status, v) = st
+        .gate
+        .run(up.admission, up.deadline, move || {
+            let report = verify_bytes(&bytes, &state.verify_options)
+                .map_err(|e| ApiError::from_verify(&e))?;
+            match report.verdict {
+                Verdict::Trusted | Verdict::Valid => {}
+                Verdict::NoManifest => {
+                    return Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "no_manifest",
+                        "the file carries no content credentials",
+                    ))
+                }
+                Verdict::Invalid => {
+                    return Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "invalid_manifest",
+                        "the file's content credentials do not validate",
+                    ))
+                }
+            }
+            let entry = NewEntry::for_signed_file(&bytes, None, q.published_at).map_err(|e| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "not_loggable",
+                    crate::render::clean(&e.to_string()),
+                )
+            })?;
+            let mut log = lock(&state);
+            if let Some(existing) = log
+                .by_manifest_id(&entry.manifest_id)
+                .map_err(ApiError::store)?
+            {
+                return Ok((StatusCode::OK, entry_json(&log, &existing)?));
+            }
+            let logged = log.add(&entry).map_err(ApiError::store)?;
+            Ok((StatusCode::CREATED, entry_json(&log, &logged)?))
+        })
+        .await??;
+    Ok((status, Json(v)).into_response())
+}
+
+fn parse_hash(text: &str) -> Result<[u8; 32], ApiError> {
+    hex::decode(text)
+        .ok()
+        .and_then(|v| <[u8; 32]>::try_from(v).ok())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_hash",
+                "expected 64 hexadecimal digits (a SHA-256)",
+            )
+        })
+}
+
+/// Runs a store query on a blocking thread within the limits (no body to read).
+async fn store_query<T, F>(st: &Shared, work: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Log) -> Result<T, ApiError> + Send + 'static,
+{
+    let admission = st.gate.admit()?;
+    let deadline = Instant::now() + st.settings.timeout;
+    let state = st.clone();
+    st.gate
+        .run(admission, deadline, move || work(&lock(&state)))
+        .await?
+}
+
+/// GET /v1/chronology/sha256/{hex}: every entry of that content hash (maybe none).
+async fn by_sha256(
+    State(st): State<Shared>,
+    Path(text): Path<String>,
+) -> Result<Response, ApiError> {
+    let sha = parse_hash(&text)?;
+    let entries = store_query(&st, move |log| {
+        log.by_content(&sha)
+            .map_err(ApiError::store)?
+            .iter()
+            .map(|e| entry_json(log, e))
+            .collect::<Result<Vec<_>, _>>()
+    })
+    .await?;
+    Ok(Json(json!({ "sha256": hex::encode(sha), "entries": entries })).into_response())
+}
+
+/// GET /v1/chronology/manifest/{hex}: the entry of that manifest id, or 404.
+async fn by_manifest(
+    State(st): State<Shared>,
+    Path(text): Path<String>,
+) -> Result<Response, ApiError> {
+    let id = parse_hash(&text)?;
+    let entry = store_query(&st, move |log| {
+        log.by_manifest_id(&id)
+            .map_err(ApiError::store)?
+            .map(|e| entry_json(log, &e))
+            .transpose()
+    })
+    .await?;
+    match entry {
+        Some(v) => Ok(Json(v).into_response()),
+        None => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no entry has that manifest id",
+        )),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LookupQuery {
+    max_distance: Option<u32>,
+}
+
+/// POST /v1/chronology/lookup: exact, manifest and perceptual matches of a picture.
+async fn lookup(
+    State(st): State<Shared>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Response, ApiError> {
+    let q: LookupQuery = query(raw)?;
+    let max_distance = q.max_distance.unwrap_or(MATCH_DISTANCE);
+    if max_distance > 32 {
+        return Err(ApiError::bad_query(
+            "max_distance above 32 bits matches unrelated pictures",
+        ));
+    }
+    let up = upload(&st, &headers, body).await?;
+    let bytes = up.bytes;
+    let state = st.clone();
+    let v = st
+        .gate
+        .run(up.admission, up.deadline, move || {
+            let picture = perceptual::decode_picture(&bytes).map_err(|e| {
+                ApiError::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "not_a_picture",
+                    crate::render::clean(&e.to_string()),
+                )
+            })?;
+            let phash = perceptual::hash_image(&picture);
+            let sha: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&bytes).into();
+            let carried = crate::commands::lookup::carried_manifest_ids(&bytes);
+            let log = lock(&state);
+            let matches =
+                crate::commands::lookup::find_matches(&log, &sha, &carried, phash, max_distance)
+                    .map_err(ApiError::store)?;
+            Ok(json!({
+                "sha256": hex::encode(sha),
+                "phash": phash.to_string(),
+                "matches": matches,
+            }))
+        })
+        .await??;
+    Ok(Json(v).into_response())
+}
+
+/// GET /healthz: "ok" when the store answers.
+async fn healthz(State(st): State<Shared>) -> Response {
+    let state = st.clone();
+    let probe = tokio::task::spawn_blocking(move || lock(&state).entry(0).map(|_| ()));
+    match tokio::time::timeout(std::time::Duration::from_secs(5), probe).await {
+        Ok(Ok(Ok(()))) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            "ok\n",
+        )
+            .into_response(),
+        Ok(Ok(Err(e))) => ApiError::store(e).into_response(),
+        _ => ApiError::store("no answer within 5 s").into_response(),
+    }
+}
+
+/// GET /metrics: Prometheus text format.
+async fn metrics(State(st): State<Shared>) -> Response {
+    (
+        StatusCode::OK,
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        st.metrics.render(&st.gate),
+    )
+        .into_response()
+}
