@@ -232,8 +232,8 @@ struct Device {
     entry: DeviceEntry,
 }
 
-/// Entries to check reports against.
-#[derive(Debug)]
+/// Entries to check reports against. Clone one per thread: checking caches keys.
+#[derive(Debug, Clone)]
 pub struct Blacklist {
     source: String,
     devices: HashMap<u64, Device>,
