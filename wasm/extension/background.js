@@ -2,8 +2,11 @@
 // context menu, and answers the content script's verification requests.
 // No remote code: the verifier is pkg/provenant_wasm_bg.wasm, shipped inside the extension.
 // With a Polygon RPC endpoint set in the options, anchor proofs are checked over JSON-RPC
-// (pkg/anchors.js, shared with the page) against the registries the user trusts.
-import init, { verify, anchorCalls, applyAnchorAnswers, publisherOfCall } from './pkg/provenant_wasm.js';
+// (pkg/anchors.js, shared with the page) against the registries the user trusts. With a blacklist
+// snapshot and trusted snapshot keys, the report is then checked against the snapshot (wasm
+// applyBlacklist, as the page's worker does); a snapshot that cannot be used leaves the report
+// "not checked" and comes back as blacklistError.
+import init, { verify, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist } from './pkg/provenant_wasm.js';
 import './pkg/anchors.js'; // a classic script: publishes globalThis.ProvenantAnchors
 
 const MAX_BYTES = 100 * 1024 * 1024;
@@ -17,7 +20,7 @@ function verifier() {
 }
 
 async function settings() {
-  const s = await chrome.storage.local.get({ trustPem: '', rpcUrl: '', registries: [] });
+  const s = await chrome.storage.local.get({ trustPem: '', rpcUrl: '', registries: [], blacklistSnapshot: '', blacklistKeys: [] });
   return s;
 }
 
@@ -26,8 +29,20 @@ function errorOf(e) {
   return { code: 'internal', message: String((e && e.message) || e) };
 }
 
+/** The report checked against the blacklist snapshot: {reportJson, error?}. */
+function checkBlacklist(reportJson, snapshot, keys) {
+  try {
+    const trusted = Array.isArray(keys) ? keys.map(String).join('\n') : '';
+    return { reportJson: applyBlacklist(reportJson, snapshot, trusted, Date.now() / 1000) };
+  } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError) throw e;
+    return { reportJson, error: 'blacklist check failed: ' + (e && typeof e === 'object' && 'message' in e ? String(e.message) : String(e)) };
+  }
+}
+
 /** Fetches an image (host permission: no CORS needed) and verifies it, then checks its anchors
- * when an RPC endpoint is set. Returns {report, anchorError?} or {error}. */
+ * when an RPC endpoint is set and applies the blacklist snapshot when one is set.
+ * Returns {report, anchorError?, blacklistError?} or {error}. */
 export async function verifyUrl(srcUrl) {
   try {
     let bytes;
@@ -43,18 +58,24 @@ export async function verifyUrl(srcUrl) {
     }
     if (bytes.byteLength > MAX_BYTES) return { error: { code: 'input.tooLarge', message: 'the image is over 100 MB' } };
     await verifier();
-    const { trustPem, rpcUrl, registries } = await settings();
+    const { trustPem, rpcUrl, registries, blacklistSnapshot, blacklistKeys } = await settings();
     const name = (() => { try { return decodeURIComponent(new URL(srcUrl).pathname.split('/').pop()) || null; } catch (_) { return null; } })();
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
     const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
     let report = verify(bytes, trustPem || undefined, name || undefined, sha256);
+    const out = {};
     if (typeof rpcUrl === 'string' && rpcUrl.trim()) {
       const checked = await globalThis.ProvenantAnchors.checkAnchors({ anchorCalls, applyAnchorAnswers, publisherOfCall },
         report, rpcUrl.trim(), Array.isArray(registries) ? registries : []);
       report = checked.reportJson;
-      if (checked.error) return { report: JSON.parse(report), anchorError: checked.error };
+      if (checked.error) out.anchorError = checked.error;
     }
-    return { report: JSON.parse(report) };
+    if (typeof blacklistSnapshot === 'string' && blacklistSnapshot) {
+      const checked = checkBlacklist(report, blacklistSnapshot, blacklistKeys);
+      report = checked.reportJson;
+      if (checked.error) out.blacklistError = checked.error;
+    }
+    return { report: JSON.parse(report), ...out };
   } catch (e) {
     return { error: errorOf(e) };
   }

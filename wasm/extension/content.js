@@ -53,6 +53,8 @@
     badge.addEventListener('click', (e) => { e.preventDefault(); e.stopPropagation(); openPanel(result); });
     entry.root.appendChild(badge);
     entry.host.setAttribute('data-verdict', badge.getAttribute('data-verdict'));
+    if (badge.getAttribute('data-blacklisted') === 'true') entry.host.setAttribute('data-blacklisted', 'true');
+    else entry.host.removeAttribute('data-blacklisted');
     entry.host.setAttribute('data-src', srcOf(img));
     place(img, entry.host);
   }
@@ -83,7 +85,7 @@ h3{font:600 15px system-ui,sans-serif;margin:0 0 8px}` + R.CSS;
     const h = document.createElement('h3');
     h.textContent = 'Content credentials';
     panel.appendChild(h);
-    panel.appendChild(result.report ? R.renderReport(result.report, { anchorError: result.anchorError })
+    panel.appendChild(result.report ? R.renderReport(result.report, { anchorError: result.anchorError, blacklistError: result.blacklistError })
       : R.renderError(result.error));
     root.replaceChildren(style, panel);
   }

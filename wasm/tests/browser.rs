@@ -364,3 +364,91 @@ fn errors_are_structured() {
     let err = provenant_wasm::verify_to_json(b"plain text", "", None).unwrap_err();
     assert_eq!(err.code, "input.unknownFormat");
 }
+
+/// A snapshot file claiming to be signed by `public_key` (the signature is all zeros: the
+/// key is checked against the trusted ones before the signature).
+fn unsigned_snapshot(public_key: &str) -> String {
+    serde_json::json!({
+        "body": {
+            "format": "provenant-blacklist-snapshot/1",
+            "source": {"chain_id": 31337, "registry": format!("0x{}", "1".repeat(40)),
+                       "curator_sets": [1], "block_number": 1},
+            "issued_at": "2026-01-01T00:00:00Z",
+            "expires_at": "2099-01-01T00:00:00Z",
+            "devices": [],
+            "certificates": []
+        },
+        "signature": {"alg": "Ed25519", "public_key": public_key, "value": "0".repeat(128)}
+    })
+    .to_string()
+}
+
+/// `applyBlacklist` as the page calls it: the thrown `{code, message}`.
+fn blacklist_thrown(report: &str, snapshot: &str, keys: &str) -> (String, String) {
+    let thrown = provenant_wasm::apply_blacklist(report, snapshot, keys, 1.8e9)
+        .expect_err("expected applyBlacklist to throw");
+    let field = |name: &str| {
+        js_sys::Reflect::get(&thrown, &JsValue::from_str(name))
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_else(|| panic!("thrown value has no string `{name}`: {thrown:?}"))
+    };
+    (field("code"), field("message"))
+}
+
+#[wasm_bindgen_test]
+fn apply_blacklist_refuses_unusable_snapshots_with_structured_errors() {
+    let report = match browser_verify(fixture("c2pa-rs/C.jpg"), None, None) {
+        Outcome::Report(r) => r.to_string(),
+        Outcome::Thrown { code, message } => panic!("{code}: {message}"),
+    };
+    // The Ed25519 base point: a valid public key.
+    let signer = format!("58{}", "66".repeat(31));
+    let other = "a".repeat(64);
+    let cases: [(&str, String, String, &str); 6] = [
+        (
+            "malformed JSON",
+            "{not json".into(),
+            signer.clone(),
+            "not valid JSON",
+        ),
+        (
+            "not a snapshot",
+            "{\"body\": 1}".into(),
+            signer.clone(),
+            "not valid JSON",
+        ),
+        (
+            "untrusted key",
+            unsigned_snapshot(&signer),
+            other.clone(),
+            "not a trusted blacklist key",
+        ),
+        (
+            "bad signature",
+            unsigned_snapshot(&signer),
+            format!("{other}\n{signer}"),
+            "signature does not verify",
+        ),
+        (
+            "no key",
+            unsigned_snapshot(&signer),
+            " \n ".into(),
+            "no trusted blacklist key",
+        ),
+        (
+            "key not hex",
+            unsigned_snapshot(&signer),
+            "zz".into(),
+            "not a hex Ed25519 public key",
+        ),
+    ];
+    for (what, snapshot, keys, want) in cases {
+        let (code, message) = blacklist_thrown(&report, &snapshot, &keys);
+        assert_eq!(code, "blacklist.invalid", "{what}: {message}");
+        assert!(message.contains(want), "{what}: {message:?} lacks {want:?}");
+    }
+    let (code, _) = blacklist_thrown("not a report", &unsigned_snapshot(&signer), &signer);
+    assert_eq!(code, "blacklist.invalid");
+    console_log!("applyBlacklist: 7 unusable inputs refused as blacklist.invalid");
+}

@@ -10,6 +10,12 @@ const TIMEOUT_MS = Number(params.get('timeout')) > 0 ? Number(params.get('timeou
 const TRUST_KEY = 'provenant.trustPem';
 const RPC_KEY = 'provenant.rpcUrl';
 const REGISTRIES_KEY = 'provenant.registries'; // JSON array of 0x addresses
+const SNAPSHOT_KEY = 'provenant.blacklistSnapshot'; // the snapshot file's text
+const SNAPSHOT_NAME_KEY = 'provenant.blacklistSnapshotName';
+const BLACKLIST_KEYS_KEY = 'provenant.blacklistKeys'; // JSON array of hex Ed25519 public keys
+// localStorage holds about 5 M characters per origin: larger snapshots stay for this session only.
+export const MAX_STORED_SNAPSHOT = 4 * 1024 * 1024;
+export const MAX_SNAPSHOT_BYTES = 32 * 1024 * 1024; // read at all (copied to the worker per picture)
 
 const $ = (id) => document.getElementById(id);
 const statusBox = $('status');
@@ -79,10 +85,13 @@ async function verifyBytes(buffer, fileName) {
     const trustPem = localStorage.getItem(TRUST_KEY) || '';
     const rpcUrl = localStorage.getItem(RPC_KEY) || '';
     const registries = savedRegistries();
-    const { report, anchorError } = await ask({ bytes: buffer, trustPem, fileName, rpcUrl, registries }, [buffer]);
+    const blacklistSnapshot = currentSnapshot().text;
+    const blacklistKeys = savedBlacklistKeys();
+    const { report, anchorError, blacklistError } = await ask({ bytes: buffer, trustPem, fileName, rpcUrl, registries,
+      blacklistSnapshot, blacklistKeys }, [buffer]);
     const parsed = JSON.parse(report);
     setStatus('');
-    resultBox.replaceChildren(R.renderReport(parsed, { anchorError }));
+    resultBox.replaceChildren(R.renderReport(parsed, { anchorError, blacklistError }));
   } catch (err) {
     showError(err);
   } finally {
@@ -190,6 +199,94 @@ $('anchors-save').addEventListener('click', () => {
   state.textContent = !rpcUrl ? 'saved: anchor proofs will not be checked'
     : lines.length ? 'saved: ' + lines.length + (lines.length === 1 ? ' trusted registry' : ' trusted registries')
       : 'saved: no trusted registry, so no anchor can be confirmed';
+});
+
+// ---- camera blacklist: a signed snapshot file and the keys trusted to sign it ----
+let sessionSnapshot = null; // {text, name} too large for localStorage: kept until the page closes
+function currentSnapshot() {
+  if (sessionSnapshot) return sessionSnapshot;
+  return { text: localStorage.getItem(SNAPSHOT_KEY) || '', name: localStorage.getItem(SNAPSHOT_NAME_KEY) || '' };
+}
+function savedBlacklistKeys() {
+  try {
+    const list = JSON.parse(localStorage.getItem(BLACKLIST_KEYS_KEY) || '[]');
+    return Array.isArray(list) ? list.map(String) : [];
+  } catch (_) {
+    return [];
+  }
+}
+/** A few words about a snapshot (its own, unchecked claims: it is checked at each verification). */
+function describeSnapshot(text) {
+  let what = '';
+  try {
+    const body = JSON.parse(text).body || {};
+    const n = (a) => (Array.isArray(a) ? a.length : 0);
+    what = '; ' + n(body.devices) + ' camera and ' + n(body.certificates) + ' certificate entries' +
+      (typeof body.expires_at === 'string' ? ', expires ' + body.expires_at.slice(0, 40) : '');
+  } catch (_) {
+    what = '; not JSON: it will be refused';
+  }
+  return (text.length / 1024).toFixed(1) + ' kB' + what;
+}
+const snapshotState = $('blacklist-file-state');
+function showSnapshotState(note) {
+  const snap = currentSnapshot();
+  snapshotState.textContent = !snap.text ? 'no snapshot: the camera blacklist is not checked'
+    : (snap.name || 'snapshot') + ' (' + describeSnapshot(snap.text) + ')' + (note ? ' — ' + note
+      : sessionSnapshot ? ' — kept for this session only' : ' — stored in this browser');
+}
+function forgetStoredSnapshot() {
+  localStorage.removeItem(SNAPSHOT_KEY);
+  localStorage.removeItem(SNAPSHOT_NAME_KEY);
+}
+$('blacklist-file').addEventListener('change', async (e) => {
+  const file = e.target.files[0];
+  e.target.value = '';
+  if (!file) return;
+  if (file.size > MAX_SNAPSHOT_BYTES) {
+    snapshotState.textContent = file.name + ' is ' + (file.size / 1048576).toFixed(1) + ' MB; this page reads snapshots up to ' +
+      MAX_SNAPSHOT_BYTES / 1048576 + ' MB (the previous snapshot is kept)';
+    return;
+  }
+  let text;
+  try { text = await file.text(); } catch (err) {
+    snapshotState.textContent = 'the browser could not read ' + file.name + ': ' + err.message;
+    return;
+  }
+  sessionSnapshot = null;
+  forgetStoredSnapshot();
+  let stored = false;
+  if (text.length <= MAX_STORED_SNAPSHOT) {
+    try {
+      localStorage.setItem(SNAPSHOT_KEY, text);
+      localStorage.setItem(SNAPSHOT_NAME_KEY, file.name);
+      stored = true;
+    } catch (_) { forgetStoredSnapshot(); /* over the quota: session only */ }
+  }
+  if (!stored) {
+    sessionSnapshot = { text, name: file.name };
+    showSnapshotState('too large for this page\'s storage (' + MAX_STORED_SNAPSHOT / 1048576 +
+      ' MB): kept for this session only; choose it again after reloading');
+    return;
+  }
+  showSnapshotState();
+});
+$('blacklist-clear').addEventListener('click', () => {
+  sessionSnapshot = null;
+  forgetStoredSnapshot();
+  showSnapshotState();
+});
+const blacklistKeysInput = $('blacklist-keys');
+blacklistKeysInput.value = savedBlacklistKeys().join('\n');
+showSnapshotState();
+$('blacklist-save').addEventListener('click', () => {
+  const state = $('blacklist-state');
+  const lines = blacklistKeysInput.value.split('\n').map((l) => l.trim()).filter(Boolean);
+  const bad = lines.find((l) => !/^(0x)?[0-9a-fA-F]{64}$/.test(l));
+  if (bad !== undefined) { state.textContent = 'not a snapshot key (64 hex digits): ' + bad.slice(0, 80); return; }
+  localStorage.setItem(BLACKLIST_KEYS_KEY, JSON.stringify(lines));
+  state.textContent = lines.length ? 'saved: ' + lines.length + (lines.length === 1 ? ' trusted snapshot key' : ' trusted snapshot keys')
+    : 'saved: no trusted key, so a snapshot cannot be used';
 });
 
 // For tests and debugging: the page state, no report data.

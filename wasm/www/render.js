@@ -70,15 +70,86 @@
     return agents[0] || step.claim_generator || null;
   }
 
-  /** The badge: a small pill with the verdict. */
+  /** The badge: a small pill with the verdict — a red "Blacklisted" one when a blacklist you
+   * trust lists the picture's camera or signer, whatever the verdict (data-verdict keeps it). */
   function renderBadge(report) {
     const info = verdictInfo(report && report.verdict);
-    const b = el('span', 'pv-badge pv-badge-' + info.cls);
+    const listed = isBlacklisted(report);
+    const b = el('span', 'pv-badge pv-badge-' + (listed ? 'blacklisted' : info.cls));
     b.setAttribute('data-verdict', (report && report.verdict) || 'unknown');
-    b.appendChild(el('span', 'pv-badge-icon', info.icon));
-    b.appendChild(el('span', 'pv-badge-label', info.label));
-    b.title = info.text;
+    if (listed) b.setAttribute('data-blacklisted', 'true');
+    b.appendChild(el('span', 'pv-badge-icon', listed ? '⊘' : info.icon));
+    b.appendChild(el('span', 'pv-badge-label', listed ? 'Blacklisted' : info.label));
+    b.title = listed ? 'A blacklist you trust lists the camera or the signer of this picture. ' +
+      'Verdict without it: ' + info.label + '.' : info.text;
     return b;
+  }
+
+  // ---- camera / signer blacklist ----
+  /** True when the verifier matched a step against a blacklist entry. */
+  function isBlacklisted(report) {
+    if (!report || typeof report !== 'object') return false;
+    return report.blacklisted === true || blacklistHits(report).length > 0;
+  }
+
+  /** Every hit of every step: [{step, hit}]. */
+  function blacklistHits(report) {
+    const out = [];
+    (Array.isArray(report && report.chain) ? report.chain : []).forEach((s) => {
+      const bl = s && s.blacklist;
+      if (bl && bl.status === 'listed' && Array.isArray(bl.hits)) {
+        bl.hits.forEach((h) => { if (h && typeof h === 'object') out.push({ step: s.index, hit: h }); });
+      }
+    });
+    return out;
+  }
+
+  /** The UTC date of an epoch (day number), e.g. "20414 (2025-11-21)". */
+  function epochDay(epoch) {
+    const n = Number(epoch);
+    if (!Number.isInteger(n) || n < 0 || n > 2_000_000) return String(epoch);
+    return n + ' (' + new Date(n * 86_400_000).toISOString().slice(0, 10) + ')';
+  }
+
+  /** "<reason> (curator set N, entry M, from day …)" for one hit. */
+  function hitText(hit) {
+    const where = ['curator set ' + hit.curator_set, 'entry ' + hit.entry];
+    if (hit.kind === 'device' && hit.start_epoch !== null && hit.start_epoch !== undefined) {
+      where.push('from day ' + epochDay(hit.start_epoch));
+    }
+    if (hit.kind === 'certificate') {
+      where.push('signer certificate' + (hit.fingerprint ? ' ' + String(hit.fingerprint).slice(0, 16) + '…' : ''));
+    }
+    const reason = hit.reason === null || hit.reason === undefined || hit.reason === '' ? 'no reason given' : String(hit.reason);
+    return reason + ' (' + where.join(', ') + ')';
+  }
+
+  /** Where the blacklist came from, without the wasm's doubled "snapshot snapshot". */
+  function blacklistSourceText(report) {
+    const src = report && report.blacklist_source;
+    if (src === null || src === undefined || src === '') return 'blacklist';
+    return String(src).replace(/^snapshot snapshot /, 'snapshot ');
+  }
+
+  /** {cls, text} of the summary's "Camera blacklist" row. */
+  function blacklistSummary(report) {
+    const hits = blacklistHits(report);
+    const steps = (report && report.chain) || [];
+    if (hits.length) {
+      const first = hits[0];
+      const more = hits.length - 1;
+      return { cls: 'pv-blacklist pv-blacklist-listed',
+        text: 'BLACKLISTED: ' + hitText(first.hit) + (steps.length > 1 ? ' — step ' + first.step : '') +
+          (more > 0 ? ' (and ' + more + ' more: see the chain)' : '') };
+    }
+    if (report && report.blacklisted === true) {
+      return { cls: 'pv-blacklist pv-blacklist-listed', text: 'BLACKLISTED (' + blacklistSourceText(report) + ')' };
+    }
+    const checked = steps.some((s) => s && s.blacklist && s.blacklist.status === 'clear');
+    if (checked || (report && report.blacklist_source)) {
+      return { cls: 'pv-blacklist pv-blacklist-clear', text: 'clear (' + blacklistSourceText(report) + ')' };
+    }
+    return { cls: 'pv-blacklist pv-blacklist-not_checked', text: 'not checked' };
   }
 
   function row(dl, name, value, cls) {
@@ -136,7 +207,8 @@
     const info = verdictInfo(report.verdict);
     const head = el('div', 'pv-summary-head');
     head.appendChild(renderBadge(report));
-    head.appendChild(el('p', 'pv-verdict-text', info.text));
+    head.appendChild(el('p', 'pv-verdict-text', isBlacklisted(report)
+      ? 'A blacklist you trust lists the camera or the signer of this picture. Besides that: ' + info.text : info.text));
     box.appendChild(head);
 
     const dl = el('dl', 'pv-facts');
@@ -179,7 +251,9 @@
       anchorRow.appendChild(el('span', 'pv-muted', ' (step ' + anchored.index + '; every anchored step is in the chain below)'));
     }
     if (opts && opts.anchorError) row(dl, 'Anchor check', String(opts.anchorError), 'pv-anchor-error');
-    row(dl, 'Camera blacklist', 'not checked', 'pv-blacklist');
+    const bl = blacklistSummary(report);
+    row(dl, 'Camera blacklist', bl.text, bl.cls);
+    if (opts && opts.blacklistError) row(dl, 'Blacklist check', String(opts.blacklistError), 'pv-blacklist-error');
     box.appendChild(dl);
 
     const failures = [];
@@ -199,6 +273,11 @@
     li.setAttribute('data-step', String(step.index));
     const head = el('div', 'pv-step-head');
     head.appendChild(el('span', 'pv-step-status pv-status-' + step.status, step.status));
+    const listed = step.blacklist && step.blacklist.status === 'listed';
+    if (listed) {
+      li.classList.add('pv-step-blacklisted');
+      head.appendChild(el('span', 'pv-step-status pv-status-blacklisted', 'blacklisted'));
+    }
     head.appendChild(el('span', 'pv-step-title', step.title || step.manifest));
     head.appendChild(el('span', 'pv-muted', ' — ' + step.relationship + ', signed by ' + signerName(step) +
       (step.time ? ', ' + formatTime(step.time) : '')));
@@ -239,6 +318,16 @@
       });
       li.appendChild(fl);
     }
+    if (listed) {
+      const hl = el('ul', 'pv-step-blacklist');
+      (Array.isArray(step.blacklist.hits) ? step.blacklist.hits : []).forEach((h) => {
+        if (!h || typeof h !== 'object') return;
+        hl.appendChild(el('li', 'pv-blacklist-hit', 'BLACKLISTED ' +
+          (h.kind === 'certificate' ? 'signer certificate' : h.kind === 'device' ? 'camera' : String(h.kind)) + ': ' + hitText(h)));
+      });
+      if (!hl.childNodes.length) hl.appendChild(el('li', 'pv-blacklist-hit', 'BLACKLISTED'));
+      li.appendChild(hl);
+    }
     if (step.anchor) {
       li.appendChild(el('div', 'pv-step-anchor ' + anchorClass(step.anchor),
         anchorText(step.anchor, report, step.index)));
@@ -276,10 +365,15 @@
     return box;
   }
 
-  /** Badge + summary + chain, in one container. opts: {anchorError?} (a failed on-chain check). */
+  /** Badge + summary + chain, in one container. opts: {anchorError?, blacklistError?} (a failed
+   * on-chain check, a blacklist snapshot that could not be used). */
   function renderReport(report, opts) {
     const box = el('div', 'pv-report pv-report-' + verdictInfo(report.verdict).cls);
     box.setAttribute('data-verdict', report.verdict);
+    if (isBlacklisted(report)) {
+      box.classList.add('pv-report-blacklisted');
+      box.setAttribute('data-blacklisted', 'true');
+    }
     box.appendChild(renderSummary(report, opts));
     if ((report.chain || []).length) box.appendChild(renderChain(report));
     return box;
@@ -317,6 +411,11 @@
 .pv-anchor-anchored{color:#1b7f3a}.pv-anchor-not_found,.pv-anchor-invalid,.pv-anchor-key_compromised,
 .pv-anchor-error{color:#b3261e}.pv-anchor-pending{color:#a86b00}
 .pv-error{border:1px solid #b3261e;background:#fdecea;padding:.6em .8em;border-radius:6px}
+.pv-badge-blacklisted{background:#7a0b0b;outline:2px solid #ff5a4f;outline-offset:-1px;text-transform:uppercase;letter-spacing:.03em}
+.pv-blacklist-listed{color:#7a0b0b;background:#fde0dd;font-weight:700;padding:0 .3em;border-radius:3px}
+.pv-blacklist-clear{color:#1b7f3a}.pv-blacklist-error{color:#b3261e}
+.pv-status-blacklisted{background:#7a0b0b;margin-left:.3em}
+.pv-step-blacklist{color:#7a0b0b;font-weight:600;margin:.2em 0;padding-left:1.2em}.pv-blacklist-hit{overflow-wrap:anywhere}
 `;
 
   function styleElement() {
@@ -327,6 +426,6 @@
 
   global.ProvenantRender = Object.freeze({
     verdictInfo, renderBadge, renderSummary, renderChain, renderReport, renderError,
-    styleElement, CSS, isAiStep, formatTime,
+    styleElement, CSS, isAiStep, formatTime, isBlacklisted, blacklistSummary,
   });
 })(globalThis);

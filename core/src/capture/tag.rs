@@ -1,18 +1,18 @@
 //! Capture tags and the epoch-key ratchet (no curve arithmetic; builds for wasm32).
 //!
-//! - k_{e+1} = SHA-256("provenant/capture/epoch/v1" ‖ k_e): one-way, so a key published
-//!   for one day reveals nothing about earlier days.
-//! - τ = HMAC-SHA256(k_e, "provenant/capture/tag/v1" ‖ r) for a fresh random r.
+//! - k_{e+1} = SHA-256("provenant/epoch/v1" ‖ k_e): one-way, so a key published for one
+//!   day reveals nothing about earlier days. (One SHA-256 block per step.)
+//! - τ = HMAC-SHA256(k_e, "provenant/tag/v1" ‖ r) for a fresh random r.
 //!
 //! [`EntryMatcher`] is the verifier's hot loop: one keyed HMAC per blacklist entry per
-//! photo, with each entry's key for the photo's day derived once and cached.
+//! photo, with each entry's key for the photo's day derived once and cached. A
+//! [`TagKey`] holds HMAC's inner and outer states after the key blocks, and the domain
+//! and r fit one block, so a check is exactly two SHA-256 compressions.
 
 use std::collections::HashMap;
 
-use hmac::{Hmac, Mac};
+use sha2::digest::generic_array::GenericArray;
 use sha2::{Digest, Sha256};
-
-type HmacSha256 = Hmac<Sha256>;
 
 /// A camera's secret for one epoch (UTC day).
 pub type EpochKey = [u8; 32];
@@ -21,8 +21,12 @@ pub const EPOCH_SECONDS: u64 = 86_400;
 /// How far a key may be ratcheted in one call (hostile input must not cost hours).
 pub const MAX_RATCHET: u32 = 100_000;
 
-const EPOCH_DOMAIN: &[u8] = b"provenant/capture/epoch/v1";
-const TAG_DOMAIN: &[u8] = b"provenant/capture/tag/v1";
+const EPOCH_DOMAIN: &[u8] = b"provenant/epoch/v1";
+/// 16 bytes: with r (32) and SHA-256 padding it fills exactly one block.
+const TAG_DOMAIN: &[u8; 16] = b"provenant/tag/v1";
+const SHA256_IV: [u32; 8] = [
+    0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+];
 
 /// The epoch (UTC day number) of a Unix time.
 pub fn epoch_of(unix_secs: u64) -> u32 {
@@ -56,11 +60,12 @@ pub fn tag(k: &EpochKey, r: &[u8; 32]) -> [u8; 32] {
     TagKey::new(k).tag(r)
 }
 
-/// A keyed PRF state for one epoch key: checking a tag clones it (two SHA-256
-/// compressions) instead of keying HMAC again.
+/// HMAC-SHA256 keyed with one epoch key, its two key blocks already compressed: a
+/// tag costs two SHA-256 compressions and no allocation.
 #[derive(Clone)]
 pub struct TagKey {
-    mac: HmacSha256,
+    inner: [u32; 8],
+    outer: [u32; 8],
 }
 
 impl std::fmt::Debug for TagKey {
@@ -69,24 +74,56 @@ impl std::fmt::Debug for TagKey {
     }
 }
 
+fn compress(state: &mut [u32; 8], block: &[u8; 64]) {
+    sha2::compress256(state, &[*GenericArray::from_slice(block)]);
+}
+
+fn state_bytes(state: &[u32; 8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (chunk, word) in out.chunks_exact_mut(4).zip(state) {
+        chunk.copy_from_slice(&word.to_be_bytes());
+    }
+    out
+}
+
 impl TagKey {
     pub fn new(k: &EpochKey) -> Self {
-        let mut mac = HmacSha256::new_from_slice(k).unwrap_or_else(|_| unreachable!());
-        mac.update(TAG_DOMAIN);
-        Self { mac }
+        // HMAC: the 32-byte key zero-padded to the 64-byte block, XOR ipad / opad.
+        let mut ipad = [0x36u8; 64];
+        let mut opad = [0x5cu8; 64];
+        for (i, b) in k.iter().enumerate() {
+            ipad[i] ^= b;
+            opad[i] ^= b;
+        }
+        let (mut inner, mut outer) = (SHA256_IV, SHA256_IV);
+        compress(&mut inner, &ipad);
+        compress(&mut outer, &opad);
+        Self { inner, outer }
     }
 
     pub fn tag(&self, r: &[u8; 32]) -> [u8; 32] {
-        let mut mac = self.mac.clone();
-        mac.update(r);
-        mac.finalize().into_bytes().into()
+        // Inner: ipad block, then domain ‖ r ‖ padding (message of 64 + 48 bytes).
+        let mut block = [0u8; 64];
+        block[..16].copy_from_slice(TAG_DOMAIN);
+        block[16..48].copy_from_slice(r);
+        block[48] = 0x80;
+        block[56..].copy_from_slice(&((64u64 + 48) * 8).to_be_bytes());
+        let mut inner = self.inner;
+        compress(&mut inner, &block);
+        // Outer: opad block, then the inner digest ‖ padding (64 + 32 bytes).
+        let mut block = [0u8; 64];
+        block[..32].copy_from_slice(&state_bytes(&inner));
+        block[32] = 0x80;
+        block[56..].copy_from_slice(&((64u64 + 32) * 8).to_be_bytes());
+        let mut outer = self.outer;
+        compress(&mut outer, &block);
+        state_bytes(&outer)
     }
 
     /// Constant-time comparison with `tag`.
     pub fn matches(&self, r: &[u8; 32], tag: &[u8; 32]) -> bool {
-        let mut mac = self.mac.clone();
-        mac.update(r);
-        mac.verify_slice(tag).is_ok()
+        let t = self.tag(r);
+        t.iter().zip(tag).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
     }
 }
 
@@ -174,6 +211,20 @@ mod tests {
         assert_eq!(epoch_key_at(&k, 10, 9), None);
         assert_eq!(epoch_key_at(&k, 0, MAX_RATCHET + 1), None);
         assert_ne!(next_epoch_key(&k), k);
+    }
+
+    #[test]
+    fn tag_key_is_standard_hmac_sha256() {
+        use hmac::{Hmac, Mac};
+        for seed in 0u8..20 {
+            let k = [seed; 32];
+            let r: [u8; 32] = Sha256::digest([seed, 1]).into();
+            let mut mac = Hmac::<Sha256>::new_from_slice(&k).unwrap();
+            mac.update(TAG_DOMAIN);
+            mac.update(&r);
+            let want: [u8; 32] = mac.finalize().into_bytes().into();
+            assert_eq!(TagKey::new(&k).tag(&r), want);
+        }
     }
 
     #[test]

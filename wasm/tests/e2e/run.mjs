@@ -204,6 +204,66 @@ const noFinality = await new Promise((resolve) => {
 });
 console.log(`e2e: anvil at ${anvilUrl}, registry ${registry}, anchored.jpg carries an anchor proof`);
 
+// ---- a blacklisted camera: curators, two cameras, an entry activated on anvil, a signed snapshot ----
+// As cli/tests/blacklist_chain.rs: a 2-of-3 curator set (anvil accounts 3..5), cam-a blacklisted
+// from yesterday on with its own photo as evidence, cam-b not; exported as a snapshot signed by
+// a fresh key. Then an untrusted key, a tampered copy and a copy padded past 4 MB.
+const CURATOR_KEYS = ['0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6',
+  '0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a',
+  '0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba'];
+const BLACKLIST_REASON = 'staged scene (report 42)';
+const bl = {};
+{
+  const t0 = Date.now();
+  const accounts = await rpcCall(anvilUrl, 'eth_accounts');
+  CURATOR_KEYS.forEach((k, i) => fs.writeFileSync(W(`curator-${i + 1}.key`), k));
+  const tx = (keyFile) => ['--chain', anvilUrl, '--registry', registry, '--key-file', keyFile];
+  pc('curator', 'deal', '--threshold', '2', '--curators', '3', '--out', W('curators'));
+  const group = W('curators/group.json');
+  bl.set = pc('curator', 'register', '--name', 'Press Freedom Board', '--group', group,
+    ...accounts.slice(3, 6).flatMap((a) => ['--curator', a]), '--timelock', '3600', '--bond', '1000000000000000',
+    ...tx(W('admin.key'))).trim();
+  const day = Math.floor(Date.now() / 1000) - 86_400;
+  bl.day = Math.floor((day + 60) / 86_400); // the evidence photo's epoch: flagged from then on
+  pc('keygen', '--out', W('maker'), '--org', 'Acme Cameras');
+  for (const cam of ['cam-a', 'cam-b']) {
+    pc('device', 'init', W(cam), '--maker', W('maker'), '--group', group, '--at', String(day));
+    pc('device', 'capture', path.join(root, 'samples/harbour-capture.jpg'), '-o', W(cam + '.jpg'), '--device', W(cam), '--at', String(day + 60));
+  }
+  bl.entry = pc('blacklist', 'propose', '--set', bl.set, '--evidence', W('cam-a.jpg'), '--reason', BLACKLIST_REASON,
+    ...tx(W('admin.key'))).trim();
+  pc('blacklist', 'approve', bl.entry, ...tx(W('curator-1.key')));
+  pc('blacklist', 'approve', bl.entry, ...tx(W('curator-2.key')));
+  await rpcCall(anvilUrl, 'evm_increaseTime', [3601]); // past the appeal window
+  await rpcCall(anvilUrl, 'evm_mine');
+  for (const j of [1, 2]) pc('blacklist', 'release', bl.entry, '--share', W(`curators/curator-${j}.json`), ...tx(W(`curator-${j}.key`)));
+  pc('blacklist', 'activate', bl.entry, '--group', group, '--evidence', W('cam-a.jpg'), ...tx(W('admin.key')));
+  bl.key = pc('blacklist', 'keygen', W('snapshot.key')).trim();
+  bl.otherKey = pc('blacklist', 'keygen', W('other-snapshot.key')).trim();
+  if (!/^[0-9a-f]{64}$/.test(bl.key)) fatal('blacklist keygen printed ' + JSON.stringify(bl.key));
+  pc('blacklist', 'export', '--set', bl.set, '--signing-key', W('snapshot.key'), '--valid-for', '24', '-o', W('blacklist.json'),
+    '--chain', anvilUrl, '--registry', registry);
+  const text = fs.readFileSync(W('blacklist.json'), 'utf8');
+  if (!text.includes(BLACKLIST_REASON)) fatal('the snapshot does not hold the entry: ' + text.slice(0, 300));
+  fs.writeFileSync(W('blacklist-tampered.json'), text.replace('report 42', 'report 43'));
+  // The signature covers the body's compact JSON: whitespace keeps it valid, and makes it too big to store.
+  const snap = JSON.parse(text);
+  fs.writeFileSync(W('blacklist-big.json'), JSON.stringify(snap).replace('{', '{' + ' '.repeat(4.5 * 1024 * 1024)));
+  // The CLI's own answers.
+  for (const [f, want] of [['cam-a.jpg', true], ['cam-b.jpg', false]]) {
+    const r = spawnSync(cli, ['verify', W(f), '--json', '--blacklist', W('blacklist.json'), '--blacklist-key', bl.key],
+      { encoding: 'utf8', env: chainEnv });
+    const got = JSON.parse(r.stdout).blacklisted;
+    if (got !== want) fatal(`CLI says ${f} blacklisted=${got}, expected ${want}`);
+  }
+  bl.makerPem = fs.readFileSync(W('maker/root.pem'), 'utf8');
+  console.log(`e2e: curator set ${bl.set}, entry ${bl.entry} blacklists cam-a; snapshot signed by ${bl.key.slice(0, 12)}… (${Date.now() - t0} ms)`);
+}
+fs.writeFileSync(W('cameras.html'), `<!doctype html><html><head><meta charset="utf-8"><title>cameras</title>
+<style>body{margin:0;font:14px sans-serif} .grid{display:flex;gap:12px;padding:12px} img{width:320px;height:240px;object-fit:cover;display:block}</style></head>
+<body><h1>Two cameras</h1><div class="grid"><figure><img id="cam-a" src="cam-a.jpg" alt="cam-a"><figcaption>cam-a (blacklisted)</figcaption></figure>
+<figure><img id="cam-b" src="cam-b.jpg" alt="cam-b"><figcaption>cam-b</figcaption></figure></div></body></html>`);
+
 const IMAGES = ['signed.jpg', 'untrusted.jpg', 'tampered.jpg', 'unsigned.jpg', 'edited.jpg'];
 fs.writeFileSync(W('page.html'), `<!doctype html><html><head><meta charset="utf-8"><title>images</title>
 <style>body{margin:0;font:14px sans-serif} .grid{display:flex;flex-wrap:wrap;gap:12px;padding:12px} img{width:220px;height:160px;object-fit:cover;display:block}</style></head>
@@ -508,9 +568,117 @@ async function launch(extraArgs = [], opts = {}) {
     assertIncludes(out.broken, 'anchor check failed: boom', 'wasm error'); assert(out.brokenSame, 'wasm error: report unchanged');
   });
 
+  // ---- camera blacklist ----
+  async function setBlacklist(file, keys) {
+    await page.locator('#blacklist').evaluate((d) => { d.open = true; });
+    if (file) {
+      await page.evaluate(() => { document.getElementById('blacklist-file-state').textContent = ''; });
+      await page.setInputFiles('#blacklist-file', file);
+      await page.waitForFunction(() => document.getElementById('blacklist-file-state').textContent.length > 0);
+    }
+    if (keys) {
+      await page.evaluate(() => { document.getElementById('blacklist-state').textContent = ''; });
+      await page.fill('#blacklist-keys', keys.join('\n'));
+      await page.click('#blacklist-save');
+      await page.waitForFunction(() => document.getElementById('blacklist-state').textContent.length > 0);
+      return text('#blacklist-state');
+    }
+    return null;
+  }
+  const blacklistRow = async () => ({ cls: await page.locator('.pv-blacklist').first().getAttribute('class'), text: await text('.pv-blacklist') });
+
+  await test('page: snapshot + trusted key → the blacklisted camera\'s photo gets the red badge, row, step hits and code', async () => {
+    await setAnchors('', []);
+    await setTrust(rootPem + bl.makerPem);
+    assertIncludes(await setBlacklist(null, ['0x1234']), 'not a snapshot key (64 hex digits): 0x1234', 'key validation');
+    assertIncludes(await setBlacklist(W('blacklist.json'), [bl.key]), 'saved: 1 trusted snapshot key', 'keys saved');
+    assertIncludes(await text('#blacklist-file-state'), 'blacklist.json (', 'snapshot state');
+    assertIncludes(await text('#blacklist-file-state'), '1 camera and 0 certificate entries', 'snapshot state');
+    assertIncludes(await text('#blacklist-file-state'), 'stored in this browser', 'snapshot state');
+    await upload('cam-a.jpg');
+    const b = await badge();
+    assertIncludes(b.cls, 'pv-badge-blacklisted', 'badge class'); assertIncludes(b.text, 'Blacklisted', 'badge text');
+    assert((await page.locator('#result .pv-badge').first().getAttribute('data-verdict')) === 'trusted', 'the verdict is kept');
+    const row = await blacklistRow();
+    assertIncludes(row.cls, 'pv-blacklist-listed', 'row class');
+    assertIncludes(row.text, `BLACKLISTED: ${BLACKLIST_REASON} (curator set ${bl.set}, entry ${bl.entry}, from day `, 'row');
+    assertIncludes(row.text, `from day ${bl.day} (${new Date(bl.day * 86_400_000).toISOString().slice(0, 10)})`, 'row day');
+    assertIncludes(await text('.pv-step[data-step="0"] .pv-step-blacklist'), 'BLACKLISTED camera: ' + BLACKLIST_REASON, 'step hits');
+    assertIncludes(await text('.pv-step[data-step="0"] .pv-status-blacklisted'), 'blacklisted', 'step tag');
+    assertIncludes((await page.locator('.pv-failure').allTextContents()).join('\n'), 'device.blacklisted', 'failure code');
+    assert((await page.locator('.pv-blacklist-error').count()) === 0, 'no blacklist error');
+    await page.screenshot({ path: path.join(artifacts, 'page-blacklisted.png'), fullPage: true });
+  });
+
+  await test('page: another camera\'s photo → "clear (snapshot …)"; the snapshot and keys persist', async () => {
+    await page.reload();
+    await upload('cam-b.jpg');
+    assertIncludes((await badge()).cls, 'pv-badge-trusted', 'badge class');
+    const row = await blacklistRow();
+    assertIncludes(row.cls, 'pv-blacklist-clear', 'row class');
+    assertIncludes(row.text, 'clear (snapshot (chain ', 'row');
+    assert((await page.locator('.pv-step-blacklist').count()) === 0, 'no step hits');
+  });
+
+  await test('page: snapshot signed by a key you do not trust → error, blacklist "not checked"', async () => {
+    await setBlacklist(null, [bl.otherKey]);
+    await upload('cam-a.jpg');
+    assertIncludes((await badge()).cls, 'pv-badge-trusted', 'no blacklisted badge');
+    assertIncludes(await text('.pv-blacklist-error'), 'blacklist check failed: ', 'error row');
+    assertIncludes(await text('.pv-blacklist-error'), 'not a trusted blacklist key', 'error row');
+    assert((await text('.pv-blacklist')) === 'not checked', 'row: ' + await text('.pv-blacklist'));
+  });
+
+  await test('page: tampered snapshot → signature error, "not checked"', async () => {
+    await setBlacklist(W('blacklist-tampered.json'), [bl.key]);
+    await upload('cam-a.jpg');
+    assertIncludes(await text('.pv-blacklist-error'), 'signature does not verify', 'error row');
+    assert((await text('.pv-blacklist')) === 'not checked', 'row');
+    assert((await page.locator('.pv-badge-blacklisted').count()) === 0, 'no blacklisted badge');
+  });
+
+  await test('page: a snapshot over 4 MB is kept for the session only, and still applied', async () => {
+    await setBlacklist(W('blacklist-big.json'));
+    assertIncludes(await text('#blacklist-file-state'), 'too large for this page\'s storage', 'state');
+    assertIncludes(await text('#blacklist-file-state'), 'session only', 'state');
+    await upload('cam-a.jpg');
+    assertIncludes((await badge()).cls, 'pv-badge-blacklisted', 'applied in this session');
+    await page.reload();
+    assertIncludes(await text('#blacklist-file-state'), 'no snapshot', 'gone after reload');
+    await upload('cam-a.jpg');
+    assert((await text('.pv-blacklist')) === 'not checked', 'not checked without a snapshot');
+    assert((await page.locator('.pv-blacklist-error').count()) === 0, 'no error without a snapshot');
+    await setBlacklist(null, []);
+  });
+
+  await test('page: blacklist hits with hostile text stay text; certificate hits and several hits shown', async () => {
+    const out = await page.evaluate(() => {
+      globalThis.__pwned = false;
+      const evil = '<img src=x onerror="globalThis.__pwned=true">';
+      const step = (i, parent, hits) => ({ index: i, manifest: 'urn:' + i, parent, relationship: i ? 'parentOf' : 'active', title: 't' + i,
+        signer: { common_name: 'S' }, actions: [], ingredients: [], ai_generated: false, trust: 'trusted', status: 'trusted', failures: [],
+        anchor: null, blacklist: { status: hits.length ? 'listed' : 'clear', hits } });
+      const report = { verdict: 'valid', format: 'image/jpeg', size: 1, codes: [], blacklisted: true, blacklist_source: evil,
+        chain: [step(0, null, []), step(1, 0, [
+          { kind: 'certificate', entry: 7, curator_set: 2, reason: evil, start_epoch: null, fingerprint: 'ab'.repeat(32) },
+          { kind: 'device', entry: 8, curator_set: 2, reason: 'r2', start_epoch: 'x', fingerprint: null }])] };
+      const box = ProvenantRender.renderReport(report);
+      document.getElementById('result').replaceChildren(box);
+      return { imgs: box.querySelectorAll('img').length, row: box.querySelector('.pv-blacklist').textContent,
+        badge: box.querySelector('.pv-badge').className, hits: [...box.querySelectorAll('.pv-blacklist-hit')].map((e) => e.textContent) };
+    });
+    await page.waitForTimeout(50);
+    assert(out.imgs === 0 && !(await page.evaluate(() => globalThis.__pwned)), 'hostile text became markup');
+    assertIncludes(out.badge, 'pv-badge-blacklisted', 'badge');
+    assertIncludes(out.row, 'BLACKLISTED: <img src=x', 'row'); assertIncludes(out.row, 'signer certificate abababab', 'row');
+    assertIncludes(out.row, 'step 1', 'row'); assertIncludes(out.row, 'and 1 more', 'row');
+    assert(out.hits.length === 2 && out.hits[0].startsWith('BLACKLISTED signer certificate: ') && out.hits[1].includes('from day x'), JSON.stringify(out.hits));
+  });
+
   await test('page: hostile-free DOM — no innerHTML sinks in the page scripts', async () => {
-    for (const f of ['app.js', 'render.js', 'worker.js', 'anchors.js']) {
-      const src = fs.readFileSync(path.join(wasmDir, 'www', f), 'utf8').split('\n').filter((l) => !/^\s*(\/\/|\*)/.test(l)).join('\n');
+    for (const f of ['www/app.js', 'www/render.js', 'www/worker.js', 'www/anchors.js', 'extension/background.js',
+      'extension/content.js', 'extension/options.js']) {
+      const src = fs.readFileSync(path.join(wasmDir, f), 'utf8').split('\n').filter((l) => !/^\s*(\/\/|\*)/.test(l)).join('\n');
       assert(!/\.(innerHTML|outerHTML)\s*=|insertAdjacentHTML|document\.write/.test(src), `${f} uses an HTML sink`);
     }
     assert(consoleErrors.length === 0, 'page errors: ' + consoleErrors.join('; '));
@@ -640,7 +808,66 @@ async function launch(extraArgs = [], opts = {}) {
     await p3.close();
   });
 
-  await test('extension: options page stores RPC endpoint, registries and curators; only curators are for later', async () => {
+  await test('extension: a snapshot and its key set in the options → the panel shows the blacklisted camera', async () => {
+    const op = await ctx.newPage();
+    await op.goto(`chrome-extension://${extId}/options.html`);
+    await op.setInputFiles('#snapshotFile', W('blacklist.json'));
+    await op.waitForFunction(() => document.getElementById('snapshotState').textContent.includes('stored'));
+    assertIncludes(await op.textContent('#snapshotState'), '1 camera and 0 certificate entries', 'snapshot state');
+    await op.fill('#blacklistKeys', 'nope');
+    await op.click('#save');
+    await op.waitForFunction(() => document.getElementById('state').textContent.startsWith('Not a snapshot key'));
+    await op.fill('#blacklistKeys', bl.key + '\n');
+    await op.fill('#trustPem', rootPem + bl.makerPem);
+    await op.click('#save');
+    await op.waitForFunction(() => document.getElementById('state').textContent === 'Saved.');
+    await op.close();
+    const p4 = await ctx.newPage();
+    const url4 = site.url + '/fixtures/cameras.html';
+    await p4.goto(url4);
+    await p4.waitForFunction(() => [...document.images].every((i) => i.complete));
+    const r = await sw.evaluate(async ({ url4, srcs }) => {
+      const [tab] = await chrome.tabs.query({ url: url4 });
+      const out = [];
+      for (const s of srcs) {
+        const res = await globalThis.provenant.verifyImageInTab(tab.id, s);
+        out.push({ verdict: res.report && res.report.verdict, blacklisted: res.report && res.report.blacklisted, error: res.blacklistError || (res.error && res.error.message) });
+      }
+      return out;
+    }, { url4, srcs: ['cam-a.jpg', 'cam-b.jpg'].map((f) => site.url + '/fixtures/' + f) });
+    assert(r[0].blacklisted === true && r[0].verdict === 'trusted' && !r[0].error, 'cam-a: ' + JSON.stringify(r[0]));
+    assert(r[1].blacklisted === false && r[1].verdict === 'trusted' && !r[1].error, 'cam-b: ' + JSON.stringify(r[1]));
+    const hostA = p4.locator('provenant-badge[data-src$="/cam-a.jpg"]');
+    await hostA.waitFor({ state: 'attached', timeout: 10_000 });
+    assert((await hostA.getAttribute('data-blacklisted')) === 'true', 'cam-a host is marked blacklisted');
+    assertIncludes(await hostA.locator('.pv-badge').textContent(), 'Blacklisted', 'cam-a badge');
+    const hostB = p4.locator('provenant-badge[data-src$="/cam-b.jpg"]');
+    await hostB.waitFor({ state: 'attached', timeout: 10_000 });
+    assert((await hostB.getAttribute('data-blacklisted')) === null, 'cam-b host is not blacklisted');
+    assertIncludes(await hostB.locator('.pv-badge').textContent(), 'Trusted', 'cam-b badge');
+    await hostA.locator('.pv-badge').click();
+    const panel = p4.locator('provenant-panel');
+    await panel.locator('.pv-report').waitFor({ timeout: 10_000 });
+    assertIncludes(await panel.locator('.pv-blacklist').textContent(), 'BLACKLISTED: ' + BLACKLIST_REASON, 'panel row');
+    assertIncludes(await panel.locator('.pv-badge').first().textContent(), 'Blacklisted', 'panel badge');
+    assertIncludes(await panel.locator('.pv-step-blacklist').textContent(), 'BLACKLISTED camera', 'panel step');
+    await p4.screenshot({ path: path.join(artifacts, 'extension-blacklisted.png') });
+    // A key that did not sign the snapshot: the panel says why, the blacklist is not checked.
+    await sw.evaluate((k) => chrome.storage.local.set({ blacklistKeys: [k] }), bl.otherKey);
+    await sw.evaluate(async ({ url4, src }) => {
+      const [tab] = await chrome.tabs.query({ url: url4 });
+      await globalThis.provenant.verifyImageInTab(tab.id, src);
+    }, { url4, src: site.url + '/fixtures/cam-a.jpg' });
+    await p4.waitForFunction(() => document.querySelector('provenant-badge[data-src$="/cam-a.jpg"]').getAttribute('data-blacklisted') === null);
+    await p4.locator('provenant-badge[data-src$="/cam-a.jpg"] .pv-badge').click();
+    await panel.locator('.pv-blacklist-error').waitFor({ timeout: 10_000 });
+    assertIncludes(await panel.locator('.pv-blacklist-error').textContent(), 'not a trusted blacklist key', 'panel error');
+    assert((await panel.locator('.pv-blacklist').textContent()) === 'not checked', 'panel row not checked');
+    await sw.evaluate(() => chrome.storage.local.remove(['blacklistSnapshot', 'blacklistSnapshotName', 'blacklistKeys']));
+    await p4.close();
+  });
+
+  await test('extension: options page stores RPC endpoint, registries and curators; curators are stored only', async () => {
     const op = await ctx.newPage();
     await op.goto(`chrome-extension://${extId}/options.html`);
     await op.fill('#rpcUrl', 'https://polygon.example/rpc');
@@ -655,7 +882,8 @@ async function launch(extraArgs = [], opts = {}) {
     assert(s.rpcUrl === 'https://polygon.example/rpc' && s.curators.length === 2 && s.trustPem.includes('BEGIN CERTIFICATE') &&
       JSON.stringify(s.registries) === JSON.stringify([registry]), JSON.stringify(s).slice(0, 300));
     const body = await op.textContent('body');
-    assertIncludes(body, 'blacklists are used by a later version', 'curators notice');
+    assertIncludes(body, 'Stored only: the curator sets a snapshot covers are chosen by whoever exports it', 'curators notice');
+    assert(!/blacklists are used by a later version/i.test(body), 'the blacklist is no longer "for later"');
     assert(!/checking anchors over RPC comes in a later/i.test(body), 'the RPC is no longer "for later"');
     await op.reload();
     assert((await op.inputValue('#registries')) === registry, 'registries shown again');
