@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod anchor;
+pub mod batch;
 pub mod demo;
 pub mod edit;
 pub mod keygen;
