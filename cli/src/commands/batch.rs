@@ -292,7 +292,7 @@ fn walk_all(paths: &[String], tx: &SyncSender<Job>) {
                     .is_ok(),
             }
         } else {
-            walk(Path::new(p), &mut Vec::new(), tx)
+            walk(Path::new(p), true, &mut Vec::new(), tx)
         };
         if !ok {
             return;
@@ -318,7 +318,7 @@ fn list(reader: impl BufRead, name: &str, tx: &SyncSender<Job>) -> bool {
         if line.trim().is_empty() {
             continue;
         }
-        if !walk(Path::new(line), &mut Vec::new(), tx) {
+        if !walk(Path::new(line), true, &mut Vec::new(), tx) {
             return false;
         }
     }
@@ -338,15 +338,25 @@ fn dir_id(_: &std::fs::Metadata) -> (u64, u64) {
 
 /// Sends a file, or the files of a directory recursively in name order. `ancestors`
 /// holds the directories being walked (symlink loops are skipped). Returns false when
-/// the receiving side has gone.
-fn walk(path: &Path, ancestors: &mut Vec<(u64, u64)>, tx: &SyncSender<Job>) -> bool {
+/// the receiving side has gone. Inside directories only files with a media extension
+/// (jpg, png, webp, gif, tif, avif, heic, mp4, …) are taken; named files always are.
+fn walk(path: &Path, named: bool, ancestors: &mut Vec<(u64, u64)>, tx: &SyncSender<Job>) -> bool {
     let shown = path.display().to_string();
     let meta = match std::fs::metadata(path) {
         Ok(m) => m,
         // Missing files are reported by the worker with verify's message.
+        Err(_) if !named => return true,
         Err(_) => return tx.send(Job::File(path.to_owned())).is_ok(),
     };
     if !meta.is_dir() {
+        let media = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .and_then(provenant_core::MediaFormat::from_extension)
+            .is_some();
+        if !named && !media {
+            return true;
+        }
         return tx.send(Job::File(path.to_owned())).is_ok();
     }
     let id = dir_id(&meta);
@@ -366,7 +376,7 @@ fn walk(path: &Path, ancestors: &mut Vec<(u64, u64)>, tx: &SyncSender<Job>) -> b
     names.sort();
     ancestors.push(id);
     for child in names {
-        if !walk(&child, ancestors, tx) {
+        if !walk(&child, false, ancestors, tx) {
             return false;
         }
     }
