@@ -9,6 +9,7 @@ mod chronology;
 mod commands;
 mod config;
 mod output;
+mod policy;
 mod render;
 mod serve;
 
@@ -18,9 +19,10 @@ use clap::{CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use serde::Deserialize;
 
 /// Exit codes, as documented in the README.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub enum Exit {
     /// Every file meets the policy.
+    #[default]
     Pass = 0,
     /// A verdict fails the policy.
     PolicyFail = 1,
@@ -71,6 +73,8 @@ enum Command {
     Edit(commands::edit::Args),
     /// Verify content credentials and print the verdict and the whole edit chain.
     Verify(commands::verify::Args),
+    /// Verify many files on every core: one JSON line per file, then a summary.
+    Batch(commands::batch::Args),
     /// Seal the chronology log into Merkle batches and anchor their roots on chain.
     Anchor(commands::anchor::Args),
     /// Write the anchor proofs of a file's edit chain to a sidecar file.
@@ -105,6 +109,7 @@ fn main() -> ExitCode {
             commands::edit::run(a, sub)
         }
         Command::Verify(a) => commands::verify::run(a),
+        Command::Batch(a) => commands::batch::run(a),
         Command::Anchor(a) => commands::anchor::run(a),
         Command::Proof(a) => commands::proof::run(a),
         Command::Lookup(a) => commands::lookup::run(a),

@@ -144,7 +144,10 @@ pub fn report_text(report: &Report, style: Style) -> String {
         let _ = writeln!(
             out,
             "  {}",
-            style.paint("1;31", "BLACKLISTED: a camera or signer of its chain is on a blacklist you honour")
+            style.paint(
+                "1;31",
+                "BLACKLISTED: a camera or signer of its chain is on a blacklist you honour"
+            )
         );
     } else if let Some(source) = &report.blacklist_source {
         let _ = writeln!(out, "  blacklist: clear ({})", clean(source));

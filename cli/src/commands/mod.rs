@@ -1,6 +1,7 @@
 //! One module per subcommand.
 
 pub mod anchor;
+pub mod batch;
 pub mod blacklist;
 pub mod curator;
 pub mod demo;

@@ -63,7 +63,7 @@ pub struct Args {
 
 /// The registries whose answers count on `chain`: flags, config, and what this
 /// machine's chronology log deployed or used there.
-fn trusted_registries(
+pub fn trusted_registries(
     chain: &provenant_core::anchoring::Chain,
     flags: &[String],
     cfg: &config::Config,
@@ -197,6 +197,52 @@ fn verify_path(path: &std::path::Path, options: &VerifyOptions) -> Result<Report
     Ok(verify_stream_with_digest(reader, options, digest)?)
 }
 
+/// What to check a report's anchors against (`--chain`/`--rpc`).
+#[derive(Debug)]
+pub struct AnchorCheck<'a> {
+    pub chain: &'a provenant_core::anchoring::Chain,
+    /// Fetch missing proofs from the publishers' endpoints first.
+    pub fetch_proofs: bool,
+    pub registries: &'a [provenant_core::anchoring::Address],
+}
+
+/// Verifies one file as `verify` does: its sidecar (or `explicit`) proofs, then the
+/// anchor checks against the chain when one is given. Shared by `verify` and `batch`.
+pub fn verify_file(
+    path: &std::path::Path,
+    explicit: Option<&std::path::Path>,
+    options: &VerifyOptions,
+    anchors: Option<&AnchorCheck<'_>>,
+    blacklist: Option<&mut provenant_core::blacklist::Blacklist>,
+) -> Result<Report> {
+    let (proofs, problems) = sidecar_proofs(path, explicit)?;
+    let options = VerifyOptions {
+        proofs,
+        ..options.clone()
+    };
+    let mut report = verify_path(path, &options)?;
+    for p in problems {
+        report.codes.push(StatusCode {
+            code: provenant_core::verify::ANCHOR_MALFORMED.into(),
+            kind: CodeKind::Failure,
+            origin: CodeOrigin::Provenant,
+            step: None,
+            url: None,
+            explanation: Some(p),
+        });
+    }
+    if let Some(check) = anchors {
+        if check.fetch_proofs {
+            fetch_missing_proofs(check.chain, &mut report);
+        }
+        check.chain.check_report(&mut report, check.registries)?;
+    }
+    if let Some(list) = blacklist {
+        list.apply(&mut report);
+    }
+    Ok(report)
+}
+
 pub fn run(a: Args) -> Result<Exit> {
     let (cfg, _) = config::load_config()?;
     let policy = a.policy.or(cfg.policy).unwrap_or_default();
@@ -231,33 +277,18 @@ pub fn run(a: Args) -> Result<Exit> {
     let many = a.files.len() > 1;
     let stdout = std::io::stdout();
     for path in &a.files {
-        let report = sidecar_proofs(path, a.proof.as_deref()).and_then(|(proofs, problems)| {
-            let options = VerifyOptions {
-                proofs,
-                ..options.clone()
-            };
-            let mut report = verify_path(path, &options)?;
-            for p in problems {
-                report.codes.push(StatusCode {
-                    code: provenant_core::verify::ANCHOR_MALFORMED.into(),
-                    kind: CodeKind::Failure,
-                    origin: CodeOrigin::Provenant,
-                    step: None,
-                    url: None,
-                    explanation: Some(p),
-                });
-            }
-            if let Some(chain) = &chain {
-                if a.fetch_proofs {
-                    fetch_missing_proofs(chain, &mut report);
-                }
-                chain.check_report(&mut report, &trusted_registries)?;
-            }
-            if let Some(list) = blacklist.as_mut() {
-                list.apply(&mut report);
-            }
-            Ok(report)
+        let anchors = chain.as_ref().map(|chain| AnchorCheck {
+            chain,
+            fetch_proofs: a.fetch_proofs,
+            registries: &trusted_registries,
         });
+        let report = verify_file(
+            path,
+            a.proof.as_deref(),
+            &options,
+            anchors.as_ref(),
+            blacklist.as_mut(),
+        );
         let report = report.with_context(|| crate::shown(path));
         let mut report: Report = match report {
             Ok(r) => r,

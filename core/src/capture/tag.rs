@@ -11,7 +11,6 @@
 
 use std::collections::HashMap;
 
-use sha2::digest::generic_array::GenericArray;
 use sha2::{Digest, Sha256};
 
 /// A camera's secret for one epoch (UTC day).
@@ -75,7 +74,7 @@ impl std::fmt::Debug for TagKey {
 }
 
 fn compress(state: &mut [u32; 8], block: &[u8; 64]) {
-    sha2::compress256(state, &[*GenericArray::from_slice(block)]);
+    sha2::compress256(state, &[(*block).into()]);
 }
 
 fn state_bytes(state: &[u32; 8]) -> [u8; 32] {

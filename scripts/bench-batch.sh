@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Times `provenant batch` (release build, all cores, one process) against the reference
+# c2patool 0.27.22 (one process per file, as a shell loop or a pipeline runs it) over
+# the same corpus of >= 1,000 files, then runs `provenant batch` over 10,000 files
+# (hard links) and reports its peak RSS.
+#   ./scripts/bench-batch.sh          FILES=2000 ./scripts/bench-batch.sh
+#
+# Corpus (target/bench-corpus): the shared fixtures, plus pictures made by the
+# bench_image example at 640x480, 1920x1080 and 4000x3000, signed with throwaway keys
+# from `provenant keygen` (capture and AI sources) and some edited with `provenant
+# edit`; hard links repeat them up to FILES files.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+FILES=${FILES:-1000}
+target=${CARGO_TARGET_DIR:-target}
+corpus=target/bench-corpus
+fixtures=../shared/fixtures
+
+cargo build --release -q -p provenant
+cargo build --release -q -p provenant-core --example bench_image
+bin=$target/release/provenant
+
+rm -rf "$corpus" && mkdir -p "$corpus/src" "$corpus/files" "$corpus/big"
+"$bin" keygen --out "$corpus/keys" --org "Bench Newsroom" >/dev/null 2>&1
+root=$corpus/keys/root.pem
+export PROVENANT_HOME=$corpus/home   # keep the bench out of the real chronology log
+for size in 640x480 1920x1080 4000x3000; do
+  "$target/release/examples/bench_image" "$corpus/src/$size.jpg" "$size"
+  for i in 1 2 3 4; do
+    src=ai; [ $((i % 2)) = 1 ] && src=capture
+    "$bin" sign "$corpus/src/$size.jpg" -o "$corpus/src/$size-s$i.jpg" --key "$corpus/keys" \
+      --source "$src" --title "bench $size $i" --no-log >/dev/null 2>&1
+  done
+  "$bin" edit "$corpus/src/$size-s1.jpg" -o "$corpus/src/$size-e1.jpg" --key "$corpus/keys" \
+    --crop 10,10,320,240 --brightness 5 --no-log >/dev/null 2>&1
+  "$bin" edit "$corpus/src/$size-s2.jpg" -o "$corpus/src/$size-e2.jpg" --key "$corpus/keys" \
+    --grayscale --no-log >/dev/null 2>&1
+done
+seeds=("$corpus"/src/*.jpg)
+if [ -d "$fixtures" ]; then
+  seeds+=("$fixtures"/c2pa-rs/*.jpg "$fixtures"/c2pa-rs/*.png "$fixtures"/interop/*.jpg "$fixtures"/interop/*.png)
+else
+  echo "note: $fixtures not found: corpus without the shared fixtures" >&2
+fi
+for ((i = 0; i < FILES; i++)); do
+  s=${seeds[$((i % ${#seeds[@]}))]}
+  ln -f "$s" "$corpus/files/$(printf '%05d' "$i")-$(basename "$s")" 2>/dev/null ||
+    cp "$s" "$corpus/files/$(printf '%05d' "$i")-$(basename "$s")"
+done
+echo "corpus: $FILES files from ${#seeds[@]} distinct pictures in $corpus/files ($(nproc) cores)" >&2
+
+now() { date +%s.%N; }
+t0=$(now)
+"$bin" batch -q "$corpus/files" --trust "$root" --trust "$fixtures/interop/trust-anchor-root.pem" >/dev/null || true
+t1=$(now)
+ours=$(echo "$t1 - $t0" | bc -l)
+
+ref=""
+if command -v c2patool >/dev/null; then
+  t0=$(now)
+  for f in "$corpus"/files/*; do
+    c2patool "$f" trust --trust_anchors "$root" >/dev/null 2>&1 || true
+  done
+  t1=$(now)
+  ref=$(echo "$t1 - $t0" | bc -l)
+else
+  echo "c2patool is not on PATH: timing provenant only (cargo install c2patool@0.27.22 --locked)" >&2
+fi
+
+printf '%-28s %8s %10s %12s\n' tool files seconds images/s
+printf '%-28s %8d %10.2f %12.1f\n' "provenant batch" "$FILES" "$ours" "$(echo "$FILES / $ours" | bc -l)"
+if [ -n "$ref" ]; then
+  printf '%-28s %8d %10.2f %12.1f\n' "c2patool (process per file)" "$FILES" "$ref" "$(echo "$FILES / $ref" | bc -l)"
+  printf 'provenant batch is %.1fx the reference\n' "$(echo "$ref / $ours" | bc -l)"
+fi
+
+# 10,000 files (hard links of the corpus) and the peak RSS of the one batch process.
+for ((i = 0; i < 10000; i++)); do
+  s=${seeds[$((i % ${#seeds[@]}))]}
+  ln -f "$s" "$corpus/big/$(printf '%05d' "$i")-$(basename "$s")" 2>/dev/null ||
+    cp "$s" "$corpus/big/$(printf '%05d' "$i")-$(basename "$s")"
+done
+if [ -x /usr/bin/time ]; then
+  /usr/bin/time -v "$bin" batch -q "$corpus/big" --trust "$root" --summary-json \
+    2>"$corpus/time.txt" | tail -n1
+  grep -E 'Maximum resident|Elapsed' "$corpus/time.txt"
+else
+  echo "/usr/bin/time missing (apt-get install time): 10,000-file run without peak RSS" >&2
+  "$bin" batch -q "$corpus/big" --trust "$root" --summary-json | tail -n1
+fi
