@@ -10,12 +10,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 
-/// The shared fixtures (PROVENANT_FIXTURES overrides, for checkouts elsewhere).
 fn fx() -> PathBuf {
-    match std::env::var_os("PROVENANT_FIXTURES") {
-        Some(p) => PathBuf::from(p),
-        None => fixtures(),
-    }
+    fixtures()
 }
 
 fn interop_anchor() -> PathBuf {
