@@ -38,8 +38,8 @@ pub fn apply_blacklist_json(
     }
     let snap = Snapshot::open(snapshot_json.as_bytes(), &keys, now_unix)
         .map_err(|e| invalid(e.to_string()))?;
-    let mut list =
-        Blacklist::from_snapshot(&snap, "snapshot").map_err(|e| invalid(e.to_string()))?;
+    let mut list = Blacklist::from_snapshot(&snap, "loaded in this browser")
+        .map_err(|e| invalid(e.to_string()))?;
     list.apply(&mut report);
     serde_json::to_string(&report).map_err(|e| WasmError {
         code: "internal",

@@ -124,11 +124,11 @@
     return reason + ' (' + where.join(', ') + ')';
   }
 
-  /** Where the blacklist came from, without the wasm's doubled "snapshot snapshot". */
+  /** Where the blacklist came from. */
   function blacklistSourceText(report) {
     const src = report && report.blacklist_source;
     if (src === null || src === undefined || src === '') return 'blacklist';
-    return String(src).replace(/^snapshot snapshot /, 'snapshot ');
+    return String(src);
   }
 
   /** {cls, text} of the summary's "Camera blacklist" row. */

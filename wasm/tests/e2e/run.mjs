@@ -616,7 +616,7 @@ async function launch(extraArgs = [], opts = {}) {
     assertIncludes((await badge()).cls, 'pv-badge-trusted', 'badge class');
     const row = await blacklistRow();
     assertIncludes(row.cls, 'pv-blacklist-clear', 'row class');
-    assertIncludes(row.text, 'clear (snapshot (chain ', 'row');
+    assertIncludes(row.text, 'clear (snapshot loaded in this browser (chain ', 'row');
     assert((await page.locator('.pv-step-blacklist').count()) === 0, 'no step hits');
   });
 
