@@ -45,6 +45,8 @@ step "lints"
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "tests"
+# The chronology store tests run on SQLite and on a throwaway PostgreSQL server.
+eval "$(scripts/postgres.sh env)"
 PROVENANT_REQUIRE_C2PATOOL=1 cargo test --workspace
 
 # The browser steps use the CLI the test step just built (same features, no rebuild).

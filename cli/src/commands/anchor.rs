@@ -21,7 +21,8 @@ use crate::Exit;
     provenant anchor --chain http://127.0.0.1:8545 --registry 0x5FbD…\n  \
     provenant anchor --seal-only\n  \
     provenant anchor status --json\n\n\
-    The log lives in $PROVENANT_HOME (default ~/.local/share/provenant)."
+    The log lives in $PROVENANT_HOME (default ~/.local/share/provenant), or where\n\
+    $PROVENANT_LOG says: a SQLite path or a postgres://user@host:port/db URL."
 )]
 pub struct Args {
     #[command(subcommand)]

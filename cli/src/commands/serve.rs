@@ -29,7 +29,8 @@ pub struct Args {
     /// on stdout names it).
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8080")]
     pub listen: String,
-    /// The chronology store (a path; default: the default chronology log).
+    /// The chronology store: a SQLite path or a `postgres://user@host:port/db` URL shared
+    /// by replicas (default: the default chronology log).
     #[arg(long, value_name = "LOCATION", env = "PROVENANT_LOG")]
     pub log: Option<String>,
     /// PEM file of trust anchors (root certificates); repeatable. Also PROVENANT_TRUST

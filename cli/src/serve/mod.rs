@@ -11,7 +11,6 @@ pub mod routes;
 
 use std::io::Write;
 use std::net::SocketAddr;
-use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -49,15 +48,13 @@ pub struct AppState {
 #[derive(Debug, Clone, Copy)]
 pub struct Peer(pub SocketAddr);
 
-/// Opens the chronology store: `location` (a path), else the default log. The one
-/// place that knows how a store is opened.
+/// Opens the chronology store: `location` (a SQLite path or a `postgres://` URL, see
+/// [`Log::connect`]), else the default log (`$PROVENANT_LOG`, else the SQLite file in
+/// the data directory).
 pub fn open_store(location: Option<&str>) -> Result<Log> {
     match location {
-        Some(loc) if loc.starts_with("postgres://") || loc.starts_with("postgresql://") => {
-            anyhow::bail!("this build has no PostgreSQL chronology backend; give a path")
-        }
-        Some(loc) => Log::open(Path::new(loc))
-            .with_context(|| format!("cannot open the chronology store {loc}")),
+        // The error names the store itself (a URL without its password).
+        Some(loc) => Log::connect(loc).context("cannot open the chronology store"),
         None => Log::open_default().context("cannot open the default chronology log"),
     }
 }

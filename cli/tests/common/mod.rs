@@ -33,6 +33,7 @@ pub fn command(home: &Path) -> Command {
         .env_remove("PROVENANT_REGISTRY")
         .env_remove("PROVENANT_PUBLISHER_KEY")
         .env_remove("PROVENANT_TEST_CRASH_AT")
+        .env_remove("PROVENANT_LOG")
         .env("PROVENANT_HOME", home)
         .env("XDG_CONFIG_HOME", &empty)
         .env("NO_COLOR", "1");

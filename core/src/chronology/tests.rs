@@ -1,0 +1,459 @@
+//! One suite of store tests, run on both stores: a fresh SQLite file per test, and a
+//! fresh PostgreSQL database per test (created from `PROVENANT_TEST_POSTGRES`, dropped
+//! after). Then tests only a shared PostgreSQL database has.
+
+use super::*;
+
+fn entry(i: u64) -> NewEntry {
+    NewEntry {
+        content_sha256: crate::merkle::leaf_hash(&i.to_be_bytes()),
+        manifest_id: crate::merkle::leaf_hash(&(i + 1_000_000).to_be_bytes()),
+        manifest_label: format!("urn:c2pa:{i}"),
+        phash: i.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        signer: Some("Desk".into()),
+        path: None,
+        published_at: None,
+    }
+}
+
+/// A fresh, empty store for one test; removed when dropped.
+struct TestStore {
+    location: String,
+    _dir: Option<tempfile::TempDir>,
+    #[cfg(feature = "postgres")]
+    _pg: Option<pg::TestDb>,
+}
+
+impl TestStore {
+    fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let location = dir.path().join(LOG_FILE).display().to_string();
+        Self {
+            location,
+            _dir: Some(dir),
+            #[cfg(feature = "postgres")]
+            _pg: None,
+        }
+    }
+
+    #[cfg(feature = "postgres")]
+    fn postgres() -> Self {
+        let db = pg::TestDb::new();
+        Self {
+            location: db.url.clone(),
+            _dir: None,
+            _pg: Some(db),
+        }
+    }
+
+    fn open(&self) -> Log {
+        Log::connect(&self.location).unwrap()
+    }
+}
+
+/// The tests every store passes.
+mod suite {
+    use super::*;
+
+    pub fn add_is_idempotent_per_manifest(db: &TestStore) {
+        let mut log = db.open();
+        let a = log.add(&entry(1)).unwrap();
+        let b = log.add(&entry(1)).unwrap();
+        assert_eq!(a, b);
+        assert_eq!(log.status().unwrap().entries, 1);
+        assert_eq!(log.add_many(&[entry(1), entry(2), entry(3)]).unwrap(), 2);
+        assert_eq!(log.status().unwrap().entries, 3);
+        assert_eq!(
+            log.by_manifest_id(&entry(2).manifest_id)
+                .unwrap()
+                .unwrap()
+                .manifest_label,
+            "urn:c2pa:2"
+        );
+        assert_eq!(log.entry(a.id).unwrap().unwrap(), a);
+        assert_eq!(log.entry(a.id + 1000).unwrap(), None);
+    }
+
+    pub fn sealing_batches_and_proofs(db: &TestStore) {
+        let mut log = db.open();
+        for i in 0..10 {
+            log.add(&entry(i)).unwrap();
+        }
+        let batches = log.seal(4).unwrap();
+        assert_eq!(
+            batches.iter().map(|b| b.leaf_count).collect::<Vec<_>>(),
+            [4, 4, 2]
+        );
+        assert!(log.seal(4).unwrap().is_empty(), "nothing left to seal");
+        let st = log.status().unwrap();
+        assert_eq!((st.pending_entries, st.sealed_batches), (0, 3));
+
+        // No proof before the batch is on a chain.
+        let e = log.by_manifest_id(&entry(5).manifest_id).unwrap().unwrap();
+        assert_eq!(log.bundle(&e).unwrap(), None);
+        let b = &batches[1];
+        log.record_submission(b.id, 31337, [7; 20], [8; 32], b"raw", 0)
+            .unwrap();
+        let submitted = log.batch(b.id).unwrap().unwrap();
+        assert_eq!(submitted.state, BatchState::Submitted);
+        assert_eq!(submitted.raw_tx.as_deref(), Some(&b"raw"[..]));
+        assert_eq!(submitted.submissions, 1);
+        assert_eq!(log.unfinished_batches().unwrap().len(), 3);
+        let at = Inclusion {
+            chain_id: 31337,
+            registry: [7; 20],
+            publisher: [6; 20],
+            tx_hash: [8; 32],
+            block_number: 12,
+            block_hash: [9; 32],
+            block_time: 1_700_000_000,
+        };
+        log.record_mined(b.id, &at).unwrap();
+        let bundle = log.bundle(&e).unwrap().unwrap();
+        assert_eq!((bundle.index, bundle.leaf_count), (1, 4));
+        assert_eq!(bundle.root, b.root);
+        assert!(bundle.path_is_valid());
+        let all = log.batch_bundles(b.id).unwrap();
+        assert_eq!(all.len(), 4);
+        assert!(all.iter().all(|(_, bundle)| bundle.path_is_valid()));
+
+        log.record_dropped(b.id).unwrap();
+        assert_eq!(log.batch(b.id).unwrap().unwrap().state, BatchState::Sealed);
+        assert_eq!(log.bundle(&e).unwrap(), None);
+
+        log.record_submission(b.id, 31337, [7; 20], [8; 32], b"raw", 1)
+            .unwrap();
+        log.record_mined(b.id, &at).unwrap();
+        log.record_anchored(b.id).unwrap();
+        let st = log.status().unwrap();
+        assert_eq!((st.anchored_batches, st.anchored_entries), (1, 4));
+        assert_eq!(log.batch(b.id).unwrap().unwrap().submissions, 2);
+        assert_eq!(log.unfinished_batches().unwrap().len(), 2);
+        assert_eq!(log.batches().unwrap().len(), 3);
+    }
+
+    pub fn finds_by_content_and_perceptual_hash(db: &TestStore) {
+        let mut log = db.open();
+        for i in 0..5 {
+            log.add(&entry(i)).unwrap();
+        }
+        let target = entry(3);
+        assert_eq!(log.by_content(&target.content_sha256).unwrap().len(), 1);
+        let near = log.similar(target.phash ^ 0b101, 4).unwrap();
+        assert_eq!(near.len(), 1);
+        assert_eq!(
+            (near[0].0.manifest_label.as_str(), near[0].1),
+            ("urn:c2pa:3", 2)
+        );
+        // Perceptual hashes with the top bit set (negative as a signed integer).
+        let mut high = entry(40);
+        high.phash = u64::MAX - 1;
+        log.add(&high).unwrap();
+        let near = log.similar(u64::MAX, 1).unwrap();
+        assert_eq!(near.len(), 1);
+        assert_eq!((near[0].0.leaf.phash, near[0].1), (u64::MAX - 1, 1));
+        assert_eq!(log.similar(u64::MAX, 64).unwrap().len(), 6);
+    }
+
+    pub fn reopening_keeps_everything(db: &TestStore) {
+        {
+            let mut log = db.open();
+            log.add(&entry(1)).unwrap();
+            log.seal(100).unwrap();
+            log.set_registry(80002, [3; 20], Some(5)).unwrap();
+            log.set_registry(80002, [4; 20], None).unwrap();
+        }
+        let log = db.open();
+        assert_eq!(log.status().unwrap().sealed_batches, 1);
+        assert_eq!(log.registry_for(80002).unwrap(), Some([4; 20]));
+        assert_eq!(log.registry_for(137).unwrap(), None);
+    }
+
+    pub fn anchoring_lock_is_exclusive(db: &TestStore) {
+        let a = db.open();
+        let b = db.open();
+        let held = a.anchoring_lock().unwrap();
+        assert!(matches!(b.anchoring_lock(), Err(LogError::Busy(_))));
+        drop(held);
+        let _again = b.anchoring_lock().unwrap();
+    }
+
+    pub fn path_names_the_store(db: &TestStore) {
+        let log = db.open();
+        let shown = log.path().display().to_string();
+        if is_postgres_url(&db.location) {
+            assert!(shown.starts_with("postgres://"), "{shown}");
+            assert!(
+                shown.ends_with(&db.location[db.location.rfind('/').unwrap()..]),
+                "{shown}"
+            );
+        } else {
+            assert_eq!(shown, db.location);
+        }
+    }
+}
+
+/// One `#[test]` per suite function and store.
+macro_rules! store_suite {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite_store {
+            $(#[test]
+            fn $name() {
+                super::suite::$name(&super::TestStore::sqlite());
+            })*
+        }
+        #[cfg(feature = "postgres")]
+        mod postgres_store {
+            $(#[test]
+            fn $name() {
+                super::suite::$name(&super::TestStore::postgres());
+            })*
+        }
+    };
+}
+
+store_suite!(
+    add_is_idempotent_per_manifest,
+    sealing_batches_and_proofs,
+    finds_by_content_and_perceptual_hash,
+    reopening_keeps_everything,
+    anchoring_lock_is_exclusive,
+    path_names_the_store,
+);
+
+#[test]
+fn sqlite_log_path_is_the_file() {
+    let db = TestStore::sqlite();
+    let log = Log::open(Path::new(&db.location)).unwrap();
+    assert_eq!(log.path(), Path::new(&db.location));
+}
+
+#[cfg(feature = "postgres")]
+mod pg {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Barrier};
+
+    use super::*;
+
+    /// A fresh database on the test server, dropped with this.
+    pub(super) struct TestDb {
+        admin: String,
+        name: String,
+        pub url: String,
+    }
+
+    fn server() -> String {
+        std::env::var("PROVENANT_TEST_POSTGRES")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .expect(
+                "PROVENANT_TEST_POSTGRES is not set: the PostgreSQL store tests need a server. \
+                 Run `eval \"$(scripts/postgres.sh env)\"` (or `scripts/postgres.sh start` and \
+                 export PROVENANT_TEST_POSTGRES=<the URL it prints>), then run the tests again",
+            )
+    }
+
+    /// `url` with its database name replaced by `db`.
+    fn with_database(url: &str, db: &str) -> String {
+        let (base, query) = match url.split_once('?') {
+            Some((b, q)) => (b, format!("?{q}")),
+            None => (url, String::new()),
+        };
+        let after_scheme = base.find("://").map_or(0, |i| i + 3);
+        let host_end = base[after_scheme..]
+            .find('/')
+            .map_or(base.len(), |i| after_scheme + i);
+        format!("{}/{db}{query}", &base[..host_end])
+    }
+
+    fn admin(url: &str) -> ::postgres::Client {
+        ::postgres::Client::connect(url, ::postgres::NoTls)
+            .unwrap_or_else(|e| panic!("cannot reach the test PostgreSQL server {url}: {e} (is `scripts/postgres.sh start` running?)"))
+    }
+
+    impl TestDb {
+        pub fn new() -> Self {
+            static N: AtomicUsize = AtomicUsize::new(0);
+            let admin_url = server();
+            let nanos = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.subsec_nanos())
+                .unwrap_or(0);
+            let name = format!(
+                "provenant_test_{}_{}_{nanos}",
+                std::process::id(),
+                N.fetch_add(1, Ordering::Relaxed)
+            );
+            admin(&admin_url)
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .unwrap();
+            Self {
+                url: with_database(&admin_url, &name),
+                admin: admin_url,
+                name,
+            }
+        }
+    }
+
+    impl Drop for TestDb {
+        fn drop(&mut self) {
+            let _ = admin(&self.admin).batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+
+    #[test]
+    fn two_logs_on_one_database_see_each_others_entries() {
+        let db = TestDb::new();
+        let mut a = Log::connect(&db.url).unwrap();
+        let mut b = Log::connect(&db.url).unwrap();
+        let ea = a.add(&entry(1)).unwrap();
+        let eb = b.add(&entry(2)).unwrap();
+        assert_eq!(
+            b.by_manifest_id(&entry(1).manifest_id).unwrap(),
+            Some(ea.clone())
+        );
+        assert_eq!(a.by_content(&entry(2).content_sha256).unwrap(), vec![eb]);
+        // The same manifest through the other log is the same entry.
+        assert_eq!(b.add(&entry(1)).unwrap(), ea);
+        let sealed = b.seal(10).unwrap();
+        assert_eq!(sealed.len(), 1);
+        assert_eq!(a.batches().unwrap(), sealed);
+        assert_eq!(a.status().unwrap().pending_entries, 0);
+    }
+
+    #[test]
+    fn concurrent_seals_never_double_batch() {
+        const ENTRIES: u64 = 300;
+        const SEALERS: usize = 4;
+        let db = TestDb::new();
+        let mut log = Log::connect(&db.url).unwrap();
+        log.add_many(&(0..ENTRIES / 2).map(entry).collect::<Vec<_>>())
+            .unwrap();
+        let barrier = Arc::new(Barrier::new(SEALERS + 1));
+        let mut threads = Vec::new();
+        for t in 0..SEALERS {
+            let url = db.url.clone();
+            let barrier = barrier.clone();
+            threads.push(std::thread::spawn(move || {
+                let mut log = Log::connect(&url).unwrap();
+                barrier.wait();
+                let mut sealed = Vec::new();
+                for round in 0..20 {
+                    // Writers keep adding while the others seal.
+                    if t == 0 && round < 15 {
+                        let from = ENTRIES / 2 + round * 10;
+                        log.add_many(&(from..from + 10).map(entry).collect::<Vec<_>>())
+                            .unwrap();
+                    }
+                    sealed.extend(log.seal(7).unwrap());
+                }
+                sealed
+            }));
+        }
+        barrier.wait();
+        let mut sealed: Vec<Batch> = threads
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect();
+        sealed.extend(log.seal(7).unwrap());
+        let total: u64 = sealed.iter().map(|b| b.leaf_count).sum();
+        assert_eq!(total, ENTRIES, "every entry sealed exactly once");
+        assert_eq!(log.batches().unwrap().len(), sealed.len());
+        let st = log.status().unwrap();
+        assert_eq!((st.entries, st.pending_entries), (ENTRIES, 0));
+        for b in &sealed {
+            let leaves = log
+                .batch_entries(b.id)
+                .unwrap()
+                .iter()
+                .map(|e| e.leaf.leaf_hash())
+                .collect();
+            verified_tree(b, leaves).unwrap();
+        }
+    }
+
+    #[test]
+    fn concurrent_schema_creation() {
+        let db = TestDb::new();
+        let barrier = Arc::new(Barrier::new(8));
+        let threads: Vec<_> = (0..8)
+            .map(|i| {
+                let url = db.url.clone();
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    let mut log = Log::connect(&url).unwrap();
+                    log.add(&entry(i)).unwrap();
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let log = Log::connect(&db.url).unwrap();
+        assert_eq!(log.status().unwrap().entries, 8);
+    }
+
+    #[test]
+    fn advisory_anchoring_lock_excludes_a_second_holder() {
+        let db = TestDb::new();
+        let a = Log::connect(&db.url).unwrap();
+        let b = Log::connect(&db.url).unwrap();
+        let held = a.anchoring_lock().unwrap();
+        let err = b.anchoring_lock().unwrap_err();
+        assert!(matches!(err, LogError::Busy(_)), "{err}");
+        assert!(
+            err.to_string().contains("another `provenant anchor`"),
+            "{err}"
+        );
+        // Not reentrant within a process either: a second lock from the same log fails.
+        assert!(matches!(a.anchoring_lock(), Err(LogError::Busy(_))));
+        drop(held);
+        let _b = b.anchoring_lock().unwrap();
+    }
+
+    #[test]
+    fn bad_url_and_unreachable_server_are_clear_errors() {
+        let err = Log::connect("postgres://user:hunter2@127.0.0.1:1/nothing").unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, LogError::Connect { .. }), "{msg}");
+        assert!(msg.contains("cannot connect"), "{msg}");
+        assert!(msg.contains("postgres://user@127.0.0.1:1/nothing"), "{msg}");
+        assert!(!msg.contains("hunter2"), "{msg}");
+
+        let err = Log::connect("postgresql://user:hunter2@[bad/x?password=hunter2").unwrap_err();
+        let msg = err.to_string();
+        assert!(matches!(err, LogError::Location(_)), "{msg}");
+        assert!(!msg.contains("hunter2"), "{msg}");
+
+        let err =
+            Log::connect("postgres://u:hunter2@127.0.0.1:1/x?connect_timeout=nope").unwrap_err();
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+
+        // A database that does not exist on a server that does.
+        let missing = with_database(&server(), "provenant_no_such_database");
+        let err = Log::connect(&missing).unwrap_err();
+        assert!(
+            err.to_string().contains("provenant_no_such_database"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn redaction() {
+        use super::super::postgres::redact;
+        assert_eq!(
+            redact("postgres://u:pw@h:1/db?sslmode=disable&password=pw"),
+            "postgres://u@h:1/db?sslmode=disable"
+        );
+        assert_eq!(redact("postgresql://h/db"), "postgresql://h/db");
+        assert_eq!(
+            with_database("postgres://u@h:1/a?x=1", "b"),
+            "postgres://u@h:1/b?x=1"
+        );
+        assert_eq!(with_database("postgres://u@h:1", "b"), "postgres://u@h:1/b");
+    }
+}
