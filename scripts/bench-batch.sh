@@ -6,9 +6,10 @@
 #   ./scripts/bench-batch.sh          FILES=2000 ./scripts/bench-batch.sh
 #
 # Corpus (target/bench-corpus): the shared fixtures, plus pictures made by the
-# bench_image example at 640x480, 1920x1080 and 4000x3000, signed with throwaway keys
-# from `provenant keygen` (capture and AI sources) and some edited with `provenant
-# edit`; hard links repeat them up to FILES files.
+# bench_image example at 640x480, 1920x1080 and 4000x3000, each signed many times with
+# throwaway keys from `provenant keygen` (capture and AI sources; SMALL, MEDIUM, LARGE
+# copies, default 600/300/60, every one a distinct file) and some edited with
+# `provenant edit`; hard links fill up to FILES files if there are fewer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -25,9 +26,11 @@ rm -rf "$corpus" && mkdir -p "$corpus/src" "$corpus/files" "$corpus/big"
 "$bin" keygen --out "$corpus/keys" --org "Bench Newsroom" >/dev/null 2>&1
 root=$corpus/keys/root.pem
 export PROVENANT_HOME=$corpus/home   # keep the bench out of the real chronology log
+# Distinct signed files per size (each signature makes a distinct file).
+declare -A copies=([640x480]=${SMALL:-600} [1920x1080]=${MEDIUM:-300} [4000x3000]=${LARGE:-60})
 for size in 640x480 1920x1080 4000x3000; do
   "$target/release/examples/bench_image" "$corpus/src/$size.jpg" "$size"
-  for i in 1 2 3 4; do
+  for ((i = 1; i <= copies[$size]; i++)); do
     src=ai; [ $((i % 2)) = 1 ] && src=capture
     "$bin" sign "$corpus/src/$size.jpg" -o "$corpus/src/$size-s$i.jpg" --key "$corpus/keys" \
       --source "$src" --title "bench $size $i" --no-log >/dev/null 2>&1
@@ -37,6 +40,7 @@ for size in 640x480 1920x1080 4000x3000; do
   "$bin" edit "$corpus/src/$size-s2.jpg" -o "$corpus/src/$size-e2.jpg" --key "$corpus/keys" \
     --grayscale --no-log >/dev/null 2>&1
 done
+rm -f "$corpus"/src/640x480.jpg "$corpus"/src/1920x1080.jpg "$corpus"/src/4000x3000.jpg # unsigned sources
 seeds=("$corpus"/src/*.jpg)
 if [ -d "$fixtures" ]; then
   seeds+=("$fixtures"/c2pa-rs/*.jpg "$fixtures"/c2pa-rs/*.png "$fixtures"/interop/*.jpg "$fixtures"/interop/*.png)
