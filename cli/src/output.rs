@@ -153,3 +153,22 @@ pub fn read_input(path: &Path) -> Result<Vec<u8>> {
     }
     fs::read(path).with_context(|| format!("cannot read {}", crate::shown(path)))
 }
+
+/// Writes a file that must not exist yet (mode 0600 when `secret`), synced to disk.
+pub fn write_new_file(path: &Path, bytes: &[u8], secret: bool) -> Result<()> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    if secret {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = secret;
+    let mut f = options
+        .open(path)
+        .with_context(|| format!("cannot create {} (it must not exist)", crate::shown(path)))?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    Ok(())
+}

@@ -504,20 +504,7 @@ fn read_signing_key(path: &Path) -> Result<ed25519_dalek::SigningKey> {
 
 fn generate_signing_key(path: &Path) -> Result<ed25519_dalek::SigningKey> {
     let key = ed25519_dalek::SigningKey::generate(&mut OsRng);
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    let mut f = options
-        .open(path)
-        .with_context(|| format!("cannot create {} (it must not exist)", crate::shown(path)))?;
-    std::io::Write::write_all(
-        &mut f,
-        format!("{}\n", hex::encode(key.to_bytes())).as_bytes(),
-    )?;
-    f.sync_all()?;
+    let text = format!("{}\n", hex::encode(key.to_bytes()));
+    crate::output::write_new_file(path, text.as_bytes(), true)?;
     Ok(key)
 }

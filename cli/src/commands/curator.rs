@@ -100,22 +100,11 @@ pub enum Sub {
 }
 
 fn write_json(path: &Path, value: &impl serde::Serialize, secret: bool) -> Result<()> {
-    let text = serde_json::to_string_pretty(value)?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    if secret {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    #[cfg(not(unix))]
-    let _ = secret;
-    let mut f = options
-        .open(path)
-        .with_context(|| format!("cannot create {} (it must not exist)", crate::shown(path)))?;
-    std::io::Write::write_all(&mut f, text.as_bytes())?;
-    f.sync_all()?;
-    Ok(())
+    crate::output::write_new_file(
+        path,
+        serde_json::to_string_pretty(value)?.as_bytes(),
+        secret,
+    )
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<T> {

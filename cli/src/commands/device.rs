@@ -70,21 +70,7 @@ fn now_secs() -> u64 {
 fn copy_secret(from: &Path, to: &Path, secret: bool) -> Result<()> {
     let bytes =
         std::fs::read(from).with_context(|| format!("cannot read {}", crate::shown(from)))?;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    if secret {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    #[cfg(not(unix))]
-    let _ = secret;
-    let mut f = options
-        .open(to)
-        .with_context(|| format!("cannot create {}", crate::shown(to)))?;
-    std::io::Write::write_all(&mut f, &bytes)?;
-    f.sync_all()?;
-    Ok(())
+    crate::output::write_new_file(to, &bytes, secret)
 }
 
 pub fn read_group(path: &Path) -> Result<GroupKey> {

@@ -105,6 +105,17 @@ fn b32(x: [u8; 32]) -> FixedBytes<32> {
 }
 
 impl Chain {
+    /// Sends a registry call from `signer` and waits for it to be mined.
+    fn call<C: SolCall>(
+        &self,
+        signer: &PrivateKeySigner,
+        registry: Address,
+        call: C,
+    ) -> Result<(), ChainError> {
+        self.transact(signer, registry, call.abi_encode())
+            .map(|_| ())
+    }
+
     /// Creates an immutable curator set; returns its id.
     #[allow(clippy::too_many_arguments)]
     pub fn create_curator_set(
@@ -209,9 +220,7 @@ impl Chain {
         registry: Address,
         id: u64,
     ) -> Result<(), ChainError> {
-        let call = ProvenantRegistry::approveCall { id };
-        self.transact(signer, registry, call.abi_encode())
-            .map(|_| ())
+        self.call(signer, registry, ProvenantRegistry::approveCall { id })
     }
 
     /// Appeals an entry (pays the set's bond).
@@ -239,9 +248,11 @@ impl Chain {
         id: u64,
         uphold: bool,
     ) -> Result<(), ChainError> {
-        let call = ProvenantRegistry::resolveAppealCall { id, uphold };
-        self.transact(signer, registry, call.abi_encode())
-            .map(|_| ())
+        self.call(
+            signer,
+            registry,
+            ProvenantRegistry::resolveAppealCall { id, uphold },
+        )
     }
 
     pub fn publish_share(
@@ -251,14 +262,16 @@ impl Chain {
         id: u64,
         share: &DecryptionShare,
     ) -> Result<(), ChainError> {
-        let call = ProvenantRegistry::publishShareCall {
-            id,
-            sharePoint: b32(share.point),
-            proofC: b32(share.proof_c),
-            proofZ: b32(share.proof_z),
-        };
-        self.transact(signer, registry, call.abi_encode())
-            .map(|_| ())
+        self.call(
+            signer,
+            registry,
+            ProvenantRegistry::publishShareCall {
+                id,
+                sharePoint: b32(share.point),
+                proofC: b32(share.proof_c),
+                proofZ: b32(share.proof_z),
+            },
+        )
     }
 
     pub fn activate_entry(
@@ -268,12 +281,14 @@ impl Chain {
         id: u64,
         epoch_key: [u8; 32],
     ) -> Result<(), ChainError> {
-        let call = ProvenantRegistry::activateCall {
-            id,
-            epochKey: b32(epoch_key),
-        };
-        self.transact(signer, registry, call.abi_encode())
-            .map(|_| ())
+        self.call(
+            signer,
+            registry,
+            ProvenantRegistry::activateCall {
+                id,
+                epochKey: b32(epoch_key),
+            },
+        )
     }
 
     pub fn withdraw_entry(
@@ -283,12 +298,14 @@ impl Chain {
         id: u64,
         reason: &str,
     ) -> Result<(), ChainError> {
-        let call = ProvenantRegistry::withdrawCall {
-            id,
-            reason: reason.to_owned(),
-        };
-        self.transact(signer, registry, call.abi_encode())
-            .map(|_| ())
+        self.call(
+            signer,
+            registry,
+            ProvenantRegistry::withdrawCall {
+                id,
+                reason: reason.to_owned(),
+            },
+        )
     }
 
     /// Pays out bonds credited to the signer.
@@ -297,9 +314,7 @@ impl Chain {
         signer: &PrivateKeySigner,
         registry: Address,
     ) -> Result<(), ChainError> {
-        let call = ProvenantRegistry::claimCall {};
-        self.transact(signer, registry, call.abi_encode())
-            .map(|_| ())
+        self.call(signer, registry, ProvenantRegistry::claimCall {})
     }
 
     /// The decryption shares published for an entry (their proofs are not checked here).
