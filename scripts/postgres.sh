@@ -9,6 +9,8 @@
 #   scripts/postgres.sh url      # print the URL
 #   eval "$(scripts/postgres.sh env)"   # start, then export PROVENANT_TEST_POSTGRES
 set -euo pipefail
+# runuser lives in /usr/sbin, which a minimal PATH (cron, CI runners) may lack.
+export PATH="$PATH:/usr/sbin:/sbin"
 
 BIN=/usr/lib/postgresql/15/bin
 ROOT=/tmp/provenant-pg

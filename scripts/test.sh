@@ -46,7 +46,8 @@ cargo clippy --workspace --all-targets -- -D warnings
 
 step "tests"
 # The chronology store tests run on SQLite and on a throwaway PostgreSQL server.
-eval "$(scripts/postgres.sh env)"
+pg_env="$(scripts/postgres.sh env)" # a failure to start the server stops the run here
+eval "$pg_env"
 PROVENANT_REQUIRE_C2PATOOL=1 cargo test --workspace
 
 # The browser steps use the CLI the test step just built (same features, no rebuild).
