@@ -3,15 +3,15 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{command, keygen, s, samples, sign};
+use common::{keygen, s, samples, sign};
 use serde_json::Value;
 
 fn anchors() -> [PathBuf; 2] {
@@ -36,24 +36,9 @@ impl Server {
     fn start_on(log: Option<&Path>, extra: &[&str]) -> Self {
         let home = tempfile::tempdir().unwrap();
         let log = log.map_or_else(|| home.path().join("log.sqlite"), Path::to_owned);
-        let mut args = vec!["serve", "--listen", "127.0.0.1:0", "--log", s(&log)];
+        let mut args = vec!["--log", s(&log)];
         args.extend_from_slice(extra);
-        let mut child = command(home.path())
-            .args(&args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-            .parse()
-            .unwrap();
+        let (child, addr) = common::spawn_server(home.path(), &args);
         Self { child, addr, home }
     }
 

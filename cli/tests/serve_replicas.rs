@@ -4,10 +4,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::Child;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use common::{code, command, keygen, s, samples, sign, stderr};
@@ -72,22 +72,7 @@ struct Replica {
 impl Replica {
     fn start(log: &str) -> Self {
         let home = tempfile::tempdir().unwrap();
-        let mut child = command(home.path())
-            .args(["serve", "--listen", "127.0.0.1:0", "--log", log])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .trim()
-            .strip_prefix("listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-            .parse()
-            .unwrap();
+        let (child, addr) = common::spawn_server(home.path(), &["--log", log]);
         Self {
             child,
             addr,

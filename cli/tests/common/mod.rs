@@ -130,3 +130,27 @@ pub fn sign(input: &Path, output: &Path, keys: &Path, extra: &[&str]) -> Output 
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     o
 }
+
+/// Starts `provenant serve --listen 127.0.0.1:0 <args>` with its home at `home` and
+/// returns the child and the address it printed on its first line.
+pub fn spawn_server(home: &Path, args: &[&str]) -> (std::process::Child, std::net::SocketAddr) {
+    use std::io::BufRead;
+    let mut child = command(home)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .expect("start provenant serve");
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("first line");
+    let addr = line
+        .trim()
+        .strip_prefix("listening on http://")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .parse()
+        .expect("address");
+    (child, addr)
+}
