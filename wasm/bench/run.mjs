@@ -65,7 +65,7 @@ const deepmergeDir = path.join(pkgRoot('ts-deepmerge', refDir), 'esm');
 const { chromium } = require('playwright-core');
 
 // ---------- inputs ----------
-const fixtures = '/work/shared/fixtures';
+const fixtures = path.resolve(root, '../shared/fixtures');
 const isImage = (n) => /\.(jpe?g|png)$/i.test(n);
 function walk(dir) {
   if (!fs.existsSync(dir)) return [];

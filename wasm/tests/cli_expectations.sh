@@ -11,6 +11,9 @@
 # ../shared/fixtures/README.md and cli/tests/common/mod.rs `fixture_files`:
 #   c2pa-rs/**  -> c2pa-rs/certs/test_cert_root_bundle.pem
 #   interop/**  -> interop/trust-anchor-root.pem
+#   realworld/** -> trust/cai-anchors.pem (the interim CAI anchors, a user-supplied list)
+#   formats/**  -> none (the README's expectations are without trust anchors)
+#   trust/**    -> none (PEM files: the CLI refuses them as media)
 #   top level   -> none (documentation only)
 # A fixture directory not in that list stops the script: its anchors must be decided.
 #
@@ -46,6 +49,8 @@ anchors_for() {
   case "$1" in
     c2pa-rs/*) echo "c2pa-rs/certs/test_cert_root_bundle.pem" ;;
     interop/*) echo "interop/trust-anchor-root.pem" ;;
+    realworld/*) echo "trust/cai-anchors.pem" ;;
+    formats/* | trust/*) echo "" ;;
     */*) echo "error: no trust anchors known for fixture $1: add its directory to $0" >&2; return 1 ;;
     *) echo "" ;;
   esac
