@@ -38,8 +38,8 @@ impl BlacklistArgs {
         &self,
         cfg: &Config,
         chain: Option<(
-            &provenant_core::anchoring::Chain,
-            &[provenant_core::anchoring::Address],
+            &provenant_core::anchor::Network,
+            &[provenant_core::anchor::Address],
         )>,
     ) -> Result<Option<Blacklist>> {
         if self.blacklist_chain {

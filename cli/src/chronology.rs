@@ -4,8 +4,8 @@
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use provenant_core::chronology::proof::{ProofBundle, ProofSet};
 use provenant_core::chronology::{Log, NewEntry};
-use provenant_core::proof::{ProofBundle, ProofSet};
 use provenant_core::Report;
 
 use crate::output::AtomicOutput;

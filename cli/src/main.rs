@@ -4,10 +4,10 @@
 //! policy, 1 = a verdict fails the policy, 2 = could not run.
 
 mod blacklist_source;
-mod chain;
 mod chronology;
 mod commands;
 mod config;
+mod network;
 mod output;
 mod policy;
 mod render;

@@ -117,7 +117,7 @@ pub fn print_written(
     if !json {
         return Ok(());
     }
-    let sha256 = provenant_core::hash::sha256_hex(File::open(path)?)?;
+    let sha256 = provenant_core::credentials::hash::sha256_hex(File::open(path)?)?;
     let mut v = serde_json::json!({ "output": path.display().to_string(), "format": format, "sha256": sha256 });
     if let (Some(obj), serde_json::Value::Object(more)) = (v.as_object_mut(), extra) {
         obj.extend(more);

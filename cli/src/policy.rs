@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use provenant_core::report::CodeKind;
+use provenant_core::credentials::report::CodeKind;
 use provenant_core::{Report, Verdict};
 use serde::Deserialize;
 

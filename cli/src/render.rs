@@ -3,7 +3,9 @@
 
 use std::fmt::Write;
 
-use provenant_core::report::{ActionRecord, ChainStep, CodeKind, StepStatus, TimeSource, Trust};
+use provenant_core::credentials::report::{
+    ActionRecord, ChainStep, CodeKind, StepStatus, TimeSource, Trust,
+};
 use provenant_core::{Report, Verdict};
 use serde_json::Value;
 
@@ -174,8 +176,8 @@ pub fn report_text(report: &Report, style: Style) -> String {
 }
 
 /// One line about a step's on-chain anchor.
-pub fn anchor_line(a: &provenant_core::report::StepAnchor, style: Style) -> String {
-    use provenant_core::report::AnchorStatus as S;
+pub fn anchor_line(a: &provenant_core::credentials::report::StepAnchor, style: Style) -> String {
+    use provenant_core::credentials::report::AnchorStatus as S;
     let by = a
         .publisher_name
         .as_deref()
@@ -275,7 +277,7 @@ fn render_step(
         let what = match hit.start_epoch {
             Some(day) => format!(
                 "camera BLACKLISTED from {} on",
-                provenant_core::anchor_check::rfc3339(u64::from(day) * 86_400)
+                provenant_core::anchor::check::rfc3339(u64::from(day) * 86_400)
                     .get(..10)
                     .unwrap_or_default()
             ),
@@ -292,12 +294,12 @@ fn render_step(
     }
     // Trust is already in the step's status line (and codes an earlier signer
     // recorded reflect its trust list, not ours); the JSON report keeps them all.
-    let shown = |c: &&provenant_core::report::StatusCode| {
+    let shown = |c: &&provenant_core::credentials::report::StatusCode| {
         c.step == Some(i) && c.kind == CodeKind::Failure && c.code != "signingCredential.untrusted"
     };
     for c in report.codes.iter().filter(shown) {
         let tag = match c.origin {
-            provenant_core::report::CodeOrigin::IngredientRecord => {
+            provenant_core::credentials::report::CodeOrigin::IngredientRecord => {
                 " (recorded when it was taken in)"
             }
             _ => "",

@@ -11,7 +11,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::chain::{Anvil, DEV_KEYS};
+use common::network::{Anvil, DEV_KEYS};
 use common::{code, command, s, samples, stderr, stdout};
 use serde_json::Value;
 

@@ -3,12 +3,12 @@
 //! tests fail (never skip) when anvil is missing.
 #![allow(clippy::unwrap_used)]
 
-#[path = "common/chain.rs"]
-mod chain;
+#[path = "common/network.rs"]
+mod network;
 
 use std::time::{Duration, Instant};
 
-use chain::{
+use network::{
     parse_hex_u64, rpc, rpc_with_timeout, Anvil, Fault, FaultProxy, RpcConnection, ANVIL_CHAIN_ID,
     DEV_ADDRESSES, NONCE_TOO_LOW,
 };
@@ -243,7 +243,7 @@ fn rpc_error_keeps_the_request_id() {
     proxy.inject("*", Fault::replacement_underpriced(), 1);
     let body =
         json!({ "jsonrpc": "2.0", "id": "abc-7", "method": "eth_blockNumber", "params": [] });
-    let resp = chain::http_post(proxy.url(), body.to_string().as_bytes(), SECS_5).unwrap();
+    let resp = network::http_post(proxy.url(), body.to_string().as_bytes(), SECS_5).unwrap();
     assert_eq!(resp.status, 200);
     let v: Value = serde_json::from_slice(&resp.body).unwrap();
     assert_eq!(v["id"], "abc-7");
@@ -420,7 +420,7 @@ fn batch_faults_apply_per_element() {
         { "jsonrpc": "2.0", "id": 2, "method": "eth_blockNumber", "params": [] },
         { "jsonrpc": "2.0", "id": 3, "method": "eth_blockNumber", "params": [] },
     ]);
-    let resp = chain::http_post(proxy.url(), batch.to_string().as_bytes(), SECS_5).unwrap();
+    let resp = network::http_post(proxy.url(), batch.to_string().as_bytes(), SECS_5).unwrap();
     assert_eq!(resp.status, 200, "{}", resp.text());
     let v: Value = serde_json::from_slice(&resp.body).unwrap();
     let answers = v.as_array().unwrap();
@@ -436,7 +436,7 @@ fn batch_faults_apply_per_element() {
 
     // A transport fault drawn by any element takes down the whole batch.
     proxy.inject("eth_chainId", Fault::Status(503), 1);
-    let resp = chain::http_post(proxy.url(), batch.to_string().as_bytes(), SECS_5).unwrap();
+    let resp = network::http_post(proxy.url(), batch.to_string().as_bytes(), SECS_5).unwrap();
     assert_eq!(resp.status, 503);
 }
 

@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use common::chain::{Anvil, Fault, FaultProxy, DEV_ADDRESSES, DEV_KEYS};
+use common::network::{Anvil, Fault, FaultProxy, DEV_ADDRESSES, DEV_KEYS};
 use common::{code, command, keygen, samples, stderr, stdout};
 use provenant_core::chronology::{BatchState, Log, NewEntry, LOG_FILE};
 use serde_json::{json, Value};
@@ -132,7 +132,7 @@ impl World {
     fn anchored_roots(&self) -> Vec<String> {
         let topic = format!(
             "0x{}",
-            hex::encode(provenant_core::anchoring::anchored_event_topic())
+            hex::encode(provenant_core::anchor::anchored_event_topic())
         );
         let logs = self.anvil.call(
             "eth_getLogs",
@@ -257,7 +257,7 @@ fn sign_edit_anchor_verify_survives_a_reorg() {
     assert_eq!(status, 0, "{report}");
     assert_eq!(report["verdict"], "trusted");
     let block_time = w.anvil.block_at(batch.block_number.unwrap())["timestamp"].clone();
-    let block_time = common::chain::parse_hex_u64(&block_time).unwrap();
+    let block_time = common::network::parse_hex_u64(&block_time).unwrap();
     for step in 0..2 {
         let a = anchor_of_step(&report, step);
         assert_eq!(a["status"], "anchored", "step {step}: {a}");
@@ -436,7 +436,7 @@ fn forged_and_foreign_proofs_are_not_anchors() {
 }
 
 fn base64_decode(s: &str) -> Vec<u8> {
-    provenant_core::proof::ProofBundle::from_base64(s)
+    provenant_core::chronology::proof::ProofBundle::from_base64(s)
         .map(|b| b.encode())
         .unwrap()
 }
@@ -465,9 +465,9 @@ fn synthetic(n: u64, salt: u64) -> Vec<NewEntry> {
         .map(|i| {
             let seed = [i.to_be_bytes(), salt.to_be_bytes()].concat();
             NewEntry {
-                content_sha256: provenant_core::merkle::leaf_hash(&seed),
-                manifest_id: provenant_core::merkle::node_hash(
-                    &provenant_core::merkle::leaf_hash(&seed),
+                content_sha256: provenant_core::chronology::merkle::leaf_hash(&seed),
+                manifest_id: provenant_core::chronology::merkle::node_hash(
+                    &provenant_core::chronology::merkle::leaf_hash(&seed),
                     &[0; 32],
                 ),
                 manifest_label: format!("urn:c2pa:synthetic-{salt}-{i}"),
@@ -491,7 +491,7 @@ fn gas_of_batch(w: &World, leaves: u64, salt: u64) -> u64 {
         .anvil
         .tx_receipt(&format!("0x{}", hex::encode(batch.tx_hash.unwrap())))
         .unwrap();
-    common::chain::parse_hex_u64(&receipt["gasUsed"]).unwrap()
+    common::network::parse_hex_u64(&receipt["gasUsed"]).unwrap()
 }
 
 #[test]
@@ -575,6 +575,17 @@ fn rpc_faults_are_retried_and_nothing_is_anchored_twice() {
 /// then restarts it: no entry is lost and no root is anchored twice.
 #[test]
 fn kill_9_at_every_step_loses_nothing_and_anchors_nothing_twice() {
+    #[cfg(not(feature = "failpoints"))]
+    panic!(
+        "the crash points are compiled out of this build: run the tests with \
+         `--features provenant/failpoints` (scripts/test.sh does)"
+    );
+    #[cfg(feature = "failpoints")]
+    crash_at_every_point();
+}
+
+#[cfg(feature = "failpoints")]
+fn crash_at_every_point() {
     use std::os::unix::process::ExitStatusExt;
     for (round, point) in provenant_core::chronology::CRASH_POINTS.iter().enumerate() {
         let w = World::new(Anvil::start());
@@ -832,7 +843,7 @@ fn a_front_runner_cannot_block_or_steal_our_anchor() {
         let out = command(attacker.path()).args(&full).output().unwrap();
         assert_eq!(code(&out), 0, "{}", stderr(&out));
     }
-    let calldata = provenant_core::anchoring::anchor_calldata(batch.root, batch.leaf_count);
+    let calldata = provenant_core::anchor::anchor_calldata(batch.root, batch.leaf_count);
     let tx = w.anvil.call(
         "eth_sendTransaction",
         json!([{ "from": DEV_ADDRESSES[2], "to": w.registry, "data": format!("0x{}", hex::encode(calldata)) }]),

@@ -98,7 +98,7 @@ impl Fleet {
 
 fn assertion_fields(photo: &Path) -> BTreeMap<String, String> {
     let bytes = std::fs::read(photo).unwrap();
-    let a = provenant_core::verify::active_capture(&bytes)
+    let a = provenant_core::credentials::verify::active_capture(&bytes)
         .unwrap()
         .expect("capture assertion");
     let mut out = BTreeMap::new();

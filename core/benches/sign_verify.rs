@@ -6,9 +6,9 @@
 use std::io::Cursor;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use provenant_core::keys::{self, KeygenOptions};
-use provenant_core::sign::{sign_stream, SignRequest, SigningIdentity};
-use provenant_core::verify::{verify_bytes, VerifyOptions};
+use provenant_core::credentials::keys::{self, KeygenOptions};
+use provenant_core::credentials::sign::{sign_stream, SignRequest, SigningIdentity};
+use provenant_core::credentials::verify::{verify_bytes, VerifyOptions};
 use provenant_core::TrustAnchors;
 
 const SAMPLE: &[u8] = include_bytes!("../../samples/harbour-capture.jpg");

@@ -9,13 +9,13 @@
 use std::io::Cursor;
 use std::time::Instant;
 
+use provenant_core::blacklist::capture::tag::{self, epoch_key_at};
+use provenant_core::blacklist::capture::threshold;
+use provenant_core::blacklist::device::{capture_stream, SecureElement};
 use provenant_core::blacklist::{Blacklist, DeviceEntry, Snapshot, SnapshotBody, SnapshotSource};
-use provenant_core::capture::tag::{self, epoch_key_at};
-use provenant_core::capture::threshold;
-use provenant_core::device::{capture_stream, SecureElement};
-use provenant_core::keys::{generate, write_key_dir, KeygenOptions};
-use provenant_core::report::{CaptureTag, Report};
-use provenant_core::sign::{sign_stream, SignRequest, SigningIdentity};
+use provenant_core::credentials::keys::{generate, write_key_dir, KeygenOptions};
+use provenant_core::credentials::report::{CaptureTag, Report};
+use provenant_core::credentials::sign::{sign_stream, SignRequest, SigningIdentity};
 use rand_core::{OsRng, RngCore};
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -170,7 +170,7 @@ fn main() {
             let mut report = if i == 0 {
                 let d = &devices[n / 2];
                 report_for(
-                    &provenant_core::capture::assertion::hex32(&d.epoch_key).unwrap(),
+                    &provenant_core::blacklist::capture::assertion::hex32(&d.epoch_key).unwrap(),
                     d.key_epoch,
                 )
             } else {

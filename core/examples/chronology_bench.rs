@@ -7,8 +7,8 @@
 
 use std::time::Instant;
 
+use provenant_core::chronology::merkle::leaf_hash;
 use provenant_core::chronology::{Inclusion, Log, NewEntry, LOG_FILE};
-use provenant_core::merkle::leaf_hash;
 
 /// Peak resident memory of this process so far (Linux), in MiB.
 fn peak_rss_mib() -> f64 {
@@ -76,10 +76,12 @@ fn main() {
     let proving = t.elapsed();
     assert!(bundle.path_is_valid());
     let proof_bytes = bundle.encode().len();
-    let sidecar_bytes =
-        provenant_core::proof::ProofSet::from_bundles(std::slice::from_ref(&bundle), None)
-            .to_json()
-            .len();
+    let sidecar_bytes = provenant_core::chronology::proof::ProofSet::from_bundles(
+        std::slice::from_ref(&bundle),
+        None,
+    )
+    .to_json()
+    .len();
 
     let mut lookups = Vec::new();
     for q in 0..9u64 {

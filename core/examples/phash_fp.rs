@@ -5,7 +5,7 @@
 //! cargo run -p provenant-core --features chronology --example phash_fp -- a.jpg b.png ...
 //! ```
 
-use provenant_core::perceptual::{hash_bytes, PerceptualHash, MATCH_DISTANCE};
+use provenant_core::chronology::fingerprint::{hash_bytes, PerceptualHash, MATCH_DISTANCE};
 
 fn main() -> std::process::ExitCode {
     let mut hashes: Vec<(String, PerceptualHash)> = Vec::new();

@@ -1,42 +1,33 @@
 //! provenant-core: proves where a picture came from and what was done to it.
 //!
-//! The verify path ([`verify`], [`report`], [`trust`], [`format`], [`hash`]) has no
-//! native-only dependencies and builds for `wasm32-unknown-unknown`. Signing, key
-//! generation and pixel edits sit behind the `sign` and `edit` features.
+//! Grouped by domain:
+//! - [`credentials`]: C2PA content credentials — format, hashing, trust anchors, keys,
+//!   signing, edits and verification into a [`Report`];
+//! - [`chronology`]: Merkle trees, proof bundles, the log of signed assets, perceptual
+//!   fingerprints and lookup;
+//! - [`anchor`]: the registry client on an EVM network, the anchoring state machine and
+//!   the sans-IO anchor check;
+//! - [`blacklist`]: capture tags, capture devices and the camera/certificate blacklist;
+//! - [`policy`]: the one pass/fail policy every surface applies to a report.
 //!
-//! The library never prints: results come back as values (a [`report::Report`] is
-//! data, not an error) and errors carry the context a user needs.
+//! The verify path (credentials' verification, proofs, the anchor check, the blacklist
+//! and the policy) has no native-only dependencies and builds for
+//! `wasm32-unknown-unknown`. Signing, key generation and pixel edits sit behind the
+//! `sign` and `edit` features, the log behind `chronology`, network access behind
+//! `anchor`.
+//!
+//! The library never prints: results come back as values (a [`Report`] is data, not an
+//! error) and errors carry the context a user needs.
 
-pub mod anchor_check;
+pub mod anchor;
 pub mod blacklist;
-pub mod capture;
-pub mod format;
-pub mod hash;
-pub mod merkle;
-pub mod proof;
-pub mod report;
-pub mod trust;
-pub mod verify;
-
-#[cfg(feature = "anchor")]
-pub mod anchoring;
-#[cfg(feature = "chronology")]
 pub mod chronology;
-#[cfg(feature = "device")]
-pub mod device;
-#[cfg(feature = "edit")]
-pub mod edit;
-#[cfg(feature = "sign")]
-pub mod keys;
-#[cfg(feature = "chronology")]
-pub mod perceptual;
-#[cfg(feature = "sign")]
-pub mod sign;
+pub mod credentials;
 
-pub use format::MediaFormat;
-pub use report::{ChainStep, Report, Verdict};
-pub use trust::TrustAnchors;
-pub use verify::{verify_bytes, verify_stream, VerifyError};
+pub use credentials::format::MediaFormat;
+pub use credentials::report::{ChainStep, Report, Verdict};
+pub use credentials::trust::TrustAnchors;
+pub use credentials::verify::{verify_bytes, verify_stream, VerifyError};
 
 /// Name and version written into every claim we sign.
 pub const GENERATOR_NAME: &str = "provenant";

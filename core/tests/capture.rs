@@ -5,10 +5,10 @@
 
 use std::collections::HashSet;
 
-use provenant_core::capture::escrow::{self, Escrow};
-use provenant_core::capture::tag::{self, epoch_key_at, EntryMatcher};
-use provenant_core::capture::threshold::{self, DecryptionShare};
-use provenant_core::capture::CaptureError;
+use provenant_core::blacklist::capture::escrow::{self, Escrow};
+use provenant_core::blacklist::capture::tag::{self, epoch_key_at, EntryMatcher};
+use provenant_core::blacklist::capture::threshold::{self, DecryptionShare};
+use provenant_core::blacklist::capture::CaptureError;
 use rand_core::{OsRng, RngCore};
 
 fn subsets(n: u8, m: u8) -> Vec<Vec<u8>> {

@@ -5,8 +5,8 @@
 
 use std::path::PathBuf;
 
-use provenant_core::report::{CodeKind, CodeOrigin, StepStatus, Trust};
-use provenant_core::verify::{verify_stream, VerifyOptions};
+use provenant_core::credentials::report::{CodeKind, CodeOrigin, StepStatus, Trust};
+use provenant_core::credentials::verify::{verify_stream, VerifyOptions};
 use provenant_core::{Report, TrustAnchors, Verdict};
 
 fn fixtures() -> PathBuf {

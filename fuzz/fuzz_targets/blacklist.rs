@@ -5,7 +5,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use provenant_core::blacklist::{Blacklist, Snapshot};
-use provenant_core::capture::threshold::{self, DecryptionShare, GroupKey};
+use provenant_core::blacklist::capture::threshold::{self, DecryptionShare, GroupKey};
 
 fuzz_target!(|data: &[u8]| {
     // Nobody is trusted: opening must fail, whatever the bytes.

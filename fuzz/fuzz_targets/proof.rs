@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use provenant_core::proof::{ProofBundle, ProofSet};
+use provenant_core::chronology::proof::{ProofBundle, ProofSet};
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(bundle) = ProofBundle::decode(data) {

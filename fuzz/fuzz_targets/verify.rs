@@ -3,7 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use provenant_core::verify::{verify_bytes, VerifyOptions};
+use provenant_core::credentials::verify::{verify_bytes, VerifyOptions};
 use provenant_core::Verdict;
 
 fuzz_target!(|data: &[u8]| {

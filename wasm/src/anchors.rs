@@ -1,13 +1,13 @@
 //! Checking a report's anchors from the browser. The page or worker owns the network
 //! (it `fetch`es a Polygon JSON-RPC endpoint); everything else — which calls to make,
 //! what the answers mean, what goes into the report — is the same core code the CLI
-//! uses (`provenant_core::anchor_check`).
+//! uses (`provenant_core::anchor::check`).
 //!
 //! Flow: `anchorCalls(report, chainId, registries)` → for each call, `eth_call` it as of
 //! `latest` and as of `finalized` (and `publisherOf` for the name) →
 //! `applyAnchorAnswers(report, answers)`.
 
-use provenant_core::anchor_check::{
+use provenant_core::anchor::check::{
     apply, decode_publisher_name, decode_verify_leaf, pending_checks, publisher_of_calldata,
     verify_leaf_calldata,
 };
@@ -140,8 +140,8 @@ pub fn publisher_of_call(address: &str) -> Result<String, WasmError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use provenant_core::proof::{LeafData, ProofBundle};
-    use provenant_core::report::{AnchorStatus, StepAnchor};
+    use provenant_core::chronology::proof::{LeafData, ProofBundle};
+    use provenant_core::credentials::report::{AnchorStatus, StepAnchor};
 
     fn word(v: u64) -> String {
         format!("{v:064x}")
@@ -214,7 +214,7 @@ mod tests {
             call["data"].as_str().unwrap(),
             format!(
                 "0x{}",
-                hex::encode(provenant_core::anchor_check::verify_leaf_calldata(&bundle))
+                hex::encode(provenant_core::anchor::check::verify_leaf_calldata(&bundle))
             )
         );
         let checked = out["report"].to_string();

@@ -6,7 +6,9 @@ mod blacklist;
 
 pub use blacklist::apply_blacklist_json;
 
-use provenant_core::verify::{verify_bytes, verify_stream_with_digest, VerifyError, VerifyOptions};
+use provenant_core::credentials::verify::{
+    verify_bytes, verify_stream_with_digest, VerifyError, VerifyOptions,
+};
 use provenant_core::TrustAnchors;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;

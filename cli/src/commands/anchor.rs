@@ -3,7 +3,7 @@ use std::time::Duration;
 use anyhow::Result;
 use provenant_core::chronology::{Log, LogStatus, MAX_BATCH_LEAVES};
 
-use crate::chain::{ChainArgs, KeyArgs, RegistryArgs};
+use crate::network::{KeyArgs, NetworkArgs, RegistryArgs};
 use crate::Exit;
 
 /// Seals the chronology log's pending entries into Merkle batches and anchors each
@@ -28,7 +28,7 @@ pub struct Args {
     #[command(subcommand)]
     pub command: Option<Sub>,
     #[command(flatten)]
-    pub chain: ChainArgs,
+    pub chain: NetworkArgs,
     #[command(flatten)]
     pub key: KeyArgs,
     #[command(flatten)]
@@ -127,7 +127,7 @@ pub fn run(a: Args) -> Result<Exit> {
     if !a.chain.given() {
         anyhow::bail!(
             "no chain given: pass --chain ({} or an RPC URL), or --seal-only",
-            crate::chain::preset_names()
+            crate::network::preset_names()
         );
     }
     let _lock = log.anchoring_lock()?;

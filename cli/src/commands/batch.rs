@@ -10,11 +10,11 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::Result;
-use provenant_core::verify::VerifyOptions;
+use provenant_core::credentials::verify::VerifyOptions;
 use serde_json::{json, Value};
 
-use crate::chain::ChainArgs;
 use crate::commands::verify::{trusted_registries, verify_file, AnchorCheck};
+use crate::network::NetworkArgs;
 use crate::policy::{verdict_name, PolicyFile};
 use crate::{config, Exit};
 
@@ -67,7 +67,7 @@ pub struct Args {
     pub require_anchor: bool,
     /// Check anchors against this chain (as `verify`).
     #[command(flatten)]
-    pub chain: ChainArgs,
+    pub chain: NetworkArgs,
     /// Registry contract you trust on that chain (as `verify`).
     #[arg(long, value_name = "ADDRESS", env = "PROVENANT_REGISTRY")]
     pub registry: Vec<String>,

@@ -1,19 +1,19 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use provenant_core::anchoring::{Address, Chain, EntryKind, EntryStatus};
+use provenant_core::anchor::{Address, EntryKind, EntryStatus, Network};
+use provenant_core::blacklist::capture::assertion::hex32;
+use provenant_core::blacklist::capture::tag::epoch_of;
+use provenant_core::blacklist::capture::threshold::{self, CuratorShare};
 use provenant_core::blacklist::{
     Blacklist, Snapshot, SnapshotBody, SnapshotSource, SNAPSHOT_FORMAT,
 };
-use provenant_core::capture::assertion::hex32;
-use provenant_core::capture::tag::epoch_of;
-use provenant_core::capture::threshold::{self, CuratorShare};
 use provenant_core::chronology::Log;
 use rand_core::OsRng;
 
-use crate::chain::{parse_time, ChainArgs, KeyArgs, RegistryArgs};
 use crate::commands::curator::{recover_epoch_key, Evidence};
 use crate::commands::device::read_group;
+use crate::network::{parse_time, KeyArgs, NetworkArgs, RegistryArgs};
 use crate::Exit;
 
 /// The camera and certificate blacklist in the registry: propose, approve, appeal,
@@ -43,7 +43,7 @@ pub struct Args {
 #[derive(Debug, clap::Args)]
 pub struct Tx {
     #[command(flatten)]
-    chain: ChainArgs,
+    chain: NetworkArgs,
     #[command(flatten)]
     key: KeyArgs,
     #[command(flatten)]
@@ -54,7 +54,7 @@ pub struct Tx {
 #[derive(Debug, clap::Args)]
 pub struct Read {
     #[command(flatten)]
-    chain: ChainArgs,
+    chain: NetworkArgs,
     #[command(flatten)]
     registry: RegistryArgs,
 }
@@ -184,14 +184,14 @@ pub enum Sub {
     },
 }
 
-fn tx_context(tx: &Tx) -> Result<(Chain, Address, provenant_core::anchoring::PrivateKeySigner)> {
+fn tx_context(tx: &Tx) -> Result<(Network, Address, provenant_core::anchor::PrivateKeySigner)> {
     let signer = tx.key.signer()?;
     let chain = tx.chain.connect()?;
     let registry = tx.registry.resolve(&chain, &Log::open_default()?)?;
     Ok((chain, registry, signer))
 }
 
-fn read_context(read: &Read) -> Result<(Chain, Address)> {
+fn read_context(read: &Read) -> Result<(Network, Address)> {
     let chain = read.chain.connect()?;
     let registry = read.registry.resolve(&chain, &Log::open_default()?)?;
     Ok((chain, registry))
@@ -262,7 +262,7 @@ pub fn run(a: Args) -> Result<Exit> {
                             ev.capture.epoch
                         );
                     }
-                    let evidence = provenant_core::anchoring::DeviceEvidence {
+                    let evidence = provenant_core::anchor::DeviceEvidence {
                         evidence_hash: ev.sha256,
                         epoch: ev.capture.epoch,
                         r: ev.r(),
@@ -292,7 +292,7 @@ pub fn run(a: Args) -> Result<Exit> {
                 if e.status == EntryStatus::Approved {
                     format!(
                         " (appeal window until {})",
-                        provenant_core::anchor_check::rfc3339(e.active_after)
+                        provenant_core::anchor::check::rfc3339(e.active_after)
                     )
                 } else {
                     String::new()
@@ -440,8 +440,8 @@ pub fn run(a: Args) -> Result<Exit> {
                     curator_sets: sets,
                     block_number: block,
                 },
-                issued_at: provenant_core::anchor_check::rfc3339(now),
-                expires_at: provenant_core::anchor_check::rfc3339(now + hours * 3600),
+                issued_at: provenant_core::anchor::check::rfc3339(now),
+                expires_at: provenant_core::anchor::check::rfc3339(now + hours * 3600),
                 devices,
                 certificates,
             };

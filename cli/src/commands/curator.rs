@@ -1,16 +1,18 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use provenant_core::anchoring::{parse_address, Address};
-use provenant_core::capture::assertion::{hex32, CaptureAssertion};
-use provenant_core::capture::escrow::{self, Escrow};
-use provenant_core::capture::tag;
-use provenant_core::capture::threshold::{self, CuratorShare, DecryptionShare, GroupKey};
+use provenant_core::anchor::{parse_address, Address};
+use provenant_core::blacklist::capture::assertion::{hex32, CaptureAssertion};
+use provenant_core::blacklist::capture::escrow::{self, Escrow};
+use provenant_core::blacklist::capture::tag;
+use provenant_core::blacklist::capture::threshold::{
+    self, CuratorShare, DecryptionShare, GroupKey,
+};
 use provenant_core::chronology::Log;
 use rand_core::OsRng;
 
-use crate::chain::{ChainArgs, KeyArgs, RegistryArgs};
 use crate::commands::device::read_group;
+use crate::network::{KeyArgs, NetworkArgs, RegistryArgs};
 use crate::Exit;
 
 /// Curators: the threshold key that camera epoch keys are escrowed to, decryption
@@ -83,7 +85,7 @@ pub enum Sub {
         #[arg(long, value_name = "WEI", default_value = "0")]
         bond: String,
         #[command(flatten)]
-        chain: ChainArgs,
+        chain: NetworkArgs,
         #[command(flatten)]
         key: KeyArgs,
         #[command(flatten)]
@@ -93,7 +95,7 @@ pub enum Sub {
     Show {
         id: u32,
         #[command(flatten)]
-        chain: ChainArgs,
+        chain: NetworkArgs,
         #[command(flatten)]
         registry: RegistryArgs,
     },
@@ -134,7 +136,7 @@ impl Evidence {
                 report.verdict.as_str()
             );
         }
-        let capture = provenant_core::verify::active_capture(&bytes)?.with_context(|| {
+        let capture = provenant_core::credentials::verify::active_capture(&bytes)?.with_context(|| {
             format!(
                 "{}: no capture tag in its newest step (was it taken by a provenant device and not edited since?)",
                 crate::shown(path)
@@ -260,7 +262,7 @@ pub fn run(a: Args) -> Result<Exit> {
                 );
             }
             let bond = bond
-                .parse::<provenant_core::anchoring::U256>()
+                .parse::<provenant_core::anchor::U256>()
                 .with_context(|| format!("--bond {bond:?} is not a whole number of wei"))?;
             let signer = key.signer()?;
             let chain = chain.connect()?;

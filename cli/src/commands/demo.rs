@@ -1,12 +1,12 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use provenant_core::chronology::fingerprint;
 use provenant_core::chronology::{Log, NewEntry, LOG_FILE};
-use provenant_core::edit::{edit_stream, EditOp, EditRequest};
-use provenant_core::keys::{self, KeygenOptions};
-use provenant_core::perceptual;
-use provenant_core::sign::{sign_stream, SignRequest, SigningIdentity, SourceType};
-use provenant_core::verify::{verify_stream, VerifyOptions};
+use provenant_core::credentials::edit::{edit_stream, EditOp, EditRequest};
+use provenant_core::credentials::keys::{self, KeygenOptions};
+use provenant_core::credentials::sign::{sign_stream, SignRequest, SigningIdentity, SourceType};
+use provenant_core::credentials::verify::{verify_stream, VerifyOptions};
 use provenant_core::TrustAnchors;
 
 use crate::output::{stdout_style, AtomicOutput};
@@ -134,8 +134,8 @@ pub fn run(a: Args) -> Result<Exit> {
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 70)
         .encode_image(&half.to_rgb8())?;
     std::fs::write(&copy, &jpeg)?;
-    let phash = perceptual::hash_bytes(&jpeg)?;
-    let found = log.similar(phash.0, perceptual::MATCH_DISTANCE)?;
+    let phash = fingerprint::hash_bytes(&jpeg)?;
+    let found = log.similar(phash.0, fingerprint::MATCH_DISTANCE)?;
     if found.is_empty() {
         say("lookup found no original (unexpected)".into());
     }

@@ -1,10 +1,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use provenant_core::capture::tag::epoch_of;
-use provenant_core::capture::threshold::GroupKey;
-use provenant_core::device::{capture_stream, SecureElement};
-use provenant_core::keys::{CHAIN, SIGNER_KEY};
+use provenant_core::blacklist::capture::tag::epoch_of;
+use provenant_core::blacklist::capture::threshold::GroupKey;
+use provenant_core::blacklist::device::{capture_stream, SecureElement};
+use provenant_core::credentials::keys::{CHAIN, SIGNER_KEY};
 
 use crate::output::{open_input, AtomicOutput};
 use crate::Exit;
@@ -94,10 +94,13 @@ pub fn run(a: Args) -> Result<Exit> {
         } => {
             let group = read_group(&group)?;
             let secs = match at {
-                Some(t) => crate::chain::parse_time(&t)?,
+                Some(t) => crate::network::parse_time(&t)?,
                 None => now_secs(),
             };
-            if dir.join(provenant_core::device::SECURE_ELEMENT).exists() {
+            if dir
+                .join(provenant_core::blacklist::device::SECURE_ELEMENT)
+                .exists()
+            {
                 anyhow::bail!("{} already holds a device", crate::shown(&dir));
             }
             std::fs::create_dir_all(&dir)
@@ -122,10 +125,10 @@ pub fn run(a: Args) -> Result<Exit> {
             json,
         } => {
             let secs = match at {
-                Some(t) => crate::chain::parse_time(&t)?,
+                Some(t) => crate::network::parse_time(&t)?,
                 None => now_secs(),
             };
-            let when = provenant_core::anchor_check::rfc3339(secs);
+            let when = provenant_core::anchor::check::rfc3339(secs);
             let epoch = epoch_of(secs);
             let mut src = open_input(&input)?;
             let mut out = AtomicOutput::create(&output)?;

@@ -2,8 +2,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::ArgMatches;
-use provenant_core::edit::{edit_stream, EditOp, EditRequest};
-use provenant_core::sign::SigningIdentity;
+use provenant_core::credentials::edit::{edit_stream, EditOp, EditRequest};
+use provenant_core::credentials::sign::SigningIdentity;
 use provenant_core::MediaFormat;
 
 use crate::config;
@@ -69,7 +69,7 @@ pub struct Args {
 
 /// The edits in command-line order (clap keeps each flag's values separately).
 fn ordered_ops(a: &Args, m: Option<&ArgMatches>) -> Result<Vec<EditOp>> {
-    type Parse = fn(&str) -> Result<EditOp, provenant_core::edit::EditError>;
+    type Parse = fn(&str) -> Result<EditOp, provenant_core::credentials::edit::EditError>;
     let table: [(&str, &Vec<String>, Parse); 7] = [
         ("crop", &a.crop, EditOp::crop),
         ("resize", &a.resize, EditOp::resize),
@@ -111,9 +111,9 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
     let bytes = crate::output::read_input(&a.input)?;
     // Earlier steps anchored in our log travel forward inside the new manifest.
     // One validation of the input serves the parent's verdict and the proofs to carry.
-    let parent = provenant_core::verify::verify_bytes(
+    let parent = provenant_core::credentials::verify::verify_bytes(
         &bytes,
-        &provenant_core::verify::VerifyOptions {
+        &provenant_core::credentials::verify::VerifyOptions {
             trust: trust.clone(),
             ..Default::default()
         },

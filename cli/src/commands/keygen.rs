@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::ValueEnum;
-use provenant_core::keys::{self, KeyAlg, KeygenOptions};
+use provenant_core::credentials::keys::{self, KeyAlg, KeygenOptions};
 
 use crate::Exit;
 

@@ -1,9 +1,9 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use provenant_core::chronology::fingerprint::{self, MATCH_DISTANCE};
 use provenant_core::chronology::{BatchState, Entry, Log};
-use provenant_core::perceptual::{self, MATCH_DISTANCE};
-use provenant_core::verify::{verify_bytes, VerifyOptions};
+use provenant_core::credentials::verify::{verify_bytes, VerifyOptions};
 use serde::Serialize;
 
 use crate::output::AtomicOutput;
@@ -98,7 +98,7 @@ pub fn find_matches(
     log: &Log,
     sha: &[u8; 32],
     carried: &[[u8; 32]],
-    phash: perceptual::PerceptualHash,
+    phash: fingerprint::PerceptualHash,
     max_distance: u32,
 ) -> Result<Vec<Match>> {
     let mut matches: Vec<Match> = Vec::new();
@@ -111,7 +111,7 @@ pub fn find_matches(
     for id in carried {
         if let Some(e) = log.by_manifest_id(id)? {
             if seen.insert(e.id) {
-                let d = perceptual::PerceptualHash(e.leaf.phash).distance(phash);
+                let d = fingerprint::PerceptualHash(e.leaf.phash).distance(phash);
                 matches.push(describe(log, &e, "manifest", d)?);
             }
         }
@@ -144,8 +144,8 @@ pub fn run(a: Args) -> Result<Exit> {
         anyhow::bail!("--max-distance above 32 bits matches unrelated pictures");
     }
     let bytes = crate::output::read_input(&a.file)?;
-    let query = perceptual::decode_picture(&bytes).with_context(|| crate::shown(&a.file))?;
-    let phash = perceptual::hash_image(&query);
+    let query = fingerprint::decode_picture(&bytes).with_context(|| crate::shown(&a.file))?;
+    let phash = fingerprint::hash_image(&query);
     let sha: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&bytes).into();
     let log = Log::open_default()?;
     let carried = carried_manifest_ids(&bytes);
@@ -194,9 +194,9 @@ pub fn run(a: Args) -> Result<Exit> {
                 crate::render::clean(original_path)
             )
         })?;
-        let original = perceptual::decode_picture(&original_bytes)
+        let original = fingerprint::decode_picture(&original_bytes)
             .with_context(|| crate::render::clean(original_path))?;
-        let diff = perceptual::difference_picture(&original, &query);
+        let diff = fingerprint::difference_picture(&original, &query);
         let mut file = AtomicOutput::create(out)?;
         diff.image
             .write_to(

@@ -1,9 +1,9 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use provenant_core::chronology::proof::{ProofBundle, ProofSet, SIDECAR_SUFFIX};
 use provenant_core::chronology::Log;
-use provenant_core::proof::{ProofBundle, ProofSet, SIDECAR_SUFFIX};
-use provenant_core::verify::{verify_bytes, VerifyOptions};
+use provenant_core::credentials::verify::{verify_bytes, VerifyOptions};
 
 use crate::output::AtomicOutput;
 use crate::Exit;

@@ -1,8 +1,8 @@
 use anyhow::Result;
-use provenant_core::anchoring::parse_address;
+use provenant_core::anchor::parse_address;
 use provenant_core::chronology::Log;
 
-use crate::chain::{parse_time, ChainArgs, KeyArgs, RegistryArgs};
+use crate::network::{parse_time, KeyArgs, NetworkArgs, RegistryArgs};
 use crate::Exit;
 
 /// Deploys the registry contract and manages publishers and their anchoring keys.
@@ -26,7 +26,7 @@ pub enum Sub {
     /// Deploy the registry (the committed, compiled contract) and remember its address.
     Deploy {
         #[command(flatten)]
-        chain: ChainArgs,
+        chain: NetworkArgs,
         #[command(flatten)]
         key: KeyArgs,
     },
@@ -41,7 +41,7 @@ pub enum Sub {
 #[derive(Debug, clap::Args)]
 pub struct Common {
     #[command(flatten)]
-    chain: ChainArgs,
+    chain: NetworkArgs,
     #[command(flatten)]
     key: KeyArgs,
     #[command(flatten)]

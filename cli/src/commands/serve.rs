@@ -2,7 +2,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Result;
-use provenant_core::verify::VerifyOptions;
+use provenant_core::credentials::verify::VerifyOptions;
 
 use crate::serve::{self, limits::parse_size, Settings};
 use crate::{config, Exit};

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::ValueEnum;
-use provenant_core::sign::{sign_stream, SignRequest, SigningIdentity, SourceType};
+use provenant_core::credentials::sign::{sign_stream, SignRequest, SigningIdentity, SourceType};
 
 use crate::output::{open_input, AtomicOutput};
 use crate::Exit;
@@ -70,7 +70,7 @@ pub fn run(a: Args) -> Result<Exit> {
         anchors: crate::config::load_config()?
             .0
             .publisher_endpoint
-            .map(|e| provenant_core::proof::ProofSet::from_bundles(&[], Some(e))),
+            .map(|e| provenant_core::chronology::proof::ProofSet::from_bundles(&[], Some(e))),
         ..Default::default()
     };
     let mut out = AtomicOutput::create(&a.output)?;

@@ -2,12 +2,12 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use provenant_core::proof::{ProofSet, SIDECAR_SUFFIX};
-use provenant_core::report::{AnchorStatus, CodeKind, CodeOrigin, StatusCode};
-use provenant_core::verify::{verify_stream_with_digest, SourcedProof, VerifyOptions};
+use provenant_core::chronology::proof::{ProofSet, SIDECAR_SUFFIX};
+use provenant_core::credentials::report::{AnchorStatus, CodeKind, CodeOrigin, StatusCode};
+use provenant_core::credentials::verify::{verify_stream_with_digest, SourcedProof, VerifyOptions};
 use provenant_core::{Report, Verdict};
 
-use crate::chain::ChainArgs;
+use crate::network::NetworkArgs;
 
 use crate::output::{open_input, stdout_style};
 use crate::{config, render, Exit, Policy};
@@ -51,7 +51,7 @@ pub struct Args {
     /// Check anchors against this chain: each proof's leaf must be confirmed by the
     /// registry contract (an unreachable endpoint is exit 2).
     #[command(flatten)]
-    pub chain: ChainArgs,
+    pub chain: NetworkArgs,
     /// Registry contract you trust on that chain (also PROVENANT_REGISTRY, the config's
     /// `registries`, and any registry deployed from this machine's log). Proofs naming
     /// another contract are refused.
@@ -64,13 +64,13 @@ pub struct Args {
 /// The registries whose answers count on `chain`: flags, config, and what this
 /// machine's chronology log deployed or used there.
 pub fn trusted_registries(
-    chain: &provenant_core::anchoring::Chain,
+    chain: &provenant_core::anchor::Network,
     flags: &[String],
     cfg: &config::Config,
-) -> Result<Vec<provenant_core::anchoring::Address>> {
+) -> Result<Vec<provenant_core::anchor::Address>> {
     let mut out = Vec::new();
     for text in flags.iter().chain(&cfg.registries) {
-        out.push(provenant_core::anchoring::parse_address(text)?);
+        out.push(provenant_core::anchor::parse_address(text)?);
     }
     if let Ok(log) = provenant_core::chronology::Log::open_default() {
         if let Some(r) = log.registry_for(chain.chain_id())? {
@@ -88,7 +88,7 @@ pub fn trusted_registries(
 
 /// Fills steps without an anchor from their publisher's endpoint. An endpoint that
 /// fails is noted in the report; verification goes on.
-fn fetch_missing_proofs(chain: &provenant_core::anchoring::Chain, report: &mut Report) {
+fn fetch_missing_proofs(chain: &provenant_core::anchor::Network, report: &mut Report) {
     /// Each fetch may take the whole RPC timeout: bound how many one file can cause.
     const MAX_FETCHES: usize = 8;
     let mut fetched = Vec::new();
@@ -119,7 +119,7 @@ fn fetch_missing_proofs(chain: &provenant_core::anchoring::Chain, report: &mut R
         }
     }
     report.codes.extend(problems);
-    provenant_core::verify::attach_proofs(report, &fetched);
+    provenant_core::credentials::verify::attach_proofs(report, &fetched);
 }
 
 /// Anchor failures (a proof that does not hold) fail any policy.
@@ -192,7 +192,7 @@ pub fn passes(policy: Policy, verdict: Verdict) -> bool {
 /// Streams the file to the validator while a second handle on it is hashed beside.
 fn verify_path(path: &std::path::Path, options: &VerifyOptions) -> Result<Report> {
     let file = open_input(path)?;
-    let digest = || provenant_core::hash::sha256_hex(std::fs::File::open(path)?);
+    let digest = || provenant_core::credentials::hash::sha256_hex(std::fs::File::open(path)?);
     let reader = std::io::BufReader::with_capacity(256 * 1024, file);
     Ok(verify_stream_with_digest(reader, options, digest)?)
 }
@@ -200,10 +200,10 @@ fn verify_path(path: &std::path::Path, options: &VerifyOptions) -> Result<Report
 /// What to check a report's anchors against (`--chain`/`--rpc`).
 #[derive(Debug)]
 pub struct AnchorCheck<'a> {
-    pub chain: &'a provenant_core::anchoring::Chain,
+    pub chain: &'a provenant_core::anchor::Network,
     /// Fetch missing proofs from the publishers' endpoints first.
     pub fetch_proofs: bool,
-    pub registries: &'a [provenant_core::anchoring::Address],
+    pub registries: &'a [provenant_core::anchor::Address],
 }
 
 /// Verifies one file as `verify` does: its sidecar (or `explicit`) proofs, then the
@@ -223,7 +223,7 @@ pub fn verify_file(
     let mut report = verify_path(path, &options)?;
     for p in problems {
         report.codes.push(StatusCode {
-            code: provenant_core::verify::ANCHOR_MALFORMED.into(),
+            code: provenant_core::credentials::verify::ANCHOR_MALFORMED.into(),
             kind: CodeKind::Failure,
             origin: CodeOrigin::Provenant,
             step: None,

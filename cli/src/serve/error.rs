@@ -2,7 +2,7 @@
 
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use provenant_core::verify::VerifyError;
+use provenant_core::credentials::verify::VerifyError;
 
 /// The stable code of an error response, left on the response for the metrics.
 #[derive(Debug, Clone, Copy)]

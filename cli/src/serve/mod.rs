@@ -17,7 +17,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use provenant_core::chronology::Log;
-use provenant_core::verify::VerifyOptions;
+use provenant_core::credentials::verify::VerifyOptions;
 
 /// What the server was started with.
 #[derive(Debug, Clone)]

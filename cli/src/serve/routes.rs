@@ -12,9 +12,9 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
+use provenant_core::chronology::fingerprint::{self, MATCH_DISTANCE};
 use provenant_core::chronology::{Entry, Log, NewEntry};
-use provenant_core::perceptual::{self, MATCH_DISTANCE};
-use provenant_core::verify::verify_bytes;
+use provenant_core::credentials::verify::verify_bytes;
 use provenant_core::Verdict;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -193,7 +193,7 @@ fn entry_json(log: &Log, e: &Entry) -> Result<Value, ApiError> {
         "content_sha256": hex::encode(e.leaf.content_sha256),
         "manifest_id": hex::encode(e.leaf.manifest_id),
         "manifest": e.manifest_label,
-        "phash": perceptual::PerceptualHash(e.leaf.phash).to_string(),
+        "phash": fingerprint::PerceptualHash(e.leaf.phash).to_string(),
         "signer": e.signer,
         "path": e.path,
         "published_at": e.published_at,
@@ -363,14 +363,14 @@ async fn lookup(
     let v = st
         .gate
         .run(up.admission, up.deadline, move || {
-            let picture = perceptual::decode_picture(&bytes).map_err(|e| {
+            let picture = fingerprint::decode_picture(&bytes).map_err(|e| {
                 ApiError::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "not_a_picture",
                     crate::render::clean(&e.to_string()),
                 )
             })?;
-            let phash = perceptual::hash_image(&picture);
+            let phash = fingerprint::hash_image(&picture);
             let sha: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&bytes).into();
             let carried = crate::commands::lookup::carried_manifest_ids(&bytes);
             let log = lock(&state);

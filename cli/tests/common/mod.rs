@@ -1,7 +1,7 @@
 //! Helpers shared by the CLI integration tests: run the real binary.
 #![allow(dead_code)]
 
-pub mod chain;
+pub mod network;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

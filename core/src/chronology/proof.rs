@@ -16,7 +16,7 @@ use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::merkle::{leaf_hash, Hash, MerkleProof};
+use crate::chronology::merkle::{leaf_hash, Hash, MerkleProof};
 
 /// Label of our assertion carrying the proofs of earlier steps (and the publisher's
 /// chronology endpoint) inside a manifest.
@@ -347,7 +347,7 @@ mod hex32_vec {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::merkle::MerkleTree;
+    use crate::chronology::merkle::MerkleTree;
 
     fn leaf(i: u64) -> LeafData {
         LeafData {

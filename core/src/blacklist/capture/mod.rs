@@ -74,7 +74,7 @@ pub(crate) mod hex32 {
             Vec::<String>::deserialize(d)?
                 .iter()
                 .map(|t| {
-                    crate::capture::assertion::hex32(t)
+                    crate::blacklist::capture::assertion::hex32(t)
                         .ok_or_else(|| serde::de::Error::custom("expected 64 hex digits"))
                 })
                 .collect()

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::report::CaptureTag;
+use crate::credentials::report::CaptureTag;
 
 /// Label of the capture assertion.
 pub const CAPTURE_ASSERTION: &str = "org.provenant.capture";

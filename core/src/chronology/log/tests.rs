@@ -6,8 +6,8 @@ use super::*;
 
 fn entry(i: u64) -> NewEntry {
     NewEntry {
-        content_sha256: crate::merkle::leaf_hash(&i.to_be_bytes()),
-        manifest_id: crate::merkle::leaf_hash(&(i + 1_000_000).to_be_bytes()),
+        content_sha256: crate::chronology::merkle::leaf_hash(&i.to_be_bytes()),
+        manifest_id: crate::chronology::merkle::leaf_hash(&(i + 1_000_000).to_be_bytes()),
         manifest_label: format!("urn:c2pa:{i}"),
         phash: i.wrapping_mul(0x9E37_79B9_7F4A_7C15),
         signer: Some("Desk".into()),

@@ -11,9 +11,10 @@ use alloy::providers::Provider;
 use alloy::rpc::types::{Filter, TransactionReceipt};
 use alloy::sol_types::{SolCall, SolEvent};
 
-use super::{Address, Chain, ChainError, PrivateKeySigner, ProvenantRegistry};
+use super::registry::ProvenantRegistry;
+use super::{Address, AnchorError, Network, PrivateKeySigner};
+use crate::blacklist::capture::threshold::DecryptionShare;
 use crate::blacklist::{CertificateEntry, DeviceEntry};
-use crate::capture::threshold::DecryptionShare;
 
 /// What an entry lists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -104,14 +105,14 @@ fn b32(x: [u8; 32]) -> FixedBytes<32> {
     FixedBytes::from(x)
 }
 
-impl Chain {
+impl Network {
     /// Sends a registry call from `signer` and waits for it to be mined.
     fn call<C: SolCall>(
         &self,
         signer: &PrivateKeySigner,
         registry: Address,
         call: C,
-    ) -> Result<(), ChainError> {
+    ) -> Result<(), AnchorError> {
         self.transact(signer, registry, call.abi_encode())
             .map(|_| ())
     }
@@ -128,7 +129,7 @@ impl Chain {
         timelock: u32,
         bond: U256,
         group_key: [u8; 32],
-    ) -> Result<u32, ChainError> {
+    ) -> Result<u32, AnchorError> {
         let call = ProvenantRegistry::createCuratorSetCall {
             name: name.to_owned(),
             curators: curators.to_vec(),
@@ -141,10 +142,10 @@ impl Chain {
         receipt
             .decoded_log::<ProvenantRegistry::CuratorSetCreated>()
             .map(|l| l.data.setId)
-            .ok_or_else(|| ChainError::Refused("no CuratorSetCreated event in the receipt".into()))
+            .ok_or_else(|| AnchorError::Refused("no CuratorSetCreated event in the receipt".into()))
     }
 
-    pub fn curator_set(&self, registry: Address, id: u32) -> Result<CuratorSetInfo, ChainError> {
+    pub fn curator_set(&self, registry: Address, id: u32) -> Result<CuratorSetInfo, AnchorError> {
         let r = self.view(registry, ProvenantRegistry::curatorSetCall { setId: id })?;
         Ok(CuratorSetInfo {
             id,
@@ -157,17 +158,17 @@ impl Chain {
         })
     }
 
-    fn bond_of(&self, registry: Address, set: u32) -> Result<U256, ChainError> {
+    fn bond_of(&self, registry: Address, set: u32) -> Result<U256, AnchorError> {
         Ok(self
             .view(registry, ProvenantRegistry::curatorSetCall { setId: set })?
             .bond)
     }
 
-    fn proposed_id(receipt: &TransactionReceipt) -> Result<u64, ChainError> {
+    fn proposed_id(receipt: &TransactionReceipt) -> Result<u64, AnchorError> {
         receipt
             .decoded_log::<ProvenantRegistry::EntryProposed>()
             .map(|l| l.data.id)
-            .ok_or_else(|| ChainError::Refused("no EntryProposed event in the receipt".into()))
+            .ok_or_else(|| AnchorError::Refused("no EntryProposed event in the receipt".into()))
     }
 
     /// Proposes a device entry (pays the set's bond); returns the entry id.
@@ -179,7 +180,7 @@ impl Chain {
         evidence: &DeviceEvidence,
         start_epoch: u32,
         reason: &str,
-    ) -> Result<u64, ChainError> {
+    ) -> Result<u64, AnchorError> {
         let bond = self.bond_of(registry, set)?;
         let call = ProvenantRegistry::proposeDeviceCall {
             setId: set,
@@ -203,7 +204,7 @@ impl Chain {
         set: u32,
         fingerprint: [u8; 32],
         reason: &str,
-    ) -> Result<u64, ChainError> {
+    ) -> Result<u64, AnchorError> {
         let bond = self.bond_of(registry, set)?;
         let call = ProvenantRegistry::proposeCertificateCall {
             setId: set,
@@ -219,7 +220,7 @@ impl Chain {
         signer: &PrivateKeySigner,
         registry: Address,
         id: u64,
-    ) -> Result<(), ChainError> {
+    ) -> Result<(), AnchorError> {
         self.call(signer, registry, ProvenantRegistry::approveCall { id })
     }
 
@@ -230,7 +231,7 @@ impl Chain {
         registry: Address,
         id: u64,
         reason: &str,
-    ) -> Result<(), ChainError> {
+    ) -> Result<(), AnchorError> {
         let entry = self.entry(registry, id)?;
         let bond = self.bond_of(registry, entry.curator_set)?;
         let call = ProvenantRegistry::appealCall {
@@ -247,7 +248,7 @@ impl Chain {
         registry: Address,
         id: u64,
         uphold: bool,
-    ) -> Result<(), ChainError> {
+    ) -> Result<(), AnchorError> {
         self.call(
             signer,
             registry,
@@ -261,7 +262,7 @@ impl Chain {
         registry: Address,
         id: u64,
         share: &DecryptionShare,
-    ) -> Result<(), ChainError> {
+    ) -> Result<(), AnchorError> {
         self.call(
             signer,
             registry,
@@ -280,7 +281,7 @@ impl Chain {
         registry: Address,
         id: u64,
         epoch_key: [u8; 32],
-    ) -> Result<(), ChainError> {
+    ) -> Result<(), AnchorError> {
         self.call(
             signer,
             registry,
@@ -297,7 +298,7 @@ impl Chain {
         registry: Address,
         id: u64,
         reason: &str,
-    ) -> Result<(), ChainError> {
+    ) -> Result<(), AnchorError> {
         self.call(
             signer,
             registry,
@@ -313,7 +314,7 @@ impl Chain {
         &self,
         signer: &PrivateKeySigner,
         registry: Address,
-    ) -> Result<(), ChainError> {
+    ) -> Result<(), AnchorError> {
         self.call(signer, registry, ProvenantRegistry::claimCall {})
     }
 
@@ -322,7 +323,7 @@ impl Chain {
         &self,
         registry: Address,
         id: u64,
-    ) -> Result<Vec<DecryptionShare>, ChainError> {
+    ) -> Result<Vec<DecryptionShare>, AnchorError> {
         let r = self.view(registry, ProvenantRegistry::sharesOfCall { id })?;
         Ok(r.indexes
             .iter()
@@ -337,12 +338,12 @@ impl Chain {
             .collect())
     }
 
-    pub fn entry_count(&self, registry: Address) -> Result<u64, ChainError> {
+    pub fn entry_count(&self, registry: Address) -> Result<u64, AnchorError> {
         self.view(registry, ProvenantRegistry::entryCountCall {})
     }
 
     /// One entry, without its reason.
-    pub fn entry(&self, registry: Address, id: u64) -> Result<EntryInfo, ChainError> {
+    pub fn entry(&self, registry: Address, id: u64) -> Result<EntryInfo, AnchorError> {
         let e = self.view(registry, ProvenantRegistry::entryCall { id })?;
         Ok(EntryInfo {
             id,
@@ -373,7 +374,7 @@ impl Chain {
         &self,
         registry: Address,
         sets: &[u32],
-    ) -> Result<(Vec<EntryInfo>, u64), ChainError> {
+    ) -> Result<(Vec<EntryInfo>, u64), AnchorError> {
         let block = self.run(
             "eth_blockNumber",
             |p| async move { p.get_block_number().await },
@@ -412,7 +413,7 @@ impl Chain {
         &self,
         registry: Address,
         sets: &[u32],
-    ) -> Result<(Vec<DeviceEntry>, Vec<CertificateEntry>, u64), ChainError> {
+    ) -> Result<(Vec<DeviceEntry>, Vec<CertificateEntry>, u64), AnchorError> {
         let (entries, block) = self.entries(registry, sets)?;
         let mut devices = Vec::new();
         let mut certificates = Vec::new();

@@ -19,9 +19,11 @@ use std::path::{Path, PathBuf};
 use rand_core::{OsRng, RngCore};
 use serde::{Deserialize, Serialize};
 
-use crate::capture::assertion::{hex32, CaptureAssertion, EscrowFields, CAPTURE_VERSION};
-use crate::capture::{escrow, tag};
-use crate::sign::{sign_stream, SignError, SignRequest, SigningIdentity, SourceType};
+use crate::blacklist::capture::assertion::{
+    hex32, CaptureAssertion, EscrowFields, CAPTURE_VERSION,
+};
+use crate::blacklist::capture::{escrow, tag};
+use crate::credentials::sign::{sign_stream, SignError, SignRequest, SigningIdentity, SourceType};
 use crate::MediaFormat;
 
 /// The secure-element stand-in's file inside a device directory.

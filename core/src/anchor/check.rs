@@ -8,9 +8,9 @@
 //! chain is left unchecked; the registry is asked as of `latest` (a key revocation
 //! counts at once) and as of `finalized` (only then is the anchor *anchored*).
 
-use crate::proof::ProofBundle;
-use crate::report::{AnchorStatus, CodeKind, Report};
-use crate::verify::{anchor_code, ANCHOR_UNCHECKED};
+use crate::chronology::proof::ProofBundle;
+use crate::credentials::report::{AnchorStatus, CodeKind, Report};
+use crate::credentials::verify::{anchor_code, ANCHOR_UNCHECKED};
 
 /// Our codes for anchors checked against a chain.
 pub const ANCHOR_ANCHORED: &str = "anchor.anchored";

@@ -5,15 +5,15 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use provenant_core::anchoring::{
-    parse_address, parse_private_key, Address, Chain, Endpoint, PrivateKeySigner, RetryPolicy,
+use provenant_core::anchor::{
+    parse_address, parse_private_key, Address, Endpoint, Network, PrivateKeySigner, RetryPolicy,
     PRESETS,
 };
 use provenant_core::chronology::Log;
 
 /// Where the chain is.
 #[derive(Debug, Clone, clap::Args)]
-pub struct ChainArgs {
+pub struct NetworkArgs {
     /// Network: `polygon` (137), `amoy` (80002), or an RPC URL (e.g. a local anvil).
     #[arg(long, value_name = "NAME|URL", env = "PROVENANT_CHAIN")]
     pub chain: Option<String>,
@@ -42,8 +42,8 @@ pub struct RegistryArgs {
     pub registry: Option<String>,
 }
 
-impl ChainArgs {
-    pub fn connect(&self) -> Result<Chain> {
+impl NetworkArgs {
+    pub fn connect(&self) -> Result<Network> {
         let endpoint = Endpoint::resolve(self.chain.as_deref(), self.rpc.as_deref())?;
         if !(self.rpc_timeout.is_finite() && self.rpc_timeout > 0.0 && self.rpc_timeout < 3600.0) {
             anyhow::bail!("--rpc-timeout must be between 0 and 3600 seconds");
@@ -52,7 +52,7 @@ impl ChainArgs {
             request_timeout: Duration::from_secs_f64(self.rpc_timeout),
             ..RetryPolicy::default()
         };
-        Ok(Chain::connect(&endpoint, policy)?)
+        Ok(Network::connect(&endpoint, policy)?)
     }
 
     pub fn given(&self) -> bool {
@@ -76,13 +76,13 @@ impl KeyArgs {
 
 impl RegistryArgs {
     /// The registry address: the flag, else what the log recorded for this chain.
-    pub fn resolve(&self, chain: &Chain, log: &Log) -> Result<Address> {
+    pub fn resolve(&self, chain: &Network, log: &Log) -> Result<Address> {
         let address = match &self.registry {
             Some(a) => parse_address(a)?,
             None => log
                 .registry_for(chain.chain_id())?
                 .map(Address::from)
-                .ok_or(provenant_core::anchoring::ChainError::NoRegistry(
+                .ok_or(provenant_core::anchor::AnchorError::NoRegistry(
                     chain.chain_id(),
                 ))?,
         };

@@ -17,9 +17,9 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::capture::assertion::hex32;
-use crate::capture::tag::{self, EntryMatcher, EpochKey};
-use crate::report::{
+use crate::blacklist::capture::assertion::hex32;
+use crate::blacklist::capture::tag::{self, EntryMatcher, EpochKey};
+use crate::credentials::report::{
     BlacklistHit, BlacklistState, CodeKind, CodeOrigin, Report, StatusCode, StepBlacklist,
 };
 
@@ -166,7 +166,7 @@ impl Snapshot {
             return Err(BlacklistError::Format(snap.body.format.clone()));
         }
         let expires =
-            crate::anchor_check::parse_rfc3339(&snap.body.expires_at).ok_or_else(|| {
+            crate::anchor::check::parse_rfc3339(&snap.body.expires_at).ok_or_else(|| {
                 BlacklistError::Malformed(format!("expires_at {:?}", snap.body.expires_at))
             })?;
         if now_unix > expires {

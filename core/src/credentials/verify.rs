@@ -11,14 +11,14 @@ use c2pa::validation_status::ValidationStatus;
 use c2pa::{Context, Manifest, Reader, Settings, ValidationState};
 use serde_json::Value;
 
-use crate::format::MediaFormat;
-use crate::proof::{manifest_id, ProofBundle, ProofSet, ANCHORS_ASSERTION};
-use crate::report::{
+use crate::chronology::proof::{manifest_id, ProofBundle, ProofSet, ANCHORS_ASSERTION};
+use crate::credentials::format::MediaFormat;
+use crate::credentials::report::{
     is_ai_source_type, ActionRecord, AnchorStatus, ChainStep, CodeKind, CodeOrigin, IngredientRef,
     Report, SignerInfo, StatusCode, StepAnchor, StepStatus, TimeSource, Trust, Verdict,
     REPORT_VERSION,
 };
-use crate::trust::TrustAnchors;
+use crate::credentials::trust::TrustAnchors;
 
 /// Our own code for a manifest store that is present but cannot be parsed.
 pub const MANIFEST_UNREADABLE: &str = "manifest.unreadable";
@@ -107,7 +107,7 @@ where
     R: Read + Seek + Send,
 {
     let (size, format) = probe(&mut stream)?;
-    let sha256 = crate::hash::sha256_hex(&mut stream)?;
+    let sha256 = crate::credentials::hash::sha256_hex(&mut stream)?;
     stream.rewind()?;
     let (mut report, embedded) = examine(stream, format, size, options)?;
     report.sha256 = sha256;
@@ -190,7 +190,7 @@ where
 /// well-formed one. Pair with [`verify_bytes`]: a tag from an invalid file proves nothing.
 pub fn active_capture(
     bytes: &[u8],
-) -> Result<Option<crate::capture::assertion::CaptureAssertion>, VerifyError> {
+) -> Result<Option<crate::blacklist::capture::assertion::CaptureAssertion>, VerifyError> {
     let mut stream = Cursor::new(bytes);
     let (_, format) = probe(&mut stream)?;
     let context = Context::new()
@@ -202,7 +202,7 @@ pub fn active_capture(
     Ok(reader
         .active_label()
         .and_then(|l| reader.get_manifest(l))
-        .and_then(crate::capture::assertion::from_manifest))
+        .and_then(crate::blacklist::capture::assertion::from_manifest))
 }
 
 /// Anchor proofs that later steps carry for earlier ones (our assertion). A proof
@@ -227,7 +227,10 @@ fn embedded_proofs(report: &mut Report, reader: &Reader) -> Vec<SourcedProof> {
                     }
                     set.bundles()
                 }
-                Err(e) => (Vec::new(), vec![(0, crate::proof::ProofError::Format(e))]),
+                Err(e) => (
+                    Vec::new(),
+                    vec![(0, crate::chronology::proof::ProofError::Format(e))],
+                ),
             };
             found.extend(bundles.into_iter().map(|bundle| SourcedProof {
                 bundle,
@@ -617,7 +620,7 @@ fn check_ingredient_trust(report: &mut Report, reader: &Reader, trust: &TrustAnc
         else {
             continue;
         };
-        let ders = crate::trust::certificate_ders(sig.cert_chain());
+        let ders = crate::credentials::trust::certificate_ders(sig.cert_chain());
         let verdict = match ders.split_first() {
             None => Err("no certificate chain in the signature".to_owned()),
             Some(_) if !anchors_ok => Err("no trust anchors configured".to_owned()),
@@ -723,7 +726,7 @@ fn describe_step(
 ) -> ChainStep {
     let sig = manifest.signature_info();
     let ders = sig
-        .map(|s| crate::trust::certificate_ders(s.cert_chain()))
+        .map(|s| crate::credentials::trust::certificate_ders(s.cert_chain()))
         .unwrap_or_default();
     let actions = actions_of(manifest);
     let digital_source_type = actions
@@ -776,7 +779,7 @@ fn describe_step(
             .iter()
             .map(|der| hex::encode(<sha2::Sha256 as sha2::Digest>::digest(der)))
             .collect(),
-        capture: crate::capture::assertion::read_assertion(manifest),
+        capture: crate::blacklist::capture::assertion::read_assertion(manifest),
         blacklist: Default::default(),
     }
 }

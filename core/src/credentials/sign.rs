@@ -9,9 +9,9 @@ use c2pa::{Builder, BuilderIntent, Context, DigitalSourceType, Settings, Signing
 use ed25519_dalek::pkcs8::DecodePrivateKey;
 use serde_json::json;
 
-use crate::format::MediaFormat;
-use crate::keys::{CHAIN, SIGNER_KEY};
-use crate::trust::TrustAnchors;
+use crate::credentials::format::MediaFormat;
+use crate::credentials::keys::{CHAIN, SIGNER_KEY};
+use crate::credentials::trust::TrustAnchors;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -31,7 +31,7 @@ pub enum SignError {
     UnsupportedFormat(String),
     #[cfg(feature = "edit")]
     #[error("edit: {0}")]
-    Edit(#[from] crate::edit::EditError),
+    Edit(#[from] crate::credentials::edit::EditError),
     #[error("signing failed: {0}")]
     C2pa(#[from] c2pa::Error),
     #[error("I/O error: {0}")]
@@ -130,9 +130,9 @@ pub struct SignRequest {
     pub title: Option<String>,
     pub source: SourceType,
     /// Anchor proofs (and the publisher's chronology endpoint) to carry in the manifest.
-    pub anchors: Option<crate::proof::ProofSet>,
+    pub anchors: Option<crate::chronology::proof::ProofSet>,
     /// A camera's capture tag (see `device`), signed into the manifest.
-    pub capture: Option<crate::capture::assertion::CaptureAssertion>,
+    pub capture: Option<crate::blacklist::capture::assertion::CaptureAssertion>,
     /// The `when` of `c2pa.created` (RFC 3339); default now.
     pub when: Option<String>,
 }
@@ -140,10 +140,10 @@ pub struct SignRequest {
 /// Adds our anchors assertion when there is something to carry.
 pub(crate) fn add_anchors(
     builder: &mut Builder,
-    anchors: Option<&crate::proof::ProofSet>,
+    anchors: Option<&crate::chronology::proof::ProofSet>,
 ) -> Result<(), SignError> {
     if let Some(set) = anchors.filter(|s| !s.proofs.is_empty() || s.endpoint.is_some()) {
-        builder.add_assertion_json(crate::proof::ANCHORS_ASSERTION, set)?;
+        builder.add_assertion_json(crate::chronology::proof::ANCHORS_ASSERTION, set)?;
     }
     Ok(())
 }
@@ -172,10 +172,10 @@ pub(crate) fn now_rfc3339() -> String {
 
 /// Detects the format of a seekable source and refuses what C2PA cannot carry.
 pub fn detect_format<R: Read + Seek>(src: &mut R) -> Result<MediaFormat, SignError> {
-    crate::verify::probe(src)
+    crate::credentials::verify::probe(src)
         .map(|(_, format)| format)
         .map_err(|e| match e {
-            crate::verify::VerifyError::Io(e) => SignError::Io(e),
+            crate::credentials::verify::VerifyError::Io(e) => SignError::Io(e),
             e => SignError::Input(e.to_string()),
         })
 }
@@ -215,7 +215,10 @@ where
     }))?;
     add_anchors(&mut builder, request.anchors.as_ref())?;
     if let Some(capture) = &request.capture {
-        builder.add_assertion_json(crate::capture::assertion::CAPTURE_ASSERTION, capture)?;
+        builder.add_assertion_json(
+            crate::blacklist::capture::assertion::CAPTURE_ASSERTION,
+            capture,
+        )?;
     }
     finish(&mut builder, identity, format, src, dest)?;
     Ok(format)

@@ -10,11 +10,11 @@ use c2pa::{Builder, BuilderIntent};
 use image::{DynamicImage, GenericImageView, ImageFormat, Rgba};
 use serde_json::{json, Value};
 
-use crate::format::MediaFormat;
-use crate::sign::{
+use crate::credentials::format::MediaFormat;
+use crate::credentials::sign::{
     builder_context, definition, detect_format, finish, now_rfc3339, SignError, SigningIdentity,
 };
-use crate::trust::TrustAnchors;
+use crate::credentials::trust::TrustAnchors;
 
 /// Largest image we decode (pixels), so a hostile header cannot make us allocate gigabytes.
 pub const MAX_PIXELS: u64 = 200_000_000;
@@ -334,7 +334,7 @@ pub struct EditRequest<'a> {
     /// Used to record the parent's validation status.
     pub trust: &'a TrustAnchors,
     /// Anchor proofs of earlier steps (and the publisher's endpoint) to carry forward.
-    pub anchors: Option<&'a crate::proof::ProofSet>,
+    pub anchors: Option<&'a crate::chronology::proof::ProofSet>,
     /// The input's report under `trust`, when the caller already verified it (saves a
     /// second validation of the same bytes).
     pub parent_report: Option<&'a crate::Report>,
@@ -373,11 +373,11 @@ where
     let parent_verdict = match parent_report {
         Some(r) => r.verdict,
         None => {
-            let options = crate::verify::VerifyOptions {
+            let options = crate::credentials::verify::VerifyOptions {
                 trust: trust.clone(),
                 ..Default::default()
             };
-            crate::verify::verify_bytes(&bytes, &options)
+            crate::credentials::verify::verify_bytes(&bytes, &options)
                 .map_err(|e| {
                     SignError::Edit(EditError::Invalid(format!("cannot read the input: {e}")))
                 })?
@@ -401,7 +401,7 @@ where
     for op in ops {
         builder.add_action(op.action())?;
     }
-    crate::sign::add_anchors(&mut builder, anchors)?;
+    crate::credentials::sign::add_anchors(&mut builder, anchors)?;
     finish(
         &mut builder,
         identity,

@@ -1,0 +1,351 @@
+//! The JSON-RPC client of one EVM network (Polygon PoS, Amoy, or any endpoint):
+//! presets, endpoints, retries with backoff on transient faults, and sending
+//! transactions. Registry calls, anchoring and publisher fetches are further `impl`
+//! blocks of [`Network`] in the sibling modules.
+
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use super::{Address, PrivateKeySigner};
+use alloy::network::TransactionBuilder;
+use alloy::primitives::{Bytes, B256};
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::client::RpcClient;
+use alloy::rpc::types::TransactionRequest;
+use alloy::transports::http::reqwest;
+use alloy::transports::{RpcError, TransportError};
+
+use crate::chronology::LogError;
+
+use super::registry::{explain, RegistryError};
+
+/// A named network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Preset {
+    pub name: &'static str,
+    pub chain_id: u64,
+    /// A public RPC endpoint; production users should bring their own.
+    pub rpc: &'static str,
+}
+
+pub const PRESETS: [Preset; 2] = [
+    Preset {
+        name: "polygon",
+        chain_id: 137,
+        rpc: "https://polygon-rpc.com",
+    },
+    Preset {
+        name: "amoy",
+        chain_id: 80002,
+        rpc: "https://rpc-amoy.polygon.technology",
+    },
+];
+
+/// Where to talk to a chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub url: reqwest::Url,
+    /// Refuse to talk to the endpoint if it reports another chain.
+    pub expected_chain_id: Option<u64>,
+}
+
+impl Endpoint {
+    /// `chain` is a preset name (`polygon`, `amoy`) or an RPC URL; `rpc` overrides
+    /// the preset's public endpoint.
+    pub fn resolve(chain: Option<&str>, rpc: Option<&str>) -> Result<Self, AnchorError> {
+        let preset = match chain {
+            Some(c) if !c.contains("://") => Some(
+                PRESETS
+                    .iter()
+                    .find(|p| p.name.eq_ignore_ascii_case(c))
+                    .ok_or_else(|| {
+                        AnchorError::Config(format!(
+                            "unknown chain {c:?}: use polygon, amoy, or an RPC URL"
+                        ))
+                    })?,
+            ),
+            _ => None,
+        };
+        let url = rpc
+            .or(chain.filter(|c| c.contains("://")))
+            .or(preset.map(|p| p.rpc))
+            .ok_or_else(|| {
+                AnchorError::Config(
+                    "no chain given: use --chain polygon|amoy|URL or --rpc URL".into(),
+                )
+            })?;
+        let url = reqwest::Url::parse(url)
+            .map_err(|e| AnchorError::Config(format!("bad RPC URL {url:?}: {e}")))?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(AnchorError::Config(format!(
+                "RPC URL must be http(s), not {}",
+                url.scheme()
+            )));
+        }
+        Ok(Self {
+            url,
+            expected_chain_id: preset.map(|p| p.chain_id),
+        })
+    }
+}
+
+/// How hard to try before giving up on an RPC call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    pub attempts: u32,
+    pub base_delay: Duration,
+    pub max_delay: Duration,
+    /// Per-request timeout.
+    pub request_timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            attempts: 6,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(8),
+            request_timeout: Duration::from_secs(20),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AnchorError {
+    #[error("{0}")]
+    Config(String),
+    #[error("RPC endpoint {url}: {what} failed: {message}")]
+    Rpc {
+        url: String,
+        what: &'static str,
+        message: String,
+    },
+    #[error("the endpoint serves chain {actual}, expected {expected}")]
+    WrongChain { expected: u64, actual: u64 },
+    #[error("chronology endpoint {endpoint}: {message}")]
+    Endpoint { endpoint: String, message: String },
+    #[error("registry refused: {0}")]
+    Refused(String),
+    #[error("no registry known for chain {0}: deploy one (`provenant registry deploy`) or pass --registry")]
+    NoRegistry(u64),
+    #[error("no contract at {0} on this chain (wrong --registry or wrong chain?)")]
+    NoContract(Address),
+    #[error(transparent)]
+    Log(#[from] LogError),
+    #[error("cannot start the network runtime: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// True for faults worth retrying: the request may not have been served.
+pub(super) fn transient(e: &TransportError) -> bool {
+    match e {
+        RpcError::Transport(_) | RpcError::NullResp => true,
+        RpcError::ErrorResp(p) => {
+            let m = p.message.to_ascii_lowercase();
+            p.code == 429
+                || m.contains("timeout")
+                || m.contains("timed out")
+                || m.contains("rate limit")
+                || m.contains("temporarily")
+                || m.contains("header not found")
+        }
+        RpcError::DeserError { text, .. } => {
+            // An HTML error page from a load balancer.
+            text.trim_start().starts_with('<') || text.contains("Service Unavailable")
+        }
+        _ => false,
+    }
+}
+
+pub(super) fn error_message(e: &TransportError) -> String {
+    match e {
+        RpcError::ErrorResp(p) => p.message.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// A connection to one chain.
+#[derive(Debug)]
+pub struct Network {
+    pub(super) rt: tokio::runtime::Runtime,
+    pub(super) http: reqwest::Client,
+    pub(super) url: reqwest::Url,
+    pub(super) provider: DynProvider,
+    pub(super) chain_id: u64,
+    pub(super) policy: RetryPolicy,
+    pub(super) retries: AtomicU64,
+}
+
+pub(super) fn addr(a: [u8; 20]) -> Address {
+    Address::from(a)
+}
+
+impl Network {
+    /// Connects and checks the chain id.
+    pub fn connect(endpoint: &Endpoint, policy: RetryPolicy) -> Result<Self, AnchorError> {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(AnchorError::Runtime)?;
+        let http = reqwest::Client::builder()
+            .timeout(policy.request_timeout)
+            .connect_timeout(policy.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| AnchorError::Config(format!("HTTP client: {e}")))?;
+        let client = RpcClient::new_http_with_client(http.clone(), endpoint.url.clone());
+        let provider = ProviderBuilder::new()
+            .disable_recommended_fillers()
+            .connect_client(client)
+            .erased();
+        let mut chain = Self {
+            rt,
+            http,
+            url: endpoint.url.clone(),
+            provider,
+            chain_id: 0,
+            policy,
+            retries: AtomicU64::new(0),
+        };
+        let id = chain.run("eth_chainId", |p| async move { p.get_chain_id().await })?;
+        if let Some(expected) = endpoint.expected_chain_id.filter(|e| *e != id) {
+            return Err(AnchorError::WrongChain {
+                expected,
+                actual: id,
+            });
+        }
+        chain.chain_id = id;
+        Ok(chain)
+    }
+
+    pub fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    /// RPC calls retried so far (after transient faults).
+    pub fn retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
+    }
+
+    /// Runs one RPC operation with retries on transient faults.
+    pub(super) fn run<T, F, Fut>(&self, what: &'static str, f: F) -> Result<T, AnchorError>
+    where
+        F: Fn(DynProvider) -> Fut,
+        Fut: Future<Output = Result<T, TransportError>>,
+    {
+        self.rt.block_on(self.retrying(what, f))
+    }
+
+    pub(super) async fn retrying<T, F, Fut>(
+        &self,
+        what: &'static str,
+        f: F,
+    ) -> Result<T, AnchorError>
+    where
+        F: Fn(DynProvider) -> Fut,
+        Fut: Future<Output = Result<T, TransportError>>,
+    {
+        self.with_retries(f).await.map_err(|e| AnchorError::Rpc {
+            url: self.url.to_string(),
+            what,
+            message: error_message(&e),
+        })
+    }
+
+    /// Runs `f` until it succeeds, fails for good, or the attempts run out; transient
+    /// faults are retried after an exponentially growing pause.
+    pub(super) async fn with_retries<T, F, Fut>(&self, f: F) -> Result<T, TransportError>
+    where
+        F: Fn(DynProvider) -> Fut,
+        Fut: Future<Output = Result<T, TransportError>>,
+    {
+        let mut delay = self.policy.base_delay;
+        let mut attempt = 1;
+        loop {
+            match f(self.provider.clone()).await {
+                Err(e) if transient(&e) && attempt < self.policy.attempts => {
+                    self.retries.fetch_add(1, Ordering::Relaxed);
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(self.policy.max_delay);
+                    attempt += 1;
+                }
+                done => return done,
+            }
+        }
+    }
+
+    pub(super) fn wallet_provider(&self, signer: &PrivateKeySigner) -> DynProvider {
+        ProviderBuilder::new()
+            .wallet(signer.clone())
+            .connect_client(RpcClient::new_http_with_client(
+                self.http.clone(),
+                self.url.clone(),
+            ))
+            .erased()
+    }
+
+    pub(super) fn refused(e: alloy::contract::Error) -> AnchorError {
+        if let Some(decoded) = e.as_decoded_interface_error::<RegistryError>() {
+            return AnchorError::Refused(explain(&decoded));
+        }
+        AnchorError::Refused(e.to_string())
+    }
+
+    /// Sends a registry transaction from `signer` and waits for its receipt.
+    pub(super) fn transact(
+        &self,
+        signer: &PrivateKeySigner,
+        registry: Address,
+        calldata: Vec<u8>,
+    ) -> Result<B256, AnchorError> {
+        self.transact_paying(signer, registry, calldata, alloy::primitives::U256::ZERO)
+            .map(|r| r.transaction_hash)
+    }
+
+    /// As [`Network::transact`], sending `value` wei along (a bond); returns the receipt.
+    pub(super) fn transact_paying(
+        &self,
+        signer: &PrivateKeySigner,
+        registry: Address,
+        calldata: Vec<u8>,
+        value: alloy::primitives::U256,
+    ) -> Result<alloy::rpc::types::TransactionReceipt, AnchorError> {
+        let provider = self.wallet_provider(signer);
+        self.rt.block_on(async {
+            let tx = TransactionRequest::default()
+                .with_to(registry)
+                .with_value(value)
+                .with_input(Bytes::from(calldata));
+            let pending = provider
+                .send_transaction(tx)
+                .await
+                .map_err(|e| Self::refused(alloy::contract::Error::TransportError(e)))?;
+            let receipt = pending
+                .with_timeout(Some(Duration::from_secs(120)))
+                .get_receipt()
+                .await
+                .map_err(|e| AnchorError::Refused(e.to_string()))?;
+            if !receipt.status() {
+                return Err(AnchorError::Refused(format!(
+                    "transaction {} reverted",
+                    receipt.transaction_hash
+                )));
+            }
+            Ok(receipt)
+        })
+    }
+}
+
+/// Parses a publisher private key (hex, with or without 0x; whitespace ignored).
+pub fn parse_private_key(text: &str) -> Result<PrivateKeySigner, AnchorError> {
+    text.trim().parse::<PrivateKeySigner>().map_err(|_| {
+        AnchorError::Config("the publisher key is not a 32-byte hex private key".into())
+    })
+}
+
+pub fn parse_address(text: &str) -> Result<Address, AnchorError> {
+    text.trim()
+        .parse::<Address>()
+        .map_err(|_| AnchorError::Config(format!("not an address: {text:?}")))
+}

@@ -1,0 +1,390 @@
+//! The registry contract: bindings from the committed artifact, administration
+//! (deploy, publishers, keys), views, the confirmation of proof bundles, and the
+//! contract's refusals in words.
+
+use std::time::Duration;
+
+use super::{Address, PrivateKeySigner};
+use alloy::eips::BlockId;
+use alloy::network::TransactionBuilder;
+use alloy::primitives::{Bytes, FixedBytes, B256};
+use alloy::providers::Provider;
+use alloy::rpc::types::TransactionRequest;
+use alloy::sol_types::{SolCall, SolEvent};
+use sha2::{Digest, Sha256};
+
+use crate::chronology::proof::ProofBundle;
+use crate::credentials::report::Report;
+
+use super::check::Confirmation;
+use super::network::*;
+
+alloy::sol!(
+    #[sol(rpc)]
+    #[derive(Debug)]
+    #[allow(clippy::too_many_arguments)]
+    ProvenantRegistry,
+    "../registry-contract/artifacts/ProvenantRegistry.json"
+);
+
+pub use ProvenantRegistry::ProvenantRegistryErrors as RegistryError;
+
+/// Calldata of `anchor(root, leafCount, metaHash)` with our metadata hash (for
+/// relayers and tests).
+pub fn anchor_calldata(root: [u8; 32], leaf_count: u64) -> Vec<u8> {
+    ProvenantRegistry::anchorCall {
+        root: FixedBytes(root),
+        leafCount: leaf_count,
+        metaHash: batch_meta_hash(),
+    }
+    .abi_encode()
+}
+
+/// Topic 0 of the registry's `Anchored` event (for log queries).
+pub fn anchored_event_topic() -> [u8; 32] {
+    ProvenantRegistry::Anchored::SIGNATURE_HASH.0
+}
+
+/// The metadata hash anchored beside every root: names the leaf layout and hashing.
+pub fn batch_meta_hash() -> B256 {
+    B256::from(<[u8; 32]>::from(Sha256::digest(
+        b"provenant-batch/1;leaf=content_sha256|manifest_id|phash_be64|logged_at_be64;\
+          hash=sha256;leaf_prefix=00;node_prefix=01;odd=promote",
+    )))
+}
+
+impl Network {
+    /// Deploys the registry (the committed artifact); returns its address and block.
+    pub fn deploy(&self, signer: &PrivateKeySigner) -> Result<(Address, u64), AnchorError> {
+        let provider = self.wallet_provider(signer);
+        self.rt.block_on(async {
+            let tx =
+                TransactionRequest::default().with_deploy_code(ProvenantRegistry::BYTECODE.clone());
+            let receipt = provider
+                .send_transaction(tx)
+                .await
+                .map_err(|e| AnchorError::Refused(error_message(&e)))?
+                .with_timeout(Some(Duration::from_secs(120)))
+                .get_receipt()
+                .await
+                .map_err(|e| AnchorError::Refused(e.to_string()))?;
+            let address = receipt
+                .contract_address
+                .ok_or_else(|| AnchorError::Refused("deployment created no contract".into()))?;
+            Ok((address, receipt.block_number.unwrap_or_default()))
+        })
+    }
+
+    /// Fails unless a contract is deployed at `registry`.
+    pub fn check_registry(&self, registry: Address) -> Result<(), AnchorError> {
+        let code = self.run(
+            "eth_getCode",
+            |p| async move { p.get_code_at(registry).await },
+        )?;
+        if code.is_empty() {
+            return Err(AnchorError::NoContract(registry));
+        }
+        Ok(())
+    }
+
+    pub fn register_publisher(
+        &self,
+        signer: &PrivateKeySigner,
+        registry: Address,
+        name: &str,
+        endpoint: &str,
+    ) -> Result<B256, AnchorError> {
+        let call = ProvenantRegistry::registerPublisherCall {
+            name: name.to_owned(),
+            endpoint: endpoint.to_owned(),
+        };
+        self.transact(signer, registry, call.abi_encode())
+    }
+
+    pub fn authorize_key(
+        &self,
+        signer: &PrivateKeySigner,
+        registry: Address,
+        key: Address,
+    ) -> Result<B256, AnchorError> {
+        let call = ProvenantRegistry::authorizeKeyCall { key };
+        self.transact(signer, registry, call.abi_encode())
+    }
+
+    pub fn revoke_key(
+        &self,
+        signer: &PrivateKeySigner,
+        registry: Address,
+        key: Address,
+        compromised_since: u64,
+    ) -> Result<B256, AnchorError> {
+        let compromised_since = alloy::primitives::Uint::<48, 1>::try_from(compromised_since)
+            .map_err(|_| AnchorError::Config("the compromise time is out of range".into()))?;
+        let call = ProvenantRegistry::revokeKeyCall {
+            key,
+            compromisedSince: compromised_since,
+        };
+        self.transact(signer, registry, call.abi_encode())
+    }
+
+    /// `anchorOf(publisher, root)` as of block `at`: (anchored, key, publisher, time,
+    /// block, leafCount, keyTrusted).
+    pub fn anchor_of(
+        &self,
+        registry: Address,
+        publisher: Address,
+        root: B256,
+        at: BlockId,
+    ) -> Result<ProvenantRegistry::anchorOfReturn, AnchorError> {
+        let call = ProvenantRegistry::anchorOfCall {
+            publisher_: publisher,
+            root,
+        };
+        self.view_at(registry, call, at)
+    }
+
+    pub(super) fn view<C: SolCall + Clone>(
+        &self,
+        registry: Address,
+        call: C,
+    ) -> Result<C::Return, AnchorError> {
+        self.view_at(registry, call, BlockId::latest())
+    }
+
+    /// A registry view as of block `at` (`finalized` answers "is it final?" in one call).
+    pub(super) fn view_at<C: SolCall + Clone>(
+        &self,
+        registry: Address,
+        call: C,
+        at: BlockId,
+    ) -> Result<C::Return, AnchorError> {
+        let data = Bytes::from(call.abi_encode());
+        let raw = self.run("eth_call", |p| {
+            let tx = TransactionRequest::default()
+                .with_to(registry)
+                .with_input(data.clone());
+            async move { p.call(tx).block(at).await }
+        })?;
+        if raw.is_empty() {
+            return Err(AnchorError::NoContract(registry));
+        }
+        C::abi_decode_returns(&raw).map_err(|e| AnchorError::Rpc {
+            url: self.url.to_string(),
+            what: "eth_call",
+            message: format!("unexpected answer: {e}"),
+        })
+    }
+
+    /// Asks the bundle's registry, in one `eth_call`, whether the bundle's leaf is in an
+    /// anchored root. `None`: not confirmed (unknown root, leaf not in it, or no
+    /// registry at that address on this chain).
+    ///
+    /// Asked as of `latest` (key revocations count at once) and as of `finalized`
+    /// (whether the anchor is final).
+    pub fn confirm(&self, bundle: &ProofBundle) -> Result<Option<Confirmation>, AnchorError> {
+        let call = ProvenantRegistry::verifyLeafCall {
+            publisher_: addr(bundle.publisher),
+            leafData: Bytes::copy_from_slice(&bundle.leaf.encode()),
+            index: bundle.index,
+            leafCount: bundle.leaf_count,
+            siblings: bundle.siblings.iter().map(|s| FixedBytes(*s)).collect(),
+            root: FixedBytes(bundle.root),
+        };
+        let registry = addr(bundle.registry);
+        // Latest state first: a revocation counts from the moment it is mined.
+        let latest = match self.view_at(registry, call.clone(), BlockId::latest()) {
+            Ok(found) if found.included => found,
+            Ok(_) | Err(AnchorError::NoContract(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let finalized = match self.view_at(registry, call, BlockId::finalized()) {
+            Ok(found) => found.included && found.blockNumber == latest.blockNumber,
+            Err(AnchorError::NoContract(_)) => false,
+            Err(e) => return Err(e),
+        };
+        Ok(Some(Confirmation {
+            time: latest.time,
+            block_number: latest.blockNumber,
+            publisher: latest.publisher.into(),
+            key: latest.key.into(),
+            key_trusted: latest.keyTrusted,
+            finalized,
+        }))
+    }
+
+    /// Checks every step anchor of `report` that names this chain: the registry must
+    /// confirm the leaf under an anchored root (one `eth_call` per step).
+    ///
+    /// Only registries in `trusted` are asked: a proof naming any other contract is
+    /// refused (`anchor.unknownRegistry`), since anyone can deploy a contract that
+    /// answers "included" to everything.
+    pub fn check_report(
+        &self,
+        report: &mut Report,
+        trusted: &[Address],
+    ) -> Result<(), AnchorError> {
+        let trusted: Vec<[u8; 20]> = trusted.iter().map(|a| (*a).into()).collect();
+        for (i, bundle) in crate::anchor::check::pending_checks(report, self.chain_id, &trusted) {
+            let found = self.confirm(&bundle)?;
+            let name = match &found {
+                Some(f) => self
+                    .view(
+                        addr(bundle.registry),
+                        ProvenantRegistry::publisherOfCall {
+                            admin: addr(f.publisher),
+                        },
+                    )
+                    .ok()
+                    .filter(|p| p.registered)
+                    .map(|p| p.name),
+                None => None,
+            };
+            crate::anchor::check::apply(report, i, found, name);
+        }
+        Ok(())
+    }
+}
+
+/// The registry's refusal in words, with the contract's error name for searching.
+pub(super) fn explain(e: &RegistryError) -> String {
+    use RegistryError as E;
+    let words = match e {
+        E::EmptyName(_) => "a publisher needs a name".to_owned(),
+        E::AlreadyRegistered(x) => format!("{:#x} is already a registered publisher", x.publisher),
+        E::NotPublisher(x) => format!("{:#x} is not a registered publisher (register first)", x.account),
+        E::KeyInUse(x) => format!("key {:#x} was already authorised once (keys are never reused)", x.key),
+        E::ZeroKey(_) => "the zero address cannot be a key".to_owned(),
+        E::NotKeyPublisher(x) => format!("key {:#x} belongs to another publisher", x.key),
+        E::InvalidCompromiseTime(_) => "the compromise time must be after 1970 and not in the future".to_owned(),
+        E::CannotLoosenRevocation(_) => "a revocation can only move the compromise time earlier".to_owned(),
+        E::NotAuthorizedKey(x) => format!(
+            "key {:#x} is not authorised to anchor (ask the publisher: `provenant registry publisher authorize`)",
+            x.key
+        ),
+        E::KeyIsRevoked(x) => format!("key {:#x} has been revoked by its publisher", x.key),
+        E::ZeroRoot(_) => "an all-zero root cannot be anchored".to_owned(),
+        E::LeafCountOutOfRange(_) => "a batch must have 1 to 16,777,215 leaves".to_owned(),
+        E::AlreadyAnchored(x) => format!("root {} is already anchored", x.root),
+        E::InvalidSignature(_) => "the relayed anchoring signature is invalid".to_owned(),
+        E::SignatureExpired(_) => "the relayed anchoring signature has expired".to_owned(),
+        E::BadCuratorSet(_) => "a curator set needs a name, 1 to 32 distinct curators, a threshold of 1..n, a timelock and a group key".to_owned(),
+        E::UnknownCuratorSet(x) => format!("there is no curator set {}", x.setId),
+        E::UnknownEntry(x) => format!("there is no blacklist entry {}", x.id),
+        E::NotCurator(x) => format!("{:#x} is not a curator of this entry's set", x.account),
+        E::AlreadyVoted(x) => format!("{:#x} already voted (or released its share) on this", x.curator),
+        E::WrongStatus(x) => format!("the entry's status ({}) does not allow this", status_name(x.status)),
+        E::WrongKind(_) => "certificate entries have no decryption shares or epoch keys".to_owned(),
+        E::TimelockRunning(x) => format!(
+            "the entry's timelock (appeal window) runs until {}",
+            crate::anchor::check::rfc3339(x.activeAfter)
+        ),
+        E::TimelockOver(_) => "the appeal window is over".to_owned(),
+        E::WrongBond(x) => format!("the bond must be exactly {} wei", x.expected),
+        E::NotEnoughShares(x) => format!("{} of {} decryption shares released", x.have, x.need),
+        E::BadEvidence(_) => "the evidence is incomplete (zero hash or point, or a start before the evidence's day)".to_owned(),
+        E::BadEpochKey(_) => "a device entry needs its epoch key; a certificate entry none".to_owned(),
+        E::NothingToClaim(_) => "no bond is credited to this account".to_owned(),
+        E::TransferFailed(_) => "paying out the bond failed".to_owned(),
+    };
+    let name = format!("{e:?}");
+    let name = name.split('(').next().unwrap_or_default();
+    format!("{words} ({name})")
+}
+
+pub(super) fn status_name(status: u8) -> &'static str {
+    [
+        "proposed",
+        "approved",
+        "appealed",
+        "active",
+        "withdrawn",
+        "rejected",
+    ]
+    .get(usize::from(status))
+    .copied()
+    .unwrap_or("unknown")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::anchor::check::{
+        decode_publisher_name, decode_verify_leaf, publisher_of_calldata, verify_leaf_calldata,
+        PUBLISHER_OF_SELECTOR, VERIFY_LEAF_SELECTOR,
+    };
+    use crate::chronology::proof::LeafData;
+    use alloy::sol_types::SolValue;
+
+    pub(super) fn bundle(siblings: usize) -> ProofBundle {
+        ProofBundle {
+            chain_id: 137,
+            registry: [1; 20],
+            publisher: [2; 20],
+            root: [3; 32],
+            leaf: LeafData {
+                content_sha256: [4; 32],
+                manifest_id: [5; 32],
+                phash: 0x0123_4567_89ab_cdef,
+                logged_at: 1_800_000_000,
+            },
+            index: 5,
+            leaf_count: 1_000_000,
+            siblings: (0..siblings).map(|i| [i as u8; 32]).collect(),
+            tx_hash: [6; 32],
+            block_number: 9,
+        }
+    }
+
+    /// The hand-written ABI code the browser uses agrees with alloy's.
+    #[test]
+    pub(super) fn hand_encoding_matches_alloy() {
+        assert_eq!(
+            VERIFY_LEAF_SELECTOR,
+            ProvenantRegistry::verifyLeafCall::SELECTOR
+        );
+        assert_eq!(
+            PUBLISHER_OF_SELECTOR,
+            ProvenantRegistry::publisherOfCall::SELECTOR
+        );
+        for n in [0, 1, 7, 20] {
+            let b = bundle(n);
+            let call = ProvenantRegistry::verifyLeafCall {
+                publisher_: addr(b.publisher),
+                leafData: Bytes::copy_from_slice(&b.leaf.encode()),
+                index: b.index,
+                leafCount: b.leaf_count,
+                siblings: b.siblings.iter().map(|s| FixedBytes(*s)).collect(),
+                root: FixedBytes(b.root),
+            };
+            assert_eq!(verify_leaf_calldata(&b), call.abi_encode(), "{n} siblings");
+        }
+        assert_eq!(
+            publisher_of_calldata(&[7; 20]),
+            ProvenantRegistry::publisherOfCall {
+                admin: addr([7; 20])
+            }
+            .abi_encode()
+        );
+        let ret = (
+            true,
+            1_800_000_123u64,
+            42u64,
+            addr([8; 20]),
+            addr([9; 20]),
+            false,
+        )
+            .abi_encode_params();
+        let c = decode_verify_leaf(&ret).unwrap().unwrap();
+        assert_eq!(
+            (c.time, c.block_number, c.publisher, c.key, c.key_trusted),
+            (1_800_000_123, 42, [8; 20], [9; 20], false)
+        );
+        let named = ("Daily Planet".to_owned(), "https://x".to_owned(), true).abi_encode_params();
+        assert_eq!(
+            decode_publisher_name(&named).as_deref(),
+            Some("Daily Planet")
+        );
+        let unregistered = (String::new(), String::new(), false).abi_encode_params();
+        assert_eq!(decode_publisher_name(&unregistered), None);
+    }
+}
