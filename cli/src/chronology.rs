@@ -5,7 +5,7 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 use provenant_core::chronology::proof::{ProofBundle, ProofSet};
-use provenant_core::chronology::{Log, NewEntry};
+use provenant_core::chronology::Log;
 use provenant_core::Report;
 
 use crate::output::AtomicOutput;
@@ -32,7 +32,7 @@ pub fn record(out: &mut AtomicOutput, path: &Path, args: &LogArgs) -> Result<()>
     let result = (|| -> Result<_> {
         let bytes = out.written()?;
         let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-        let entry = NewEntry::for_signed_file(
+        let entry = provenant_core::inspect::log_entry(
             &bytes,
             Some(absolute.display().to_string()),
             args.published_at.clone(),

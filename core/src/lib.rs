@@ -8,7 +8,9 @@
 //! - [`anchor`]: the registry client on an EVM network, the anchoring state machine and
 //!   the sans-IO anchor check;
 //! - [`blacklist`]: capture tags, capture devices and the camera/certificate blacklist;
-//! - [`policy`]: the one pass/fail policy every surface applies to a report.
+//! - [`policy`]: the one pass/fail policy every surface applies to a report;
+//! - `inspect` (feature `anchor`): one file's whole check — its proofs, its anchors on
+//!   the network, the blacklist — as `verify`, `batch` and `serve` run it.
 //!
 //! The verify path (credentials' verification, proofs, the anchor check, the blacklist
 //! and the policy) has no native-only dependencies and builds for
@@ -23,6 +25,9 @@ pub mod anchor;
 pub mod blacklist;
 pub mod chronology;
 pub mod credentials;
+#[cfg(feature = "anchor")]
+pub mod inspect;
+pub mod policy;
 
 pub use credentials::format::MediaFormat;
 pub use credentials::report::{ChainStep, Report, Verdict};

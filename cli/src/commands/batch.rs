@@ -13,9 +13,11 @@ use anyhow::Result;
 use provenant_core::credentials::verify::VerifyOptions;
 use serde_json::{json, Value};
 
-use crate::commands::verify::{trusted_registries, verify_file, AnchorCheck};
+use provenant_core::inspect::Inspection;
+use provenant_core::policy::Policy;
+
+use crate::commands::verify::{policy_from, trust_for, Checks};
 use crate::network::NetworkArgs;
-use crate::policy::{verdict_name, PolicyFile};
 use crate::{config, Exit};
 
 /// Verifies every file under the given paths on all cores and prints one JSON line
@@ -93,24 +95,12 @@ struct Done {
 
 pub fn run(a: Args) -> Result<Exit> {
     let (cfg, _) = config::load_config()?;
-    let mut policy = match &a.policy_file {
-        Some(p) => PolicyFile::load(p)?,
-        None => PolicyFile {
-            require: cfg.policy.unwrap_or_default(),
-            ..PolicyFile::default()
-        },
+    let policy = policy_from(a.policy_file.as_deref(), None, a.require_anchor, &cfg)?;
+    let options = VerifyOptions {
+        trust: trust_for(&policy, &a.trust, &cfg)?,
+        ..Default::default()
     };
-    policy.require_anchor |= a.require_anchor;
-    // A policy that names its anchors allows only those (and --trust); otherwise the
-    // same sources as `verify`.
-    let trust = if policy.trust_anchors.is_empty() {
-        config::trust_anchors(&a.trust, &cfg)?
-    } else {
-        let mut flags = policy.trust_anchors.clone();
-        flags.extend(a.trust.iter().cloned());
-        config::trust_anchors(&flags, &config::Config::default())?
-    };
-    if policy.require_anchor && !a.chain.given() {
+    if policy.policy.require_anchor && !a.chain.given() {
         anyhow::bail!(
             "require_anchor needs a chain to check against: add --chain (polygon, amoy or an RPC URL) or --rpc URL"
         );
@@ -118,103 +108,15 @@ pub fn run(a: Args) -> Result<Exit> {
     if a.paths.iter().filter(|p| *p == "-").count() > 1 {
         anyhow::bail!("`-` (paths on stdin) can be given once");
     }
-    let chain = if a.chain.given() {
-        Some(a.chain.connect()?)
-    } else {
-        None
-    };
-    let registries = match &chain {
-        Some(c) => trusted_registries(c, &a.registry, &cfg)?,
-        None => Vec::new(),
-    };
-    let blacklist = a
-        .blacklist
-        .load(&cfg, chain.as_ref().map(|c| (c, registries.as_slice())))?;
-    if blacklist.is_none() && policy.reject_blacklisted && !a.quiet {
+    let checks = Checks::load(&a.chain, &a.registry, &a.blacklist, &cfg)?;
+    if checks.blacklist.is_none() && policy.policy.reject_blacklisted && !a.quiet {
         eprintln!(
             "note: no blacklist given (--blacklist FILE --blacklist-key HEX, or --blacklist-chain): cameras and certificates are not checked"
         );
     }
-    let options = VerifyOptions {
-        trust,
-        ..Default::default()
-    };
-    let jobs = a
-        .jobs
-        .map(|n| n.get())
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let max_bytes = a.max_size.saturating_mul(1024 * 1024);
     let started = Instant::now();
-    let progress = (!a.quiet && std::io::stderr().is_terminal()).then(|| {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} {pos} files  {per_sec}  {elapsed}  {msg}",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
-        );
-        bar.enable_steady_tick(std::time::Duration::from_millis(200));
-        bar
-    });
-
-    let (job_tx, job_rx) = sync_channel::<Job>(jobs * 4);
-    let (done_tx, done_rx) = sync_channel::<Done>(jobs * 4);
-    let job_rx = Mutex::new(job_rx);
-    let mut summary = Summary::default();
-    let mut broken_pipe = false;
-    std::thread::scope(|s| {
-        let paths = &a.paths;
-        s.spawn(move || walk_all(paths, &job_tx));
-        for _ in 0..jobs {
-            let done_tx = done_tx.clone();
-            let (job_rx, policy, options) = (&job_rx, &policy, &options);
-            let anchors = chain.as_ref().map(|chain| AnchorCheck {
-                chain,
-                fetch_proofs: false,
-                registries: &registries,
-            });
-            // Each worker checks with its own copy (checking caches per-day keys).
-            let mut blacklist = blacklist.clone();
-            s.spawn(move || loop {
-                let job = match job_rx.lock() {
-                    Ok(rx) => rx.recv(),
-                    Err(_) => return,
-                };
-                let Ok(job) = job else { return };
-                let done = check(
-                    job,
-                    policy,
-                    options,
-                    anchors.as_ref(),
-                    blacklist.as_mut(),
-                    max_bytes,
-                );
-                if done_tx.send(done).is_err() {
-                    return;
-                }
-            });
-        }
-        drop(done_tx);
-        let stdout = std::io::stdout();
-        let mut out = std::io::BufWriter::new(stdout.lock());
-        for done in done_rx.iter() {
-            summary.add(&done);
-            if !broken_pipe {
-                // Flush per line: lines stream as files finish.
-                let w = writeln!(out, "{}", done.line).and_then(|_| out.flush());
-                if w.is_err() {
-                    broken_pipe = true;
-                }
-            }
-            if let Some(bar) = &progress {
-                bar.inc(1);
-                bar.set_message(format!(
-                    "pass {} fail {} error {}",
-                    summary.pass, summary.fail, summary.error
-                ));
-            }
-        }
-    });
+    let progress = (!a.quiet && std::io::stderr().is_terminal()).then(spinner);
+    let (summary, broken_pipe) = pipeline(&a, &policy.policy, &options, &checks, progress.as_ref());
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -228,20 +130,95 @@ pub fn run(a: Args) -> Result<Exit> {
     Ok(summary.worst)
 }
 
-/// Verifies one file and builds its line.
-fn check(
-    job: Job,
-    policy: &PolicyFile,
+fn spinner() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {pos} files  {per_sec}  {elapsed}  {msg}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(200));
+    bar
+}
+
+/// Walker → workers → writer; returns the summary and whether stdout was closed.
+fn pipeline(
+    a: &Args,
+    policy: &Policy,
     options: &VerifyOptions,
-    anchors: Option<&AnchorCheck<'_>>,
-    blacklist: Option<&mut provenant_core::blacklist::Blacklist>,
-    max_bytes: u64,
-) -> Done {
+    checks: &Checks,
+    progress: Option<&indicatif::ProgressBar>,
+) -> (Summary, bool) {
+    let jobs = a
+        .jobs
+        .map(|n| n.get())
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let max_bytes = a.max_size.saturating_mul(1024 * 1024);
+    let (job_tx, job_rx) = sync_channel::<Job>(jobs * 4);
+    let (done_tx, done_rx) = sync_channel::<Done>(jobs * 4);
+    let job_rx = Mutex::new(job_rx);
+    let mut summary = Summary::default();
+    let mut broken_pipe = false;
+    std::thread::scope(|s| {
+        let paths = &a.paths;
+        s.spawn(move || walk_all(paths, &job_tx));
+        for _ in 0..jobs {
+            let done_tx = done_tx.clone();
+            let job_rx = &job_rx;
+            let anchors = checks.anchors(false);
+            // Each worker checks with its own copy (checking caches per-day keys).
+            let mut blacklist = checks.blacklist.clone();
+            s.spawn(move || loop {
+                let job = match job_rx.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => return,
+                };
+                let Ok(job) = job else { return };
+                let mut inspection = Inspection {
+                    options,
+                    anchors: anchors.as_ref(),
+                    blacklist: blacklist.as_mut(),
+                };
+                if done_tx
+                    .send(check(job, policy, &mut inspection, max_bytes))
+                    .is_err()
+                {
+                    return;
+                }
+            });
+        }
+        drop(done_tx);
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        for done in done_rx.iter() {
+            summary.add(&done);
+            // Flush per line: lines stream as files finish.
+            if !broken_pipe
+                && writeln!(out, "{}", done.line)
+                    .and_then(|_| out.flush())
+                    .is_err()
+            {
+                broken_pipe = true;
+            }
+            if let Some(bar) = progress {
+                bar.inc(1);
+                bar.set_message(format!(
+                    "pass {} fail {} error {}",
+                    summary.pass, summary.fail, summary.error
+                ));
+            }
+        }
+    });
+    (summary, broken_pipe)
+}
+
+/// Verifies one file and builds its line.
+fn check(job: Job, policy: &Policy, inspection: &mut Inspection<'_>, max_bytes: u64) -> Done {
     let (path, result) = match job {
         Job::Error(path, e) => (path, Err(anyhow::anyhow!(e))),
         Job::File(path) => {
-            let r = too_big(&path, max_bytes)
-                .and_then(|_| verify_file(&path, None, options, anchors, blacklist));
+            let r = too_big(&path, max_bytes).and_then(|_| Ok(inspection.file(&path, None)?));
             (path.display().to_string(), r)
         }
     };
@@ -255,13 +232,13 @@ fn check(
         },
         Ok(mut report) => {
             report.file = Some(path.clone());
-            let reasons = policy.reasons(&report);
+            let reasons = policy.evaluate(&report).messages();
             let (status, exit) = if reasons.is_empty() {
                 ("pass", Exit::Pass)
             } else {
                 ("fail", Exit::PolicyFail)
             };
-            let verdict = verdict_name(report.verdict);
+            let verdict = report.verdict.as_str().to_owned();
             let mut codes: Vec<String> = report.codes.iter().map(|c| c.code.clone()).collect();
             codes.sort();
             codes.dedup();

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use provenant_core::chronology::fingerprint;
-use provenant_core::chronology::{Log, NewEntry, LOG_FILE};
+use provenant_core::chronology::{Log, LOG_FILE};
 use provenant_core::credentials::edit::{edit_stream, EditOp, EditRequest};
 use provenant_core::credentials::keys::{self, KeygenOptions};
 use provenant_core::credentials::sign::{sign_stream, SignRequest, SigningIdentity, SourceType};
@@ -177,6 +177,6 @@ pub fn run(a: Args) -> Result<Exit> {
 /// Records a file the demo signed in the demo's log; returns the entry id.
 fn log_file(log: &mut Log, path: &std::path::Path) -> Result<i64> {
     let bytes = std::fs::read(path)?;
-    let entry = NewEntry::for_signed_file(&bytes, Some(path.display().to_string()), None)?;
+    let entry = provenant_core::inspect::log_entry(&bytes, Some(path.display().to_string()), None)?;
     Ok(log.add(&entry)?.id)
 }

@@ -2,9 +2,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use provenant_core::chronology::fingerprint::{self, MATCH_DISTANCE};
-use provenant_core::chronology::{BatchState, Entry, Log};
-use provenant_core::credentials::verify::{verify_bytes, VerifyOptions};
-use serde::Serialize;
+use provenant_core::chronology::lookup::find_matches;
+use provenant_core::chronology::Log;
 
 use crate::output::AtomicOutput;
 use crate::Exit;
@@ -31,108 +30,6 @@ pub struct Args {
     pub json: bool,
 }
 
-#[derive(Debug, Serialize)]
-pub struct Match {
-    entry: i64,
-    /// `exact` (same bytes), `manifest` (carries this entry's manifest) or `perceptual`.
-    how: &'static str,
-    distance: u32,
-    manifest: String,
-    signer: Option<String>,
-    logged_at: u64,
-    path: Option<String>,
-    published_at: Option<String>,
-    anchored: bool,
-    block_time: Option<u64>,
-    block_number: Option<u64>,
-    chain_id: Option<u64>,
-    tx_hash: Option<String>,
-}
-
-fn describe(log: &Log, e: &Entry, how: &'static str, distance: u32) -> Result<Match> {
-    let batch = match e.batch_id {
-        Some(id) => log.batch(id)?,
-        None => None,
-    };
-    let on_chain = batch
-        .as_ref()
-        .filter(|b| matches!(b.state, BatchState::Mined | BatchState::Anchored));
-    Ok(Match {
-        entry: e.id,
-        how,
-        distance,
-        manifest: e.manifest_label.clone(),
-        signer: e.signer.clone(),
-        logged_at: e.leaf.logged_at,
-        path: e.path.clone(),
-        published_at: e.published_at.clone(),
-        anchored: batch
-            .as_ref()
-            .is_some_and(|b| b.state == BatchState::Anchored),
-        block_time: on_chain.and_then(|b| b.block_time),
-        block_number: on_chain.and_then(|b| b.block_number),
-        chain_id: on_chain.and_then(|b| b.chain_id),
-        tx_hash: on_chain
-            .and_then(|b| b.tx_hash)
-            .map(|h| format!("0x{}", hex::encode(h))),
-    })
-}
-
-/// The manifest ids of every step of the edit chain a file still carries (none when
-/// it cannot be verified at all).
-pub fn carried_manifest_ids(bytes: &[u8]) -> Vec<[u8; 32]> {
-    verify_bytes(bytes, &VerifyOptions::default())
-        .map(|report| {
-            report
-                .chain
-                .iter()
-                .filter_map(|step| step.manifest_id_bytes())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Log entries matching a picture: exact hash, the manifests it carries, perceptual
-/// hash within `max_distance`; earliest original first.
-pub fn find_matches(
-    log: &Log,
-    sha: &[u8; 32],
-    carried: &[[u8; 32]],
-    phash: fingerprint::PerceptualHash,
-    max_distance: u32,
-) -> Result<Vec<Match>> {
-    let mut matches: Vec<Match> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for e in log.by_content(sha)? {
-        if seen.insert(e.id) {
-            matches.push(describe(log, &e, "exact", 0)?);
-        }
-    }
-    for id in carried {
-        if let Some(e) = log.by_manifest_id(id)? {
-            if seen.insert(e.id) {
-                let d = fingerprint::PerceptualHash(e.leaf.phash).distance(phash);
-                matches.push(describe(log, &e, "manifest", d)?);
-            }
-        }
-    }
-    for (e, d) in log.similar(phash.0, max_distance)? {
-        if seen.insert(e.id) {
-            matches.push(describe(log, &e, "perceptual", d)?);
-        }
-    }
-    // Earliest original: anchored ones by block time first, then by logging time.
-    matches.sort_by_key(|m| {
-        (
-            !m.anchored,
-            m.block_time.unwrap_or(u64::MAX),
-            m.logged_at,
-            m.entry,
-        )
-    });
-    Ok(matches)
-}
-
 fn when(secs: u64) -> String {
     chrono::DateTime::from_timestamp(secs as i64, 0)
         .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
@@ -148,7 +45,7 @@ pub fn run(a: Args) -> Result<Exit> {
     let phash = fingerprint::hash_image(&query);
     let sha: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&bytes).into();
     let log = Log::open_default()?;
-    let carried = carried_manifest_ids(&bytes);
+    let carried = provenant_core::inspect::carried_manifest_ids(&bytes);
     let matches = find_matches(&log, &sha, &carried, phash, a.max_distance)?;
 
     if matches.is_empty() {

@@ -4,6 +4,7 @@ use std::time::Duration;
 use anyhow::Result;
 use provenant_core::credentials::verify::VerifyOptions;
 
+use crate::commands::verify::{policy_from, trust_for};
 use crate::serve::{self, limits::parse_size, Settings};
 use crate::{config, Exit};
 
@@ -15,7 +16,7 @@ use crate::{config, Exit};
 /// balancer. No endpoint takes a URL: the server never fetches anything.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Endpoints:\n  \
-    POST /v1/verify[?policy=trusted|valid]   body = the file → report JSON\n  \
+    POST /v1/verify[?policy=trusted|valid]   body = the file → report JSON (+ passed, reasons)\n  \
     POST /v1/chronology/entries               body = a signed file → logged entry (201)\n  \
     GET  /v1/chronology/sha256/{hex}          entries with that content hash\n  \
     GET  /v1/chronology/manifest/{hex}        the entry of a manifest id\n  \
@@ -61,13 +62,27 @@ pub struct Args {
     /// Print one access-log line per request to stderr.
     #[arg(long)]
     pub access_log: bool,
+    /// Policy file (TOML, see docs/policy.md) that `?policy=` evaluates; the query's
+    /// `trusted`/`valid` replaces its required verdict.
+    #[arg(long, value_name = "FILE")]
+    pub policy_file: Option<PathBuf>,
+    #[command(flatten)]
+    pub blacklist: crate::blacklist_source::BlacklistArgs,
 }
 
 pub fn run(a: Args) -> Result<Exit> {
     let (cfg, _) = config::load_config()?;
-    let options = VerifyOptions {
-        trust: config::trust_anchors(&a.trust, &cfg)?,
-        ..Default::default()
+    if a.blacklist.blacklist_chain {
+        anyhow::bail!("serve reads the blacklist from a signed snapshot: --blacklist FILE --blacklist-key HEX (export one with `provenant blacklist export`)");
+    }
+    let policy = policy_from(a.policy_file.as_deref(), None, false, &cfg)?;
+    let checks = serve::Checks {
+        options: VerifyOptions {
+            trust: trust_for(&policy, &a.trust, &cfg)?,
+            ..Default::default()
+        },
+        policy: policy.policy,
+        blacklist: a.blacklist.load(&cfg, None)?,
     };
     let concurrency = match a.concurrency {
         Some(n) => n as usize,
@@ -85,6 +100,6 @@ pub fn run(a: Args) -> Result<Exit> {
         read_only: a.read_only,
         access_log: a.access_log,
     };
-    serve::run(settings, options, store)?;
+    serve::run(settings, checks, store)?;
     Ok(Exit::Pass)
 }

@@ -2,14 +2,15 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use provenant_core::chronology::proof::{ProofSet, SIDECAR_SUFFIX};
-use provenant_core::credentials::report::{AnchorStatus, CodeKind, CodeOrigin, StatusCode};
-use provenant_core::credentials::verify::{verify_stream_with_digest, SourcedProof, VerifyOptions};
+use provenant_core::anchor::{Address, Network};
+use provenant_core::credentials::verify::VerifyOptions;
+use provenant_core::inspect::{AnchorCheck, Inspection};
+use provenant_core::policy::{Evaluation, Policy as CorePolicy};
 use provenant_core::{Report, Verdict};
 
 use crate::network::NetworkArgs;
-
-use crate::output::{open_input, stdout_style};
+use crate::output::stdout_style;
+use crate::policy::PolicyFile;
 use crate::{config, render, Exit, Policy};
 
 /// Verifies each file: C2PA validation of every step of its edit chain against the
@@ -34,6 +35,10 @@ pub struct Args {
     /// What passes (exit 0): `trusted` signers only, or any cryptographically `valid` file.
     #[arg(long, value_enum)]
     pub policy: Option<Policy>,
+    /// Policy file (TOML, see docs/policy.md: required verdict, trust anchors, blacklist,
+    /// anchors, AI-generated files), as `batch` takes it; --policy overrides its verdict.
+    #[arg(long, value_name = "FILE")]
+    pub policy_file: Option<PathBuf>,
     /// Print the JSON report instead of the tree.
     #[arg(long)]
     pub json: bool,
@@ -64,7 +69,7 @@ pub struct Args {
 /// The registries whose answers count on `chain`: flags, config, and what this
 /// machine's chronology log deployed or used there.
 pub fn trusted_registries(
-    chain: &provenant_core::anchor::Network,
+    chain: &Network,
     flags: &[String],
     cfg: &config::Config,
 ) -> Result<Vec<provenant_core::anchor::Address>> {
@@ -86,170 +91,88 @@ pub fn trusted_registries(
     Ok(out)
 }
 
-/// Fills steps without an anchor from their publisher's endpoint. An endpoint that
-/// fails is noted in the report; verification goes on.
-fn fetch_missing_proofs(chain: &provenant_core::anchor::Network, report: &mut Report) {
-    /// Each fetch may take the whole RPC timeout: bound how many one file can cause.
-    const MAX_FETCHES: usize = 8;
-    let mut fetched = Vec::new();
-    let mut problems = Vec::new();
-    let mut asked = std::collections::HashSet::new();
-    for step in &report.chain {
-        let (None, Some(endpoint), Some(id)) =
-            (&step.anchor, &step.chronology_endpoint, &step.manifest_id)
-        else {
-            continue;
+/// The policy `verify` applies: a policy file, else the required verdict from
+/// --policy or the config (default trusted); --require-anchor on top.
+pub fn policy_from(
+    file: Option<&std::path::Path>,
+    require: Option<Policy>,
+    require_anchor: bool,
+    cfg: &config::Config,
+) -> Result<PolicyFile> {
+    let mut policy = match file {
+        Some(p) => PolicyFile::load(p)?,
+        None => PolicyFile {
+            policy: CorePolicy::requiring(require.or(cfg.policy).unwrap_or_default().into()),
+            ..PolicyFile::default()
+        },
+    };
+    if let (Some(_), Some(r)) = (file, require) {
+        policy.policy.require = r.into();
+    }
+    policy.policy.require_anchor |= require_anchor;
+    Ok(policy)
+}
+
+/// The trust anchors: a policy that names its anchors allows only those (and --trust);
+/// otherwise --trust, PROVENANT_TRUST and the config file.
+pub fn trust_for(
+    policy: &PolicyFile,
+    flags: &[PathBuf],
+    cfg: &config::Config,
+) -> Result<provenant_core::TrustAnchors> {
+    if policy.trust_anchors.is_empty() {
+        return config::trust_anchors(flags, cfg);
+    }
+    let mut all = policy.trust_anchors.clone();
+    all.extend(flags.iter().cloned());
+    config::trust_anchors(&all, &config::Config::default())
+}
+
+/// The network to check anchors on, the registries trusted there, and the blacklist.
+pub struct Checks {
+    pub network: Option<Network>,
+    pub registries: Vec<Address>,
+    pub blacklist: Option<provenant_core::blacklist::Blacklist>,
+}
+
+impl Checks {
+    /// Connects (when --chain/--rpc is given) and loads the blacklist asked for.
+    pub fn load(
+        chain: &NetworkArgs,
+        registry: &[String],
+        blacklist: &crate::blacklist_source::BlacklistArgs,
+        cfg: &config::Config,
+    ) -> Result<Self> {
+        let network = if chain.given() {
+            Some(chain.connect()?)
+        } else {
+            None
         };
-        if asked.len() >= MAX_FETCHES || !asked.insert((endpoint.clone(), id.clone())) {
-            continue;
-        }
-        match chain.fetch_proofs(endpoint, id) {
-            Ok(bundles) => fetched.extend(bundles.into_iter().map(|bundle| SourcedProof {
-                bundle,
-                source: "endpoint",
-            })),
-            Err(e) => problems.push(StatusCode {
-                code: "anchor.endpointUnavailable".into(),
-                kind: CodeKind::Informational,
-                origin: CodeOrigin::Provenant,
-                step: Some(step.index),
-                url: None,
-                explanation: Some(e.to_string()),
-            }),
-        }
+        let registries = match &network {
+            Some(n) => trusted_registries(n, registry, cfg)?,
+            None => Vec::new(),
+        };
+        let blacklist =
+            blacklist.load(cfg, network.as_ref().map(|n| (n, registries.as_slice())))?;
+        Ok(Self {
+            network,
+            registries,
+            blacklist,
+        })
     }
-    report.codes.extend(problems);
-    provenant_core::credentials::verify::attach_proofs(report, &fetched);
-}
 
-/// Anchor failures (a proof that does not hold) fail any policy.
-pub fn anchors_hold(report: &Report, require_anchor: bool) -> bool {
-    let failed = report
-        .codes
-        .iter()
-        .any(|c| c.kind == CodeKind::Failure && c.code.starts_with("anchor."));
-    let newest_anchored = report
-        .chain
-        .first()
-        .and_then(|s| s.anchor.as_ref())
-        .is_some_and(|a| a.status == AnchorStatus::Anchored);
-    !failed && (!require_anchor || newest_anchored)
-}
-
-/// The proofs beside a file: --proof, else FILE.provenant-proof if present. A sidecar
-/// that cannot be read becomes a failure code in the report, not an abort.
-fn sidecar_proofs(
-    path: &std::path::Path,
-    explicit: Option<&std::path::Path>,
-) -> Result<(Vec<SourcedProof>, Vec<String>)> {
-    let sidecar = match explicit {
-        Some(p) => p.to_owned(),
-        None => {
-            let mut p = path.as_os_str().to_owned();
-            p.push(SIDECAR_SUFFIX);
-            let p = PathBuf::from(p);
-            if !p.is_file() {
-                return Ok((Vec::new(), Vec::new()));
-            }
-            p
-        }
-    };
-    let bytes = crate::output::read_input(&sidecar)?;
-    let mut problems = Vec::new();
-    let bundles = match ProofSet::parse(&bytes) {
-        Ok(set) => {
-            let (ok, bad) = set.bundles();
-            problems.extend(
-                bad.into_iter()
-                    .map(|(i, e)| format!("proof {i} in {}: {e}", crate::shown(&sidecar))),
-            );
-            ok
-        }
-        Err(e) => {
-            problems.push(format!("{}: {e}", crate::shown(&sidecar)));
-            Vec::new()
-        }
-    };
-    Ok((
-        bundles
-            .into_iter()
-            .map(|bundle| SourcedProof {
-                bundle,
-                source: "sidecar",
-            })
-            .collect(),
-        problems,
-    ))
-}
-
-pub fn passes(policy: Policy, verdict: Verdict) -> bool {
-    match policy {
-        Policy::Trusted => verdict == Verdict::Trusted,
-        Policy::Valid => matches!(verdict, Verdict::Trusted | Verdict::Valid),
+    /// What to confirm anchors against, if a network is configured.
+    pub fn anchors(&self, fetch_proofs: bool) -> Option<AnchorCheck<'_>> {
+        self.network.as_ref().map(|network| AnchorCheck {
+            network,
+            fetch_proofs,
+            registries: &self.registries,
+        })
     }
-}
-
-/// Streams the file to the validator while a second handle on it is hashed beside.
-fn verify_path(path: &std::path::Path, options: &VerifyOptions) -> Result<Report> {
-    let file = open_input(path)?;
-    let digest = || provenant_core::credentials::hash::sha256_hex(std::fs::File::open(path)?);
-    let reader = std::io::BufReader::with_capacity(256 * 1024, file);
-    Ok(verify_stream_with_digest(reader, options, digest)?)
-}
-
-/// What to check a report's anchors against (`--chain`/`--rpc`).
-#[derive(Debug)]
-pub struct AnchorCheck<'a> {
-    pub chain: &'a provenant_core::anchor::Network,
-    /// Fetch missing proofs from the publishers' endpoints first.
-    pub fetch_proofs: bool,
-    pub registries: &'a [provenant_core::anchor::Address],
-}
-
-/// Verifies one file as `verify` does: its sidecar (or `explicit`) proofs, then the
-/// anchor checks against the chain when one is given. Shared by `verify` and `batch`.
-pub fn verify_file(
-    path: &std::path::Path,
-    explicit: Option<&std::path::Path>,
-    options: &VerifyOptions,
-    anchors: Option<&AnchorCheck<'_>>,
-    blacklist: Option<&mut provenant_core::blacklist::Blacklist>,
-) -> Result<Report> {
-    let (proofs, problems) = sidecar_proofs(path, explicit)?;
-    let options = VerifyOptions {
-        proofs,
-        ..options.clone()
-    };
-    let mut report = verify_path(path, &options)?;
-    for p in problems {
-        report.codes.push(StatusCode {
-            code: provenant_core::credentials::verify::ANCHOR_MALFORMED.into(),
-            kind: CodeKind::Failure,
-            origin: CodeOrigin::Provenant,
-            step: None,
-            url: None,
-            explanation: Some(p),
-        });
-    }
-    if let Some(check) = anchors {
-        if check.fetch_proofs {
-            fetch_missing_proofs(check.chain, &mut report);
-        }
-        check.chain.check_report(&mut report, check.registries)?;
-    }
-    if let Some(list) = blacklist {
-        list.apply(&mut report);
-    }
-    Ok(report)
 }
 
 pub fn run(a: Args) -> Result<Exit> {
     let (cfg, _) = config::load_config()?;
-    let policy = a.policy.or(cfg.policy).unwrap_or_default();
-    let options = VerifyOptions {
-        trust: config::trust_anchors(&a.trust, &cfg)?,
-        ..Default::default()
-    };
     if a.proof.is_some() && a.files.len() > 1 {
         anyhow::bail!("--proof names the proofs of one file; give one file, or use FILE.provenant-proof sidecars");
     }
@@ -258,96 +181,95 @@ pub fn run(a: Args) -> Result<Exit> {
             "--require-anchor and --fetch-proofs need a chain to check against: add --chain (polygon, amoy or an RPC URL) or --rpc URL"
         );
     }
-    let chain = if a.chain.given() {
-        Some(a.chain.connect()?)
-    } else {
-        None
+    let policy = policy_from(a.policy_file.as_deref(), a.policy, a.require_anchor, &cfg)?;
+    let options = VerifyOptions {
+        trust: trust_for(&policy, &a.trust, &cfg)?,
+        ..Default::default()
     };
-    let trusted_registries = match &chain {
-        Some(chain) => trusted_registries(chain, &a.registry, &cfg)?,
-        None => Vec::new(),
+    let mut checks = Checks::load(&a.chain, &a.registry, &a.blacklist, &cfg)?;
+    let mut blacklist = checks.blacklist.take();
+    let anchors = checks.anchors(a.fetch_proofs);
+    let mut out = Printer {
+        json: a.json,
+        many: a.files.len() > 1,
+        hinted: !options.trust.is_empty(),
     };
-    let mut blacklist = a.blacklist.load(
-        &cfg,
-        chain.as_ref().map(|c| (c, trusted_registries.as_slice())),
-    )?;
-    let style = stdout_style();
     let mut worst = Exit::Pass;
-    let mut hinted = false;
-    let many = a.files.len() > 1;
-    let stdout = std::io::stdout();
     for path in &a.files {
-        let anchors = chain.as_ref().map(|chain| AnchorCheck {
-            chain,
-            fetch_proofs: a.fetch_proofs,
-            registries: &trusted_registries,
-        });
-        let report = verify_file(
-            path,
-            a.proof.as_deref(),
-            &options,
-            anchors.as_ref(),
-            blacklist.as_mut(),
-        );
-        let report = report.with_context(|| crate::shown(path));
-        let mut report: Report = match report {
-            Ok(r) => r,
+        let mut inspection = Inspection {
+            options: &options,
+            anchors: anchors.as_ref(),
+            blacklist: blacklist.as_mut(),
+        };
+        let report = inspection.file(path, a.proof.as_deref());
+        let exit = match report.with_context(|| crate::shown(path)) {
+            Ok(mut report) => {
+                report.file = Some(path.display().to_string());
+                let verdict = policy.policy.evaluate(&report);
+                match out.print(&report, &verdict)? {
+                    Some(exit) => exit,
+                    None => return Ok(worst), // a closed pipe (e.g. `| head`)
+                }
+            }
             Err(e) => {
                 crate::output::error_line(&e);
-                worst = worst.max(Exit::CouldNotRun);
-                continue;
+                Exit::CouldNotRun
             }
         };
-        report.file = Some(path.display().to_string());
-        let text = if a.json {
-            if many {
-                serde_json::to_string(&report)?
+        worst = worst.max(exit);
+    }
+    Ok(worst)
+}
+
+/// Prints reports as `verify` does: the tree (with the policy's reasons when it fails)
+/// or JSON (pretty for one file, one line each for several).
+struct Printer {
+    json: bool,
+    many: bool,
+    /// The no-trust-anchors hint was given (or is not needed).
+    hinted: bool,
+}
+
+impl Printer {
+    /// The exit code for this report, or `None` when stdout is closed.
+    fn print(&mut self, report: &Report, evaluation: &Evaluation) -> Result<Option<Exit>> {
+        let text = if self.json {
+            if self.many {
+                serde_json::to_string(report)?
             } else {
                 report.to_json_pretty()
             }
         } else {
-            render::report_text(&report, style)
+            render::report_text(report, stdout_style())
         };
+        let stdout = std::io::stdout();
         let mut lock = stdout.lock();
-        // A closed pipe (e.g. `| head`) is not an error worth a message.
         if writeln!(lock, "{}", text.trim_end()).is_err() {
-            return Ok(worst);
+            return Ok(None);
         }
-        if !passes(policy, report.verdict)
-            || !anchors_hold(&report, a.require_anchor)
-            || report.blacklisted
-        {
-            worst = worst.max(Exit::PolicyFail);
-            if report.verdict == provenant_core::Verdict::Valid
-                && options.trust.is_empty()
-                && !hinted
-            {
-                hinted = true;
-                eprintln!(
-                    "hint: no trust anchors are configured, so no signer can be trusted; \
-                     pass the signer's root with --trust ROOT.pem (or PROVENANT_TRUST, or the config file)"
+        if evaluation.passed {
+            if self.many && !self.json {
+                let _ = writeln!(lock);
+            }
+            return Ok(Some(Exit::Pass));
+        }
+        if report.verdict == Verdict::Valid && !self.hinted {
+            self.hinted = true;
+            eprintln!(
+                "hint: no trust anchors are configured, so no signer can be trusted; \
+                 pass the signer's root with --trust ROOT.pem (or PROVENANT_TRUST, or the config file)"
+            );
+        }
+        if !self.json {
+            for reason in &evaluation.reasons {
+                let _ = writeln!(
+                    lock,
+                    "  fails the policy: {}",
+                    render::clean(&reason.message)
                 );
             }
-            if !a.json {
-                let why = if report.blacklisted {
-                    "the blacklist: a camera or certificate of its chain is blacklisted"
-                } else if passes(policy, report.verdict) {
-                    if a.require_anchor {
-                        "its anchors: the newest step must be anchored and every proof must hold"
-                    } else {
-                        "its anchors: every proof must hold"
-                    }
-                } else {
-                    match policy {
-                        Policy::Trusted => "the `trusted` policy",
-                        Policy::Valid => "the `valid` policy",
-                    }
-                };
-                let _ = writeln!(lock, "  fails {why}\n");
-            }
-        } else if many && !a.json {
             let _ = writeln!(lock);
         }
+        Ok(Some(Exit::PolicyFail))
     }
-    Ok(worst)
 }

@@ -94,6 +94,16 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// A check of an upload that could not run.
+    pub fn from_inspect(e: &provenant_core::inspect::InspectError) -> Self {
+        match e {
+            provenant_core::inspect::InspectError::Verify(v) => Self::from_verify(v),
+            other => Self::internal(other.to_string()),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({

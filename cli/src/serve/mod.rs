@@ -38,6 +38,11 @@ pub struct Settings {
 pub struct AppState {
     pub settings: Settings,
     pub verify_options: VerifyOptions,
+    /// What `?policy=` evaluates (its verdict replaced by the query's).
+    pub policy: provenant_core::policy::Policy,
+    /// Applied to every report, as `verify --blacklist` does. Checking caches per-day
+    /// keys, so one check at a time.
+    pub blacklist: Option<Mutex<provenant_core::blacklist::Blacklist>>,
     /// `Log` is `Send` but not `Sync`: one connection, used from blocking threads.
     pub store: Mutex<Log>,
     pub gate: limits::Gate,
@@ -60,7 +65,15 @@ pub fn open_store(location: Option<&str>) -> Result<Log> {
 }
 
 /// Runs the server until SIGTERM or ctrl-c.
-pub fn run(settings: Settings, verify_options: VerifyOptions, store: Log) -> Result<()> {
+/// What every verification of the server applies.
+#[derive(Debug)]
+pub struct Checks {
+    pub options: VerifyOptions,
+    pub policy: provenant_core::policy::Policy,
+    pub blacklist: Option<provenant_core::blacklist::Blacklist>,
+}
+
+pub fn run(settings: Settings, checks: Checks, store: Log) -> Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .max_blocking_threads(settings.concurrency + 8)
@@ -69,7 +82,9 @@ pub fn run(settings: Settings, verify_options: VerifyOptions, store: Log) -> Res
     let state = Arc::new(AppState {
         gate: limits::Gate::new(settings.concurrency, settings.queue),
         settings,
-        verify_options,
+        verify_options: checks.options,
+        policy: checks.policy,
+        blacklist: checks.blacklist.map(Mutex::new),
         store: Mutex::new(store),
         metrics: metrics::Metrics::default(),
     });

@@ -13,8 +13,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use base64::Engine;
 use provenant_core::chronology::fingerprint::{self, MATCH_DISTANCE};
-use provenant_core::chronology::{Entry, Log, NewEntry};
+use provenant_core::chronology::{Entry, Log};
 use provenant_core::credentials::verify::verify_bytes;
+use provenant_core::inspect::Inspection;
 use provenant_core::Verdict;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -144,21 +145,34 @@ async fn verify(
 ) -> Result<Response, ApiError> {
     let q: VerifyQuery = query(raw)?;
     let up = upload(&st, &headers, body).await?;
-    let options = st.verify_options.clone();
     let bytes = up.bytes;
+    let state = st.clone();
     let report = st
         .gate
         .run(up.admission, up.deadline, move || {
-            verify_bytes(&bytes, &options)
+            let mut list = state
+                .blacklist
+                .as_ref()
+                .map(|m| m.lock().unwrap_or_else(|p| p.into_inner()));
+            let mut inspection = Inspection {
+                options: &state.verify_options,
+                anchors: None,
+                blacklist: list.as_deref_mut(),
+            };
+            inspection.bytes(&bytes)
         })
         .await?
-        .map_err(|e| ApiError::from_verify(&e))?;
+        .map_err(|e| ApiError::from_inspect(&e))?;
     st.metrics.verdict(report.verdict.as_str());
     let mut v = serde_json::to_value(&report).map_err(|e| ApiError::internal(e.to_string()))?;
-    if let (Some(policy), Some(obj)) = (q.policy, v.as_object_mut()) {
-        let passed = crate::commands::verify::passes(policy, report.verdict)
-            && crate::commands::verify::anchors_hold(&report, false);
-        obj.insert("passed".into(), Value::Bool(passed));
+    if let (Some(require), Some(obj)) = (q.policy, v.as_object_mut()) {
+        let policy = provenant_core::policy::Policy {
+            require: require.into(),
+            ..st.policy.clone()
+        };
+        let evaluation = policy.evaluate(&report);
+        obj.insert("passed".into(), Value::Bool(evaluation.passed));
+        obj.insert("reasons".into(), json!(evaluation.messages()));
     }
     Ok(Json(v).into_response())
 }
@@ -249,13 +263,14 @@ async fn record(
                     ))
                 }
             }
-            let entry = NewEntry::for_signed_file(&bytes, None, q.published_at).map_err(|e| {
-                ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "not_loggable",
-                    crate::render::clean(&e.to_string()),
-                )
-            })?;
+            let entry =
+                provenant_core::inspect::log_entry(&bytes, None, q.published_at).map_err(|e| {
+                    ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "not_loggable",
+                        crate::render::clean(&e.to_string()),
+                    )
+                })?;
             let mut log = lock(&state);
             if let Some(existing) = log
                 .by_manifest_id(&entry.manifest_id)
@@ -372,11 +387,16 @@ async fn lookup(
             })?;
             let phash = fingerprint::hash_image(&picture);
             let sha: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&bytes).into();
-            let carried = crate::commands::lookup::carried_manifest_ids(&bytes);
+            let carried = provenant_core::inspect::carried_manifest_ids(&bytes);
             let log = lock(&state);
-            let matches =
-                crate::commands::lookup::find_matches(&log, &sha, &carried, phash, max_distance)
-                    .map_err(ApiError::store)?;
+            let matches = provenant_core::chronology::lookup::find_matches(
+                &log,
+                &sha,
+                &carried,
+                phash,
+                max_distance,
+            )
+            .map_err(ApiError::store)?;
             Ok(json!({
                 "sha256": hex::encode(sha),
                 "phash": phash.to_string(),

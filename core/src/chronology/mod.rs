@@ -10,6 +10,8 @@ pub mod proof;
 pub mod fingerprint;
 #[cfg(feature = "chronology")]
 pub mod log;
+#[cfg(feature = "chronology")]
+pub mod lookup;
 
 #[cfg(feature = "failpoints")]
 pub use log::CRASH_POINTS;

@@ -132,44 +132,6 @@ pub struct NewEntry {
     pub published_at: Option<String>,
 }
 
-impl NewEntry {
-    /// The entry for a signed file just written: its SHA-256, its active manifest's id
-    /// and label, the signer's name and the picture's perceptual hash.
-    pub fn for_signed_file(
-        bytes: &[u8],
-        path: Option<String>,
-        published_at: Option<String>,
-    ) -> Result<Self, LogError> {
-        let report = crate::credentials::verify::verify_bytes(
-            bytes,
-            &crate::credentials::verify::VerifyOptions::default(),
-        )
-        .map_err(|e| LogError::Entry(e.to_string()))?;
-        let step = report
-            .chain
-            .first()
-            .ok_or_else(|| LogError::Entry("a file without content credentials".into()))?;
-        let manifest_id = step
-            .manifest_id_bytes()
-            .ok_or_else(|| LogError::Entry("a manifest without a signing certificate".into()))?;
-        let content_sha256 = hex::decode(&report.sha256)
-            .ok()
-            .and_then(|v| <Hash>::try_from(v).ok())
-            .ok_or_else(|| LogError::Entry("a file whose hash could not be taken".into()))?;
-        let phash = crate::chronology::fingerprint::hash_bytes(bytes)
-            .map_err(|e| LogError::Entry(format!("a picture that cannot be decoded ({e})")))?;
-        Ok(Self {
-            content_sha256,
-            manifest_id,
-            manifest_label: step.manifest.clone(),
-            phash: phash.0,
-            signer: step.signer.common_name.clone(),
-            path,
-            published_at,
-        })
-    }
-}
-
 /// One logged asset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {

@@ -1,0 +1,290 @@
+//! One file's whole check, as `verify`, `batch` and `serve` run it: C2PA validation with
+//! the file's anchor proofs (its sidecar, an explicit proof file, or none), the anchors
+//! confirmed on the network, missing proofs fetched from publishers when asked, and the
+//! blacklist applied. The [`crate::policy`] then decides pass or fail.
+//!
+//! Also here because they join two domains: the chronology log entry for a signed file
+//! (its manifest id comes from verifying it) and the manifest ids a file still carries
+//! (for lookup).
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+use crate::anchor::{AnchorError, Network};
+use crate::blacklist::Blacklist;
+use crate::chronology::fingerprint;
+use crate::chronology::merkle::Hash;
+use crate::chronology::proof::{ProofSet, SIDECAR_SUFFIX};
+use crate::chronology::NewEntry;
+use crate::credentials::hash::sha256_hex;
+use crate::credentials::report::{CodeKind, CodeOrigin, Report, StatusCode};
+use crate::credentials::verify::{
+    attach_proofs, verify_bytes, verify_stream_with_digest, SourcedProof, VerifyError,
+    VerifyOptions, ANCHOR_MALFORMED,
+};
+
+/// Largest proof file read (a proof set is far smaller).
+const MAX_PROOF_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Each endpoint fetch may take the whole RPC timeout: bound how many one file causes.
+const MAX_FETCHES: usize = 8;
+
+/// Why a file could not be inspected (a verdict is never an error).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InspectError {
+    /// The path names a directory.
+    #[error("{} is a directory, not a file", .0.display())]
+    Directory(PathBuf),
+    /// The file could not be opened or read.
+    #[error("cannot read {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A proof file larger than any proof set.
+    #[error("{} is larger than {} MiB", .0.display(), MAX_PROOF_FILE_BYTES >> 20)]
+    TooLarge(PathBuf),
+    /// The validator could not run on the file.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
+    /// The network could not be asked about the file's anchors.
+    #[error(transparent)]
+    Anchor(#[from] AnchorError),
+}
+
+/// What to check a report's anchors against.
+#[derive(Debug)]
+pub struct AnchorCheck<'a> {
+    /// The network the proofs must name.
+    pub network: &'a Network,
+    /// Fetch missing proofs from the publishers' endpoints first.
+    pub fetch_proofs: bool,
+    /// The registries whose answers count; proofs naming others are refused.
+    pub registries: &'a [crate::anchor::Address],
+}
+
+/// Everything a check of one file uses besides the file.
+#[derive(Debug)]
+pub struct Inspection<'a> {
+    /// Trust anchors and the like.
+    pub options: &'a VerifyOptions,
+    /// Anchors are confirmed on this network when given.
+    pub anchors: Option<&'a AnchorCheck<'a>>,
+    /// Applied to the report when given.
+    pub blacklist: Option<&'a mut Blacklist>,
+}
+
+impl Inspection<'_> {
+    /// Checks the file at `path` with its proofs: `explicit`, else `FILE.provenant-proof`
+    /// when it exists. A proof file that cannot be parsed becomes a failure code in the
+    /// report, not an error.
+    pub fn file(&mut self, path: &Path, explicit: Option<&Path>) -> Result<Report, InspectError> {
+        let (proofs, problems) = sidecar_proofs(path, explicit)?;
+        let options = VerifyOptions {
+            proofs,
+            ..self.options.clone()
+        };
+        let file = open(path)?;
+        let digest = || sha256_hex(File::open(path)?);
+        let reader = BufReader::with_capacity(256 * 1024, file);
+        let mut report = verify_stream_with_digest(reader, &options, digest)?;
+        for p in problems {
+            report.codes.push(StatusCode {
+                code: ANCHOR_MALFORMED.into(),
+                kind: CodeKind::Failure,
+                origin: CodeOrigin::Provenant,
+                step: None,
+                url: None,
+                explanation: Some(p),
+            });
+        }
+        self.finish(&mut report)?;
+        Ok(report)
+    }
+
+    /// Checks a file held in memory (an upload), with no proofs beside it.
+    pub fn bytes(&mut self, bytes: &[u8]) -> Result<Report, InspectError> {
+        let mut report = verify_bytes(bytes, self.options)?;
+        self.finish(&mut report)?;
+        Ok(report)
+    }
+
+    fn finish(&mut self, report: &mut Report) -> Result<(), InspectError> {
+        if let Some(check) = self.anchors {
+            if check.fetch_proofs {
+                fetch_missing_proofs(check.network, report);
+            }
+            check.network.check_report(report, check.registries)?;
+        }
+        if let Some(list) = self.blacklist.as_deref_mut() {
+            list.apply(report);
+        }
+        Ok(())
+    }
+}
+
+fn open(path: &Path) -> Result<File, InspectError> {
+    let read = |source| InspectError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(read)?;
+    if meta.is_dir() {
+        return Err(InspectError::Directory(path.to_owned()));
+    }
+    File::open(path).map_err(read)
+}
+
+/// The proofs beside a file and the problems found reading them.
+fn sidecar_proofs(
+    path: &Path,
+    explicit: Option<&Path>,
+) -> Result<(Vec<SourcedProof>, Vec<String>), InspectError> {
+    let sidecar = match explicit {
+        Some(p) => p.to_owned(),
+        None => {
+            let mut p = path.as_os_str().to_owned();
+            p.push(SIDECAR_SUFFIX);
+            let p = PathBuf::from(p);
+            if !p.is_file() {
+                return Ok((Vec::new(), Vec::new()));
+            }
+            p
+        }
+    };
+    let mut bytes = Vec::new();
+    open(&sidecar)?
+        .take(MAX_PROOF_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| InspectError::Read {
+            path: sidecar.clone(),
+            source,
+        })?;
+    if bytes.len() as u64 > MAX_PROOF_FILE_BYTES {
+        return Err(InspectError::TooLarge(sidecar));
+    }
+    let shown = sidecar.display();
+    let mut problems = Vec::new();
+    let bundles = match ProofSet::parse(&bytes) {
+        Ok(set) => {
+            let (ok, bad) = set.bundles();
+            problems.extend(
+                bad.into_iter()
+                    .map(|(i, e)| format!("proof {i} in {shown}: {e}")),
+            );
+            ok
+        }
+        Err(e) => {
+            problems.push(format!("{shown}: {e}"));
+            Vec::new()
+        }
+    };
+    let proofs = bundles
+        .into_iter()
+        .map(|bundle| SourcedProof {
+            bundle,
+            source: "sidecar",
+        })
+        .collect();
+    Ok((proofs, problems))
+}
+
+/// Fills steps without an anchor from their publisher's endpoint. An endpoint that
+/// fails is noted in the report; verification goes on.
+fn fetch_missing_proofs(network: &Network, report: &mut Report) {
+    let mut fetched = Vec::new();
+    let mut problems = Vec::new();
+    let mut asked = std::collections::HashSet::new();
+    for step in &report.chain {
+        let (None, Some(endpoint), Some(id)) =
+            (&step.anchor, &step.chronology_endpoint, &step.manifest_id)
+        else {
+            continue;
+        };
+        if asked.len() >= MAX_FETCHES || !asked.insert((endpoint.clone(), id.clone())) {
+            continue;
+        }
+        match network.fetch_proofs(endpoint, id) {
+            Ok(bundles) => fetched.extend(bundles.into_iter().map(|bundle| SourcedProof {
+                bundle,
+                source: "endpoint",
+            })),
+            Err(e) => problems.push(StatusCode {
+                code: "anchor.endpointUnavailable".into(),
+                kind: CodeKind::Informational,
+                origin: CodeOrigin::Provenant,
+                step: Some(step.index),
+                url: None,
+                explanation: Some(e.to_string()),
+            }),
+        }
+    }
+    report.codes.extend(problems);
+    attach_proofs(report, &fetched);
+}
+
+/// Why a signed file cannot become a chronology log entry.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum EntryError {
+    /// The file could not be verified at all.
+    #[error("a file that cannot be verified")]
+    Verify(#[source] VerifyError),
+    /// It carries no content credentials.
+    #[error("a file without content credentials")]
+    NoManifest,
+    /// Its active manifest has no signing certificate to name it by.
+    #[error("a manifest without a signing certificate")]
+    NoSigner,
+    /// The validator gave no usable SHA-256 of the file.
+    #[error("a file whose hash could not be taken")]
+    NoHash,
+    /// Its pixels could not be decoded for the fingerprint.
+    #[error("a picture that cannot be decoded")]
+    Fingerprint(#[source] fingerprint::PerceptualError),
+}
+
+/// The log entry for a signed file just written: its SHA-256, its active manifest's id
+/// and label, the signer's name and the picture's perceptual fingerprint.
+pub fn log_entry(
+    bytes: &[u8],
+    path: Option<String>,
+    published_at: Option<String>,
+) -> Result<NewEntry, EntryError> {
+    let report = verify_bytes(bytes, &VerifyOptions::default()).map_err(EntryError::Verify)?;
+    let step = report.chain.first().ok_or(EntryError::NoManifest)?;
+    let manifest_id = step.manifest_id_bytes().ok_or(EntryError::NoSigner)?;
+    let content_sha256 = hex::decode(&report.sha256)
+        .ok()
+        .and_then(|v| Hash::try_from(v).ok())
+        .ok_or(EntryError::NoHash)?;
+    let phash = fingerprint::hash_bytes(bytes).map_err(EntryError::Fingerprint)?;
+    Ok(NewEntry {
+        content_sha256,
+        manifest_id,
+        manifest_label: step.manifest.clone(),
+        phash: phash.0,
+        signer: step.signer.common_name.clone(),
+        path,
+        published_at,
+    })
+}
+
+/// The manifest ids of every step of the edit chain a file still carries (none when it
+/// cannot be verified at all).
+pub fn carried_manifest_ids(bytes: &[u8]) -> Vec<Hash> {
+    verify_bytes(bytes, &VerifyOptions::default())
+        .map(|report| {
+            report
+                .chain
+                .iter()
+                .filter_map(|step| step.manifest_id_bytes())
+                .collect()
+        })
+        .unwrap_or_default()
+}
