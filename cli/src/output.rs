@@ -9,6 +9,44 @@ use anyhow::{Context, Result};
 use crate::render::Style;
 
 /// Prints an error chain on one line to stderr.
+/// What to do about an error from the core, in the CLI's own terms (the core names no
+/// flags or commands).
+fn hint(e: &anyhow::Error) -> Option<&'static str> {
+    use provenant_core::anchor::{AnchorError, RegistryError};
+    use provenant_core::blacklist::device::DeviceError;
+    use provenant_core::chronology::LogError;
+    use provenant_core::credentials::keys::KeyError;
+    use provenant_core::credentials::sign::SignError;
+    e.chain().find_map(|cause| {
+        if let Some(e) = cause.downcast_ref::<AnchorError>() {
+            return match e {
+                AnchorError::NoNetwork => Some("use --chain polygon|amoy|URL or --rpc URL"),
+                AnchorError::NoRegistry(_) => {
+                    Some("deploy one (`provenant registry deploy`) or pass --registry")
+                }
+                AnchorError::NoContract(_) => Some("wrong --registry or wrong chain?"),
+                AnchorError::KeyNotAuthorized { .. }
+                | AnchorError::Reverted(RegistryError::NotAuthorizedKey(_)) => {
+                    Some("ask the publisher: `provenant registry publisher authorize`")
+                }
+                _ => None,
+            };
+        }
+        match (
+            cause.downcast_ref::<KeyError>(),
+            cause.downcast_ref::<SignError>(),
+            cause.downcast_ref::<LogError>(),
+            cause.downcast_ref::<DeviceError>(),
+        ) {
+            (Some(KeyError::Exists { .. }), ..) => Some("use --force to overwrite"),
+            (_, Some(SignError::AlreadySigned), ..) => Some("use `provenant edit` to add a step"),
+            (_, _, Some(LogError::Busy(_)), _) => Some("another `provenant anchor` is running"),
+            (.., Some(DeviceError::NotDevice(..))) => Some("make one with `provenant device init`"),
+            _ => None,
+        }
+    })
+}
+
 pub fn error_line(e: &anyhow::Error) {
     let parts: Vec<String> = e
         .chain()
@@ -23,6 +61,11 @@ pub fn error_line(e: &anyhow::Error) {
             }
             line.push_str(&p);
         }
+    }
+    if let Some(hint) = hint(e) {
+        line.push_str(" (");
+        line.push_str(hint);
+        line.push(')');
     }
     eprintln!("error: {line}");
 }

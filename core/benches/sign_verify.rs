@@ -7,7 +7,8 @@ use std::io::Cursor;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use provenant_core::credentials::keys::{self, KeygenOptions};
-use provenant_core::credentials::sign::{sign_stream, SignRequest, SigningIdentity};
+use provenant_core::credentials::sign::{sign_stream, SignRequest};
+use provenant_core::credentials::signer::KeyFileSigner;
 use provenant_core::credentials::verify::{verify_bytes, VerifyOptions};
 use provenant_core::TrustAnchors;
 
@@ -20,7 +21,7 @@ fn bench(c: &mut Criterion) {
     let dir = std::env::temp_dir().join(format!("provenant-bench-{}", std::process::id()));
     let creds = keys::generate(&KeygenOptions::default()).unwrap();
     let paths = keys::write_key_dir(&dir, &creds, true).unwrap();
-    let identity = SigningIdentity::load(&dir).unwrap();
+    let identity = KeyFileSigner::load(&dir).unwrap();
     let trust = TrustAnchors::none()
         .with_pem("root", &creds.root_cert)
         .unwrap();
@@ -45,12 +46,12 @@ fn bench(c: &mut Criterion) {
         sign.bench_with_input(BenchmarkId::from_parameter(name), bytes, |b, bytes| {
             b.iter(|| {
                 let mut out = Cursor::new(Vec::with_capacity(bytes.len() + 64 * 1024));
-                sign_stream(&mut Cursor::new(bytes), &mut out, &identity, &request).unwrap();
+                sign_stream(&mut Cursor::new(bytes), &mut out, identity.as_signer(), &request).unwrap();
                 out.into_inner()
             })
         });
         let mut out = Cursor::new(Vec::new());
-        sign_stream(&mut Cursor::new(bytes), &mut out, &identity, &request).unwrap();
+        sign_stream(&mut Cursor::new(bytes), &mut out, identity.as_signer(), &request).unwrap();
         signed.push((*name, out.into_inner()));
     }
     sign.finish();

@@ -15,7 +15,8 @@ use provenant_core::blacklist::device::{capture_stream, SecureElement};
 use provenant_core::blacklist::{Blacklist, DeviceEntry, Snapshot, SnapshotBody, SnapshotSource};
 use provenant_core::credentials::keys::{generate, write_key_dir, KeygenOptions};
 use provenant_core::credentials::report::{CaptureTag, Report};
-use provenant_core::credentials::sign::{sign_stream, SignRequest, SigningIdentity};
+use provenant_core::credentials::sign::{sign_stream, SignRequest};
+use provenant_core::credentials::signer::KeyFileSigner;
 use rand_core::{OsRng, RngCore};
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -58,7 +59,7 @@ fn main() {
     let (group, _) = threshold::deal(2, 3, &mut OsRng).unwrap();
     let today = tag::epoch_of(1_795_000_000);
     SecureElement::create(dir.path(), group.public, today).unwrap();
-    let identity = SigningIdentity::load(dir.path()).unwrap();
+    let identity = KeyFileSigner::load(dir.path()).unwrap();
     let (mut plain, mut tagged) = (Vec::new(), Vec::new());
     for _ in 0..25 {
         let t = Instant::now();
@@ -66,7 +67,7 @@ fn main() {
         sign_stream(
             &mut Cursor::new(&sample),
             &mut out,
-            &identity,
+            identity.as_signer(),
             &SignRequest::default(),
         )
         .unwrap();

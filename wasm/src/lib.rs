@@ -157,6 +157,31 @@ pub fn publisher_of_call(address: &str) -> Result<String, JsValue> {
     anchors::publisher_of_call(address).map_err(throw)
 }
 
+/// The policy the page and the extension apply (JSON, the fields of a policy file
+/// without `trust_anchors`; `{}` is the default: trusted, no blacklisted camera or
+/// signer) evaluated on a report: `{"passed": bool, "reasons": [{"rule", "message"}]}`.
+/// The same evaluation as `provenant verify`, `batch` and `serve`.
+pub fn evaluate_policy_json(report_json: &str, policy_json: &str) -> Result<String, WasmError> {
+    let bad = |what: &str, e: serde_json::Error| WasmError {
+        code: "options.invalid",
+        message: format!("{what}: {e}"),
+    };
+    let report: provenant_core::Report =
+        serde_json::from_str(report_json).map_err(|e| bad("report", e))?;
+    let policy: provenant_core::policy::Policy = if policy_json.trim().is_empty() {
+        provenant_core::policy::Policy::default()
+    } else {
+        serde_json::from_str(policy_json).map_err(|e| bad("policy", e))?
+    };
+    serde_json::to_string(&policy.evaluate(&report)).map_err(|e| bad("evaluation", e))
+}
+
+/// `evaluatePolicy(reportJson, policyJson) → string`: see [`evaluate_policy_json`].
+#[wasm_bindgen(js_name = evaluatePolicy)]
+pub fn evaluate_policy(report_json: &str, policy_json: &str) -> Result<String, JsValue> {
+    evaluate_policy_json(report_json, policy_json).map_err(throw)
+}
+
 /// Version of the verifier, for the page's footer.
 #[wasm_bindgen]
 pub fn version() -> String {

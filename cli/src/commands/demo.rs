@@ -5,7 +5,8 @@ use provenant_core::chronology::fingerprint;
 use provenant_core::chronology::{Log, LOG_FILE};
 use provenant_core::credentials::edit::{edit_stream, EditOp, EditRequest};
 use provenant_core::credentials::keys::{self, KeygenOptions};
-use provenant_core::credentials::sign::{sign_stream, SignRequest, SigningIdentity, SourceType};
+use provenant_core::credentials::sign::{sign_stream, SignRequest, SourceType};
+use provenant_core::credentials::signer::KeyFileSigner;
 use provenant_core::credentials::verify::{verify_stream, VerifyOptions};
 use provenant_core::TrustAnchors;
 
@@ -40,7 +41,7 @@ pub fn run(a: Args) -> Result<Exit> {
         ..Default::default()
     })?;
     let paths = keys::write_key_dir(&key_dir, &creds, true)?;
-    let identity = SigningIdentity::load(&key_dir)?;
+    let identity = KeyFileSigner::load(&key_dir)?;
     let trust = TrustAnchors::none().with_pem("root.pem", &creds.root_cert)?;
 
     let original = dir.join("1-original.jpg");
@@ -52,7 +53,7 @@ pub fn run(a: Args) -> Result<Exit> {
         sign_stream(
             &mut std::io::Cursor::new(SAMPLE),
             &mut out.file,
-            &identity,
+            identity.as_signer(),
             &SignRequest {
                 title: Some("harbour-capture.jpg".into()),
                 source: SourceType::Capture,
@@ -98,7 +99,7 @@ pub fn run(a: Args) -> Result<Exit> {
             anchors: None,
             parent_report: None,
         };
-        edit_stream(&mut input, &mut out.file, &identity, &request)?;
+        edit_stream(&mut input, &mut out.file, identity.as_signer(), &request)?;
         out.commit()?;
         say(crate::shown(&path));
         logged.push(log_file(&mut log, &path)?);

@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::ArgMatches;
 use provenant_core::credentials::edit::{edit_stream, EditOp, EditRequest};
-use provenant_core::credentials::sign::SigningIdentity;
+use provenant_core::credentials::signer::KeyFileSigner;
 use provenant_core::MediaFormat;
 
 use crate::config;
@@ -105,7 +105,7 @@ fn ordered_ops(a: &Args, m: Option<&ArgMatches>) -> Result<Vec<EditOp>> {
 
 pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
     let ops = ordered_ops(&a, matches)?;
-    let identity = SigningIdentity::load(&a.key)?;
+    let identity = KeyFileSigner::load(&a.key)?;
     let (cfg, _) = config::load_config()?;
     let trust = config::trust_anchors(&a.trust, &cfg)?;
     let bytes = crate::output::read_input(&a.input)?;
@@ -147,7 +147,7 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
         anchors: anchors.as_ref(),
         parent_report: parent.as_ref().ok(),
     };
-    let outcome = edit_stream(&mut input, &mut out.file, &identity, &request)
+    let outcome = edit_stream(&mut input, &mut out.file, identity.as_signer(), &request)
         .with_context(|| crate::shown(&a.input))?;
     crate::chronology::record(&mut out, &a.output, &a.log)?;
     out.commit()?;

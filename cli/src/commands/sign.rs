@@ -2,7 +2,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::ValueEnum;
-use provenant_core::credentials::sign::{sign_stream, SignRequest, SigningIdentity, SourceType};
+use provenant_core::credentials::sign::{sign_stream, SignRequest, SourceType};
+use provenant_core::credentials::signer::KeyFileSigner;
 
 use crate::output::{open_input, AtomicOutput};
 use crate::Exit;
@@ -51,7 +52,7 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> Result<Exit> {
-    let identity = SigningIdentity::load(&a.key)?;
+    let identity = KeyFileSigner::load(&a.key)?;
     let mut input = open_input(&a.input)?;
     let title = a.title.or_else(|| {
         a.input
@@ -74,7 +75,7 @@ pub fn run(a: Args) -> Result<Exit> {
         ..Default::default()
     };
     let mut out = AtomicOutput::create(&a.output)?;
-    let format = sign_stream(&mut input, &mut out.file, &identity, &request)
+    let format = sign_stream(&mut input, &mut out.file, identity.as_signer(), &request)
         .with_context(|| crate::shown(&a.input))?;
     crate::chronology::record(&mut out, &a.output, &a.log)?;
     out.commit()?;

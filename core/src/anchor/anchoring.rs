@@ -102,11 +102,10 @@ impl Network {
             },
         )?;
         if key.publisher == Address::ZERO {
-            return Err(AnchorError::Refused(format!(
-                "key {:#x} is not authorised by any publisher in registry {registry:#x} \
-                 (`provenant registry publisher authorize`)",
-                signer.address()
-            )));
+            return Err(AnchorError::KeyNotAuthorized {
+                key: signer.address(),
+                registry,
+            });
         }
         let publisher = key.publisher;
         for batch in log.unfinished_batches()? {

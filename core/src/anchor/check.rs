@@ -184,7 +184,7 @@ pub fn pending_checks(
                 i,
                 ANCHOR_UNKNOWN_REGISTRY,
                 format!(
-                    "the proof names registry {registry}, which is not a registry you trust on chain {chain_id} (pass --registry {registry} if it is)"
+                    "the proof names registry {registry}, which is not a registry you trust on chain {chain_id}"
                 ),
             );
             continue;

@@ -42,15 +42,22 @@ pub enum EntryStatus {
 }
 
 impl EntryStatus {
-    fn from_u8(n: u8) -> Self {
-        match n {
+    /// The contract's status number; an unknown one is an error, never a guess.
+    fn from_u8(n: u8) -> Result<Self, AnchorError> {
+        Ok(match n {
             0 => Self::Proposed,
             1 => Self::Approved,
             2 => Self::Appealed,
             3 => Self::Active,
             4 => Self::Withdrawn,
-            _ => Self::Rejected,
-        }
+            5 => Self::Rejected,
+            other => {
+                return Err(AnchorError::UnknownValue {
+                    what: "blacklist entry status",
+                    value: u64::from(other),
+                })
+            }
+        })
     }
 }
 
@@ -347,12 +354,17 @@ impl Network {
         let e = self.view(registry, ProvenantRegistry::entryCall { id })?;
         Ok(EntryInfo {
             id,
-            kind: if e.kind == 0 {
-                EntryKind::Device
-            } else {
-                EntryKind::Certificate
+            kind: match e.kind {
+                0 => EntryKind::Device,
+                1 => EntryKind::Certificate,
+                other => {
+                    return Err(AnchorError::UnknownValue {
+                        what: "blacklist entry kind",
+                        value: u64::from(other),
+                    })
+                }
             },
-            status: EntryStatus::from_u8(e.status),
+            status: EntryStatus::from_u8(e.status)?,
             curator_set: e.setId,
             reporter: format!("{:#x}", e.reporter),
             subject: hex::encode(e.subject),

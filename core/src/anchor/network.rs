@@ -70,11 +70,7 @@ impl Endpoint {
         let url = rpc
             .or(chain.filter(|c| c.contains("://")))
             .or(preset.map(|p| p.rpc))
-            .ok_or_else(|| {
-                AnchorError::Config(
-                    "no chain given: use --chain polygon|amoy|URL or --rpc URL".into(),
-                )
-            })?;
+            .ok_or(AnchorError::NoNetwork)?;
         let url = reqwest::Url::parse(url)
             .map_err(|e| AnchorError::Config(format!("bad RPC URL {url:?}: {e}")))?;
         if !matches!(url.scheme(), "http" | "https") {
@@ -111,30 +107,76 @@ impl Default for RetryPolicy {
     }
 }
 
+/// Why talking to the network or the registry failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum AnchorError {
+    /// A setting that cannot work (an unknown preset, a bad URL or key).
     #[error("{0}")]
     Config(String),
+    /// Neither a preset nor an RPC URL was given.
+    #[error("no network given")]
+    NoNetwork,
+    /// An RPC call failed for good (after retries of transient faults).
     #[error("RPC endpoint {url}: {what} failed: {message}")]
     Rpc {
+        /// The endpoint.
         url: String,
+        /// The JSON-RPC method.
         what: &'static str,
+        /// The endpoint's or the transport's words.
         message: String,
     },
+    /// The endpoint serves another chain than the preset's.
     #[error("the endpoint serves chain {actual}, expected {expected}")]
-    WrongChain { expected: u64, actual: u64 },
+    WrongChain {
+        /// The preset's chain id.
+        expected: u64,
+        /// What the endpoint answered.
+        actual: u64,
+    },
+    /// A publisher's chronology endpoint failed.
     #[error("chronology endpoint {endpoint}: {message}")]
-    Endpoint { endpoint: String, message: String },
+    Endpoint {
+        /// The endpoint.
+        endpoint: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// The registry contract reverted with one of its errors, decoded.
+    #[error("registry refused: {}", explain(.0))]
+    Reverted(RegistryError),
+    /// The node or the registry refused in a way the contract's errors do not name.
     #[error("registry refused: {0}")]
     Refused(String),
-    #[error("no registry known for chain {0}: deploy one (`provenant registry deploy`) or pass --registry")]
+    /// The anchoring key belongs to no publisher in this registry.
+    #[error("key {key:#x} is not authorised by any publisher in registry {registry:#x}")]
+    KeyNotAuthorized {
+        /// The key.
+        key: Address,
+        /// The registry.
+        registry: Address,
+    },
+    /// The registry answered a value this version does not know (never guessed).
+    #[error("the registry answered an unknown {what} ({value})")]
+    UnknownValue {
+        /// What was read.
+        what: &'static str,
+        /// The value.
+        value: u64,
+    },
+    /// No registry address was given or recorded for this chain.
+    #[error("no registry known for chain {0}")]
     NoRegistry(u64),
-    #[error("no contract at {0} on this chain (wrong --registry or wrong chain?)")]
+    /// Nothing is deployed at the registry address.
+    #[error("no contract at {0} on this chain")]
     NoContract(Address),
+    /// The chronology log failed.
     #[error(transparent)]
     Log(#[from] LogError),
-    #[error("cannot start the network runtime: {0}")]
-    Runtime(std::io::Error),
+    /// The async runtime could not start.
+    #[error("cannot start the network runtime")]
+    Runtime(#[source] std::io::Error),
 }
 
 /// True for faults worth retrying: the request may not have been served.
@@ -287,7 +329,7 @@ impl Network {
 
     pub(super) fn refused(e: alloy::contract::Error) -> AnchorError {
         if let Some(decoded) = e.as_decoded_interface_error::<RegistryError>() {
-            return AnchorError::Refused(explain(&decoded));
+            return AnchorError::Reverted(decoded);
         }
         AnchorError::Refused(e.to_string())
     }

@@ -257,10 +257,7 @@ pub(super) fn explain(e: &RegistryError) -> String {
         E::NotKeyPublisher(x) => format!("key {:#x} belongs to another publisher", x.key),
         E::InvalidCompromiseTime(_) => "the compromise time must be after 1970 and not in the future".to_owned(),
         E::CannotLoosenRevocation(_) => "a revocation can only move the compromise time earlier".to_owned(),
-        E::NotAuthorizedKey(x) => format!(
-            "key {:#x} is not authorised to anchor (ask the publisher: `provenant registry publisher authorize`)",
-            x.key
-        ),
+        E::NotAuthorizedKey(x) => format!("key {:#x} is not authorised to anchor", x.key),
         E::KeyIsRevoked(x) => format!("key {:#x} has been revoked by its publisher", x.key),
         E::ZeroRoot(_) => "an all-zero root cannot be anchored".to_owned(),
         E::LeafCountOutOfRange(_) => "a batch must have 1 to 16,777,215 leaves".to_owned(),

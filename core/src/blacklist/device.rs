@@ -23,7 +23,8 @@ use crate::blacklist::capture::assertion::{
     hex32, CaptureAssertion, EscrowFields, CAPTURE_VERSION,
 };
 use crate::blacklist::capture::{escrow, tag};
-use crate::credentials::sign::{sign_stream, SignError, SignRequest, SigningIdentity, SourceType};
+use crate::credentials::sign::{sign_stream, SignError, SignRequest, SourceType};
+use crate::credentials::signer::KeyFileSigner;
 use crate::MediaFormat;
 
 /// The secure-element stand-in's file inside a device directory.
@@ -37,7 +38,7 @@ pub enum DeviceError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("{0} is not a device directory made by `provenant device init` ({SECURE_ELEMENT} is unreadable: {1})")]
+    #[error("{0} is not a device directory ({SECURE_ELEMENT} is unreadable: {1})")]
     NotDevice(PathBuf, String),
     #[error("{0} already holds a device (refusing to overwrite its key)")]
     Exists(PathBuf),
@@ -63,11 +64,21 @@ struct ElementState {
     group_key: String,
 }
 
-/// The secure-element stand-in of one device.
-#[derive(Debug)]
+/// The secure-element stand-in of one device: the file's keys parsed once.
 pub struct SecureElement {
     path: PathBuf,
-    state: ElementState,
+    epoch: u32,
+    epoch_key: zeroize::Zeroizing<[u8; 32]>,
+    group_key: [u8; 32],
+}
+
+impl std::fmt::Debug for SecureElement {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecureElement")
+            .field("path", &self.path)
+            .field("epoch", &self.epoch)
+            .finish_non_exhaustive()
+    }
 }
 
 fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> DeviceError + '_ {
@@ -84,17 +95,13 @@ impl SecureElement {
         if path.exists() {
             return Err(DeviceError::Exists(path));
         }
-        let mut k = [0u8; 32];
-        OsRng.fill_bytes(&mut k);
+        let mut epoch_key = zeroize::Zeroizing::new([0u8; 32]);
+        OsRng.fill_bytes(&mut *epoch_key);
         let element = Self {
             path,
-            state: ElementState {
-                note: "provenant software stand-in for a camera secure element: keep secret (0600)"
-                    .into(),
-                epoch,
-                epoch_key: hex::encode(k),
-                group_key: hex::encode(group_key),
-            },
+            epoch,
+            epoch_key,
+            group_key,
         };
         element.save()?;
         Ok(element)
@@ -106,26 +113,40 @@ impl SecureElement {
         let bad = |why: String| DeviceError::NotDevice(dir.to_path_buf(), why);
         let text = fs::read_to_string(&path).map_err(|e| bad(e.to_string()))?;
         let state: ElementState = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-        if hex32(&state.epoch_key).is_none() || hex32(&state.group_key).is_none() {
+        let (Some(epoch_key), Some(group_key)) = (hex32(&state.epoch_key), hex32(&state.group_key))
+        else {
             return Err(bad("a key is not 32 bytes of hex".into()));
-        }
-        Ok(Self { path, state })
+        };
+        Ok(Self {
+            path,
+            epoch: state.epoch,
+            epoch_key: zeroize::Zeroizing::new(epoch_key),
+            group_key,
+        })
     }
 
     /// The curators' group key this device escrows to.
     pub fn group_key(&self) -> [u8; 32] {
-        hex32(&self.state.group_key).unwrap_or_default()
+        self.group_key
     }
 
     /// The epoch the element's key is at.
     pub fn epoch(&self) -> u32 {
-        self.state.epoch
+        self.epoch
     }
 
     /// Writes the state atomically (temporary file, fsync, rename), mode 0600.
     fn save(&self) -> Result<(), DeviceError> {
         let tmp = self.path.with_extension("json.tmp");
-        let text = serde_json::to_string_pretty(&self.state).unwrap_or_default();
+        let state = ElementState {
+            note: "provenant software stand-in for a camera secure element: keep secret (0600)"
+                .into(),
+            epoch: self.epoch,
+            epoch_key: hex::encode(*self.epoch_key),
+            group_key: hex::encode(self.group_key),
+        };
+        let text = serde_json::to_string_pretty(&state)
+            .map_err(|e| DeviceError::Crypto(format!("encoding the element: {e}")))?;
         {
             let mut options = fs::OpenOptions::new();
             options.write(true).create(true).truncate(true);
@@ -144,15 +165,15 @@ impl SecureElement {
     /// The capture assertion for a photo taken on `epoch`: ratchets the key forward to
     /// that day first (erasing the older key on disk before the photo is tagged).
     pub fn tag_photo(&mut self, epoch: u32) -> Result<CaptureAssertion, DeviceError> {
-        let current = self.state.epoch;
-        let key = hex32(&self.state.epoch_key).unwrap_or_default();
-        let key = tag::epoch_key_at(&key, current, epoch).ok_or(DeviceError::KeyErased {
-            asked: epoch,
-            current,
-        })?;
+        let current = self.epoch;
+        let key =
+            tag::epoch_key_at(&self.epoch_key, current, epoch).ok_or(DeviceError::KeyErased {
+                asked: epoch,
+                current,
+            })?;
         if epoch != current {
-            self.state.epoch = epoch;
-            self.state.epoch_key = hex::encode(key);
+            self.epoch = epoch;
+            *self.epoch_key = key;
             self.save()?;
         }
         let mut r = [0u8; 32];
@@ -170,7 +191,7 @@ impl SecureElement {
                 ciphertext: hex::encode(sealed.ciphertext),
                 mac: hex::encode(sealed.mac),
             },
-            group_key: self.state.group_key.clone(),
+            group_key: hex::encode(self.group_key),
         })
     }
 }
@@ -188,7 +209,7 @@ where
     R: Read + Seek + Send,
     W: Read + Write + Seek + Send,
 {
-    let identity = SigningIdentity::load(device_dir)?;
+    let signer = KeyFileSigner::load(device_dir).map_err(SignError::from)?;
     let mut element = SecureElement::open(device_dir)?;
     let assertion = element.tag_photo(epoch)?;
     let request = SignRequest {
@@ -199,5 +220,5 @@ where
         capture: Some(assertion),
         when: Some(when),
     };
-    Ok(sign_stream(src, dest, &identity, &request)?)
+    Ok(sign_stream(src, dest, signer.as_signer(), &request)?)
 }

@@ -12,8 +12,9 @@ use serde_json::{json, Value};
 
 use crate::credentials::format::MediaFormat;
 use crate::credentials::sign::{
-    builder_context, definition, detect_format, finish, now_rfc3339, SignError, SigningIdentity,
+    builder_context, definition, detect_format, finish, now_rfc3339, SignError,
 };
+use crate::credentials::signer::Signer;
 use crate::credentials::trust::TrustAnchors;
 
 /// Largest image we decode (pixels), so a hostile header cannot make us allocate gigabytes.
@@ -344,7 +345,7 @@ pub struct EditRequest<'a> {
 pub fn edit_stream<R, W>(
     input: &mut R,
     dest: &mut W,
-    identity: &SigningIdentity,
+    signer: &dyn Signer,
     req: &EditRequest<'_>,
 ) -> Result<EditOutcome, SignError>
 where
@@ -404,7 +405,7 @@ where
     crate::credentials::sign::add_anchors(&mut builder, anchors)?;
     finish(
         &mut builder,
-        identity,
+        signer,
         out_format,
         &mut Cursor::new(rendered),
         dest,

@@ -41,7 +41,7 @@ pub const CA_DIR: &str = "ca";
 pub enum KeyError {
     #[error("certificate generation failed: {0}")]
     Generate(#[from] rcgen::Error),
-    #[error("{path} already exists (use --force to overwrite)")]
+    #[error("{path} already exists")]
     Exists { path: PathBuf },
     #[error("{path}: {source}")]
     Io {

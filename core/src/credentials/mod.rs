@@ -18,3 +18,5 @@ pub mod edit;
 pub mod keys;
 #[cfg(feature = "sign")]
 pub mod sign;
+#[cfg(feature = "sign")]
+pub mod signer;

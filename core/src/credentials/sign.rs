@@ -1,29 +1,21 @@
-//! Signing: a [`SigningIdentity`] (certificate chain + private key) and the
-//! functions that embed a signed C2PA manifest.
+//! Signing: the functions that embed a signed C2PA manifest, with any signer behind
+//! the [`Signer`] seam.
 
-use std::fs;
 use std::io::{Read, Seek, Write};
-use std::path::{Path, PathBuf};
 
-use c2pa::{Builder, BuilderIntent, Context, DigitalSourceType, Settings, SigningAlg};
-use ed25519_dalek::pkcs8::DecodePrivateKey;
+use c2pa::{Builder, BuilderIntent, Context, DigitalSourceType, Settings};
 use serde_json::json;
 
 use crate::credentials::format::MediaFormat;
-use crate::credentials::keys::{CHAIN, SIGNER_KEY};
+use crate::credentials::signer::{Signer, SignerError};
 use crate::credentials::trust::TrustAnchors;
 
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SignError {
-    #[error("{path}: {source}")]
-    ReadKey {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("{0}: not a PEM private key (expected PKCS#8 \"-----BEGIN PRIVATE KEY-----\")")]
-    BadKey(PathBuf),
-    #[error("the input already carries Content Credentials; use `provenant edit` to add a step")]
+    #[error(transparent)]
+    Signer(#[from] SignerError),
+    #[error("the input already carries Content Credentials")]
     AlreadySigned,
     #[error("{0}")]
     Input(String),
@@ -60,67 +52,6 @@ impl SourceType {
             Self::Ai => DigitalSourceType::TrainedAlgorithmicMedia,
             Self::Screenshot => DigitalSourceType::ScreenCapture,
         }
-    }
-}
-
-/// A signing certificate chain and its private key.
-pub struct SigningIdentity {
-    chain_pem: Vec<u8>,
-    key_pem: Vec<u8>,
-    alg: SigningAlg,
-}
-
-impl std::fmt::Debug for SigningIdentity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningIdentity")
-            .field("alg", &self.alg)
-            .finish_non_exhaustive()
-    }
-}
-
-impl SigningIdentity {
-    /// Loads `chain.pem` and `signer.key` from a directory written by `keygen`.
-    pub fn load(dir: &Path) -> Result<Self, SignError> {
-        let read = |name: &str| {
-            let path = dir.join(name);
-            fs::read(&path).map_err(|source| SignError::ReadKey { path, source })
-        };
-        Self::from_pem(read(CHAIN)?, read(SIGNER_KEY)?, &dir.join(SIGNER_KEY))
-    }
-
-    /// From PEM bytes; the algorithm is read off the key.
-    pub fn from_pem(
-        chain_pem: Vec<u8>,
-        key_pem: Vec<u8>,
-        key_name: &Path,
-    ) -> Result<Self, SignError> {
-        let text = std::str::from_utf8(&key_pem).map_err(|_| SignError::BadKey(key_name.into()))?;
-        if !text.contains("-----BEGIN PRIVATE KEY-----") {
-            return Err(SignError::BadKey(key_name.into()));
-        }
-        let alg = if ed25519_dalek::SigningKey::from_pkcs8_pem(text).is_ok() {
-            SigningAlg::Ed25519
-        } else {
-            SigningAlg::Es256
-        };
-        Ok(Self {
-            chain_pem,
-            key_pem,
-            alg,
-        })
-    }
-
-    pub fn alg(&self) -> SigningAlg {
-        self.alg
-    }
-
-    fn signer(&self) -> Result<c2pa::BoxedSigner, SignError> {
-        Ok(c2pa::create_signer::from_keys(
-            &self.chain_pem,
-            &self.key_pem,
-            self.alg,
-            None,
-        )?)
     }
 }
 
@@ -193,7 +124,7 @@ fn has_manifest<R: Read + Seek + Send>(
 pub fn sign_stream<R, W>(
     src: &mut R,
     dest: &mut W,
-    identity: &SigningIdentity,
+    signer: &dyn Signer,
     request: &SignRequest,
 ) -> Result<MediaFormat, SignError>
 where
@@ -220,13 +151,13 @@ where
             capture,
         )?;
     }
-    finish(&mut builder, identity, format, src, dest)?;
+    finish(&mut builder, signer, format, src, dest)?;
     Ok(format)
 }
 
 pub(crate) fn finish<R, W>(
     builder: &mut Builder,
-    identity: &SigningIdentity,
+    signer: &dyn Signer,
     format: MediaFormat,
     src: &mut R,
     dest: &mut W,
@@ -235,9 +166,8 @@ where
     R: Read + Seek + Send,
     W: Read + Write + Seek + Send,
 {
-    let signer = identity.signer()?;
     builder
-        .sign(signer.as_ref(), format.mime(), src, dest)
+        .sign(signer, format.mime(), src, dest)
         .map_err(|e| match e {
             c2pa::Error::UnsupportedType => SignError::UnsupportedFormat(format.mime().into()),
             e => SignError::C2pa(e),

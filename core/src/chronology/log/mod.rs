@@ -58,10 +58,8 @@ pub enum LogError {
     Location(String),
     #[error("chronology log is corrupt: {0}")]
     Corrupt(String),
-    #[error("another `provenant anchor` is running on this log (lock {0})")]
+    #[error("another anchoring run is using this log (lock {0})")]
     Busy(PathBuf),
-    #[error("cannot log {0}")]
-    Entry(String),
     #[error("no data directory: set PROVENANT_HOME (or HOME)")]
     NoHome,
     #[error("cannot create the data directory {path}: {source}")]
