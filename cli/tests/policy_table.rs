@@ -210,13 +210,7 @@ fn by_verify(w: &World, policy: &Path, file: &Path) -> Answer {
 /// `batch DIR --policy-file P`: each line's status and reasons.
 fn by_batch(w: &World, policy: &Path) -> BTreeMap<PathBuf, Answer> {
     let pics = w.path("pics");
-    let mut args = vec![
-        "batch",
-        s(&pics),
-        "--policy-file",
-        s(policy),
-        "--quiet",
-    ];
+    let mut args = vec!["batch", s(&pics), "--policy-file", s(policy), "--quiet"];
     args.extend(w.blacklist_args.iter().map(String::as_str));
     let o = provenant(&args);
     stdout(&o)

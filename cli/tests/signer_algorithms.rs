@@ -194,7 +194,7 @@ fn each_key_kind_signs_with_its_algorithm() {
         ]);
         let report = json(&o);
         assert_eq!(report["verdict"], "trusted", "{alg}: {report}");
-        assert_eq!(report["chain"][0]["alg"], alg, "{alg}");
+        assert_eq!(report["chain"][0]["signer"]["alg"], alg, "{alg}");
         assert_eq!(code(&o), 0, "{alg}");
     }
 }

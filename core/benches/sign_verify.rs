@@ -46,12 +46,24 @@ fn bench(c: &mut Criterion) {
         sign.bench_with_input(BenchmarkId::from_parameter(name), bytes, |b, bytes| {
             b.iter(|| {
                 let mut out = Cursor::new(Vec::with_capacity(bytes.len() + 64 * 1024));
-                sign_stream(&mut Cursor::new(bytes), &mut out, identity.as_signer(), &request).unwrap();
+                sign_stream(
+                    &mut Cursor::new(bytes),
+                    &mut out,
+                    identity.as_signer(),
+                    &request,
+                )
+                .unwrap();
                 out.into_inner()
             })
         });
         let mut out = Cursor::new(Vec::new());
-        sign_stream(&mut Cursor::new(bytes), &mut out, identity.as_signer(), &request).unwrap();
+        sign_stream(
+            &mut Cursor::new(bytes),
+            &mut out,
+            identity.as_signer(),
+            &request,
+        )
+        .unwrap();
         signed.push((*name, out.into_inner()));
     }
     sign.finish();

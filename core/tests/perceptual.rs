@@ -14,8 +14,9 @@ use std::time::Instant;
 use image::codecs::jpeg::JpegEncoder;
 use image::imageops::FilterType;
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
+use provenant_core::chronology::difference::difference_picture;
 use provenant_core::chronology::fingerprint::{
-    decode_picture, difference_picture, hash_bytes, hash_image, PerceptualHash, MATCH_DISTANCE,
+    decode_picture, hash_bytes, hash_image, PerceptualHash, MATCH_DISTANCE,
 };
 
 fn manifest_dir() -> PathBuf {

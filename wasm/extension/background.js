@@ -6,7 +6,7 @@
 // snapshot and trusted snapshot keys, the report is then checked against the snapshot (wasm
 // applyBlacklist, as the page's worker does); a snapshot that cannot be used leaves the report
 // "not checked" and comes back as blacklistError.
-import init, { verify, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist } from './pkg/provenant_wasm.js';
+import init, { verify, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy } from './pkg/provenant_wasm.js';
 import './pkg/anchors.js'; // a classic script: publishes globalThis.ProvenantAnchors
 
 const MAX_BYTES = 100 * 1024 * 1024;
@@ -75,6 +75,8 @@ export async function verifyUrl(srcUrl) {
       report = checked.reportJson;
       if (checked.error) out.blacklistError = checked.error;
     }
+    // The core's one policy, as the CLI, batch, serve and the page apply it.
+    out.policy = JSON.parse(evaluatePolicy(report, ''));
     return { report: JSON.parse(report), ...out };
   } catch (e) {
     return { error: errorOf(e) };

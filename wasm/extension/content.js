@@ -85,7 +85,7 @@ h3{font:600 15px system-ui,sans-serif;margin:0 0 8px}` + R.CSS;
     const h = document.createElement('h3');
     h.textContent = 'Content credentials';
     panel.appendChild(h);
-    panel.appendChild(result.report ? R.renderReport(result.report, { anchorError: result.anchorError, blacklistError: result.blacklistError })
+    panel.appendChild(result.report ? R.renderReport(result.report, { anchorError: result.anchorError, blacklistError: result.blacklistError, policy: result.policy })
       : R.renderError(result.error));
     root.replaceChildren(style, panel);
   }

@@ -87,11 +87,11 @@ async function verifyBytes(buffer, fileName) {
     const registries = savedRegistries();
     const blacklistSnapshot = currentSnapshot().text;
     const blacklistKeys = savedBlacklistKeys();
-    const { report, anchorError, blacklistError } = await ask({ bytes: buffer, trustPem, fileName, rpcUrl, registries,
+    const { report, policy, anchorError, blacklistError } = await ask({ bytes: buffer, trustPem, fileName, rpcUrl, registries,
       blacklistSnapshot, blacklistKeys }, [buffer]);
     const parsed = JSON.parse(report);
     setStatus('');
-    resultBox.replaceChildren(R.renderReport(parsed, { anchorError, blacklistError }));
+    resultBox.replaceChildren(R.renderReport(parsed, { anchorError, blacklistError, policy: JSON.parse(policy) }));
   } catch (err) {
     showError(err);
   } finally {

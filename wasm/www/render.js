@@ -201,6 +201,15 @@
       .map((c) => c.code + (c.explanation ? ': ' + c.explanation : ''));
   }
 
+  /** The "Policy" row: what the core's policy (the same as the CLI's, batch's and serve's) says
+   * of the report — passes, or fails with its reasons. */
+  function policyRow(dl, policy) {
+    if (!policy || typeof policy.passed !== 'boolean') return;
+    const reasons = Array.isArray(policy.reasons) ? policy.reasons.map((r) => String(r.message)) : [];
+    row(dl, 'Policy', policy.passed ? 'passes (trusted signer, no blacklisted camera or signer)'
+      : 'fails: ' + reasons.join('; '), 'pv-policy ' + (policy.passed ? 'pv-policy-pass' : 'pv-policy-fail'));
+  }
+
   /** The summary: who signed, when, with what tool, AI or not, anchoring, blacklist. */
   function renderSummary(report, opts) {
     const box = el('section', 'pv-summary');
@@ -214,6 +223,7 @@
     const dl = el('dl', 'pv-facts');
     if (report.file) row(dl, 'File', report.file, 'pv-file');
     row(dl, 'Format', report.format + ', ' + report.size + ' bytes');
+    policyRow(dl, opts && opts.policy);
     const chain = report.chain || [];
     if (chain.length === 0) {
       box.appendChild(dl);

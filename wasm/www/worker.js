@@ -1,13 +1,13 @@
 // Runs the wasm verifier off the main thread so the page never freezes.
 // Messages in: {id, bytes: ArrayBuffer, trustPem, fileName, rpcUrl?, registries?, blacklistSnapshot?,
 // blacklistKeys?} or {id, type: 'version'}.
-// Messages out: {id, ok: true, report: string, anchorError?: string, blacklistError?: string} or
+// Messages out: {id, ok: true, report: string, policy: string, anchorError?: string, blacklistError?: string} or
 // {id, ok: false, error: {code, message}, fatal?}.
 // With an RPC URL the report's anchor proofs are checked over JSON-RPC (anchors.js) after verifying;
 // then, with a blacklist snapshot, the report is checked against it (wasm applyBlacklist: signature
 // by one of blacklistKeys, expiry, entries). A snapshot that cannot be used leaves the report
 // "not checked" and becomes blacklistError.
-import init, { verify, version, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist } from './pkg/provenant_wasm.js';
+import init, { verify, version, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy } from './pkg/provenant_wasm.js';
 import './anchors.js'; // a classic script: publishes globalThis.ProvenantAnchors
 
 const ready = init({ module_or_path: new URL('./pkg/provenant_wasm_bg.wasm', import.meta.url) });
@@ -51,7 +51,10 @@ self.onmessage = async (event) => {
         blacklistError = 'blacklist check failed: ' + (e && typeof e === 'object' && 'message' in e ? String(e.message) : String(e));
       }
     }
-    self.postMessage({ id: msg.id, ok: true, report, anchorError, blacklistError });
+    // The core's one policy (the default: trusted, no blacklisted camera or signer), as the CLI,
+    // batch and serve apply it: {passed, reasons: [{rule, message}]}.
+    const policy = evaluatePolicy(report, '');
+    self.postMessage({ id: msg.id, ok: true, report, policy, anchorError, blacklistError });
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError) {
       // A panic or trap leaves the module in an unknown state: the page restarts this worker.

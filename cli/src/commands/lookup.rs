@@ -93,7 +93,7 @@ pub fn run(a: Args) -> Result<Exit> {
         })?;
         let original = fingerprint::decode_picture(&original_bytes)
             .with_context(|| crate::render::clean(original_path))?;
-        let diff = fingerprint::difference_picture(&original, &query);
+        let diff = provenant_core::chronology::difference::difference_picture(&original, &query);
         let mut file = AtomicOutput::create(out)?;
         diff.image
             .write_to(

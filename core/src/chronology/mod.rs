@@ -7,6 +7,8 @@ pub mod merkle;
 pub mod proof;
 
 #[cfg(feature = "chronology")]
+pub mod difference;
+#[cfg(feature = "chronology")]
 pub mod fingerprint;
 #[cfg(feature = "chronology")]
 pub mod log;

@@ -6,9 +6,11 @@
 //! ([`signer`]), signing ([`sign`]) and pixel edits ([`edit`]) are native only, behind
 //! the `sign` and `edit` features.
 
+mod chain;
 pub mod format;
 pub mod hash;
 pub mod report;
+mod step_anchors;
 pub mod trust;
 pub mod verify;
 

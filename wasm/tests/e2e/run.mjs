@@ -607,6 +607,8 @@ async function launch(extraArgs = [], opts = {}) {
     assertIncludes(await text('.pv-step[data-step="0"] .pv-status-blacklisted'), 'blacklisted', 'step tag');
     assertIncludes((await page.locator('.pv-failure').allTextContents()).join('\n'), 'device.blacklisted', 'failure code');
     assert((await page.locator('.pv-blacklist-error').count()) === 0, 'no blacklist error');
+    // The core's policy, as `verify`, `batch` and `serve` apply it.
+    assertIncludes(await text('.pv-policy'), 'fails: device.blacklisted (reject_blacklisted)', 'policy row');
     await page.screenshot({ path: path.join(artifacts, 'page-blacklisted.png'), fullPage: true });
   });
 
@@ -614,6 +616,7 @@ async function launch(extraArgs = [], opts = {}) {
     await page.reload();
     await upload('cam-b.jpg');
     assertIncludes((await badge()).cls, 'pv-badge-trusted', 'badge class');
+    assertIncludes(await text('.pv-policy'), 'passes', 'policy row');
     const row = await blacklistRow();
     assertIncludes(row.cls, 'pv-blacklist-clear', 'row class');
     assertIncludes(row.text, 'clear (snapshot loaded in this browser (chain ', 'row');
@@ -851,6 +854,7 @@ async function launch(extraArgs = [], opts = {}) {
     assertIncludes(await panel.locator('.pv-blacklist').textContent(), 'BLACKLISTED: ' + BLACKLIST_REASON, 'panel row');
     assertIncludes(await panel.locator('.pv-badge').first().textContent(), 'Blacklisted', 'panel badge');
     assertIncludes(await panel.locator('.pv-step-blacklist').textContent(), 'BLACKLISTED camera', 'panel step');
+    assertIncludes(await panel.locator('.pv-policy').textContent(), 'fails: device.blacklisted (reject_blacklisted)', 'panel policy');
     await p4.screenshot({ path: path.join(artifacts, 'extension-blacklisted.png') });
     // A key that did not sign the snapshot: the panel says why, the blacklist is not checked.
     await sw.evaluate((k) => chrome.storage.local.set({ blacklistKeys: [k] }), bl.otherKey);
