@@ -25,8 +25,8 @@ use alloy::sol_types::{SolCall, SolEvent};
 use crate::chronology::log::crash_point;
 use crate::chronology::{Batch, BatchState, Inclusion, Log, LogError};
 
+use super::contract::*;
 use super::network::*;
-use super::registry::*;
 
 /// What happened to the batches in one anchoring pass.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]

@@ -11,7 +11,7 @@ use alloy::providers::Provider;
 use alloy::rpc::types::{Filter, TransactionReceipt};
 use alloy::sol_types::{SolCall, SolEvent};
 
-use super::registry::ProvenantRegistry;
+use super::contract::ProvenantRegistry;
 use super::{Address, AnchorError, Network, PrivateKeySigner};
 use crate::blacklist::capture::threshold::DecryptionShare;
 use crate::blacklist::{CertificateEntry, DeviceEntry};

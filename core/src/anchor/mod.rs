@@ -12,6 +12,8 @@ pub mod check;
 #[cfg(feature = "anchor")]
 mod anchoring;
 #[cfg(feature = "anchor")]
+mod contract;
+#[cfg(feature = "anchor")]
 mod curation;
 #[cfg(feature = "anchor")]
 mod network;
@@ -31,10 +33,10 @@ pub use check::{
     ANCHOR_PENDING, ANCHOR_UNKNOWN_REGISTRY,
 };
 #[cfg(feature = "anchor")]
+pub use contract::{anchor_calldata, anchored_event_topic, batch_meta_hash, RegistryError};
+#[cfg(feature = "anchor")]
 pub use curation::{CuratorSetInfo, DeviceEvidence, EntryInfo, EntryKind, EntryStatus};
 #[cfg(feature = "anchor")]
 pub use network::{
     parse_address, parse_private_key, AnchorError, Endpoint, Network, Preset, RetryPolicy, PRESETS,
 };
-#[cfg(feature = "anchor")]
-pub use registry::{anchor_calldata, anchored_event_topic, batch_meta_hash, RegistryError};

@@ -18,7 +18,7 @@ use alloy::transports::{RpcError, TransportError};
 
 use crate::chronology::LogError;
 
-use super::registry::{explain, RegistryError};
+use super::contract::{explain, RegistryError};
 
 /// A named network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -17,7 +17,9 @@ use crate::credentials::report::{
     SignerInfo, StatusCode, StepStatus, TimeSource, Trust, Verdict,
 };
 use crate::credentials::trust::TrustAnchors;
-use crate::credentials::verify::MAX_CHAIN_STEPS;
+
+/// Chains deeper than this are cut (a hostile file could nest ingredients without end).
+const MAX_CHAIN_STEPS: usize = 256;
 
 /// The manifest label a JUMBF URI points into (`self#jumbf=/c2pa/<label>/...`).
 pub(super) fn label_of(url: &str) -> Option<&str> {

@@ -16,9 +16,17 @@ pub mod verify;
 
 #[cfg(feature = "edit")]
 pub mod edit;
+#[cfg(feature = "edit")]
+mod edit_ops;
 #[cfg(feature = "sign")]
 pub mod keys;
 #[cfg(feature = "sign")]
 pub mod sign;
 #[cfg(feature = "sign")]
 pub mod signer;
+
+#[cfg(feature = "sign")]
+/// RFC 3339 time of now, for the `when` of actions.
+pub(crate) fn now_rfc3339() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}

@@ -7,6 +7,7 @@ use c2pa::{Builder, BuilderIntent, Context, DigitalSourceType, Settings};
 use serde_json::json;
 
 use crate::credentials::format::MediaFormat;
+pub(crate) use crate::credentials::now_rfc3339;
 use crate::credentials::signer::{Signer, SignerError};
 use crate::credentials::trust::TrustAnchors;
 
@@ -23,7 +24,7 @@ pub enum SignError {
     UnsupportedFormat(String),
     #[cfg(feature = "edit")]
     #[error("edit: {0}")]
-    Edit(#[from] crate::credentials::edit::EditError),
+    Edit(#[from] crate::credentials::edit_ops::EditError),
     #[error("signing failed: {0}")]
     C2pa(#[from] c2pa::Error),
     #[error("I/O error: {0}")]
@@ -94,11 +95,6 @@ pub(crate) fn definition(title: Option<&str>) -> serde_json::Value {
         "title": title,
         "claim_generator_info": [{ "name": crate::GENERATOR_NAME, "version": crate::VERSION }],
     })
-}
-
-/// RFC 3339 time of now, for the `when` of actions.
-pub(crate) fn now_rfc3339() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Detects the format of a seekable source and refuses what C2PA cannot carry.

@@ -4,14 +4,23 @@
 
 use c2pa::Reader;
 
+use crate::chronology::proof::ProofBundle;
 use crate::chronology::proof::{ProofSet, ANCHORS_ASSERTION};
 use crate::credentials::report::{
     AnchorStatus, CodeKind, CodeOrigin, Report, StatusCode, StepAnchor, StepStatus,
 };
-use crate::credentials::verify::SourcedProof;
 
 /// Anchor proofs that later steps carry for earlier ones (our assertion). A proof
 /// that cannot be read is reported on the step that carries it.
+/// An anchor proof and where it came from (`sidecar`, `endpoint`, `log`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourcedProof {
+    /// The proof.
+    pub bundle: ProofBundle,
+    /// Where it came from.
+    pub source: &'static str,
+}
+
 pub(super) fn embedded_proofs(report: &mut Report, reader: &Reader) -> Vec<SourcedProof> {
     let mut found = Vec::new();
     for i in 0..report.chain.len() {

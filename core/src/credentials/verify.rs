@@ -5,7 +5,6 @@ use std::io::{self, Cursor, Read, Seek, SeekFrom};
 
 use c2pa::{Context, Reader, Settings};
 
-use crate::chronology::proof::ProofBundle;
 use crate::credentials::format::MediaFormat;
 use crate::credentials::report::{
     CodeKind, CodeOrigin, Report, StatusCode, Verdict, REPORT_VERSION,
@@ -16,16 +15,13 @@ use super::chain::fill_report;
 #[cfg(test)]
 use super::chain::label_of;
 pub use super::step_anchors::{
-    anchor_code, attach_proofs, ANCHOR_CONTENT_MISMATCH, ANCHOR_MALFORMED, ANCHOR_ROOT_MISMATCH,
-    ANCHOR_UNCHECKED,
+    anchor_code, attach_proofs, SourcedProof, ANCHOR_CONTENT_MISMATCH, ANCHOR_MALFORMED,
+    ANCHOR_ROOT_MISMATCH, ANCHOR_UNCHECKED,
 };
 use super::step_anchors::{attach_anchors, embedded_proofs};
 
 /// Our own code for a manifest store that is present but cannot be parsed.
 pub const MANIFEST_UNREADABLE: &str = "manifest.unreadable";
-
-/// Chains deeper than this are cut (a hostile file could nest ingredients without end).
-pub(super) const MAX_CHAIN_STEPS: usize = 256;
 
 /// What the verifier accepts.
 #[derive(Debug, Clone, Default)]
@@ -35,13 +31,6 @@ pub struct VerifyOptions {
     /// Anchor proofs found outside the file (sidecar, publisher endpoint, local log),
     /// matched to steps by manifest id. Proofs carried inside manifests are found anyway.
     pub proofs: Vec<SourcedProof>,
-}
-
-/// An anchor proof and where it came from (`sidecar`, `endpoint`, `log`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourcedProof {
-    pub bundle: ProofBundle,
-    pub source: &'static str,
 }
 
 /// The file could not be examined at all (a verdict is never an error).
