@@ -21,6 +21,17 @@
 //! The library never prints: results come back as values (a [`Report`] is data, not an
 //! error) and errors carry the context a user needs.
 
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::print_stdout,
+        clippy::print_stderr
+    )
+)]
+
 pub mod anchor;
 pub mod blacklist;
 pub mod chronology;
