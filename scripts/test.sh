@@ -41,6 +41,14 @@ cargo fmt --all -- --check
 step "registry contract: recompile and compare with the committed artifact, forge tests"
 ./registry-contract/test.sh
 
+step "layout: no module cycles in core, file and command sizes, no machine paths"
+python3 scripts/check-layout.py
+
+step "each cargo feature of provenant-core builds on its own"
+for feature in "" sign edit chronology postgres anchor device failpoints; do
+  cargo check -q -p provenant-core --no-default-features ${feature:+--features "$feature"}
+done
+
 step "lints"
 cargo clippy --workspace --all-targets --features provenant/failpoints -- -D warnings
 
