@@ -38,6 +38,7 @@ pub const MAX_BATCH_LEAVES: u64 = (1 << 24) - 1;
 pub const LOG_FILE: &str = "chronology.sqlite";
 
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum LogError {
     #[error("chronology log {path}: {source}")]
     Open {
