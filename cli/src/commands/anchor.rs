@@ -1,6 +1,7 @@
 use std::time::Duration;
 
 use anyhow::Result;
+use provenant_core::anchor::{Address, AnchorRound, Network, PrivateKeySigner};
 use provenant_core::chronology::{Log, LogStatus, MAX_BATCH_LEAVES};
 
 use crate::network::{KeyArgs, NetworkArgs, RegistryArgs};
@@ -77,44 +78,45 @@ fn print_status(s: &LogStatus) {
 }
 
 pub fn run(a: Args) -> Result<Exit> {
-    let mut log = Log::open_default()?;
+    let log = Log::open_default()?;
     if let Some(Sub::Status { json }) = a.command {
-        let status = log.status()?;
-        if json {
-            println!("{}", serde_json::to_string_pretty(&status)?);
-        } else {
-            print_status(&status);
-            for b in log.unfinished_batches()? {
-                eprintln!(
-                    "  batch {} ({} leaves, root 0x{}…): {}{}",
-                    b.id,
-                    b.leaf_count,
-                    &hex::encode(b.root)[..12],
-                    b.state.as_str(),
-                    b.block_number
-                        .map(|n| format!(" in block {n}"))
-                        .unwrap_or_default()
-                );
-            }
-        }
-        return Ok(Exit::Pass);
+        return status(&log, json);
     }
+    anchor(a, log)
+}
+
+/// `anchor status`: the log's counts, and its unfinished batches.
+fn status(log: &Log, json: bool) -> Result<Exit> {
+    let status = log.status()?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&status)?);
+    } else {
+        print_status(&status);
+        for b in log.unfinished_batches()? {
+            eprintln!(
+                "  batch {} ({} leaves, root 0x{}…): {}{}",
+                b.id,
+                b.leaf_count,
+                &hex::encode(b.root)[..12],
+                b.state.as_str(),
+                b.block_number
+                    .map(|n| format!(" in block {n}"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    Ok(Exit::Pass)
+}
+
+/// `anchor`: seal pending entries, then (unless --seal-only) anchor the batches.
+fn anchor(a: Args, mut log: Log) -> Result<Exit> {
     if !(a.poll.is_finite() && (0.05..=600.0).contains(&a.poll)) {
         anyhow::bail!("--poll must be between 0.05 and 600 seconds");
     }
     if !(1..=MAX_BATCH_LEAVES).contains(&a.max_batch) {
         anyhow::bail!("--max-batch must be between 1 and {MAX_BATCH_LEAVES}");
     }
-    let sealed = log.seal(a.max_batch)?;
-    if !sealed.is_empty() {
-        let leaves: u64 = sealed.iter().map(|b| b.leaf_count).sum();
-        eprintln!(
-            "sealed {leaves} entr{} into {} batch{}",
-            if leaves == 1 { "y" } else { "ies" },
-            sealed.len(),
-            if sealed.len() == 1 { "" } else { "es" }
-        );
-    }
+    seal(&mut log, a.max_batch)?;
     if a.seal_only {
         let status = log.status()?;
         if a.json {
@@ -135,29 +137,71 @@ pub fn run(a: Args) -> Result<Exit> {
     let signer = a.key.signer()?;
     let registry = a.registry.resolve(&chain, &log)?;
     let round = if a.wait {
-        let poll = Duration::from_secs_f64(a.poll);
-        let mut shown = u64::MAX;
-        chain.anchor_until_final(
-            &mut log,
-            &signer,
-            registry,
-            poll,
-            Duration::from_secs(a.wait_timeout),
-            |r| {
-                if r.waiting > 0 && r.waiting != shown {
-                    shown = r.waiting;
-                    eprintln!(
-                        "waiting for {} batch{} to be finalized…",
-                        r.waiting,
-                        if r.waiting == 1 { "" } else { "es" }
-                    );
-                }
-            },
-        )?
+        anchor_until_final(&a, &chain, &mut log, &signer, registry)?
     } else {
         chain.advance(&mut log, &signer, registry)?
     };
     let status = log.status()?;
+    report(&chain, registry, &round, &status, a.json)?;
+    if a.wait && (status.sealed_batches + status.submitted_batches + status.mined_batches) > 0 {
+        eprintln!("not everything is anchored yet; run `provenant anchor` again later");
+        return Ok(Exit::PolicyFail);
+    }
+    Ok(Exit::Pass)
+}
+
+/// Seals pending entries into batches of at most `max_batch` leaves, and says so.
+fn seal(log: &mut Log, max_batch: u64) -> Result<()> {
+    let sealed = log.seal(max_batch)?;
+    if !sealed.is_empty() {
+        let leaves: u64 = sealed.iter().map(|b| b.leaf_count).sum();
+        eprintln!(
+            "sealed {leaves} entr{} into {} batch{}",
+            if leaves == 1 { "y" } else { "ies" },
+            sealed.len(),
+            if sealed.len() == 1 { "" } else { "es" }
+        );
+    }
+    Ok(())
+}
+
+/// With --wait: anchor rounds until every batch is final, showing what it waits for.
+fn anchor_until_final(
+    a: &Args,
+    chain: &Network,
+    log: &mut Log,
+    signer: &PrivateKeySigner,
+    registry: Address,
+) -> Result<AnchorRound> {
+    let poll = Duration::from_secs_f64(a.poll);
+    let mut shown = u64::MAX;
+    Ok(chain.anchor_until_final(
+        log,
+        signer,
+        registry,
+        poll,
+        Duration::from_secs(a.wait_timeout),
+        |r| {
+            if r.waiting > 0 && r.waiting != shown {
+                shown = r.waiting;
+                eprintln!(
+                    "waiting for {} batch{} to be finalized…",
+                    r.waiting,
+                    if r.waiting == 1 { "" } else { "es" }
+                );
+            }
+        },
+    )?)
+}
+
+/// What a run did on chain (stderr), the log's counts, and with --json a summary (stdout).
+fn report(
+    chain: &Network,
+    registry: Address,
+    round: &AnchorRound,
+    status: &LogStatus,
+    json: bool,
+) -> Result<()> {
     eprintln!(
         "chain {}: {} sent, {} adopted from chain, {} mined, {} finalized, {} dropped by reorg and re-sent, {} waiting{}",
         chain.chain_id(),
@@ -173,8 +217,8 @@ pub fn run(a: Args) -> Result<Exit> {
             String::new()
         }
     );
-    print_status(&status);
-    if a.json {
+    print_status(status);
+    if json {
         println!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
@@ -186,9 +230,5 @@ pub fn run(a: Args) -> Result<Exit> {
             }))?
         );
     }
-    if a.wait && (status.sealed_batches + status.submitted_batches + status.mined_batches) > 0 {
-        eprintln!("not everything is anchored yet; run `provenant anchor` again later");
-        return Ok(Exit::PolicyFail);
-    }
-    Ok(Exit::Pass)
+    Ok(())
 }

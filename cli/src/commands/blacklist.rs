@@ -6,7 +6,8 @@ use provenant_core::blacklist::capture::assertion::hex32;
 use provenant_core::blacklist::capture::tag::epoch_of;
 use provenant_core::blacklist::capture::threshold::{self, CuratorShare};
 use provenant_core::blacklist::{
-    Blacklist, Snapshot, SnapshotBody, SnapshotSource, SNAPSHOT_FORMAT,
+    Blacklist, CertificateEntry, DeviceEntry, Snapshot, SnapshotBody, SnapshotSource,
+    SNAPSHOT_FORMAT,
 };
 use provenant_core::chronology::Log;
 use rand_core::OsRng;
@@ -236,258 +237,340 @@ pub fn run(a: Args) -> Result<Exit> {
             fingerprint,
             reason,
             tx,
-        } => {
-            if reason.trim().is_empty() {
-                anyhow::bail!("give a --reason: it is published with the entry");
-            }
-            let fingerprint = match (&certificate, &fingerprint) {
-                (Some(pem), _) => Some(certificate_fingerprint(pem)?),
-                (None, Some(hex)) => Some(
-                    hex32(hex.trim_start_matches("0x"))
-                        .context("--fingerprint must be 64 hex digits")?,
-                ),
-                _ => None,
-            };
-            let (chain, registry, signer) = tx_context(&tx)?;
-            let id = match (evidence, fingerprint) {
-                (Some(path), _) => {
-                    let ev = Evidence::read(&path)?;
-                    let start = match from {
-                        Some(t) => epoch_of(parse_time(&t)?),
-                        None => ev.capture.epoch,
-                    };
-                    if start < ev.capture.epoch {
-                        anyhow::bail!(
-                            "--from is before the evidence photo's day ({}): earlier photos cannot be flagged (the key chain is one-way)",
-                            ev.capture.epoch
-                        );
-                    }
-                    let evidence = provenant_core::anchor::DeviceEvidence {
-                        evidence_hash: ev.sha256,
-                        epoch: ev.capture.epoch,
-                        r: ev.r(),
-                        tag: ev.tag(),
-                        escrow_point: ev.escrow()?.point,
-                    };
-                    chain.propose_device(&signer, registry, set, &evidence, start, &reason)?
-                }
-                (None, Some(fp)) => {
-                    chain.propose_certificate(&signer, registry, set, fp, &reason)?
-                }
-                (None, None) => anyhow::bail!(
-                    "say what to blacklist: --evidence PHOTO, --certificate PEM or --fingerprint HEX"
-                ),
-            };
-            eprintln!("entry {id} proposed to curator set {set}");
-            println!("{id}");
-        }
-        Sub::Approve { id, tx } => {
-            let (chain, registry, signer) = tx_context(&tx)?;
-            chain.approve_entry(&signer, registry, id)?;
-            let e = chain.entry(registry, id)?;
-            eprintln!(
-                "entry {id}: {} approvals, status {:?}{}",
-                e.approvals,
-                e.status,
-                if e.status == EntryStatus::Approved {
-                    format!(
-                        " (appeal window until {})",
-                        provenant_core::anchor::check::rfc3339(e.active_after)
-                    )
-                } else {
-                    String::new()
-                }
-            );
-        }
-        Sub::Appeal { id, reason, tx } => {
-            let (chain, registry, signer) = tx_context(&tx)?;
-            chain.appeal_entry(&signer, registry, id, &reason)?;
-            eprintln!("entry {id} appealed: stopped until its curators resolve the appeal");
-        }
-        Sub::Resolve { id, uphold, tx, .. } => {
-            let (chain, registry, signer) = tx_context(&tx)?;
-            chain.resolve_appeal(&signer, registry, id, uphold)?;
-            let e = chain.entry(registry, id)?;
-            eprintln!("entry {id}: vote recorded, status {:?}", e.status);
-        }
-        Sub::Release { id, share, tx } => {
-            let share: CuratorShare = serde_json::from_str(
-                &std::fs::read_to_string(&share)
-                    .with_context(|| format!("cannot read {}", crate::shown(&share)))?,
-            )
-            .with_context(|| format!("{} is not a curator share file", crate::shown(&share)))?;
-            let (chain, registry, signer) = tx_context(&tx)?;
-            let e = chain.entry(registry, id)?;
-            if e.kind != EntryKind::Device {
-                anyhow::bail!("entry {id} is a certificate entry: it needs no decryption shares");
-            }
-            let point = hex32(&e.escrow_point).context("entry without an escrow point")?;
-            let ds = threshold::decryption_share(&share, &point, &mut OsRng)?;
-            chain.publish_share(&signer, registry, id, &ds)?;
-            eprintln!(
-                "entry {id}: decryption share of curator {} published",
-                ds.index
-            );
-        }
+        } => propose(set, evidence, from, certificate, fingerprint, reason, tx)?,
+        Sub::Approve { id, tx } => approve(id, tx)?,
+        Sub::Appeal { id, reason, tx } => appeal(id, reason, tx)?,
+        Sub::Resolve { id, uphold, tx, .. } => resolve(id, uphold, tx)?,
+        Sub::Release { id, share, tx } => release(id, share, tx)?,
         Sub::Activate {
             id,
             group,
             evidence,
             tx,
-        } => {
-            let (chain, registry, signer) = tx_context(&tx)?;
-            let e = chain.entry(registry, id)?;
-            let key = match e.kind {
-                EntryKind::Certificate => [0u8; 32],
-                EntryKind::Device => {
-                    let (Some(group), Some(evidence)) = (group, evidence) else {
-                        anyhow::bail!("a device entry needs --group FILE and --evidence PHOTO");
-                    };
-                    let group = read_group(&group)?;
-                    let ev = Evidence::read(&evidence)?;
-                    if hex::encode(ev.sha256) != e.subject {
-                        anyhow::bail!(
-                            "{} is not entry {id}'s evidence photo (SHA-256 differs)",
-                            crate::shown(&evidence)
-                        );
-                    }
-                    let set = chain.curator_set(registry, e.curator_set)?;
-                    if set.group_key != hex::encode(group.public) {
-                        anyhow::bail!(
-                            "the group file is not curator set {}'s group key",
-                            e.curator_set
-                        );
-                    }
-                    let shares = chain.published_shares(registry, id)?;
-                    recover_epoch_key(&group, &ev, &shares)?
-                }
-            };
-            chain.activate_entry(&signer, registry, id, key)?;
-            eprintln!("entry {id} is active");
-        }
-        Sub::Withdraw { id, reason, tx } => {
-            let (chain, registry, signer) = tx_context(&tx)?;
-            chain.withdraw_entry(&signer, registry, id, &reason)?;
-            let e = chain.entry(registry, id)?;
-            eprintln!("entry {id}: withdrawal recorded, status {:?}", e.status);
-        }
-        Sub::Claim { tx } => {
-            let (chain, registry, signer) = tx_context(&tx)?;
-            chain.claim_bonds(&signer, registry)?;
-            eprintln!("bonds paid out");
-        }
-        Sub::List { sets, json, read } => {
-            let (chain, registry) = read_context(&read)?;
-            let (entries, block) = chain.entries(registry, &sets)?;
-            if json {
-                for e in &entries {
-                    println!("{}", serde_json::to_string(e)?);
-                }
-            } else {
-                println!("{} entries (block {block})", entries.len());
-                for e in &entries {
-                    println!(
-                        "#{:<4} set {:<3} {:<11} {:<9} {} — {}",
-                        e.id,
-                        e.curator_set,
-                        format!("{:?}", e.kind).to_lowercase(),
-                        format!("{:?}", e.status).to_lowercase(),
-                        match e.kind {
-                            EntryKind::Device => format!("from day {}", e.start_epoch),
-                            EntryKind::Certificate => format!("cert {}", &e.subject[..16]),
-                        },
-                        crate::render::clean(&e.reason)
-                    );
-                }
-            }
-        }
+        } => activate(id, group, evidence, tx)?,
+        Sub::Withdraw { id, reason, tx } => withdraw(id, reason, tx)?,
+        Sub::Claim { tx } => claim(tx)?,
+        Sub::List { sets, json, read } => list(sets, json, read)?,
         Sub::Export {
             sets,
             signing_key,
             valid_for,
             output,
             read,
-        } => {
-            let key = read_signing_key(&signing_key)?;
-            let (chain, registry) = read_context(&read)?;
-            let (devices, certificates, block) = chain.active_blacklist(registry, &sets)?;
-            let (_, refused) = Blacklist::new("export", devices.clone(), certificates.clone());
-            let refused_ids: Vec<u64> = refused
-                .iter()
-                .filter_map(|e| match e {
-                    provenant_core::blacklist::BlacklistError::BadEntry { id, .. } => Some(*id),
-                    _ => None,
-                })
-                .collect();
-            for e in &refused {
-                eprintln!("warning: left out: {e}");
-            }
-            let devices: Vec<_> = devices
-                .into_iter()
-                .filter(|d| !refused_ids.contains(&d.id))
-                .collect();
-            let certificates: Vec<_> = certificates
-                .into_iter()
-                .filter(|c| !refused_ids.contains(&c.id))
-                .collect();
-            let now = now_secs();
-            let hours = valid_for.clamp(1, 24 * 366);
-            let body = SnapshotBody {
-                format: SNAPSHOT_FORMAT.into(),
-                source: SnapshotSource {
-                    chain_id: chain.chain_id(),
-                    registry: format!("{registry:#x}"),
-                    curator_sets: sets,
-                    block_number: block,
-                },
-                issued_at: provenant_core::anchor::check::rfc3339(now),
-                expires_at: provenant_core::anchor::check::rfc3339(now + hours * 3600),
-                devices,
-                certificates,
-            };
-            let (nd, nc) = (body.devices.len(), body.certificates.len());
-            let snapshot = Snapshot::sign(body, &key);
-            let mut out = crate::output::AtomicOutput::create(&output)?;
-            std::io::Write::write_all(
-                &mut out.file,
-                serde_json::to_string_pretty(&snapshot)?.as_bytes(),
-            )?;
-            out.commit()?;
-            eprintln!(
-                "snapshot of {nd} device and {nc} certificate entries (block {block}) → {}, valid {hours} h, signed by {}",
-                crate::shown(&output),
-                snapshot.signature.public_key
-            );
-        }
-        Sub::Verify { file, keys } => {
-            let keys = parse_keys(&keys)?;
-            let bytes = crate::output::read_input(&file)?;
-            let snap =
-                Snapshot::open(&bytes, &keys, now_secs()).with_context(|| crate::shown(&file))?;
-            let list = Blacklist::from_snapshot(&snap, &crate::shown(&file))?;
-            println!(
-                "{}",
-                serde_json::json!({
-                    "valid": true,
-                    "signed_by": snap.signature.public_key,
-                    "issued_at": snap.body.issued_at,
-                    "expires_at": snap.body.expires_at,
-                    "source": snap.body.source,
-                    "devices": list.device_entries(),
-                    "certificates": list.certificate_entries(),
-                })
-            );
-        }
-        Sub::Keygen { output } => {
-            let key = generate_signing_key(&output)?;
-            eprintln!(
-                "snapshot signing key written to {} (0600)",
-                crate::shown(&output)
-            );
-            println!("{}", hex::encode(key.verifying_key().as_bytes()));
-        }
+        } => export(sets, signing_key, valid_for, output, read)?,
+        Sub::Verify { file, keys } => verify(file, keys)?,
+        Sub::Keygen { output } => keygen(output)?,
     }
     Ok(Exit::Pass)
+}
+
+/// The certificate fingerprint named by --certificate or --fingerprint, if any.
+fn fingerprint_arg(
+    certificate: &Option<PathBuf>,
+    fingerprint: &Option<String>,
+) -> Result<Option<[u8; 32]>> {
+    Ok(match (certificate, fingerprint) {
+        (Some(pem), _) => Some(certificate_fingerprint(pem)?),
+        (None, Some(hex)) => Some(
+            hex32(hex.trim_start_matches("0x")).context("--fingerprint must be 64 hex digits")?,
+        ),
+        _ => None,
+    })
+}
+
+fn propose(
+    set: u32,
+    evidence: Option<PathBuf>,
+    from: Option<String>,
+    certificate: Option<PathBuf>,
+    fingerprint: Option<String>,
+    reason: String,
+    tx: Tx,
+) -> Result<()> {
+    if reason.trim().is_empty() {
+        anyhow::bail!("give a --reason: it is published with the entry");
+    }
+    let fingerprint = fingerprint_arg(&certificate, &fingerprint)?;
+    let (chain, registry, signer) = tx_context(&tx)?;
+    let id = match (evidence, fingerprint) {
+        (Some(path), _) => {
+            let (evidence, start) = device_evidence(&path, from)?;
+            chain.propose_device(&signer, registry, set, &evidence, start, &reason)?
+        }
+        (None, Some(fp)) => chain.propose_certificate(&signer, registry, set, fp, &reason)?,
+        (None, None) => anyhow::bail!(
+            "say what to blacklist: --evidence PHOTO, --certificate PEM or --fingerprint HEX"
+        ),
+    };
+    eprintln!("entry {id} proposed to curator set {set}");
+    println!("{id}");
+    Ok(())
+}
+
+/// A device entry's evidence from its photo, and the epoch to flag from.
+fn device_evidence(
+    path: &Path,
+    from: Option<String>,
+) -> Result<(provenant_core::anchor::DeviceEvidence, u32)> {
+    let ev = Evidence::read(path)?;
+    let start = match from {
+        Some(t) => epoch_of(parse_time(&t)?),
+        None => ev.capture.epoch,
+    };
+    if start < ev.capture.epoch {
+        anyhow::bail!(
+            "--from is before the evidence photo's day ({}): earlier photos cannot be flagged (the key chain is one-way)",
+            ev.capture.epoch
+        );
+    }
+    let evidence = provenant_core::anchor::DeviceEvidence {
+        evidence_hash: ev.sha256,
+        epoch: ev.capture.epoch,
+        r: ev.r(),
+        tag: ev.tag(),
+        escrow_point: ev.escrow()?.point,
+    };
+    Ok((evidence, start))
+}
+
+fn approve(id: u64, tx: Tx) -> Result<()> {
+    let (chain, registry, signer) = tx_context(&tx)?;
+    chain.approve_entry(&signer, registry, id)?;
+    let e = chain.entry(registry, id)?;
+    eprintln!(
+        "entry {id}: {} approvals, status {:?}{}",
+        e.approvals,
+        e.status,
+        if e.status == EntryStatus::Approved {
+            format!(
+                " (appeal window until {})",
+                provenant_core::anchor::check::rfc3339(e.active_after)
+            )
+        } else {
+            String::new()
+        }
+    );
+    Ok(())
+}
+
+fn appeal(id: u64, reason: String, tx: Tx) -> Result<()> {
+    let (chain, registry, signer) = tx_context(&tx)?;
+    chain.appeal_entry(&signer, registry, id, &reason)?;
+    eprintln!("entry {id} appealed: stopped until its curators resolve the appeal");
+    Ok(())
+}
+
+fn resolve(id: u64, uphold: bool, tx: Tx) -> Result<()> {
+    let (chain, registry, signer) = tx_context(&tx)?;
+    chain.resolve_appeal(&signer, registry, id, uphold)?;
+    let e = chain.entry(registry, id)?;
+    eprintln!("entry {id}: vote recorded, status {:?}", e.status);
+    Ok(())
+}
+
+fn release(id: u64, share: PathBuf, tx: Tx) -> Result<()> {
+    let share: CuratorShare = serde_json::from_str(
+        &std::fs::read_to_string(&share)
+            .with_context(|| format!("cannot read {}", crate::shown(&share)))?,
+    )
+    .with_context(|| format!("{} is not a curator share file", crate::shown(&share)))?;
+    let (chain, registry, signer) = tx_context(&tx)?;
+    let e = chain.entry(registry, id)?;
+    if e.kind != EntryKind::Device {
+        anyhow::bail!("entry {id} is a certificate entry: it needs no decryption shares");
+    }
+    let point = hex32(&e.escrow_point).context("entry without an escrow point")?;
+    let ds = threshold::decryption_share(&share, &point, &mut OsRng)?;
+    chain.publish_share(&signer, registry, id, &ds)?;
+    eprintln!(
+        "entry {id}: decryption share of curator {} published",
+        ds.index
+    );
+    Ok(())
+}
+
+fn activate(id: u64, group: Option<PathBuf>, evidence: Option<PathBuf>, tx: Tx) -> Result<()> {
+    let (chain, registry, signer) = tx_context(&tx)?;
+    let e = chain.entry(registry, id)?;
+    let key = match e.kind {
+        EntryKind::Certificate => [0u8; 32],
+        EntryKind::Device => device_key(&chain, registry, id, &e, group, evidence)?,
+    };
+    chain.activate_entry(&signer, registry, id, key)?;
+    eprintln!("entry {id} is active");
+    Ok(())
+}
+
+/// A device entry's epoch key, recovered from its published shares and evidence photo.
+fn device_key(
+    chain: &Network,
+    registry: Address,
+    id: u64,
+    e: &provenant_core::anchor::EntryInfo,
+    group: Option<PathBuf>,
+    evidence: Option<PathBuf>,
+) -> Result<[u8; 32]> {
+    let (Some(group), Some(evidence)) = (group, evidence) else {
+        anyhow::bail!("a device entry needs --group FILE and --evidence PHOTO");
+    };
+    let group = read_group(&group)?;
+    let ev = Evidence::read(&evidence)?;
+    if hex::encode(ev.sha256) != e.subject {
+        anyhow::bail!(
+            "{} is not entry {id}'s evidence photo (SHA-256 differs)",
+            crate::shown(&evidence)
+        );
+    }
+    let set = chain.curator_set(registry, e.curator_set)?;
+    if set.group_key != hex::encode(group.public) {
+        anyhow::bail!(
+            "the group file is not curator set {}'s group key",
+            e.curator_set
+        );
+    }
+    let shares = chain.published_shares(registry, id)?;
+    recover_epoch_key(&group, &ev, &shares)
+}
+
+fn withdraw(id: u64, reason: String, tx: Tx) -> Result<()> {
+    let (chain, registry, signer) = tx_context(&tx)?;
+    chain.withdraw_entry(&signer, registry, id, &reason)?;
+    let e = chain.entry(registry, id)?;
+    eprintln!("entry {id}: withdrawal recorded, status {:?}", e.status);
+    Ok(())
+}
+
+fn claim(tx: Tx) -> Result<()> {
+    let (chain, registry, signer) = tx_context(&tx)?;
+    chain.claim_bonds(&signer, registry)?;
+    eprintln!("bonds paid out");
+    Ok(())
+}
+
+fn list(sets: Vec<u32>, json: bool, read: Read) -> Result<()> {
+    let (chain, registry) = read_context(&read)?;
+    let (entries, block) = chain.entries(registry, &sets)?;
+    if json {
+        for e in &entries {
+            println!("{}", serde_json::to_string(e)?);
+        }
+    } else {
+        println!("{} entries (block {block})", entries.len());
+        for e in &entries {
+            println!(
+                "#{:<4} set {:<3} {:<11} {:<9} {} — {}",
+                e.id,
+                e.curator_set,
+                format!("{:?}", e.kind).to_lowercase(),
+                format!("{:?}", e.status).to_lowercase(),
+                match e.kind {
+                    EntryKind::Device => format!("from day {}", e.start_epoch),
+                    EntryKind::Certificate => format!("cert {}", &e.subject[..16]),
+                },
+                crate::render::clean(&e.reason)
+            );
+        }
+    }
+    Ok(())
+}
+
+fn export(
+    sets: Vec<u32>,
+    signing_key: PathBuf,
+    valid_for: u64,
+    output: PathBuf,
+    read: Read,
+) -> Result<()> {
+    let key = read_signing_key(&signing_key)?;
+    let (chain, registry) = read_context(&read)?;
+    let (devices, certificates, block) = chain.active_blacklist(registry, &sets)?;
+    let (devices, certificates) = drop_refused(devices, certificates);
+    let now = now_secs();
+    let hours = valid_for.clamp(1, 24 * 366);
+    let body = SnapshotBody {
+        format: SNAPSHOT_FORMAT.into(),
+        source: SnapshotSource {
+            chain_id: chain.chain_id(),
+            registry: format!("{registry:#x}"),
+            curator_sets: sets,
+            block_number: block,
+        },
+        issued_at: provenant_core::anchor::check::rfc3339(now),
+        expires_at: provenant_core::anchor::check::rfc3339(now + hours * 3600),
+        devices,
+        certificates,
+    };
+    let (nd, nc) = (body.devices.len(), body.certificates.len());
+    let snapshot = Snapshot::sign(body, &key);
+    let mut out = crate::output::AtomicOutput::create(&output)?;
+    std::io::Write::write_all(
+        &mut out.file,
+        serde_json::to_string_pretty(&snapshot)?.as_bytes(),
+    )?;
+    out.commit()?;
+    eprintln!(
+        "snapshot of {nd} device and {nc} certificate entries (block {block}) → {}, valid {hours} h, signed by {}",
+        crate::shown(&output),
+        snapshot.signature.public_key
+    );
+    Ok(())
+}
+
+/// The entries a blacklist accepts, with a warning for each it refuses.
+fn drop_refused(
+    devices: Vec<DeviceEntry>,
+    certificates: Vec<CertificateEntry>,
+) -> (Vec<DeviceEntry>, Vec<CertificateEntry>) {
+    let (_, refused) = Blacklist::new("export", devices.clone(), certificates.clone());
+    let refused_ids: Vec<u64> = refused
+        .iter()
+        .filter_map(|e| match e {
+            provenant_core::blacklist::BlacklistError::BadEntry { id, .. } => Some(*id),
+            _ => None,
+        })
+        .collect();
+    for e in &refused {
+        eprintln!("warning: left out: {e}");
+    }
+    let devices: Vec<_> = devices
+        .into_iter()
+        .filter(|d| !refused_ids.contains(&d.id))
+        .collect();
+    let certificates: Vec<_> = certificates
+        .into_iter()
+        .filter(|c| !refused_ids.contains(&c.id))
+        .collect();
+    (devices, certificates)
+}
+
+fn verify(file: PathBuf, keys: Vec<String>) -> Result<()> {
+    let keys = parse_keys(&keys)?;
+    let bytes = crate::output::read_input(&file)?;
+    let snap = Snapshot::open(&bytes, &keys, now_secs()).with_context(|| crate::shown(&file))?;
+    let list = Blacklist::from_snapshot(&snap, &crate::shown(&file))?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "valid": true,
+            "signed_by": snap.signature.public_key,
+            "issued_at": snap.body.issued_at,
+            "expires_at": snap.body.expires_at,
+            "source": snap.body.source,
+            "devices": list.device_entries(),
+            "certificates": list.certificate_entries(),
+        })
+    );
+    Ok(())
+}
+
+fn keygen(output: PathBuf) -> Result<()> {
+    let key = generate_signing_key(&output)?;
+    eprintln!(
+        "snapshot signing key written to {} (0600)",
+        crate::shown(&output)
+    );
+    println!("{}", hex::encode(key.verifying_key().as_bytes()));
+    Ok(())
 }
 
 fn read_signing_key(path: &Path) -> Result<ed25519_dalek::SigningKey> {

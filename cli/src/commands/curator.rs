@@ -191,54 +191,17 @@ pub fn run(a: Args) -> Result<Exit> {
             threshold: m,
             curators: n,
             out,
-        } => {
-            let (group, shares) = threshold::deal(m, n, &mut OsRng)?;
-            std::fs::create_dir_all(&out)
-                .with_context(|| format!("cannot create {}", crate::shown(&out)))?;
-            write_json(&out.join("group.json"), &group, false)?;
-            for s in &shares {
-                write_json(&out.join(format!("curator-{}.json", s.index)), s, true)?;
-            }
-            eprintln!(
-                "dealt a {m}-of-{n} group key into {}: group.json is public; give curator-J.json to curator J only, then erase this directory's copies",
-                crate::shown(&out)
-            );
-            println!("{}", hex::encode(group.public));
-        }
+        } => deal(m, n, out)?,
         Sub::Share {
             share,
             evidence,
             output,
-        } => {
-            let share: CuratorShare = read_json(&share, "curator share file")?;
-            let evidence = Evidence::read(&evidence)?;
-            let ds = threshold::decryption_share(&share, &evidence.escrow()?.point, &mut OsRng)?;
-            match output {
-                Some(path) => write_json(&path, &ds, false)?,
-                None => println!("{}", serde_json::to_string_pretty(&ds)?),
-            }
-        }
+        } => make_share(share, evidence, output)?,
         Sub::Combine {
             group,
             evidence,
             shares,
-        } => {
-            let group = read_group(&group)?;
-            let evidence = Evidence::read(&evidence)?;
-            let shares = shares
-                .iter()
-                .map(|p| read_json(p, "decryption share file"))
-                .collect::<Result<Vec<DecryptionShare>>>()?;
-            let key = recover_epoch_key(&group, &evidence, &shares)?;
-            eprintln!(
-                "recovered the epoch key of day {}; it reproduces the evidence photo's tag",
-                evidence.capture.epoch
-            );
-            println!(
-                "{}",
-                serde_json::json!({ "epoch": evidence.capture.epoch, "epoch_key": hex::encode(key) })
-            );
-        }
+        } => combine(group, evidence, shares)?,
         Sub::Register {
             name,
             group,
@@ -248,51 +211,113 @@ pub fn run(a: Args) -> Result<Exit> {
             chain,
             key,
             registry,
-        } => {
-            let group = read_group(&group)?;
-            let accounts = curators
-                .iter()
-                .map(|c| parse_address(c))
-                .collect::<Result<Vec<Address>, _>>()?;
-            if accounts.len() != usize::from(group.curators) {
-                anyhow::bail!(
-                    "the group key has {} curators but {} --curator accounts were given",
-                    group.curators,
-                    accounts.len()
-                );
-            }
-            let bond = bond
-                .parse::<provenant_core::anchor::U256>()
-                .with_context(|| format!("--bond {bond:?} is not a whole number of wei"))?;
-            let signer = key.signer()?;
-            let chain = chain.connect()?;
-            let registry = registry.resolve(&chain, &Log::open_default()?)?;
-            let id = chain.create_curator_set(
-                &signer,
-                registry,
-                &name,
-                &accounts,
-                group.threshold,
-                timelock,
-                bond,
-                group.public,
-            )?;
-            eprintln!(
-                "curator set {id} \"{name}\" created: {}-of-{}, timelock {timelock} s",
-                group.threshold, group.curators
-            );
-            println!("{id}");
-        }
+        } => register(name, group, curators, timelock, bond, chain, key, registry)?,
         Sub::Show {
             id,
             chain,
             registry,
-        } => {
-            let chain = chain.connect()?;
-            let registry = registry.resolve(&chain, &Log::open_default()?)?;
-            let set = chain.curator_set(registry, id)?;
-            println!("{}", serde_json::to_string_pretty(&set)?);
-        }
+        } => show(id, chain, registry)?,
     }
     Ok(Exit::Pass)
+}
+
+fn deal(m: u8, n: u8, out: PathBuf) -> Result<()> {
+    let (group, shares) = threshold::deal(m, n, &mut OsRng)?;
+    std::fs::create_dir_all(&out)
+        .with_context(|| format!("cannot create {}", crate::shown(&out)))?;
+    write_json(&out.join("group.json"), &group, false)?;
+    for s in &shares {
+        write_json(&out.join(format!("curator-{}.json", s.index)), s, true)?;
+    }
+    eprintln!(
+        "dealt a {m}-of-{n} group key into {}: group.json is public; give curator-J.json to curator J only, then erase this directory's copies",
+        crate::shown(&out)
+    );
+    println!("{}", hex::encode(group.public));
+    Ok(())
+}
+
+fn make_share(share: PathBuf, evidence: PathBuf, output: Option<PathBuf>) -> Result<()> {
+    let share: CuratorShare = read_json(&share, "curator share file")?;
+    let evidence = Evidence::read(&evidence)?;
+    let ds = threshold::decryption_share(&share, &evidence.escrow()?.point, &mut OsRng)?;
+    match output {
+        Some(path) => write_json(&path, &ds, false)?,
+        None => println!("{}", serde_json::to_string_pretty(&ds)?),
+    }
+    Ok(())
+}
+
+fn combine(group: PathBuf, evidence: PathBuf, shares: Vec<PathBuf>) -> Result<()> {
+    let group = read_group(&group)?;
+    let evidence = Evidence::read(&evidence)?;
+    let shares = shares
+        .iter()
+        .map(|p| read_json(p, "decryption share file"))
+        .collect::<Result<Vec<DecryptionShare>>>()?;
+    let key = recover_epoch_key(&group, &evidence, &shares)?;
+    eprintln!(
+        "recovered the epoch key of day {}; it reproduces the evidence photo's tag",
+        evidence.capture.epoch
+    );
+    println!(
+        "{}",
+        serde_json::json!({ "epoch": evidence.capture.epoch, "epoch_key": hex::encode(key) })
+    );
+    Ok(())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn register(
+    name: String,
+    group: PathBuf,
+    curators: Vec<String>,
+    timelock: u32,
+    bond: String,
+    chain: NetworkArgs,
+    key: KeyArgs,
+    registry: RegistryArgs,
+) -> Result<()> {
+    let group = read_group(&group)?;
+    let accounts = curators
+        .iter()
+        .map(|c| parse_address(c))
+        .collect::<Result<Vec<Address>, _>>()?;
+    if accounts.len() != usize::from(group.curators) {
+        anyhow::bail!(
+            "the group key has {} curators but {} --curator accounts were given",
+            group.curators,
+            accounts.len()
+        );
+    }
+    let bond = bond
+        .parse::<provenant_core::anchor::U256>()
+        .with_context(|| format!("--bond {bond:?} is not a whole number of wei"))?;
+    let signer = key.signer()?;
+    let chain = chain.connect()?;
+    let registry = registry.resolve(&chain, &Log::open_default()?)?;
+    let id = chain.create_curator_set(
+        &signer,
+        registry,
+        &name,
+        &accounts,
+        group.threshold,
+        timelock,
+        bond,
+        group.public,
+    )?;
+    eprintln!(
+        "curator set {id} \"{name}\" created: {}-of-{}, timelock {timelock} s",
+        group.threshold, group.curators
+    );
+    println!("{id}");
+    Ok(())
+}
+
+fn show(id: u32, chain: NetworkArgs, registry: RegistryArgs) -> Result<()> {
+    let chain = chain.connect()?;
+    let registry = registry.resolve(&chain, &Log::open_default()?)?;
+    let set = chain.curator_set(registry, id)?;
+    println!("{}", serde_json::to_string_pretty(&set)?);
+    Ok(())
 }

@@ -1,4 +1,4 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use provenant_core::chronology::fingerprint;
@@ -33,7 +33,6 @@ pub fn run(a: Args) -> Result<Exit> {
     std::fs::create_dir_all(&dir)
         .with_context(|| format!("cannot create {}", crate::shown(&dir)))?;
     let key_dir = dir.join("keys");
-    let say = |s: String| eprintln!("\x20 {s}");
 
     eprintln!("1. keygen: throwaway organisation \"Demo Newsroom\" (Ed25519)");
     let creds = keys::generate(&KeygenOptions {
@@ -46,24 +45,7 @@ pub fn run(a: Args) -> Result<Exit> {
 
     let original = dir.join("1-original.jpg");
     std::fs::write(&original, SAMPLE)?;
-    let signed = dir.join("2-signed.jpg");
-    eprintln!("2. sign the capture");
-    {
-        let mut out = AtomicOutput::create(&signed)?;
-        sign_stream(
-            &mut std::io::Cursor::new(SAMPLE),
-            &mut out.file,
-            identity.as_signer(),
-            &SignRequest {
-                title: Some("harbour-capture.jpg".into()),
-                source: SourceType::Capture,
-                anchors: None,
-                ..Default::default()
-            },
-        )?;
-        out.commit()?;
-    }
-    say(crate::shown(&signed));
+    let signed = sign_capture(&dir, &identity)?;
 
     let steps: [(&str, PathBuf, Vec<EditOp>); 2] = [
         (
@@ -83,29 +65,76 @@ pub fn run(a: Args) -> Result<Exit> {
     let mut previous = signed;
     for (title, path, ops) in steps {
         eprintln!("{title}");
-        let mut input = std::fs::File::open(&previous)?;
-        let mut out = AtomicOutput::create(&path)?;
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
-        let parent = previous
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let request = EditRequest {
-            ops: &ops,
-            out_format: None,
-            title: name.as_deref(),
-            parent_title: &parent,
-            trust: &trust,
-            anchors: None,
-            parent_report: None,
-        };
-        edit_stream(&mut input, &mut out.file, identity.as_signer(), &request)?;
-        out.commit()?;
+        edit_step(&previous, &path, &ops, &identity, &trust)?;
         say(crate::shown(&path));
         logged.push(log_file(&mut log, &path)?);
         previous = path;
     }
 
+    seal_log(&mut log, logged.len())?;
+    platform_copy(&dir, &previous, &log)?;
+    verify_published(&previous, trust, &paths.root_cert)
+}
+
+/// One indented line of the demo's commentary.
+fn say(s: String) {
+    eprintln!("\x20 {s}");
+}
+
+/// Step 2: signs the sample capture into 2-signed.jpg; returns its path.
+fn sign_capture(dir: &Path, identity: &KeyFileSigner) -> Result<PathBuf> {
+    let signed = dir.join("2-signed.jpg");
+    eprintln!("2. sign the capture");
+    {
+        let mut out = AtomicOutput::create(&signed)?;
+        sign_stream(
+            &mut std::io::Cursor::new(SAMPLE),
+            &mut out.file,
+            identity.as_signer(),
+            &SignRequest {
+                title: Some("harbour-capture.jpg".into()),
+                source: SourceType::Capture,
+                anchors: None,
+                ..Default::default()
+            },
+        )?;
+        out.commit()?;
+    }
+    say(crate::shown(&signed));
+    Ok(signed)
+}
+
+/// Steps 3 and 4: edits `previous` into `path` with `ops`, signing the new step.
+fn edit_step(
+    previous: &Path,
+    path: &Path,
+    ops: &[EditOp],
+    identity: &KeyFileSigner,
+    trust: &TrustAnchors,
+) -> Result<()> {
+    let mut input = std::fs::File::open(previous)?;
+    let mut out = AtomicOutput::create(path)?;
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let parent = previous
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let request = EditRequest {
+        ops,
+        out_format: None,
+        title: name.as_deref(),
+        parent_title: &parent,
+        trust,
+        anchors: None,
+        parent_report: None,
+    };
+    edit_stream(&mut input, &mut out.file, identity.as_signer(), &request)?;
+    out.commit()?;
+    Ok(())
+}
+
+/// Step 5: seals the logged files into a batch (anchoring needs a chain).
+fn seal_log(log: &mut Log, logged: usize) -> Result<()> {
     eprintln!("5. chronology: log each signed file and seal the batch (anchoring needs a chain)");
     for batch in log.seal(1_000_000)? {
         say(format!(
@@ -117,15 +146,20 @@ pub fn run(a: Args) -> Result<Exit> {
     }
     say(format!(
         "not yet anchored: `provenant anchor --chain …` submits the root ({} entries logged in {})",
-        logged.len(),
+        logged,
         crate::shown(log.path())
     ));
+    Ok(())
+}
 
+/// Step 6: a platform's re-encoded copy of the published picture, found again by
+/// its perceptual hash.
+fn platform_copy(dir: &Path, previous: &Path, log: &Log) -> Result<()> {
     eprintln!(
         "6. a platform re-encodes the published picture (half size, JPEG quality 70, no metadata)"
     );
     let copy = dir.join("5-platform-copy.jpg");
-    let published = image::load_from_memory(&std::fs::read(&previous)?)?;
+    let published = image::load_from_memory(&std::fs::read(previous)?)?;
     let half = published.resize_exact(
         published.width() / 2,
         published.height() / 2,
@@ -147,13 +181,17 @@ pub fn run(a: Args) -> Result<Exit> {
             entry.path.as_deref().map(render::clean).unwrap_or_default()
         ));
     }
+    Ok(())
+}
 
+/// Step 7: verifies the published picture with and without the demo root.
+fn verify_published(previous: &Path, trust: TrustAnchors, root_cert: &Path) -> Result<Exit> {
     eprintln!(
         "7. verify with the demo root as trust anchor ({})\n",
-        crate::shown(&paths.root_cert)
+        crate::shown(root_cert)
     );
     let mut report = verify_stream(
-        std::fs::File::open(&previous)?,
+        std::fs::File::open(previous)?,
         &VerifyOptions {
             trust,
             ..Default::default()
@@ -161,12 +199,12 @@ pub fn run(a: Args) -> Result<Exit> {
     )?;
     report.file = Some(previous.display().to_string());
     println!("{}", render::report_text(&report, stdout_style()));
-    let untrusted = verify_stream(std::fs::File::open(&previous)?, &VerifyOptions::default())?;
+    let untrusted = verify_stream(std::fs::File::open(previous)?, &VerifyOptions::default())?;
     eprintln!(
         "without the trust anchor the same file is `{}`; try: provenant verify {} --trust {}",
         untrusted.verdict.as_str(),
-        crate::shown(&previous),
-        crate::shown(&paths.root_cert)
+        crate::shown(previous),
+        crate::shown(root_cert)
     );
     Ok(if report.verdict == provenant_core::Verdict::Trusted {
         Exit::Pass

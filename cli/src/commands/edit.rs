@@ -1,8 +1,9 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use clap::ArgMatches;
-use provenant_core::credentials::edit::{edit_stream, EditOp, EditRequest};
+use provenant_core::chronology::proof::ProofSet;
+use provenant_core::credentials::edit::{edit_stream, EditOp, EditOutcome, EditRequest};
 use provenant_core::credentials::signer::KeyFileSigner;
 use provenant_core::MediaFormat;
 
@@ -151,25 +152,7 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
         .with_context(|| crate::shown(&a.input))?;
     crate::chronology::record(&mut out, &a.output, &a.log)?;
     out.commit()?;
-    if let Some(set) = anchors.as_ref().filter(|s| !s.proofs.is_empty()) {
-        eprintln!(
-            "carried {} anchor proof{} of earlier steps into the new manifest",
-            set.proofs.len(),
-            if set.proofs.len() == 1 { "" } else { "s" }
-        );
-    }
-    if outcome.parent_verdict == provenant_core::Verdict::Invalid {
-        eprintln!(
-            "warning: the content credentials of {} are invalid; the edit records that, and the result verifies as invalid",
-            crate::shown(&a.input)
-        );
-    }
-    if outcome.parent_unsigned {
-        eprintln!(
-            "note: {} had no content credentials; the edit records an unsigned parent",
-            crate::shown(&a.input)
-        );
-    }
+    print_notes(anchors.as_ref(), &outcome, &a.input);
     eprintln!(
         "edited {} → {} ({} edit{}, {})",
         crate::shown(&a.input),
@@ -184,4 +167,27 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
     });
     crate::output::print_written(a.json, &a.output, outcome.format.mime(), extra)?;
     Ok(Exit::Pass)
+}
+
+/// What the edit carried forward, and what it recorded about its parent (stderr).
+fn print_notes(anchors: Option<&ProofSet>, outcome: &EditOutcome, input: &Path) {
+    if let Some(set) = anchors.filter(|s| !s.proofs.is_empty()) {
+        eprintln!(
+            "carried {} anchor proof{} of earlier steps into the new manifest",
+            set.proofs.len(),
+            if set.proofs.len() == 1 { "" } else { "s" }
+        );
+    }
+    if outcome.parent_verdict == provenant_core::Verdict::Invalid {
+        eprintln!(
+            "warning: the content credentials of {} are invalid; the edit records that, and the result verifies as invalid",
+            crate::shown(input)
+        );
+    }
+    if outcome.parent_unsigned {
+        eprintln!(
+            "note: {} had no content credentials; the edit records an unsigned parent",
+            crate::shown(input)
+        );
+    }
 }

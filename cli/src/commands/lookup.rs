@@ -1,8 +1,9 @@
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use image::DynamicImage;
 use provenant_core::chronology::fingerprint::{self, MATCH_DISTANCE};
-use provenant_core::chronology::lookup::find_matches;
+use provenant_core::chronology::lookup::{find_matches, Match};
 use provenant_core::chronology::Log;
 
 use crate::output::AtomicOutput;
@@ -55,6 +56,33 @@ pub fn run(a: Args) -> Result<Exit> {
             log.path().display()
         );
     }
+    print_matches(&matches);
+
+    let mut diff_info = None;
+    if let (Some(out), Some(first)) = (&a.diff, matches.first()) {
+        diff_info = Some(write_diff(out, first, &query)?);
+    }
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "file": a.file,
+                "sha256": hex::encode(sha),
+                "phash": phash.to_string(),
+                "matches": matches,
+                "changed_fraction": diff_info,
+            }))?
+        );
+    }
+    Ok(if matches.is_empty() {
+        Exit::PolicyFail
+    } else {
+        Exit::Pass
+    })
+}
+
+/// One line per match on stderr, the earliest first.
+fn print_matches(matches: &[Match]) {
     for (i, m) in matches.iter().enumerate() {
         let time = match (m.anchored, m.block_time) {
             (true, Some(t)) => format!(
@@ -79,53 +107,37 @@ pub fn run(a: Args) -> Result<Exit> {
             crate::render::clean(m.signer.as_deref().unwrap_or("unknown"))
         );
     }
+}
 
-    let mut diff_info = None;
-    if let (Some(out), Some(first)) = (&a.diff, matches.first()) {
-        let original_path = first.path.as_deref().ok_or_else(|| {
-            anyhow::anyhow!("the log has no file path for the original, so no difference picture")
-        })?;
-        let original_bytes = std::fs::read(original_path).with_context(|| {
-            format!(
-                "the original is no longer at {} (needed for --diff)",
-                crate::render::clean(original_path)
-            )
-        })?;
-        let original = fingerprint::decode_picture(&original_bytes)
-            .with_context(|| crate::render::clean(original_path))?;
-        let diff = provenant_core::chronology::difference::difference_picture(&original, &query);
-        let mut file = AtomicOutput::create(out)?;
-        diff.image
-            .write_to(
-                &mut std::io::BufWriter::new(&mut file.file),
-                image_format_png(),
-            )
-            .context("cannot encode the difference picture")?;
-        file.commit()?;
-        eprintln!(
-            "wrote {}: {:.1}% of the picture differs from the original",
-            crate::shown(out),
-            diff.changed_fraction * 100.0
-        );
-        diff_info = Some(diff.changed_fraction);
-    }
-    if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&serde_json::json!({
-                "file": a.file,
-                "sha256": hex::encode(sha),
-                "phash": phash.to_string(),
-                "matches": matches,
-                "changed_fraction": diff_info,
-            }))?
-        );
-    }
-    Ok(if matches.is_empty() {
-        Exit::PolicyFail
-    } else {
-        Exit::Pass
-    })
+/// Writes the difference between the original of `first` and `query` to `out` (PNG);
+/// returns the share of the picture that changed.
+fn write_diff(out: &Path, first: &Match, query: &DynamicImage) -> Result<f64> {
+    let original_path = first.path.as_deref().ok_or_else(|| {
+        anyhow::anyhow!("the log has no file path for the original, so no difference picture")
+    })?;
+    let original_bytes = std::fs::read(original_path).with_context(|| {
+        format!(
+            "the original is no longer at {} (needed for --diff)",
+            crate::render::clean(original_path)
+        )
+    })?;
+    let original = fingerprint::decode_picture(&original_bytes)
+        .with_context(|| crate::render::clean(original_path))?;
+    let diff = provenant_core::chronology::difference::difference_picture(&original, query);
+    let mut file = AtomicOutput::create(out)?;
+    diff.image
+        .write_to(
+            &mut std::io::BufWriter::new(&mut file.file),
+            image_format_png(),
+        )
+        .context("cannot encode the difference picture")?;
+    file.commit()?;
+    eprintln!(
+        "wrote {}: {:.1}% of the picture differs from the original",
+        crate::shown(out),
+        diff.changed_fraction * 100.0
+    );
+    Ok(diff.changed_fraction)
 }
 
 fn image_format_png() -> image::ImageFormat {

@@ -2,7 +2,7 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use provenant_core::chronology::proof::{ProofBundle, ProofSet, SIDECAR_SUFFIX};
-use provenant_core::chronology::Log;
+use provenant_core::chronology::{Entry, Log};
 use provenant_core::credentials::verify::{verify_bytes, VerifyOptions};
 
 use crate::output::AtomicOutput;
@@ -88,29 +88,7 @@ pub fn run(a: Args) -> Result<Exit> {
             Some(id) => log.by_manifest_id(&id)?,
             None => None,
         };
-        let (status, bundle) = match &entry {
-            None => ("not in this log", None),
-            Some(e) => match log.bundle(e)? {
-                Some(b) => {
-                    let state = match e.batch_id {
-                        Some(id) => log.batch(id)?.map(|b| b.state),
-                        None => None,
-                    };
-                    if state == Some(provenant_core::chronology::BatchState::Anchored) {
-                        ("anchored", Some(b))
-                    } else {
-                        (
-                            "in a block, not final yet: run `provenant anchor` again later",
-                            Some(b),
-                        )
-                    }
-                }
-                None if e.batch_id.is_some() => {
-                    ("sealed, not yet on chain: run `provenant anchor`", None)
-                }
-                None => ("pending, not yet sealed: run `provenant anchor`", None),
-            },
-        };
+        let (status, bundle) = step_status(&log, entry.as_ref())?;
         eprintln!(
             "step {} {}: {}",
             step.index,
@@ -134,16 +112,7 @@ pub fn run(a: Args) -> Result<Exit> {
             p.push(SIDECAR_SUFFIX);
             PathBuf::from(p)
         });
-        let set = ProofSet::from_bundles(&bundles, None);
-        let mut file = AtomicOutput::create(&out)?;
-        std::io::Write::write_all(&mut file.file, set.to_json().as_bytes())?;
-        file.commit()?;
-        eprintln!(
-            "wrote {} proof{} to {}",
-            bundles.len(),
-            if bundles.len() == 1 { "" } else { "s" },
-            crate::shown(&out)
-        );
+        write_sidecar(&out, &bundles)?;
     }
     if a.json {
         println!(
@@ -158,4 +127,46 @@ pub fn run(a: Args) -> Result<Exit> {
     } else {
         Exit::PolicyFail
     })
+}
+
+/// Where a step's log entry stands, and its proof when it is in a block.
+fn step_status(log: &Log, entry: Option<&Entry>) -> Result<(&'static str, Option<ProofBundle>)> {
+    Ok(match entry {
+        None => ("not in this log", None),
+        Some(e) => match log.bundle(e)? {
+            Some(b) => {
+                let state = match e.batch_id {
+                    Some(id) => log.batch(id)?.map(|b| b.state),
+                    None => None,
+                };
+                if state == Some(provenant_core::chronology::BatchState::Anchored) {
+                    ("anchored", Some(b))
+                } else {
+                    (
+                        "in a block, not final yet: run `provenant anchor` again later",
+                        Some(b),
+                    )
+                }
+            }
+            None if e.batch_id.is_some() => {
+                ("sealed, not yet on chain: run `provenant anchor`", None)
+            }
+            None => ("pending, not yet sealed: run `provenant anchor`", None),
+        },
+    })
+}
+
+/// Writes the proofs as one sidecar file at `out`.
+fn write_sidecar(out: &std::path::Path, bundles: &[ProofBundle]) -> Result<()> {
+    let set = ProofSet::from_bundles(bundles, None);
+    let mut file = AtomicOutput::create(out)?;
+    std::io::Write::write_all(&mut file.file, set.to_json().as_bytes())?;
+    file.commit()?;
+    eprintln!(
+        "wrote {} proof{} to {}",
+        bundles.len(),
+        if bundles.len() == 1 { "" } else { "s" },
+        crate::shown(out)
+    );
+    Ok(())
 }
