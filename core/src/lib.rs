@@ -21,6 +21,7 @@
 //! The library never prints: results come back as values (a [`Report`] is data, not an
 //! error) and errors carry the context a user needs.
 
+#![warn(missing_docs)]
 #![cfg_attr(
     not(test),
     deny(

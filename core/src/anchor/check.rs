@@ -14,10 +14,15 @@ use crate::credentials::verify::{anchor_code, ANCHOR_UNCHECKED};
 
 /// Our codes for anchors checked against a chain.
 pub const ANCHOR_ANCHORED: &str = "anchor.anchored";
+/// Informational: the registry confirms the anchor, but its block is not finalized yet.
 pub const ANCHOR_PENDING: &str = "anchor.pending";
+/// Failure: the registry does not confirm the root or the leaf.
 pub const ANCHOR_NOT_FOUND: &str = "anchor.notFound";
+/// Failure: anchored by a key its publisher declared compromised at that time.
 pub const ANCHOR_KEY_COMPROMISED: &str = "anchor.keyCompromised";
+/// Informational: the proof is for another chain than the endpoint serves, so it was left unchecked.
 pub const ANCHOR_OTHER_CHAIN: &str = "anchor.otherChain";
+/// The proof names a registry the verifier does not trust on that chain.
 pub const ANCHOR_UNKNOWN_REGISTRY: &str = "anchor.unknownRegistry";
 
 /// `verifyLeaf(address,bytes,uint64,uint64,bytes32[],bytes32)`.
@@ -30,9 +35,11 @@ pub const PUBLISHER_OF_SELECTOR: [u8; 4] = [0x23, 0xe2, 0xff, 0x45];
 pub struct Confirmation {
     /// Block time of the anchoring (Unix seconds).
     pub time: u64,
+    /// Block number of the anchor as the registry stored it (low 32 bits).
     pub block_number: u64,
     /// The publisher the anchoring key belongs to.
     pub publisher: [u8; 20],
+    /// Address of the key that anchored the root.
     pub key: [u8; 20],
     /// False when the key's publisher declared it compromised at or before `time`.
     pub key_trusted: bool,

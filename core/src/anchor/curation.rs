@@ -20,7 +20,9 @@ use crate::blacklist::{CertificateEntry, DeviceEntry};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EntryKind {
+    /// A camera, identified by an evidence photo's capture tag and, once active, its epoch key.
     Device,
+    /// A signing certificate, identified by the SHA-256 fingerprint of its DER.
     Certificate,
 }
 
@@ -36,6 +38,7 @@ pub enum EntryStatus {
     Appealed,
     /// In force.
     Active,
+    /// Withdrawn by a curator quorum, or by its reporter while still proposed.
     Withdrawn,
     /// The appeal was upheld.
     Rejected,
@@ -64,47 +67,71 @@ impl EntryStatus {
 /// An entry as the registry holds it (plus its reason, from the proposal's event).
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct EntryInfo {
+    /// Entry id in the registry (from 1).
     pub id: u64,
+    /// Whether the entry lists a device or a certificate.
     pub kind: EntryKind,
+    /// Where the entry is in its life.
     pub status: EntryStatus,
+    /// Id of the curator set that decides the entry.
     pub curator_set: u32,
+    /// Account that proposed the entry (0x-prefixed hex address).
     pub reporter: String,
     /// Evidence photo SHA-256 (device) or certificate fingerprint (certificate), hex.
     pub subject: String,
+    /// Epoch (UTC day) of the evidence photo's capture tag (device entries).
     pub evidence_epoch: u32,
+    /// Photos from this epoch (UTC day) on are flagged; not before `evidence_epoch`.
     pub start_epoch: u32,
+    /// The evidence's capture-tag `r` (hex, 32 bytes).
     pub evidence_r: String,
+    /// The evidence's capture tag (hex, 32 bytes).
     pub evidence_tag: String,
+    /// The evidence's escrow point R (hex, compressed ristretto255); curators' shares are s_j·R.
     pub escrow_point: String,
     /// Zero until activated (device entries).
     pub epoch_key: String,
+    /// Number of curator approvals so far.
     pub approvals: u8,
+    /// Number of decryption shares released so far.
     pub shares_published: u8,
     /// Unix time the timelock ends (0 before approval).
     pub active_after: u64,
+    /// The reason given with the proposal (empty when read with [`Network::entry`]).
     pub reason: String,
 }
 
 /// A curator set as the registry holds it.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct CuratorSetInfo {
+    /// Curator set id (from 1).
     pub id: u32,
+    /// Name shown to platforms choosing which sets they honour.
     pub name: String,
+    /// Curator accounts (0x-prefixed hex); curator j (its share index) is `curators[j - 1]`.
     pub curators: Vec<String>,
+    /// Approvals, shares and votes needed to decide.
     pub threshold: u8,
+    /// Appeal window in seconds between approval and the earliest share release.
     pub timelock: u32,
     /// Bond in wei (decimal string).
     pub bond: String,
+    /// The curators' ristretto255 group key that devices escrow to (hex, 32 bytes).
     pub group_key: String,
 }
 
 /// The evidence a device entry is proposed with (read off the evidence photo).
 #[derive(Debug, Clone)]
 pub struct DeviceEvidence {
+    /// SHA-256 of the evidence photo.
     pub evidence_hash: [u8; 32],
+    /// The evidence photo's epoch (UTC day).
     pub epoch: u32,
+    /// The evidence's capture-tag `r`.
     pub r: [u8; 32],
+    /// The evidence's capture tag.
     pub tag: [u8; 32],
+    /// The evidence's escrow point R (compressed ristretto255).
     pub escrow_point: [u8; 32],
 }
 
@@ -152,6 +179,7 @@ impl Network {
             .ok_or_else(|| AnchorError::Refused("no CuratorSetCreated event in the receipt".into()))
     }
 
+    /// Reads curator set `id` from the registry.
     pub fn curator_set(&self, registry: Address, id: u32) -> Result<CuratorSetInfo, AnchorError> {
         let r = self.view(registry, ProvenantRegistry::curatorSetCall { setId: id })?;
         Ok(CuratorSetInfo {
@@ -222,6 +250,7 @@ impl Network {
         Self::proposed_id(&receipt)
     }
 
+    /// Approves a proposed entry as a curator of its set (once per curator); at the threshold its timelock starts.
     pub fn approve_entry(
         &self,
         signer: &PrivateKeySigner,
@@ -249,6 +278,7 @@ impl Network {
             .map(|_| ())
     }
 
+    /// Votes on an open appeal as a curator: `uphold` rejects the entry, otherwise the appeal is dismissed.
     pub fn resolve_appeal(
         &self,
         signer: &PrivateKeySigner,
@@ -263,6 +293,7 @@ impl Network {
         )
     }
 
+    /// Releases the signer's decryption share for an approved device entry whose timelock is over.
     pub fn publish_share(
         &self,
         signer: &PrivateKeySigner,
@@ -282,6 +313,7 @@ impl Network {
         )
     }
 
+    /// Puts an approved entry in force once its timelock is over, with the epoch key combined from the shares (device) or zero (certificate).
     pub fn activate_entry(
         &self,
         signer: &PrivateKeySigner,
@@ -299,6 +331,7 @@ impl Network {
         )
     }
 
+    /// Withdraws an entry: a curator's vote, or the reporter alone while the entry is proposed.
     pub fn withdraw_entry(
         &self,
         signer: &PrivateKeySigner,
@@ -345,6 +378,7 @@ impl Network {
             .collect())
     }
 
+    /// Number of entries in the registry (ids are 1..=count).
     pub fn entry_count(&self, registry: Address) -> Result<u64, AnchorError> {
         self.view(registry, ProvenantRegistry::entryCountCall {})
     }

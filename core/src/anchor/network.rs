@@ -23,12 +23,15 @@ use super::contract::{explain, RegistryError};
 /// A named network.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Preset {
+    /// Preset name as given on the command line (`polygon`, `amoy`).
     pub name: &'static str,
+    /// EVM chain id of the network.
     pub chain_id: u64,
     /// A public RPC endpoint; production users should bring their own.
     pub rpc: &'static str,
 }
 
+/// The known networks: Polygon PoS mainnet (chain 137) and the Amoy testnet (chain 80002).
 pub const PRESETS: [Preset; 2] = [
     Preset {
         name: "polygon",
@@ -45,6 +48,7 @@ pub const PRESETS: [Preset; 2] = [
 /// Where to talk to a chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoint {
+    /// The JSON-RPC endpoint (http or https).
     pub url: reqwest::Url,
     /// Refuse to talk to the endpoint if it reports another chain.
     pub expected_chain_id: Option<u64>,
@@ -89,8 +93,11 @@ impl Endpoint {
 /// How hard to try before giving up on an RPC call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
+    /// Attempts in all, the first one included.
     pub attempts: u32,
+    /// Pause after the first transient fault; doubled after each further one.
     pub base_delay: Duration,
+    /// Upper bound on the pause between attempts.
     pub max_delay: Duration,
     /// Per-request timeout.
     pub request_timeout: Duration,
@@ -261,6 +268,7 @@ impl Network {
         Ok(chain)
     }
 
+    /// The chain id the endpoint reported when connecting.
     pub fn chain_id(&self) -> u64 {
         self.chain_id
     }
@@ -386,6 +394,7 @@ pub fn parse_private_key(text: &str) -> Result<PrivateKeySigner, AnchorError> {
     })
 }
 
+/// Parses an EVM address (0x-prefixed hex; surrounding whitespace ignored).
 pub fn parse_address(text: &str) -> Result<Address, AnchorError> {
     text.trim()
         .parse::<Address>()

@@ -53,6 +53,7 @@ impl Network {
         Ok(())
     }
 
+    /// Registers the signer as a publisher with a display name and chronology endpoint URL (may be empty); returns the transaction hash.
     pub fn register_publisher(
         &self,
         signer: &PrivateKeySigner,
@@ -67,6 +68,7 @@ impl Network {
         self.transact(signer, registry, call.abi_encode())
     }
 
+    /// Authorises `key` to anchor for the signer's publisher (a key is never reused); returns the transaction hash.
     pub fn authorize_key(
         &self,
         signer: &PrivateKeySigner,
@@ -77,6 +79,7 @@ impl Network {
         self.transact(signer, registry, call.abi_encode())
     }
 
+    /// Revokes `key`: anchors it made at or after `compromised_since` (Unix seconds) are distrusted; returns the transaction hash.
     pub fn revoke_key(
         &self,
         signer: &PrivateKeySigner,

@@ -30,22 +30,36 @@ use crate::MediaFormat;
 /// The secure-element stand-in's file inside a device directory.
 pub const SECURE_ELEMENT: &str = "secure-element.json";
 
+/// Why a capture device could not be created, opened or made to sign.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DeviceError {
+    /// Reading or writing a file of the device directory failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file concerned.
         path: PathBuf,
+        /// The underlying I/O error.
         source: std::io::Error,
     },
+    /// The directory's secure-element file is missing or unreadable (directory, reason).
     #[error("{0} is not a device directory ({SECURE_ELEMENT} is unreadable: {1})")]
     NotDevice(PathBuf, String),
+    /// The directory already holds a device; its key is not overwritten.
     #[error("{0} already holds a device (refusing to overwrite its key)")]
     Exists(PathBuf),
     #[error("the epoch key for day {asked} was erased when the device moved on to day {current}: it cannot tag photos as taken earlier")]
-    KeyErased { asked: u32, current: u32 },
+    /// The key for the asked epoch cannot be derived: an earlier day's key was erased by the ratchet.
+    KeyErased {
+        /// The epoch (UTC day) asked for.
+        asked: u32,
+        /// The device's current epoch.
+        current: u32,
+    },
+    /// Escrowing the epoch key, or encoding the secure element's state, failed.
     #[error("capture crypto: {0}")]
     Crypto(String),
+    /// Signing the captured photo failed.
     #[error(transparent)]
     Sign(#[from] SignError),
 }

@@ -32,21 +32,34 @@ pub const SIGNER_BLACKLISTED: &str = "signer.blacklisted";
 /// Largest snapshot accepted (100,000 entries take about 40 MB of JSON).
 pub const MAX_SNAPSHOT_BYTES: usize = 256 * 1024 * 1024;
 
+/// Why a blacklist snapshot or entry was refused.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BlacklistError {
+    /// The snapshot is not JSON of the expected layout, or a field is malformed.
     #[error("blacklist snapshot is not valid JSON of the expected layout: {0}")]
     Malformed(String),
+    /// The snapshot's `format` is not [`SNAPSHOT_FORMAT`].
     #[error("blacklist snapshot has format {0:?}; this verifier reads {SNAPSHOT_FORMAT}")]
     Format(String),
+    /// The snapshot is signed by a key that is not trusted (hex public key).
     #[error("blacklist snapshot is signed by {0}, which is not a trusted blacklist key")]
     UntrustedKey(String),
+    /// The snapshot's Ed25519 signature does not verify.
     #[error("blacklist snapshot signature does not verify")]
     BadSignature,
+    /// The snapshot's `expires_at` (RFC 3339) has passed.
     #[error("blacklist snapshot expired at {0}")]
     Expired(String),
     #[error("blacklist entry {id}: {why}")]
-    BadEntry { id: u64, why: String },
+    /// An entry is malformed, or a device entry's key does not reproduce its evidence's tag.
+    BadEntry {
+        /// The entry's id.
+        id: u64,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The snapshot is larger than [`MAX_SNAPSHOT_BYTES`].
     #[error("blacklist snapshot is larger than {MAX_SNAPSHOT_BYTES} bytes")]
     TooLarge,
 }
@@ -55,7 +68,9 @@ pub enum BlacklistError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceEntry {
+    /// Entry id in the registry.
     pub id: u64,
+    /// The curator set that decided the entry.
     pub curator_set: u32,
     /// k at `key_epoch` (hex), recovered from the evidence photo's escrow.
     pub epoch_key: String,
@@ -66,8 +81,11 @@ pub struct DeviceEntry {
     /// SHA-256 of the evidence photo, and its r and tag: anyone can check that the key
     /// reproduces the evidence's tag, which ties the entry to its evidence.
     pub evidence_hash: String,
+    /// The evidence photo's capture-tag `r` (hex, 32 bytes).
     pub evidence_r: String,
+    /// The evidence photo's capture tag (hex, 32 bytes); `epoch_key` must reproduce it from `evidence_r`.
     pub evidence_tag: String,
+    /// The reason given when the entry was proposed.
     pub reason: String,
 }
 
@@ -75,10 +93,13 @@ pub struct DeviceEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CertificateEntry {
+    /// Entry id in the registry.
     pub id: u64,
+    /// The curator set that decided the entry.
     pub curator_set: u32,
     /// SHA-256 of the certificate's DER (hex).
     pub fingerprint: String,
+    /// The reason given when the entry was proposed.
     pub reason: String,
 }
 
@@ -86,7 +107,9 @@ pub struct CertificateEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SnapshotSource {
+    /// EVM chain id of the registry.
     pub chain_id: u64,
+    /// Address of the registry contract the entries were read from.
     pub registry: String,
     /// Curator sets whose active entries are included.
     pub curator_sets: Vec<u32>,
@@ -98,12 +121,17 @@ pub struct SnapshotSource {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SnapshotBody {
+    /// Must be [`SNAPSHOT_FORMAT`].
     pub format: String,
+    /// Where the entries were read.
     pub source: SnapshotSource,
     /// RFC 3339 (UTC).
     pub issued_at: String,
+    /// When the snapshot stops being accepted (RFC 3339, UTC).
     pub expires_at: String,
+    /// Active device entries.
     pub devices: Vec<DeviceEntry>,
+    /// Active certificate entries.
     pub certificates: Vec<CertificateEntry>,
 }
 
@@ -119,6 +147,7 @@ impl SnapshotBody {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SnapshotSignature {
+    /// Signature algorithm; only `Ed25519` is accepted.
     pub alg: String,
     /// Hex of the 32-byte Ed25519 public key.
     pub public_key: String,
@@ -130,7 +159,9 @@ pub struct SnapshotSignature {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Snapshot {
+    /// The signed content.
     pub body: SnapshotBody,
+    /// The signature over [`SnapshotBody::signed_bytes`].
     pub signature: SnapshotSignature,
 }
 
@@ -305,14 +336,17 @@ impl Blacklist {
         }
     }
 
+    /// Where the entries came from (a snapshot or the chain), as written into [`Report::blacklist_source`](crate::Report::blacklist_source).
     pub fn source(&self) -> &str {
         &self.source
     }
 
+    /// Number of device entries in use.
     pub fn device_entries(&self) -> usize {
         self.devices.len()
     }
 
+    /// Number of certificate entries in use.
     pub fn certificate_entries(&self) -> usize {
         self.certificates.len()
     }

@@ -15,16 +15,27 @@ pub struct Match {
     pub entry: i64,
     /// `exact` (same bytes), `manifest` (carries this entry's manifest) or `perceptual`.
     pub how: &'static str,
+    /// Hamming distance in bits between the perceptual hashes (0 for an exact match).
     pub distance: u32,
+    /// Label of the entry's manifest.
     pub manifest: String,
+    /// Common name of the entry's signer, if recorded.
     pub signer: Option<String>,
+    /// When the entry was logged (Unix seconds, the logger's clock).
     pub logged_at: u64,
+    /// Where the signed file was written, if recorded.
     pub path: Option<String>,
+    /// Where it was published, if known.
     pub published_at: Option<String>,
+    /// True when the entry's batch is anchored (its block finalized).
     pub anchored: bool,
+    /// Block time of the anchoring (Unix seconds), once mined.
     pub block_time: Option<u64>,
+    /// Block the anchoring transaction is in, once mined.
     pub block_number: Option<u64>,
+    /// EVM chain id of the anchor, once mined.
     pub chain_id: Option<u64>,
+    /// Hash of the anchoring transaction (0x-prefixed hex), once mined.
     pub tx_hash: Option<String>,
 }
 

@@ -61,6 +61,7 @@ impl MerkleTree {
         Some(Self { levels })
     }
 
+    /// The Merkle root (the single node of the top level).
     pub fn root(&self) -> Hash {
         self.levels
             .last()
@@ -69,6 +70,7 @@ impl MerkleTree {
             .unwrap_or_default()
     }
 
+    /// Number of leaves.
     pub fn leaf_count(&self) -> u64 {
         self.levels[0].len() as u64
     }

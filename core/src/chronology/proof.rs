@@ -63,6 +63,7 @@ impl LeafData {
     /// Encoded length.
     pub const LEN: usize = 32 + 32 + 8 + 8;
 
+    /// The fixed [`LeafData::LEN`]-byte encoding hashed into the Merkle leaf: both hashes, then `phash` and `logged_at` big-endian.
     pub fn encode(&self) -> [u8; Self::LEN] {
         let mut out = [0u8; Self::LEN];
         out[..32].copy_from_slice(&self.content_sha256);
@@ -72,6 +73,7 @@ impl LeafData {
         out
     }
 
+    /// Parses [`LeafData::encode`]'s output; `None` unless exactly [`LeafData::LEN`] bytes.
     pub fn decode(bytes: &[u8]) -> Option<Self> {
         if bytes.len() != Self::LEN {
             return None;
@@ -93,6 +95,7 @@ impl LeafData {
 /// Everything needed to check one entry against the chain.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProofBundle {
+    /// EVM chain id the root was anchored on.
     pub chain_id: u64,
     /// Address of the registry contract.
     #[serde(with = "hex20")]
@@ -100,34 +103,52 @@ pub struct ProofBundle {
     /// The publisher whose key anchored the root (anchors are per publisher).
     #[serde(with = "hex20")]
     pub publisher: [u8; 20],
+    /// The anchored Merkle root of the batch.
     #[serde(with = "hex32")]
     pub root: Hash,
+    /// The entry the proof is about.
     pub leaf: LeafData,
+    /// Position of the leaf in the batch (< `leaf_count`).
     pub index: u64,
+    /// Number of leaves in the batch.
     pub leaf_count: u64,
+    /// Sibling hashes from the leaf level up (levels where the node is promoted have none); at most [`MAX_SIBLINGS`].
     #[serde(with = "hex32_vec")]
     pub siblings: Vec<Hash>,
+    /// Hash of the anchoring transaction.
     #[serde(with = "hex32")]
     pub tx_hash: Hash,
+    /// Block the anchoring transaction is in.
     pub block_number: u64,
 }
 
 /// Why a proof bundle could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProofError {
+    /// The bytes do not start with the proof magic `PVP1`.
     #[error("not a provenant proof (bad magic)")]
     Magic,
+    /// The bytes end early or run on past the bundle.
     #[error("proof is truncated or has trailing bytes")]
     Length,
+    /// The Merkle path is longer than [`MAX_SIBLINGS`].
     #[error("proof has {0} path elements (at most {MAX_SIBLINGS})")]
     TooManySiblings(usize),
     #[error("proof position {index} is outside a batch of {leaf_count}")]
-    Position { index: u64, leaf_count: u64 },
+    /// The leaf position is not inside the batch (`index` ≥ `leaf_count`).
+    Position {
+        /// The bundle's leaf position.
+        index: u64,
+        /// The bundle's batch size.
+        leaf_count: u64,
+    },
+    /// The proof file or its base64 is not valid.
     #[error("proof file is not valid: {0}")]
     Format(String),
 }
 
 impl ProofBundle {
+    /// The Merkle path of this bundle.
     pub fn merkle_proof(&self) -> MerkleProof {
         MerkleProof {
             index: self.index,
@@ -206,10 +227,12 @@ impl ProofBundle {
         })
     }
 
+    /// [`ProofBundle::encode`] as standard base64.
     pub fn to_base64(&self) -> String {
         base64::engine::general_purpose::STANDARD.encode(self.encode())
     }
 
+    /// Parses standard base64 of [`ProofBundle::encode`] (surrounding whitespace ignored).
     pub fn from_base64(text: &str) -> Result<Self, ProofError> {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(text.trim())
@@ -264,6 +287,7 @@ fn one() -> u32 {
 pub const MAX_PROOF_SET_BYTES: usize = 1 << 20;
 
 impl ProofSet {
+    /// A version-1 set of these bundles (base64) and the publisher's endpoint.
     pub fn from_bundles(bundles: &[ProofBundle], endpoint: Option<String>) -> Self {
         Self {
             version: 1,
@@ -272,6 +296,7 @@ impl ProofSet {
         }
     }
 
+    /// Parses a sidecar or assertion JSON (at most [`MAX_PROOF_SET_BYTES`], version 1 only).
     pub fn parse(bytes: &[u8]) -> Result<Self, ProofError> {
         if bytes.len() > MAX_PROOF_SET_BYTES {
             return Err(ProofError::Format("larger than 1 MiB".into()));
@@ -300,6 +325,7 @@ impl ProofSet {
         (ok, bad)
     }
 
+    /// The set as pretty JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
     }

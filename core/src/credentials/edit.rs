@@ -68,6 +68,7 @@ pub fn render(
 /// What an edit produced.
 #[derive(Debug, Clone)]
 pub struct EditOutcome {
+    /// The format the result was encoded in.
     pub format: MediaFormat,
     /// The input carried no C2PA manifest (the parent ingredient says so).
     pub parent_unsigned: bool,

@@ -15,54 +15,78 @@ pub const MAX_PIXELS: u64 = 200_000_000;
 /// A rectangle in pixels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Rect {
+    /// Left edge, in pixels from the image's left.
     pub x: u32,
+    /// Top edge, in pixels from the image's top.
     pub y: u32,
+    /// Width in pixels (> 0).
     pub width: u32,
+    /// Height in pixels (> 0).
     pub height: u32,
 }
 
 /// Mirror axis.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Axis {
+    /// Mirror left to right (`h`).
     Horizontal,
+    /// Mirror top to bottom (`v`).
     Vertical,
 }
 
 /// One edit, in the order the user gave it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EditOp {
+    /// Keep only this rectangle (`c2pa.cropped`).
     Crop(Rect),
+    /// Scale to exactly this size, ignoring the aspect ratio (`c2pa.resized`).
     Resize {
+        /// New width in pixels.
         width: u32,
+        /// New height in pixels.
         height: u32,
     },
+    /// Rotate clockwise by 90, 180 or 270 degrees (`c2pa.orientation`).
     Rotate(u16),
+    /// Mirror along an axis (`c2pa.orientation`).
     Flip(Axis),
     /// Added to every channel, -255..=255.
     Brightness(i32),
     /// Percent change, -100..=100 (image's `adjust_contrast` scale).
     Contrast(f32),
+    /// Convert to 8-bit grayscale (`c2pa.color_adjustments`).
     Grayscale,
     /// A blacked-out box.
     Redact(Rect),
 }
 
+/// Why an edit could not be parsed or applied.
 #[derive(Debug, thiserror::Error, PartialEq)]
 #[non_exhaustive]
 pub enum EditError {
+    /// A command-line value does not parse.
     #[error("{what}: expected {expected}, got \"{got}\"")]
     Parse {
+        /// What was being parsed (e.g. `rectangle`, `rotate`).
         what: &'static str,
+        /// The form expected (e.g. `X,Y,W,H`).
         expected: &'static str,
+        /// The text given.
         got: String,
     },
+    /// A crop or redaction rectangle does not fit in the image.
     #[error("{op}: rectangle {rect} lies outside the {width}x{height} image")]
     OutOfBounds {
+        /// The operation (`crop` or `redact`).
         op: &'static str,
+        /// The rectangle as `X,Y,W,H`.
         rect: String,
+        /// The image's width in pixels.
         width: u32,
+        /// The image's height in pixels.
         height: u32,
     },
+    /// Any other invalid edit or result (the message says what).
     #[error("{0}")]
     Invalid(String),
 }
@@ -114,12 +138,15 @@ impl fmt::Display for Rect {
 }
 
 impl EditOp {
+    /// Parses a crop rectangle `X,Y,W,H` (pixels; width and height > 0).
     pub fn crop(s: &str) -> Result<Self, EditError> {
         s.parse().map(Self::Crop)
     }
+    /// Parses a redaction rectangle `X,Y,W,H` (pixels; width and height > 0).
     pub fn redact(s: &str) -> Result<Self, EditError> {
         s.parse().map(Self::Redact)
     }
+    /// Parses a target size `WxH` (pixels; both > 0, at most [`MAX_PIXELS`] in all).
     pub fn resize(s: &str) -> Result<Self, EditError> {
         let [width, height] = parse_nums::<2>(&s.to_ascii_lowercase(), 'x', "resize", "WxH")?;
         if width == 0 || height == 0 || u64::from(width) * u64::from(height) > MAX_PIXELS {
@@ -127,6 +154,7 @@ impl EditOp {
         }
         Ok(Self::Resize { width, height })
     }
+    /// Parses a clockwise rotation: `90`, `180` or `270`.
     pub fn rotate(s: &str) -> Result<Self, EditError> {
         match s.trim() {
             "90" => Ok(Self::Rotate(90)),
@@ -139,6 +167,7 @@ impl EditOp {
             }),
         }
     }
+    /// Parses a mirror axis: `h`/`horizontal` or `v`/`vertical`.
     pub fn flip(s: &str) -> Result<Self, EditError> {
         match s.trim() {
             "h" | "horizontal" => Ok(Self::Flip(Axis::Horizontal)),
@@ -150,6 +179,7 @@ impl EditOp {
             }),
         }
     }
+    /// Parses a brightness change: an integer from -255 to 255.
     pub fn brightness(s: &str) -> Result<Self, EditError> {
         match s.trim().parse::<i32>() {
             Ok(n) if (-255..=255).contains(&n) => Ok(Self::Brightness(n)),
@@ -160,6 +190,7 @@ impl EditOp {
             }),
         }
     }
+    /// Parses a contrast change in percent: a number from -100 to 100.
     pub fn contrast(s: &str) -> Result<Self, EditError> {
         match s.trim().parse::<f32>() {
             Ok(n) if (-100.0..=100.0).contains(&n) => Ok(Self::Contrast(n)),

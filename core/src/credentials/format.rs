@@ -6,10 +6,15 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum MediaFormat {
+    /// JPEG (`image/jpeg`).
     Jpeg,
+    /// PNG (`image/png`).
     Png,
+    /// WebP (`image/webp`).
     WebP,
+    /// GIF (`image/gif`).
     Gif,
+    /// TIFF (`image/tiff`).
     Tiff,
     /// ISO BMFF family: HEIC/HEIF/AVIF/MP4/MOV.
     Bmff(&'static str),

@@ -15,8 +15,10 @@ use time::{Duration, OffsetDateTime};
 /// Signature algorithm of the generated hierarchy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum KeyAlg {
+    /// Ed25519 (the default).
     #[default]
     Ed25519,
+    /// ECDSA on P-256 with SHA-256.
     Es256,
 }
 
@@ -31,21 +33,32 @@ impl KeyAlg {
 
 /// File names inside a key directory.
 pub const ROOT_CERT: &str = "root.pem";
+/// The signer certificate followed by the intermediate (PEM).
 pub const CHAIN: &str = "chain.pem";
+/// The signer's PKCS#8 private key (PEM, mode 0600).
 pub const SIGNER_KEY: &str = "signer.key";
 /// CA private keys, kept so the organisation can issue further signers; move them offline.
 pub const CA_DIR: &str = "ca";
 
+/// Why generating or writing credentials failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum KeyError {
+    /// rcgen could not generate a key or certificate.
     #[error("certificate generation failed: {0}")]
     Generate(#[from] rcgen::Error),
     #[error("{path} already exists")]
-    Exists { path: PathBuf },
+    /// A file to write already exists (and overwriting was not asked for).
+    Exists {
+        /// The existing file.
+        path: PathBuf,
+    },
+    /// Writing a file or directory failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file or directory concerned.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
 }
@@ -53,7 +66,9 @@ pub enum KeyError {
 /// What `keygen` asks for.
 #[derive(Debug, Clone)]
 pub struct KeygenOptions {
+    /// Organisation name written into every certificate's subject.
     pub org: String,
+    /// Signature algorithm of the whole hierarchy.
     pub alg: KeyAlg,
     /// Validity of the signing certificate in days (CAs get ten times as long).
     pub validity_days: i64,
@@ -71,8 +86,11 @@ impl Default for KeygenOptions {
 
 /// Freshly generated credentials, all PEM.
 pub struct Credentials {
+    /// The self-signed root CA certificate (PEM): the trust anchor verifiers configure.
     pub root_cert: String,
+    /// Private key of the root CA (PEM).
     pub root_key: String,
+    /// Private key of the intermediate (signing) CA (PEM).
     pub intermediate_key: String,
     /// Signer certificate followed by the intermediate.
     pub chain: String,
@@ -148,13 +166,18 @@ pub fn generate(opts: &KeygenOptions) -> Result<Credentials, KeyError> {
 /// Paths written by [`write_key_dir`].
 #[derive(Debug, Clone)]
 pub struct KeyDir {
+    /// The root CA certificate ([`ROOT_CERT`]).
     pub root_cert: PathBuf,
+    /// The signer's certificate chain ([`CHAIN`]).
     pub chain: PathBuf,
+    /// The signer's private key ([`SIGNER_KEY`]).
     pub signer_key: PathBuf,
+    /// The directory of CA private keys ([`CA_DIR`]: `root.key`, `intermediate.key`).
     pub ca_dir: PathBuf,
 }
 
 impl KeyDir {
+    /// The paths of a key directory at `dir` (nothing is read or written).
     pub fn at(dir: &Path) -> Self {
         Self {
             root_cert: dir.join(ROOT_CERT),

@@ -25,6 +25,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdict's snake_case name as it appears in the JSON report (`trusted`, `valid`, `invalid`, `no_manifest`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Trusted => "trusted",
@@ -39,8 +40,11 @@ impl Verdict {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CodeKind {
+    /// The check passed.
     Success,
+    /// Worth knowing, but not a failure.
     Informational,
+    /// Something is broken: the step (or file) is invalid.
     Failure,
 }
 
@@ -61,12 +65,15 @@ pub enum CodeOrigin {
 pub struct StatusCode {
     /// Stable dotted code, e.g. `assertion.dataHash.mismatch`.
     pub code: String,
+    /// Whether the code reports a success, information or a failure.
     pub kind: CodeKind,
+    /// Who produced the code: this validation, a later signer's ingredient record, or provenant.
     pub origin: CodeOrigin,
     /// Index into [`Report::chain`] of the step this code is about, if known.
     pub step: Option<usize>,
     /// JUMBF URI of the element the code is about.
     pub url: Option<String>,
+    /// Human-readable detail, when the validator gave one.
     pub explanation: Option<String>,
 }
 
@@ -74,7 +81,9 @@ pub struct StatusCode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Trust {
+    /// The signer chains to a configured trust anchor.
     Trusted,
+    /// The signer does not chain to any configured trust anchor.
     Untrusted,
     /// No trust decision was recorded for this step.
     Unknown,
@@ -84,8 +93,11 @@ pub enum Trust {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
+    /// Intact and its signer is trusted.
     Trusted,
+    /// Intact, but its signer is not trusted here.
     Valid,
+    /// Something in this step is broken (see [`ChainStep::failures`]).
     Invalid,
 }
 
@@ -98,6 +110,7 @@ pub struct SignerInfo {
     pub issuer: Option<String>,
     /// Signature algorithm, e.g. `Ed25519`, `Es256`.
     pub alg: Option<String>,
+    /// Serial number of the signing certificate, as the C2PA reader reports it.
     pub serial_number: Option<String>,
 }
 
@@ -114,17 +127,22 @@ pub enum TimeSource {
 /// One recorded action (`c2pa.created`, `c2pa.cropped`, ...).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ActionRecord {
+    /// The action's label, e.g. `c2pa.created` or `c2pa.cropped`.
     pub action: String,
     /// The action's parameters as recorded (e.g. the crop rectangle).
     pub parameters: Option<Value>,
+    /// IPTC digital source type URI recorded with the action (`digitalSourceType`).
     pub digital_source_type: Option<String>,
+    /// The software that performed the action (`softwareAgent`, or its `name`).
     pub software_agent: Option<String>,
+    /// When the action happened (`when`), as the signer wrote it; not independently proven.
     pub when: Option<String>,
 }
 
 /// An ingredient listed by a step.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IngredientRef {
+    /// The ingredient's title (usually its file name), if recorded.
     pub title: Option<String>,
     /// `parentOf`, `componentOf` or `inputTo`.
     pub relationship: String,
@@ -143,19 +161,29 @@ pub struct ChainStep {
     pub parent: Option<usize>,
     /// `active` for step 0, else the ingredient relationship.
     pub relationship: String,
+    /// The manifest's title (usually the asset's file name), if any.
     pub title: Option<String>,
+    /// The asset's MIME type as recorded in the manifest.
     pub format: Option<String>,
+    /// The claim generator (software that signed), from the claim or its first `claim_generator_info`.
     pub claim_generator: Option<String>,
+    /// Who signed this step.
     pub signer: SignerInfo,
+    /// When the step was signed: the time-stamp's time, else the latest action `when` (see `time_source`).
     pub time: Option<String>,
+    /// Where [`ChainStep::time`] comes from; None when there is no time.
     pub time_source: Option<TimeSource>,
+    /// The actions this step recorded, in manifest order.
     pub actions: Vec<ActionRecord>,
+    /// The ingredients this step lists.
     pub ingredients: Vec<IngredientRef>,
     /// IPTC digital source type of the creating action, if any.
     pub digital_source_type: Option<String>,
     /// True when the digital source type says the content was made by generative AI.
     pub ai_generated: bool,
+    /// Whether the step's signer chains to a configured trust anchor.
     pub trust: Trust,
+    /// The step's status on its own.
     pub status: StepStatus,
     /// Failure codes that apply to this step (details in [`Report::codes`]).
     pub failures: Vec<String>,
@@ -183,6 +211,7 @@ pub struct ChainStep {
 /// `r` and `tag` = PRF(k_epoch, r). Without the camera's epoch key these look random.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaptureTag {
+    /// The tag's epoch: the UTC day it was made in.
     pub epoch: u32,
     /// Hex, 32 bytes.
     pub r: String,
@@ -206,7 +235,9 @@ pub enum BlacklistState {
 /// The blacklist result of one step.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct StepBlacklist {
+    /// Whether a blacklist was consulted and whether an entry matched.
     pub status: BlacklistState,
+    /// The matching entries (empty unless `status` is `listed`).
     pub hits: Vec<BlacklistHit>,
 }
 
@@ -218,7 +249,9 @@ pub struct BlacklistHit {
     pub kind: String,
     /// Entry id in the registry.
     pub entry: u64,
+    /// The curator set that decided the entry.
     pub curator_set: u32,
+    /// The reason given when the entry was proposed.
     pub reason: String,
     /// Device entries: photos from this epoch (UTC day) on are flagged.
     pub start_epoch: Option<u32>,
@@ -255,19 +288,26 @@ pub enum AnchorStatus {
 /// A step's anchor on chain.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepAnchor {
+    /// How far the proof was checked, and what it showed.
     pub status: AnchorStatus,
     /// Where the proof came from: `sidecar`, `manifest` (carried by a later step),
     /// `endpoint` (fetched from the publisher) or `log` (the local chronology).
     pub source: String,
+    /// EVM chain id the batch was anchored on.
     pub chain_id: u64,
+    /// Address of the registry contract (0x-prefixed hex).
     pub registry: String,
+    /// Merkle root of the anchored batch (0x-prefixed hex).
     pub root: String,
+    /// Hash of the anchoring transaction (0x-prefixed hex).
     pub tx_hash: String,
+    /// Block the anchoring transaction was mined in (as the proof says, then as the registry confirms).
     pub block_number: u64,
     /// Block time of the anchor (RFC 3339, UTC), once read from the chain.
     pub time: Option<String>,
     /// Publisher account and name registered in the contract, once read from the chain.
     pub publisher: Option<String>,
+    /// The publisher's registered display name, once read from the chain.
     pub publisher_name: Option<String>,
     /// The key that anchored the batch.
     pub key: Option<String>,
@@ -278,7 +318,9 @@ pub struct StepAnchor {
 /// The result of verifying one file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
+    /// Layout version of this report ([`REPORT_VERSION`]).
     pub report_version: u32,
+    /// The overall answer for the file.
     pub verdict: Verdict,
     /// The file's path or name, as the caller gave it.
     pub file: Option<String>,
@@ -286,6 +328,7 @@ pub struct Report {
     pub format: String,
     /// SHA-256 of the whole file.
     pub sha256: String,
+    /// Size of the file in bytes.
     pub size: u64,
     /// Every status code found, each with the step it applies to.
     pub codes: Vec<StatusCode>,

@@ -11,22 +11,30 @@ pub(crate) use crate::credentials::now_rfc3339;
 use crate::credentials::signer::{Signer, SignerError};
 use crate::credentials::trust::TrustAnchors;
 
+/// Why signing or editing a file failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SignError {
+    /// The signer could not be loaded or failed to sign.
     #[error(transparent)]
     Signer(#[from] SignerError),
+    /// The input already carries Content Credentials (a fresh signing refuses it).
     #[error("the input already carries Content Credentials")]
     AlreadySigned,
+    /// The input cannot be read as a supported media file (the message says why).
     #[error("{0}")]
     Input(String),
+    /// Files of this format cannot be signed (or edited) here; names the format.
     #[error("{0} files cannot be signed here")]
     UnsupportedFormat(String),
+    /// An edit could not be parsed or applied.
     #[cfg(feature = "edit")]
     #[error("edit: {0}")]
     Edit(#[from] crate::credentials::edit_ops::EditError),
+    /// The C2PA library failed to build or sign the manifest.
     #[error("signing failed: {0}")]
     C2pa(#[from] c2pa::Error),
+    /// Reading the input or writing the output failed.
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -37,14 +45,18 @@ pub enum SourceType {
     /// Captured by a camera.
     #[default]
     Capture,
+    /// Made digitally by a person (IPTC `digitalCreation`).
     DigitalArt,
+    /// Composed of several sources (IPTC `composite`).
     Composite,
     /// Made by generative AI.
     Ai,
+    /// A screen capture (IPTC `screenCapture`).
     Screenshot,
 }
 
 impl SourceType {
+    /// The IPTC digital source type recorded for this source.
     pub fn digital_source_type(self) -> DigitalSourceType {
         match self {
             Self::Capture => DigitalSourceType::DigitalCapture,
@@ -59,7 +71,9 @@ impl SourceType {
 /// What `sign` records besides the content.
 #[derive(Debug, Clone, Default)]
 pub struct SignRequest {
+    /// The manifest's title (usually the file name).
     pub title: Option<String>,
+    /// Where the content came from.
     pub source: SourceType,
     /// Anchor proofs (and the publisher's chronology endpoint) to carry in the manifest.
     pub anchors: Option<crate::chronology::proof::ProofSet>,

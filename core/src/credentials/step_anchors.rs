@@ -65,10 +65,14 @@ pub(super) fn embedded_proofs(report: &mut Report, reader: &Reader) -> Vec<Sourc
 
 /// Our codes for anchors.
 pub const ANCHOR_MALFORMED: &str = "anchor.malformed";
+/// Failure: the proof's Merkle path does not lead to its root.
 pub const ANCHOR_ROOT_MISMATCH: &str = "anchor.rootMismatch";
+/// Failure: the anchored entry is for different file bytes than this file.
 pub const ANCHOR_CONTENT_MISMATCH: &str = "anchor.contentMismatch";
+/// Informational: a proof was found but not checked against a chain (no RPC endpoint given).
 pub const ANCHOR_UNCHECKED: &str = "anchor.unchecked";
 
+/// A provenant status code (`origin` provenant, no URL) about step `step`.
 pub fn anchor_code(
     code: &str,
     kind: CodeKind,

@@ -14,6 +14,7 @@ pub struct TrustAnchors {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[error("{source_name}: no PEM certificate found (expected \"-----BEGIN CERTIFICATE-----\")")]
 pub struct NoCertificate {
+    /// Name of the file (or other source) the PEM came from.
     pub source_name: String,
 }
 
@@ -58,6 +59,7 @@ impl TrustAnchors {
             .collect()
     }
 
+    /// True when no certificate has been added.
     pub fn is_empty(&self) -> bool {
         self.count == 0
     }

@@ -37,14 +37,25 @@ pub struct VerifyOptions {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum VerifyError {
+    /// The file has no bytes.
     #[error("the file is empty")]
     Empty,
     #[error("not a recognised image or media format (starts with {head})")]
-    UnknownFormat { head: String },
+    /// The first bytes match no supported media format.
+    UnknownFormat {
+        /// Up to 8 first bytes of the file: quoted text if printable, else 0x-prefixed hex.
+        head: String,
+    },
     #[error("{format} files cannot carry C2PA manifests here")]
-    UnsupportedFormat { format: String },
+    /// The format was recognised, but the C2PA reader cannot read manifests from it.
+    UnsupportedFormat {
+        /// The format's MIME type.
+        format: String,
+    },
+    /// The C2PA reader refused the trust settings built from the trust anchors.
     #[error("the trust settings were rejected: {0}")]
     Settings(String),
+    /// Reading the file failed.
     #[error("read failed: {0}")]
     Io(#[from] io::Error),
 }

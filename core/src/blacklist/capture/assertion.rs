@@ -20,7 +20,9 @@ pub const CAPTURE_VERSION: u32 = 1;
 pub struct EscrowFields {
     /// R = x·G (compressed ristretto255).
     pub point: String,
+    /// The epoch key XORed with the escrow's encryption key (hex, 32 bytes).
     pub ciphertext: String,
+    /// HMAC-SHA256 over R, the epoch and the ciphertext (hex, 32 bytes).
     pub mac: String,
 }
 
@@ -28,10 +30,15 @@ pub struct EscrowFields {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CaptureAssertion {
+    /// Layout version; must be [`CAPTURE_VERSION`].
     pub version: u32,
+    /// The photo's epoch (UTC day number).
     pub epoch: u32,
+    /// Fresh random `r` of this photo (hex, 32 bytes).
     pub r: String,
+    /// τ = PRF(k_epoch, r) (hex, 32 bytes).
     pub tag: String,
+    /// The epoch key escrowed to the curators' group key.
     pub escrow: EscrowFields,
     /// The curators' group public key the epoch key is escrowed to.
     pub group_key: String,

@@ -22,8 +22,10 @@ pub struct Escrow {
     /// R = x·G (compressed).
     #[serde(with = "super::hex32")]
     pub point: [u8; 32],
+    /// The epoch key XORed with the encryption key derived from R, S = x·P and the epoch.
     #[serde(with = "super::hex32")]
     pub ciphertext: [u8; 32],
+    /// HMAC-SHA256(R ‖ epoch ‖ ciphertext) under the derived MAC key.
     #[serde(with = "super::hex32")]
     pub mac: [u8; 32],
 }

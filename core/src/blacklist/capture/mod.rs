@@ -29,22 +29,39 @@ pub mod threshold;
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CaptureError {
+    /// A value that should be a compressed ristretto255 point is not one (names the value).
     #[error("{0} is not a valid ristretto255 point")]
     BadPoint(&'static str),
+    /// A value that should be a canonical ristretto255 scalar is not one (names the value).
     #[error("{0} is not a canonical scalar")]
     BadScalar(&'static str),
     #[error(
         "the escrow does not open with this key (wrong curators, wrong shares or tampered escrow)"
     )]
+    /// The escrow's MAC does not verify with the key obtained from the shares.
     EscrowMac,
     #[error("a threshold of {threshold} of {curators} curators is not possible (1 ≤ m ≤ n ≤ 32)")]
-    BadThreshold { threshold: u8, curators: u8 },
+    /// The threshold m and group size n do not satisfy 1 ≤ m ≤ n ≤ 32.
+    BadThreshold {
+        /// The threshold asked for (m).
+        threshold: u8,
+        /// The number of curators asked for (n).
+        curators: u8,
+    },
+    /// The curator index is not in the group (1-based).
     #[error("curator {0} is not a member of this group")]
     UnknownCurator(u8),
+    /// The curator's decryption share fails its Chaum–Pedersen proof.
     #[error("the decryption share of curator {0} fails its proof")]
     BadShare(u8),
     #[error("{have} valid decryption shares, {need} needed")]
-    TooFewShares { have: usize, need: usize },
+    /// Fewer valid decryption shares than the group's threshold.
+    TooFewShares {
+        /// Valid shares given.
+        have: usize,
+        /// The threshold.
+        need: usize,
+    },
 }
 
 /// Serde for 32-byte values as hex strings.

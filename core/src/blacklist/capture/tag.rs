@@ -86,6 +86,7 @@ fn state_bytes(state: &[u32; 8]) -> [u8; 32] {
 }
 
 impl TagKey {
+    /// Precomputes the HMAC inner and outer states for epoch key `k`.
     pub fn new(k: &EpochKey) -> Self {
         // HMAC: the 32-byte key zero-padded to the 64-byte block, XOR ipad / opad.
         let mut ipad = [0x36u8; 64];
@@ -100,6 +101,7 @@ impl TagKey {
         Self { inner, outer }
     }
 
+    /// τ = HMAC-SHA256(k, "provenant/tag/v1" ‖ r): the capture tag of `r` under this key.
     pub fn tag(&self, r: &[u8; 32]) -> [u8; 32] {
         // Inner: ipad block, then domain ‖ r ‖ padding (message of 64 + 48 bytes).
         let mut block = [0u8; 64];
@@ -146,6 +148,7 @@ pub struct EntryMatcher {
 const CACHED_EPOCHS: usize = 8;
 
 impl EntryMatcher {
+    /// An empty matcher.
     pub fn new() -> Self {
         Self::default()
     }
@@ -162,10 +165,12 @@ impl EntryMatcher {
         self.cache.clear();
     }
 
+    /// Number of entries added.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// True when no entry has been added.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

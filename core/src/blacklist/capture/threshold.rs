@@ -30,7 +30,9 @@ pub const MAX_CURATORS: u8 = 32;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GroupKey {
+    /// m: shares needed to decrypt (1 ≤ m ≤ n).
     pub threshold: u8,
+    /// n: number of curators (at most [`MAX_CURATORS`]).
     pub curators: u8,
     /// P = s·G (compressed).
     #[serde(with = "super::hex32")]
@@ -46,6 +48,7 @@ pub struct GroupKey {
 pub struct CuratorShare {
     /// 1-based; also the curator's position in the registry's curator set.
     pub index: u8,
+    /// s_j = f(j), a ristretto255 scalar (zeroized on drop).
     #[serde(with = "super::hex32")]
     pub secret: [u8; 32],
 }
@@ -68,11 +71,15 @@ impl Drop for CuratorShare {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DecryptionShare {
+    /// The releasing curator's index j (1-based).
     pub index: u8,
+    /// D_j = s_j·R (compressed ristretto255).
     #[serde(with = "super::hex32")]
     pub point: [u8; 32],
+    /// Chaum–Pedersen challenge c (scalar).
     #[serde(with = "super::hex32")]
     pub proof_c: [u8; 32],
+    /// Chaum–Pedersen response z (scalar).
     #[serde(with = "super::hex32")]
     pub proof_z: [u8; 32],
 }

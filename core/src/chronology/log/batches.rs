@@ -6,13 +6,18 @@ use super::*;
 /// Where a batch is on its way to the chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum BatchState {
+    /// Root fixed, nothing sent yet (also where a reorg-dropped batch returns).
     Sealed,
+    /// A signed transaction is recorded (recorded before it is broadcast).
     Submitted,
+    /// In a block, not yet finalized.
     Mined,
+    /// Its block is finalized.
     Anchored,
 }
 
 impl BatchState {
+    /// The state's name as stored in the log (`sealed`, `submitted`, `mined`, `anchored`).
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Sealed => "sealed",
@@ -35,23 +40,34 @@ impl BatchState {
 /// A sealed batch and what is known of its anchoring.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Batch {
+    /// Batch id in the log.
     pub id: i64,
+    /// Merkle root over the batch's leaves.
     pub root: Hash,
+    /// Number of leaves (entries) in the batch; at most [`MAX_BATCH_LEAVES`].
     pub leaf_count: u64,
+    /// When the batch was sealed (Unix seconds, the logger's clock).
     pub sealed_at: u64,
+    /// Where the batch is on its way to the chain.
     pub state: BatchState,
     /// The chain and registry the batch is bound to once first submitted.
     pub chain_id: Option<u64>,
+    /// Address of the registry contract the batch is bound to.
     pub registry: Option<[u8; 20]>,
     /// The publisher the anchoring key belongs to (known once mined).
     pub publisher: Option<[u8; 20]>,
+    /// Hash of the anchoring transaction (the one submitted, or the one that anchored the root first once mined).
     pub tx_hash: Option<Hash>,
     /// The signed transaction, kept so a crash between recording and sending can
     /// re-send exactly the same transaction.
     pub raw_tx: Option<Vec<u8>>,
+    /// Nonce of the recorded transaction.
     pub nonce: Option<u64>,
+    /// Block the anchoring transaction is in (known once mined).
     pub block_number: Option<u64>,
+    /// Hash of that block (to notice a reorg).
     pub block_hash: Option<Hash>,
+    /// Time of that block (Unix seconds).
     pub block_time: Option<u64>,
     /// How many times the batch was (re)submitted.
     pub submissions: u64,
@@ -105,24 +121,38 @@ pub(super) fn verified_tree(batch: &Batch, leaves: Vec<Hash>) -> Result<MerkleTr
 /// Where a batch's root landed on chain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Inclusion {
+    /// EVM chain id.
     pub chain_id: u64,
+    /// Address of the registry contract.
     pub registry: [u8; 20],
+    /// The publisher the anchoring key belongs to.
     pub publisher: [u8; 20],
+    /// Hash of the transaction that anchored the root.
     pub tx_hash: Hash,
+    /// Block the transaction is in.
     pub block_number: u64,
+    /// Hash of that block.
     pub block_hash: Hash,
+    /// Time of that block (Unix seconds).
     pub block_time: u64,
 }
 
 /// Counts for `anchor status`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
 pub struct LogStatus {
+    /// All entries in the log.
     pub entries: u64,
+    /// Entries not sealed into a batch yet.
     pub pending_entries: u64,
+    /// Batches in state `sealed`.
     pub sealed_batches: u64,
+    /// Batches in state `submitted`.
     pub submitted_batches: u64,
+    /// Batches in state `mined`.
     pub mined_batches: u64,
+    /// Batches in state `anchored`.
     pub anchored_batches: u64,
+    /// Entries in anchored batches.
     pub anchored_entries: u64,
 }
 
@@ -218,6 +248,7 @@ impl Log {
         }
     }
 
+    /// Sets (or replaces) the registry this log uses on `chain_id`, with the block it was deployed in if known.
     pub fn set_registry(
         &mut self,
         chain_id: u64,

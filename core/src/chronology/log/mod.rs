@@ -37,41 +37,57 @@ pub const MAX_BATCH_LEAVES: u64 = (1 << 24) - 1;
 /// File name of the log inside the data directory.
 pub const LOG_FILE: &str = "chronology.sqlite";
 
+/// Why the chronology log could not be opened, read or written.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum LogError {
+    /// The SQLite file could not be opened.
     #[error("chronology log {path}: {source}")]
     Open {
+        /// The log file.
         path: PathBuf,
+        /// The SQLite error.
         source: rusqlite::Error,
     },
+    /// A SQLite statement failed.
     #[error("chronology log: {0}")]
     Sql(#[from] rusqlite::Error),
     /// The PostgreSQL store could not be reached (`location` has no password).
     #[cfg(feature = "postgres")]
     #[error("cannot connect to the chronology store {location}: {source}")]
     Connect {
+        /// The store's URL, without its password.
         location: String,
+        /// The PostgreSQL error.
         source: ::postgres::Error,
     },
+    /// A PostgreSQL statement failed (`location` has no password).
     #[cfg(feature = "postgres")]
     #[error("chronology store {location}: {source}")]
     Postgres {
+        /// The store's URL, without its password.
         location: String,
+        /// The PostgreSQL error.
         source: ::postgres::Error,
     },
     /// A store location that cannot be used (a malformed URL, a backend not built in).
     #[error("chronology store: {0}")]
     Location(String),
+    /// The log's content breaks an invariant (e.g. a batch's entries no longer hash to its root).
     #[error("chronology log is corrupt: {0}")]
     Corrupt(String),
+    /// Another anchoring run holds the log's lock (the lock's path).
     #[error("another anchoring run is using this log (lock {0})")]
     Busy(PathBuf),
+    /// Neither `PROVENANT_HOME` nor `HOME` is set, so there is no data directory.
     #[error("no data directory: set PROVENANT_HOME (or HOME)")]
     NoHome,
+    /// The data directory could not be created.
     #[error("cannot create the data directory {path}: {source}")]
     Dir {
+        /// The directory.
         path: PathBuf,
+        /// The I/O error.
         source: std::io::Error,
     },
 }
@@ -125,9 +141,13 @@ pub fn data_dir() -> Result<PathBuf, LogError> {
 /// A signed asset to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEntry {
+    /// SHA-256 of the signed file as written.
     pub content_sha256: Hash,
+    /// [`manifest_id`](crate::chronology::proof::manifest_id) of the file's active manifest.
     pub manifest_id: Hash,
+    /// Label of the file's active manifest (`urn:c2pa:...`).
     pub manifest_label: String,
+    /// 64-bit perceptual hash of the picture.
     pub phash: u64,
     /// Common name of the signer, for people reading the log.
     pub signer: Option<String>,
@@ -140,13 +160,21 @@ pub struct NewEntry {
 /// One logged asset.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
+    /// Entry id in the log (increasing in logging order).
     pub id: i64,
+    /// What the entry commits to: its Merkle leaf.
     pub leaf: LeafData,
+    /// Label of the asset's active manifest.
     pub manifest_label: String,
+    /// Common name of the signer, if recorded.
     pub signer: Option<String>,
+    /// Where the signed file was written, if recorded.
     pub path: Option<String>,
+    /// Where it was published, if known.
     pub published_at: Option<String>,
+    /// The batch the entry was sealed into (None while pending).
     pub batch_id: Option<i64>,
+    /// The entry's leaf position in its batch (None while pending).
     pub leaf_index: Option<u64>,
 }
 
@@ -320,6 +348,7 @@ impl Log {
         })
     }
 
+    /// The entry with id `id`, if any.
     pub fn entry(&self, id: i64) -> Result<Option<Entry>, LogError> {
         Ok(self
             .entries_where("id = ?1", Param::Int(Some(id)))?
@@ -327,6 +356,7 @@ impl Log {
             .next())
     }
 
+    /// The entry of the manifest with this [`manifest_id`](crate::chronology::proof::manifest_id), if logged.
     pub fn by_manifest_id(&self, id: &Hash) -> Result<Option<Entry>, LogError> {
         Ok(self
             .entries_where("manifest_id = ?1", Param::Blob(Some(id)))?
@@ -334,6 +364,7 @@ impl Log {
             .next())
     }
 
+    /// Entries whose signed file has this SHA-256, oldest first.
     pub fn by_content(&self, sha256: &Hash) -> Result<Vec<Entry>, LogError> {
         self.entries_where("content_sha256 = ?1 ORDER BY id", Param::Blob(Some(sha256)))
     }
@@ -423,6 +454,7 @@ impl Log {
         Ok(batch)
     }
 
+    /// The batch with id `id`, if any.
     pub fn batch(&self, id: i64) -> Result<Option<Batch>, LogError> {
         Ok(self
             .batches_where("WHERE id = ?1", &[Param::Int(Some(id))])?
@@ -435,10 +467,12 @@ impl Log {
         self.batches_where("WHERE state != 'anchored' ORDER BY id", &[])
     }
 
+    /// Every batch, oldest first.
     pub fn batches(&self) -> Result<Vec<Batch>, LogError> {
         self.batches_where("ORDER BY id", &[])
     }
 
+    /// Counts of entries and batches by state (for `anchor status`).
     pub fn status(&self) -> Result<LogStatus, LogError> {
         let mut s = LogStatus::default();
         if let Some(row) = self
