@@ -31,6 +31,9 @@ pub struct Config {
     /// Curator sets whose registry entries are honoured.
     #[serde(default)]
     pub curator_sets: Vec<u32>,
+    /// SHA-256 hashes (hex) of the bearer tokens `serve` accepts from writers.
+    #[serde(default)]
+    pub writer_tokens: Vec<String>,
 }
 
 pub fn config_path() -> Option<PathBuf> {

@@ -91,6 +91,8 @@ enum Command {
     Blacklist(commands::blacklist::Args),
     /// Serve the HTTP API: verify uploads, record and look up the chronology log.
     Serve(commands::serve::Args),
+    /// Make a writer token for `serve` (the token, and the hash the server is given).
+    ServeToken(commands::serve_token::Args),
     /// Sign, edit twice and verify a sample picture with throwaway keys (no network).
     Demo(commands::demo::Args),
 }
@@ -118,6 +120,7 @@ fn main() -> ExitCode {
         Command::Curator(a) => commands::curator::run(a),
         Command::Blacklist(a) => commands::blacklist::run(a),
         Command::Serve(a) => commands::serve::run(a),
+        Command::ServeToken(a) => commands::serve_token::run(a),
         Command::Demo(a) => commands::demo::run(a),
     };
     match result {

@@ -23,6 +23,10 @@ pub struct NetworkArgs {
     /// Per-request timeout in seconds; failed requests are retried with backoff.
     #[arg(long, value_name = "SECS", default_value_t = 20.0)]
     pub rpc_timeout: f64,
+    /// Least priority fee to offer, in gwei (default: the network's pool floor, 25 for
+    /// polygon and amoy, none for an RPC URL).
+    #[arg(long, value_name = "GWEI")]
+    pub min_priority_fee: Option<f64>,
 }
 
 /// Who signs transactions.
@@ -44,7 +48,13 @@ pub struct RegistryArgs {
 
 impl NetworkArgs {
     pub fn connect(&self) -> Result<Network> {
-        let endpoint = Endpoint::resolve(self.chain.as_deref(), self.rpc.as_deref())?;
+        let mut endpoint = Endpoint::resolve(self.chain.as_deref(), self.rpc.as_deref())?;
+        if let Some(gwei) = self.min_priority_fee {
+            if !(gwei.is_finite() && (0.0..=1e6).contains(&gwei)) {
+                anyhow::bail!("--min-priority-fee must be between 0 and 1,000,000 gwei");
+            }
+            endpoint.min_priority_fee = (gwei * 1e9).round() as u128;
+        }
         if !(self.rpc_timeout.is_finite() && self.rpc_timeout > 0.0 && self.rpc_timeout < 3600.0) {
             anyhow::bail!("--rpc-timeout must be between 0 and 3600 seconds");
         }

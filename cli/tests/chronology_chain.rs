@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 use common::network::{Anvil, Fault, FaultProxy, DEV_ADDRESSES, DEV_KEYS};
-use common::{code, command, keygen, samples, stderr, stdout};
+use common::{code, command, keygen, s, samples, stderr, stdout};
 use provenant_core::chronology::{BatchState, Log, NewEntry, LOG_FILE};
 use serde_json::{json, Value};
 
@@ -865,4 +865,75 @@ fn a_front_runner_cannot_block_or_steal_our_anchor() {
     let (status, report) = w.verify_json(&b, &["--policy", "valid", "--require-anchor"]);
     assert_eq!(status, 0, "{report}");
     assert_eq!(anchor_of_step(&report, 0)["publisher_name"], "Daily Planet");
+}
+
+/// Polygon PoS nodes refuse, at pool admission, any transaction tipping under 25 gwei
+/// ("transaction gas price below minimum: gas tip cap …, minimum needed 25000000000"),
+/// and fee estimators suggest less. A proxy in front of anvil (chain id 137) answers as
+/// such a node does. With the `polygon` preset the tip is raised to the floor before the
+/// first send; with a floor set too low, the refusal is taken as a fee problem: the
+/// transaction is re-signed with what the node asks, and the batch is anchored.
+#[test]
+fn polygons_fee_floor_is_met() {
+    const FLOOR: u128 = 25_000_000_000;
+    let w = World::new(Anvil::start_with(&["--chain-id", "137"]));
+    let proxy = FaultProxy::start(&w.anvil.url);
+    proxy.refuse_tips_under(FLOOR);
+    let refusals = || {
+        proxy
+            .log()
+            .iter()
+            .filter(|(_, f)| *f == Some("tip_below_floor"))
+            .count()
+    };
+    let key = w.anchor_key.display().to_string();
+    w.log().add_many(&synthetic(3, 40)).unwrap();
+    let preset = [
+        "anchor",
+        "--chain",
+        "polygon",
+        "--rpc",
+        proxy.url(),
+        "--key-file",
+        &key,
+        "--poll",
+        "0.1",
+    ];
+    let out = w.run_env(&preset, &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(refusals(), 0, "{:?}", proxy.log());
+    assert!(proxy.count("eth_sendRawTransaction") >= 1);
+
+    w.log().add_many(&synthetic(3, 41)).unwrap();
+    let out = w.anchor_via(proxy.url(), &["--min-priority-fee", "1"], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(refusals(), 1, "{:?}", proxy.log());
+    w.anchor_to_finality();
+    let status = w.log().status().unwrap();
+    assert_eq!(
+        (status.anchored_batches, status.anchored_entries),
+        (2, 6),
+        "{status:?}"
+    );
+    assert_eq!(w.anchored_roots().len(), 2);
+}
+
+/// A remote RPC endpoint over plain http is refused before any connection: its answers
+/// (and so every anchor check) could be rewritten on the way.
+#[test]
+fn plain_http_to_a_remote_endpoint_is_refused() {
+    let home = tempfile::tempdir().unwrap();
+    let proof = home.path().join("none.jpg");
+    // Names that cannot resolve: a broken check fails the test without connecting anywhere.
+    for rpc in [
+        "http://rpc.example.invalid:8545",
+        "http://localhost.example.invalid/",
+    ] {
+        let out = command(home.path())
+            .args(["verify", s(&proof), "--chain", rpc])
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 2, "{}", stderr(&out));
+        assert!(stderr(&out).contains("use https"), "{}", stderr(&out));
+    }
 }

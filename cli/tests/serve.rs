@@ -53,6 +53,12 @@ impl Server {
     fn post(&self, path: &str, body: &[u8]) -> Response {
         self.request("POST", path, body)
     }
+
+    /// A POST with a writer's bearer token.
+    fn post_as(&self, token: &str, path: &str, body: &[u8]) -> Response {
+        let auth = format!("Authorization: Bearer {token}");
+        request(self.addr, "POST", path, &[&auth], Some(body))
+    }
 }
 
 impl Drop for Server {
@@ -320,9 +326,11 @@ fn half_size_copy(path: &Path) -> Vec<u8> {
 
 #[test]
 fn records_and_finds_signed_files() {
-    let server = Server::start(&[]);
     let dir = tempfile::tempdir().unwrap();
     let keys = keygen(dir.path(), &[]);
+    let root = keys.join("root.pem");
+    let hash = common::writer_hash();
+    let server = Server::start(&["--trust", s(&root), "--writer-token-sha256", &hash]);
     let signed = dir.path().join("signed.jpg");
     sign(
         &samples().join("harbour-capture.jpg"),
@@ -332,7 +340,8 @@ fn records_and_finds_signed_files() {
     );
     let bytes = std::fs::read(&signed).unwrap();
 
-    let r = server.post(
+    let r = server.post_as(
+        common::WRITER_TOKEN,
         "/v1/chronology/entries?published_at=https%3A%2F%2Fexample.org%2Fa",
         &bytes,
     );
@@ -346,7 +355,7 @@ fn records_and_finds_signed_files() {
     assert_eq!(entry["anchor"]["status"], "pending");
     assert_eq!(entry["proof"], Value::Null);
     // Recording the same file again answers the existing entry.
-    let again = server.post("/v1/chronology/entries", &bytes);
+    let again = server.post_as(common::WRITER_TOKEN, "/v1/chronology/entries", &bytes);
     assert_eq!(again.status, 200);
     assert_eq!(again.json()["id"], entry["id"]);
 
@@ -387,21 +396,21 @@ fn records_and_finds_signed_files() {
 
     // Files without valid credentials are not logged.
     let unsigned = std::fs::read(samples().join("second-capture.jpg")).unwrap();
-    let r = server.post("/v1/chronology/entries", &unsigned);
+    let r = server.post_as(common::WRITER_TOKEN, "/v1/chronology/entries", &unsigned);
     assert_eq!((r.status, r.error_code().as_str()), (422, "no_manifest"));
     let tampered = std::fs::read(common::fixtures().join("interop/peer-tampered.jpg")).unwrap();
-    let r = server.post("/v1/chronology/entries", &tampered);
+    let r = server.post_as(common::WRITER_TOKEN, "/v1/chronology/entries", &tampered);
     assert_eq!(
         (r.status, r.error_code().as_str()),
         (422, "invalid_manifest")
     );
-    let r = server.post("/v1/chronology/entries", b"garbage");
+    let r = server.post_as(common::WRITER_TOKEN, "/v1/chronology/entries", b"garbage");
     assert_eq!((r.status, r.error_code().as_str()), (422, "unknown_format"));
 
     // A read-only replica over the same store finds it but records nothing.
     let log = server.home.path().join("log.sqlite");
     let ro = Server::start_on(Some(&log), &["--read-only"]);
-    let r = ro.post("/v1/chronology/entries", &bytes);
+    let r = ro.post_as(common::WRITER_TOKEN, "/v1/chronology/entries", &bytes);
     assert_eq!((r.status, r.error_code().as_str()), (403, "read_only"));
     assert_eq!(
         ro.get(&format!("/v1/chronology/manifest/{id}")).json(),

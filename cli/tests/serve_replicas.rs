@@ -70,9 +70,20 @@ struct Replica {
 }
 
 impl Replica {
-    fn start(log: &str) -> Self {
+    /// A replica that trusts `keys`' root and records for [`common::WRITER_TOKEN`].
+    fn start(log: &str, keys: &Path) -> Self {
         let home = tempfile::tempdir().unwrap();
-        let (child, addr) = common::spawn_server(home.path(), &["--log", log]);
+        let root = keys.join("root.pem");
+        let hash = common::writer_hash();
+        let args = [
+            "--log",
+            log,
+            "--trust",
+            s(&root),
+            "--writer-token-sha256",
+            &hash,
+        ];
+        let (child, addr) = common::spawn_server(home.path(), &args);
         Self {
             child,
             addr,
@@ -87,8 +98,9 @@ impl Replica {
             .set_read_timeout(Some(Duration::from_secs(120)))
             .unwrap();
         let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n",
-            self.addr
+            "{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\nAuthorization: Bearer {}\r\n",
+            self.addr,
+            common::WRITER_TOKEN
         );
         if let Some(b) = body {
             head.push_str(&format!("Content-Length: {}\r\n", b.len()));
@@ -161,8 +173,8 @@ fn replicas_on_one_postgres_database_share_the_log() {
     let harbour = signed(dir.path(), &keys, "harbour-capture.jpg");
     let second = signed(dir.path(), &keys, "second-capture.jpg");
 
-    let a = Replica::start(&db.url);
-    let b = Replica::start(&db.url);
+    let a = Replica::start(&db.url, &keys);
+    let b = Replica::start(&db.url, &keys);
     recorded_through_found_through(&a, &b, &harbour);
     recorded_through_found_through(&b, &a, &second);
 }
@@ -189,7 +201,7 @@ fn provenant_log_puts_the_cli_on_postgres() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stderr(&o).contains("postgres://"), "{}", stderr(&o));
     assert!(!dir.path().join("chronology.sqlite").exists());
-    let replica = Replica::start(&db.url);
+    let replica = Replica::start(&db.url, &keys);
     let (status, found) = replica.call(
         "POST",
         "/v1/chronology/lookup",

@@ -12,5 +12,6 @@ pub mod lookup;
 pub mod proof;
 pub mod registry;
 pub mod serve;
+pub mod serve_token;
 pub mod sign;
 pub mod verify;

@@ -1,10 +1,11 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use provenant_core::credentials::verify::VerifyOptions;
 
 use crate::commands::verify::{policy_from, trust_for};
+use crate::serve::writers::{parse_hash, Writers};
 use crate::serve::{self, limits::parse_size, Settings};
 use crate::{config, Exit};
 
@@ -17,7 +18,8 @@ use crate::{config, Exit};
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Endpoints:\n  \
     POST /v1/verify[?policy=trusted|valid]   body = the file → report JSON (+ passed, reasons)\n  \
-    POST /v1/chronology/entries               body = a signed file → logged entry (201)\n  \
+    POST /v1/chronology/entries               body = a trusted signed file → logged entry (201);\n  \
+                                              needs Authorization: Bearer TOKEN of a writer\n  \
     GET  /v1/chronology/sha256/{hex}          entries with that content hash\n  \
     GET  /v1/chronology/manifest/{hex}        the entry of a manifest id\n  \
     POST /v1/chronology/lookup                body = a picture → exact and perceptual matches\n  \
@@ -56,9 +58,18 @@ pub struct Args {
     /// Open connections at most; more are answered 503 and closed.
     #[arg(long, value_name = "N", default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_connections: u32,
-    /// Refuse to record entries (POST /v1/chronology/entries answers 403).
+    /// Refuse to record entries even when writer tokens are configured (without
+    /// writers the server is read-only anyway).
     #[arg(long)]
     pub read_only: bool,
+    /// SHA-256 (hex) of a writer's bearer token (from `provenant serve-token`); repeat.
+    /// Also the config's `writer_tokens`. Without any, POST /v1/chronology/entries
+    /// answers 403: the server records nothing.
+    #[arg(long = "writer-token-sha256", value_name = "HEX")]
+    pub writer_tokens: Vec<String>,
+    /// Entries each writer token may record per minute (more get 429).
+    #[arg(long, value_name = "N", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
+    pub writes_per_minute: u32,
     /// Print one access-log line per request to stderr.
     #[arg(long)]
     pub access_log: bool,
@@ -70,6 +81,20 @@ pub struct Args {
     pub blacklist: crate::blacklist_source::BlacklistArgs,
 }
 
+/// The writers: hashed tokens from the flags and the config, none with --read-only.
+fn writers(a: &Args, cfg: &config::Config) -> Result<Writers> {
+    if a.read_only {
+        return Ok(Writers::new(Vec::new(), a.writes_per_minute));
+    }
+    let mut hashes = Vec::new();
+    for text in a.writer_tokens.iter().chain(&cfg.writer_tokens) {
+        hashes.push(parse_hash(text).with_context(|| {
+            format!("{text:?} is not a writer token's SHA-256 (64 hex digits, from `provenant serve-token`)")
+        })?);
+    }
+    Ok(Writers::new(hashes, a.writes_per_minute))
+}
+
 pub fn run(a: Args) -> Result<Exit> {
     let (cfg, _) = config::load_config()?;
     if a.blacklist.blacklist_chain {
@@ -77,6 +102,7 @@ pub fn run(a: Args) -> Result<Exit> {
     }
     let policy = policy_from(a.policy_file.as_deref(), None, false, &cfg)?;
     let checks = serve::Checks {
+        writers: writers(&a, &cfg)?,
         options: VerifyOptions {
             trust: trust_for(&policy, &a.trust, &cfg)?,
             ..Default::default()
@@ -97,7 +123,6 @@ pub fn run(a: Args) -> Result<Exit> {
         header_timeout: Duration::from_secs(a.header_timeout),
         max_body: a.max_body,
         max_connections: a.max_connections as usize,
-        read_only: a.read_only,
         access_log: a.access_log,
     };
     serve::run(settings, checks, store)?;

@@ -8,6 +8,7 @@ pub mod error;
 pub mod limits;
 pub mod metrics;
 pub mod routes;
+pub mod writers;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -29,7 +30,6 @@ pub struct Settings {
     pub header_timeout: Duration,
     pub max_body: u64,
     pub max_connections: usize,
-    pub read_only: bool,
     pub access_log: bool,
 }
 
@@ -43,6 +43,8 @@ pub struct AppState {
     /// Applied to every report, as `verify --blacklist` does. Checking caches per-day
     /// keys, so one check at a time.
     pub blacklist: Option<Mutex<provenant_core::blacklist::Blacklist>>,
+    /// Who may record entries (none: read-only).
+    pub writers: writers::Writers,
     /// `Log` is `Send` but not `Sync`: one connection, used from blocking threads.
     pub store: Mutex<Log>,
     pub gate: limits::Gate,
@@ -68,6 +70,7 @@ pub fn open_store(location: Option<&str>) -> Result<Log> {
 /// What every verification of the server applies.
 #[derive(Debug)]
 pub struct Checks {
+    pub writers: writers::Writers,
     pub options: VerifyOptions,
     pub policy: provenant_core::policy::Policy,
     pub blacklist: Option<provenant_core::blacklist::Blacklist>,
@@ -85,6 +88,7 @@ pub fn run(settings: Settings, checks: Checks, store: Log) -> Result<()> {
         verify_options: checks.options,
         policy: checks.policy,
         blacklist: checks.blacklist.map(Mutex::new),
+        writers: checks.writers,
         store: Mutex::new(store),
         metrics: metrics::Metrics::default(),
     });

@@ -209,7 +209,6 @@ fn entry_json(log: &Log, e: &Entry) -> Result<Value, ApiError> {
         "manifest": e.manifest_label,
         "phash": fingerprint::PerceptualHash(e.leaf.phash).to_string(),
         "signer": e.signer,
-        "path": e.path,
         "published_at": e.published_at,
         "logged_at": e.leaf.logged_at,
         "anchor": anchor,
@@ -230,13 +229,8 @@ async fn record(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    if st.settings.read_only {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "read_only",
-            "this server is read-only: it does not record entries",
-        ));
-    }
+    // Who and how often, before a byte of the body is read.
+    st.writers.admit(&headers)?;
     let q: RecordQuery = query(raw)?;
     let up = upload(&st, &headers, body).await?;
     let bytes = up.bytes;
@@ -247,7 +241,14 @@ async fn record(
             let report = verify_bytes(&bytes, &state.verify_options)
                 .map_err(|e| ApiError::from_verify(&e))?;
             match report.verdict {
-                Verdict::Trusted | Verdict::Valid => {}
+                Verdict::Trusted => {}
+                Verdict::Valid => {
+                    return Err(ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        "untrusted_signer",
+                        "the file's signer does not chain to this server's trust anchors: only trusted files are recorded",
+                    ))
+                }
                 Verdict::NoManifest => {
                     return Err(ApiError::new(
                         StatusCode::UNPROCESSABLE_ENTITY,
@@ -397,6 +398,17 @@ async fn lookup(
                 max_distance,
             )
             .map_err(ApiError::store)?;
+            // Where the server's own files are is nobody's business.
+            let matches: Vec<Value> = matches
+                .into_iter()
+                .map(|m| {
+                    let mut v = json!(m);
+                    if let Some(o) = v.as_object_mut() {
+                        o.remove("path");
+                    }
+                    v
+                })
+                .collect();
             Ok(json!({
                 "sha256": hex::encode(sha),
                 "phash": phash.to_string(),

@@ -131,6 +131,14 @@ pub fn sign(input: &Path, output: &Path, keys: &Path, extra: &[&str]) -> Output 
     o
 }
 
+/// A writer token for `serve` tests, and the hash the server is given.
+pub const WRITER_TOKEN: &str = "test-writer-token";
+
+/// `--writer-token-sha256` for [`WRITER_TOKEN`].
+pub fn writer_hash() -> String {
+    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(WRITER_TOKEN))
+}
+
 /// Starts `provenant serve --listen 127.0.0.1:0 <args>` with its home at `home` and
 /// returns the child and the address it printed on its first line.
 pub fn spawn_server(home: &Path, args: &[&str]) -> (std::process::Child, std::net::SocketAddr) {

@@ -847,6 +847,8 @@ struct Rule {
 
 #[derive(Debug, Default)]
 struct State {
+    /// Like a Polygon node: refuse transactions tipping under this (wei per gas).
+    min_tip: Option<u128>,
     plan: Vec<Rule>,
     counts: HashMap<String, usize>,
     total: usize,
@@ -858,8 +860,30 @@ impl State {
     /// Counts one JSON-RPC request and draws its fault from the plan (first
     /// matching rule with uses left, in injection order).
     fn admit(&mut self, method: &str) -> Option<Fault> {
+        self.admit_request(method, None)
+    }
+
+    /// As [`State::admit`], seeing the request's params too (for the tip floor).
+    fn admit_request(&mut self, method: &str, params: Option<&Value>) -> Option<Fault> {
         *self.counts.entry(method.to_owned()).or_default() += 1;
         self.total += 1;
+        if let (Some(floor), "eth_sendRawTransaction") = (self.min_tip, method) {
+            let tip = params
+                .and_then(|p| p.get(0))
+                .and_then(Value::as_str)
+                .and_then(|raw| hex_bytes(raw.trim_start_matches("0x")))
+                .and_then(|raw| eip1559_tip(&raw));
+            if let Some(tip) = tip.filter(|t| *t < floor) {
+                self.faults += 1;
+                self.log.push((method.to_owned(), Some("tip_below_floor")));
+                return Some(Fault::RpcError {
+                    code: -32000,
+                    message: format!(
+                        "transaction gas price below minimum: gas tip cap {tip}, minimum needed {floor}"
+                    ),
+                });
+            }
+        }
         let fault = self
             .plan
             .iter_mut()
@@ -936,6 +960,12 @@ pub struct FaultProxy {
 }
 
 impl FaultProxy {
+    /// Answers `eth_sendRawTransaction` as a Polygon node does when the transaction's
+    /// priority fee is under `wei` (refused at pool admission, not forwarded).
+    pub fn refuse_tips_under(&self, wei: u128) {
+        self.shared.state().min_tip = Some(wei);
+    }
+
     /// Starts a proxy relaying to `upstream_url` (an `http://` URL).
     pub fn start(upstream_url: &str) -> FaultProxy {
         parse_url(upstream_url).unwrap_or_else(|e| panic!("FaultProxy upstream: {e}"));
@@ -1183,7 +1213,9 @@ fn transport_reply(fault: &Fault) -> Reply {
 
 fn handle_single(shared: &Shared, body: &[u8], req: &Value) -> Reply {
     let id = req.get("id").cloned().unwrap_or(Value::Null);
-    let fault = shared.state().admit(&method_of(req));
+    let fault = shared
+        .state()
+        .admit_request(&method_of(req), req.get("params"));
     match fault {
         None => match forward(shared, body) {
             Ok(resp) => relay(resp),
@@ -1219,7 +1251,7 @@ fn handle_batch(shared: &Shared, body: &[u8], items: &[Value]) -> Reply {
         let mut st = shared.state();
         items
             .iter()
-            .map(|item| st.admit(&method_of(item)))
+            .map(|item| st.admit_request(&method_of(item), item.get("params")))
             .collect()
     };
     if let Some(f) = faults.iter().flatten().find(|f| f.is_transport()) {
@@ -1282,4 +1314,47 @@ fn handle_batch(shared: &Shared, body: &[u8], items: &[Value]) -> Reply {
         }
     }
     Reply::json(200, Value::Array(out).to_string().into_bytes())
+}
+
+fn hex_bytes(text: &str) -> Option<Vec<u8>> {
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// One RLP item at the start of `data`: (payload, rest), for strings and lists alike.
+fn rlp_item(data: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (&b, rest) = data.split_first()?;
+    let (start, len) = match b {
+        0x00..=0x7f => return Some((&data[..1], rest)),
+        0x80..=0xb7 => (1, usize::from(b - 0x80)),
+        0xc0..=0xf7 => (1, usize::from(b - 0xc0)),
+        0xb8..=0xbf | 0xf8..=0xff => {
+            let n = usize::from(if b >= 0xf8 { b - 0xf7 } else { b - 0xb7 });
+            let len = rest
+                .get(..n)?
+                .iter()
+                .fold(0usize, |a, x| (a << 8) | usize::from(*x));
+            (1 + n, len)
+        }
+    };
+    let payload = data.get(start..start + len)?;
+    Some((payload, &data[start + len..]))
+}
+
+/// The `max_priority_fee_per_gas` of a signed EIP-1559 transaction (type 2).
+fn eip1559_tip(raw: &[u8]) -> Option<u128> {
+    let (&kind, body) = raw.split_first()?;
+    if kind != 2 {
+        return None;
+    }
+    let (fields, _) = rlp_item(body)?;
+    let (_chain_id, rest) = rlp_item(fields)?;
+    let (_nonce, rest) = rlp_item(rest)?;
+    let (tip, _) = rlp_item(rest)?;
+    if tip.len() > 16 {
+        return None;
+    }
+    Some(tip.iter().fold(0u128, |a, x| (a << 8) | u128::from(*x)))
 }

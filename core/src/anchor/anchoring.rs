@@ -217,8 +217,9 @@ impl Network {
                         round.waiting += 1;
                         return Ok(());
                     }
-                    Sent::Stale => {
-                        // Its nonce was used by something else: sign a fresh one.
+                    Sent::Stale | Sent::TipTooLow(_) => {
+                        // Its nonce was used by something else, or its fee no longer
+                        // passes the node's floor: sign a fresh one.
                         log.record_dropped(batch.id)?;
                     }
                 }
@@ -325,6 +326,8 @@ impl Network {
         let mut fees = self.run("fee estimate", |p| async move {
             p.estimate_eip1559_fees().await
         })?;
+        // Estimators often suggest less than a network's pool floor (Polygon: 25 gwei).
+        raise_tip(&mut fees, self.min_priority_fee);
         let wallet = EthereumWallet::from(signer.clone());
         for _ in 0..4 {
             let nonce = self.run("eth_getTransactionCount", |p| async move {
@@ -362,6 +365,12 @@ impl Network {
                     fees.max_fee_per_gas += fees.max_fee_per_gas / 4 + 1;
                     fees.max_priority_fee_per_gas += fees.max_priority_fee_per_gas / 4 + 1;
                 }
+                Sent::TipTooLow(needed) => {
+                    // Refused at pool admission: nothing was sent. Offer what the node
+                    // asks (or a quarter more when it does not say) and re-sign.
+                    let tip = fees.max_priority_fee_per_gas;
+                    raise_tip(&mut fees, needed.unwrap_or(tip + tip / 4 + 1));
+                }
             }
         }
         Err(AnchorError::Refused(
@@ -383,6 +392,10 @@ impl Network {
         let message = error_message(&e).to_ascii_lowercase();
         if message.contains("already known") || message.contains("already imported") {
             return Ok(Sent::Accepted);
+        }
+        if message.contains("gas tip cap") || message.contains("below minimum") {
+            self.retries.fetch_add(1, Ordering::Relaxed);
+            return Ok(Sent::TipTooLow(minimum_needed(&message)));
         }
         if message.contains("nonce too low")
             || message.contains("underpriced")
@@ -454,4 +467,49 @@ pub(super) fn reload(log: &Log, id: i64) -> Result<Batch, AnchorError> {
 pub(super) enum Sent {
     Accepted,
     Stale,
+    /// The node's pool refused the priority fee (Polygon's floor), with the least it
+    /// takes when it says.
+    TipTooLow(Option<u128>),
+}
+
+/// Raises the priority fee to at least `floor`, and the fee cap with it (the cap must
+/// cover the tip).
+fn raise_tip(fees: &mut alloy::eips::eip1559::Eip1559Estimation, floor: u128) {
+    if fees.max_priority_fee_per_gas < floor {
+        fees.max_fee_per_gas += floor - fees.max_priority_fee_per_gas;
+        fees.max_priority_fee_per_gas = floor;
+    }
+}
+
+/// The `minimum needed N` of a node's refusal ("transaction gas price below minimum:
+/// gas tip cap 1500000000, minimum needed 25000000000").
+fn minimum_needed(message: &str) -> Option<u128> {
+    let rest = &message[message.find("minimum needed")? + "minimum needed".len()..];
+    let digits: String = rest
+        .trim_start()
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polygon_refusals_say_the_minimum() {
+        let m = "transaction gas price below minimum: gas tip cap 1500000000, minimum needed 25000000000";
+        assert_eq!(minimum_needed(m), Some(25_000_000_000));
+        assert_eq!(minimum_needed("underpriced"), None);
+        let mut fees = alloy::eips::eip1559::Eip1559Estimation {
+            max_fee_per_gas: 3_000_000_000,
+            max_priority_fee_per_gas: 1_500_000_000,
+        };
+        raise_tip(&mut fees, 25_000_000_000);
+        assert_eq!(fees.max_priority_fee_per_gas, 25_000_000_000);
+        assert_eq!(fees.max_fee_per_gas, 26_500_000_000);
+        raise_tip(&mut fees, 1);
+        assert_eq!(fees.max_priority_fee_per_gas, 25_000_000_000);
+    }
 }

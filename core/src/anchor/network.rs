@@ -29,7 +29,12 @@ pub struct Preset {
     pub chain_id: u64,
     /// A public RPC endpoint; production users should bring their own.
     pub rpc: &'static str,
+    /// Least priority fee (wei per gas) the network's nodes admit to their pools.
+    pub min_priority_fee: u128,
 }
+
+/// Polygon PoS nodes (mainnet and Amoy) refuse transactions tipping under 25 gwei.
+const POLYGON_MIN_TIP: u128 = 25_000_000_000;
 
 /// The known networks: Polygon PoS mainnet (chain 137) and the Amoy testnet (chain 80002).
 pub const PRESETS: [Preset; 2] = [
@@ -37,11 +42,13 @@ pub const PRESETS: [Preset; 2] = [
         name: "polygon",
         chain_id: 137,
         rpc: "https://polygon-rpc.com",
+        min_priority_fee: POLYGON_MIN_TIP,
     },
     Preset {
         name: "amoy",
         chain_id: 80002,
         rpc: "https://rpc-amoy.polygon.technology",
+        min_priority_fee: POLYGON_MIN_TIP,
     },
 ];
 
@@ -52,6 +59,20 @@ pub struct Endpoint {
     pub url: reqwest::Url,
     /// Refuse to talk to the endpoint if it reports another chain.
     pub expected_chain_id: Option<u64>,
+    /// Least priority fee (wei per gas) to offer: the preset's floor unless set.
+    pub min_priority_fee: u128,
+}
+
+/// True for hosts on this machine (127.0.0.0/8, ::1, `localhost`).
+fn is_loopback(url: &reqwest::Url) -> bool {
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 impl Endpoint {
@@ -77,15 +98,25 @@ impl Endpoint {
             .ok_or(AnchorError::NoNetwork)?;
         let url = reqwest::Url::parse(url)
             .map_err(|e| AnchorError::Config(format!("bad RPC URL {url:?}: {e}")))?;
-        if !matches!(url.scheme(), "http" | "https") {
-            return Err(AnchorError::Config(format!(
-                "RPC URL must be http(s), not {}",
-                url.scheme()
-            )));
+        match url.scheme() {
+            "https" => {}
+            // Plain HTTP lets anyone on the path rewrite the chain's answers.
+            "http" if is_loopback(&url) => {}
+            "http" => {
+                return Err(AnchorError::Config(format!(
+                    "RPC URL {url} is plain http to another machine: use https (plain http only to this machine)"
+                )))
+            }
+            other => {
+                return Err(AnchorError::Config(format!(
+                    "RPC URL must be http(s), not {other}"
+                )))
+            }
         }
         Ok(Self {
             url,
             expected_chain_id: preset.map(|p| p.chain_id),
+            min_priority_fee: preset.map_or(0, |p| p.min_priority_fee),
         })
     }
 }
@@ -222,6 +253,8 @@ pub struct Network {
     pub(super) url: reqwest::Url,
     pub(super) provider: DynProvider,
     pub(super) chain_id: u64,
+    /// Least priority fee (wei per gas) a transaction offers (the network's floor).
+    pub(super) min_priority_fee: u128,
     pub(super) policy: RetryPolicy,
     pub(super) retries: AtomicU64,
 }
@@ -254,6 +287,7 @@ impl Network {
             url: endpoint.url.clone(),
             provider,
             chain_id: 0,
+            min_priority_fee: endpoint.min_priority_fee,
             policy,
             retries: AtomicU64::new(0),
         };
