@@ -346,3 +346,42 @@ fn memory_stays_flat_over_2000_files() {
     assert!(peak_kb < 200 * 1024, "peak RSS {peak_kb} kB");
     eprintln!("peak RSS over 2000 files: {peak_kb} kB");
 }
+
+/// The attack: a file name holding a newline, listed one per line, becomes two paths —
+/// one of them chosen by whoever named the file. With `-0` (NUL-separated, as `find
+/// -print0` writes) the name stays one path.
+#[test]
+fn nul_separated_lists_keep_newlines_in_names() {
+    let tmp = tempfile::tempdir().unwrap();
+    let uploads = tmp.path().join("uploads");
+    std::fs::create_dir(&uploads).unwrap();
+    // The name's second half names another file (relative to where batch runs).
+    std::fs::copy(fx().join("interop/peer-created.jpg"), tmp.path().join("secret.jpg")).unwrap();
+    let evil = uploads.join("x\nsecret.jpg");
+    std::fs::copy(fx().join("interop/peer-edited.jpg"), &evil).unwrap();
+    let trust = interop_anchor();
+    let run = |null: bool| {
+        let list = tmp.path().join("list");
+        let separator = if null { "\0" } else { "\n" };
+        std::fs::write(&list, format!("{}{separator}", evil.display())).unwrap();
+        let at = format!("@{}", list.display());
+        let mut args = vec!["batch", "-q", &at, "--trust", s(&trust)];
+        if null {
+            args.push("-0");
+        }
+        let o = command(&std::env::temp_dir())
+            .current_dir(tmp.path())
+            .args(&args)
+            .output()
+            .unwrap();
+        lines(&o)
+    };
+    // One per line: the newline splits the name, and the other file is verified.
+    let split = run(false);
+    assert!(split.iter().any(|l| l["path"] == "secret.jpg"), "{split:?}");
+    // NUL-separated: exactly the uploaded file, read whole.
+    let whole = run(true);
+    assert_eq!(whole.len(), 1, "{whole:?}");
+    assert_eq!(whole[0]["path"], evil.display().to_string());
+    assert_eq!(whole[0]["status"], "pass", "{}", whole[0]);
+}

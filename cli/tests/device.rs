@@ -253,3 +253,131 @@ fn a_device_cannot_tag_a_day_it_has_moved_past_and_bad_input_is_refused() {
         );
     }
 }
+
+/// A JPEG as cameras write it: EXIF with an orientation, a body serial number and a GPS
+/// position, and XMP naming the serial again.
+fn camera_jpeg(serial: &str) -> Vec<u8> {
+    // Big-endian TIFF: IFD0 with Orientation (6), BodySerialNumber (ASCII, at 38) and a
+    // GPS IFD pointer (to 38 + serial).
+    let serial_z = format!("{serial}\0");
+    let gps_at = 38 + serial_z.len() as u32;
+    let mut tiff = b"MM\0\x2a\0\0\0\x08".to_vec();
+    tiff.extend_from_slice(&3u16.to_be_bytes());
+    for (tag, kind, count, value) in [
+        (0x0112u16, 3u16, 1u32, 6u32 << 16),
+        (0xA431, 2, serial_z.len() as u32, 38),
+        (0x8825, 4, 1, gps_at),
+    ] {
+        tiff.extend_from_slice(&tag.to_be_bytes());
+        tiff.extend_from_slice(&kind.to_be_bytes());
+        tiff.extend_from_slice(&count.to_be_bytes());
+        tiff.extend_from_slice(&value.to_be_bytes());
+    }
+    tiff.extend_from_slice(&0u32.to_be_bytes());
+    tiff.extend_from_slice(serial_z.as_bytes());
+    // GPS IFD: GPSLatitudeRef "N".
+    tiff.extend_from_slice(&1u16.to_be_bytes());
+    tiff.extend_from_slice(&[
+        0x00, 0x01, 0x00, 0x02, 0, 0, 0, 2, b'N', 0, 0, 0, 0, 0, 0, 0,
+    ]);
+    let segment = |marker: u8, payload: &[u8]| {
+        let mut s = vec![0xFF, marker];
+        s.extend_from_slice(&u16::try_from(payload.len() + 2).unwrap().to_be_bytes());
+        s.extend_from_slice(payload);
+        s
+    };
+    let mut exif = b"Exif\0\0".to_vec();
+    exif.extend_from_slice(&tiff);
+    let xmp = format!(
+        "http://ns.adobe.com/xap/1.0/\0<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"><rdf:RDF \
+         xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\"><rdf:Description \
+         xmlns:aux=\"http://ns.adobe.com/exif/1.0/aux/\" aux:SerialNumber=\"{serial}\"/>\
+         </rdf:RDF></x:xmpmeta>"
+    );
+    let plain = std::fs::read(samples().join("harbour-capture.jpg")).unwrap();
+    let mut out = plain[..2].to_vec();
+    out.extend(segment(0xE1, &exif));
+    out.extend(segment(0xE1, xmp.as_bytes()));
+    out.extend_from_slice(&plain[2..]);
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The serial numbers and GPS position a camera writes into EXIF/XMP would link its photos
+/// whatever the capture tags say: `device capture` removes them (keeping the orientation),
+/// unless told `--keep-metadata`.
+#[test]
+fn capture_strips_serial_numbers_and_gps() {
+    let fleet = Fleet::new();
+    let dev = fleet.device("cam");
+    let input = fleet.path("camera.jpg");
+    std::fs::write(&input, camera_jpeg("SN-TRACE-0042")).unwrap();
+    let image = image::load_from_memory(&std::fs::read(&input).unwrap()).unwrap();
+    assert!(image.width() > 0, "the test picture decodes");
+    let run = |out: &str, extra: &[&str]| {
+        let path = fleet.path(out);
+        let mut args = vec![
+            "device",
+            "capture",
+            s(&input),
+            "-o",
+            s(&path),
+            "--device",
+            s(&dev),
+            "--at",
+            "2026-11-21T08:00:00Z",
+        ];
+        args.extend_from_slice(extra);
+        ok(&args);
+        std::fs::read(path).unwrap()
+    };
+    let stripped = run("stripped.jpg", &[]);
+    assert!(
+        !contains(&stripped, b"SN-TRACE-0042"),
+        "the serial number survived"
+    );
+    assert!(
+        !contains(&stripped, b"aux:SerialNumber"),
+        "the XMP survived"
+    );
+    assert!(
+        !contains(&stripped, &[0x88, 0x25]),
+        "a GPS IFD pointer survived"
+    );
+    // The orientation is kept, as a one-entry EXIF.
+    assert!(contains(
+        &stripped,
+        b"Exif\0\0MM\0\x2a\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01\0\x06"
+    ));
+    let report: Value = serde_json::from_str(&ok(&[
+        "verify",
+        s(&fleet.path("stripped.jpg")),
+        "--json",
+        "--trust",
+        s(&fleet.path("maker/root.pem")),
+    ]))
+    .unwrap();
+    assert_eq!(report["verdict"], "trusted", "{report}");
+    let kept = run("kept.jpg", &["--keep-metadata"]);
+    assert!(
+        contains(&kept, b"SN-TRACE-0042"),
+        "--keep-metadata keeps what it says"
+    );
+    // A format whose metadata is not understood is refused, not signed blind.
+    let gif = fleet.path("clip.gif");
+    std::fs::write(&gif, b"GIF89a\x01\0\x01\0\0\0\0;").unwrap();
+    let o = provenant(&[
+        "device",
+        "capture",
+        s(&gif),
+        "-o",
+        s(&fleet.path("clip-out.gif")),
+        "--device",
+        s(&dev),
+    ]);
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(stderr(&o).contains("--keep-metadata"), "{}", stderr(&o));
+}

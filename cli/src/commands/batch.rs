@@ -58,6 +58,10 @@ pub struct Args {
     /// Files larger than this many MiB are refused (an error line, exit 2).
     #[arg(long, value_name = "MIB", default_value_t = 256)]
     pub max_size: u64,
+    /// Lists (`-` and `@LIST`) are NUL-separated, as `find -print0` writes them, so a
+    /// file name holding a newline cannot smuggle in another path.
+    #[arg(long = "null", short = '0')]
+    pub null: bool,
     /// Also print the summary as the last stdout line (JSON).
     #[arg(long)]
     pub summary_json: bool,
@@ -162,7 +166,8 @@ fn pipeline(
     let mut broken_pipe = false;
     std::thread::scope(|s| {
         let paths = &a.paths;
-        s.spawn(move || walk_all(paths, &job_tx));
+        let null = a.null;
+        s.spawn(move || walk_all(paths, null, &job_tx));
         for _ in 0..jobs {
             let done_tx = done_tx.clone();
             let job_rx = &job_rx;
@@ -275,13 +280,13 @@ fn too_big(path: &Path, max_bytes: u64) -> Result<()> {
 }
 
 /// Sends every file under `paths`, in order. Stops early when the workers are gone.
-fn walk_all(paths: &[String], tx: &SyncSender<Job>) {
+fn walk_all(paths: &[String], null: bool, tx: &SyncSender<Job>) {
     for p in paths {
         let ok = if p == "-" {
-            list(std::io::stdin().lock(), "stdin", tx)
+            list(std::io::stdin().lock(), "stdin", null, tx)
         } else if let Some(list_path) = p.strip_prefix('@') {
             match std::fs::File::open(list_path) {
-                Ok(f) => list(std::io::BufReader::new(f), list_path, tx),
+                Ok(f) => list(std::io::BufReader::new(f), list_path, null, tx),
                 Err(e) => tx
                     .send(Job::Error(
                         p.clone(),
@@ -298,29 +303,54 @@ fn walk_all(paths: &[String], tx: &SyncSender<Job>) {
     }
 }
 
-/// Paths one per line (blank lines skipped); each is walked like an argument.
-fn list(reader: impl BufRead, name: &str, tx: &SyncSender<Job>) -> bool {
-    for (n, line) in reader.lines().enumerate() {
-        let line = match line {
-            Ok(l) => l,
+/// Paths one per line (blank lines skipped), or NUL-separated with `null` (taken as
+/// they are, any byte but NUL allowed); each is walked like an argument.
+fn list(mut reader: impl BufRead, name: &str, null: bool, tx: &SyncSender<Job>) -> bool {
+    let separator = if null { b'\0' } else { b'\n' };
+    let mut item = Vec::new();
+    for n in 1.. {
+        item.clear();
+        match reader.read_until(separator, &mut item) {
+            Ok(0) => return true,
+            Ok(_) => {}
             Err(e) => {
                 return tx
                     .send(Job::Error(
-                        format!("{name}:{}", n + 1),
+                        format!("{name}:{n}"),
                         format!("cannot read {name}: {e}"),
                     ))
                     .is_ok()
             }
-        };
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() {
+        }
+        if item.last() == Some(&separator) {
+            item.pop();
+        }
+        if !null {
+            if item.last() == Some(&b'\r') {
+                item.pop();
+            }
+            if item.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+        } else if item.is_empty() {
             continue;
         }
-        if !walk(Path::new(line), true, &mut Vec::new(), tx) {
+        if !walk(&path_of(&item), true, &mut Vec::new(), tx) {
             return false;
         }
     }
     true
+}
+
+/// A path from a list's bytes (any bytes on Unix; UTF-8, lossily, elsewhere).
+#[cfg(unix)]
+fn path_of(bytes: &[u8]) -> PathBuf {
+    use std::os::unix::ffi::OsStrExt;
+    PathBuf::from(std::ffi::OsStr::from_bytes(bytes))
+}
+#[cfg(not(unix))]
+fn path_of(bytes: &[u8]) -> PathBuf {
+    PathBuf::from(String::from_utf8_lossy(bytes).into_owned())
 }
 
 /// Identity of a directory, to refuse walking into one of its own ancestors.

@@ -6,7 +6,7 @@ use provenant_core::blacklist::capture::threshold::GroupKey;
 use provenant_core::blacklist::device::{capture_stream, SecureElement};
 use provenant_core::credentials::keys::{CHAIN, SIGNER_KEY};
 
-use crate::output::{open_input, AtomicOutput};
+use crate::output::AtomicOutput;
 use crate::Exit;
 
 /// A capture device (camera) that signs at capture and embeds an unlinkable capture tag.
@@ -60,6 +60,11 @@ pub enum Sub {
         /// Print {output, epoch} as JSON on stdout.
         #[arg(long)]
         json: bool,
+        /// Keep the input's EXIF/XMP/IPTC metadata. By default it is removed (all but the
+        /// orientation): serial numbers, owner names and GPS positions would link a
+        /// camera's photos whatever its capture tags say.
+        #[arg(long)]
+        keep_metadata: bool,
     },
 }
 
@@ -123,6 +128,7 @@ pub fn run(a: Args) -> Result<Exit> {
             device,
             at,
             json,
+            keep_metadata,
         } => {
             let secs = match at {
                 Some(t) => crate::network::parse_time(&t)?,
@@ -130,7 +136,17 @@ pub fn run(a: Args) -> Result<Exit> {
             };
             let when = provenant_core::anchor::check::rfc3339(secs);
             let epoch = epoch_of(secs);
-            let mut src = open_input(&input)?;
+            let mut bytes = crate::output::read_input(&input)?;
+            if !keep_metadata {
+                bytes = provenant_core::blacklist::metadata::strip_identifying(&bytes)
+                    .with_context(|| {
+                        format!(
+                            "{} (--keep-metadata signs it as it is)",
+                            crate::shown(&input)
+                        )
+                    })?;
+            }
+            let mut src = std::io::Cursor::new(bytes);
             let mut out = AtomicOutput::create(&output)?;
             let format = capture_stream(&mut src, &mut out.file, &device, epoch, when)
                 .with_context(|| crate::shown(&input))?;

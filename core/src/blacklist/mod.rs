@@ -7,5 +7,7 @@ pub mod list;
 
 #[cfg(feature = "device")]
 pub mod device;
+#[cfg(feature = "device")]
+pub mod metadata;
 
 pub use list::*;
