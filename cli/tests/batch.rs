@@ -356,7 +356,11 @@ fn nul_separated_lists_keep_newlines_in_names() {
     let uploads = tmp.path().join("uploads");
     std::fs::create_dir(&uploads).unwrap();
     // The name's second half names another file (relative to where batch runs).
-    std::fs::copy(fx().join("interop/peer-created.jpg"), tmp.path().join("secret.jpg")).unwrap();
+    std::fs::copy(
+        fx().join("interop/peer-created.jpg"),
+        tmp.path().join("secret.jpg"),
+    )
+    .unwrap();
     let evil = uploads.join("x\nsecret.jpg");
     std::fs::copy(fx().join("interop/peer-edited.jpg"), &evil).unwrap();
     let trust = interop_anchor();

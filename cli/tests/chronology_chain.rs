@@ -685,8 +685,32 @@ fn the_newest_proof_comes_from_the_publishers_endpoint_and_is_checked() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     w.anchor_to_finality();
 
-    // Nothing published yet: the endpoint answers 404, the step stays unanchored.
+    // The endpoint is on this machine: without the development option it is refused
+    // before any request (a manifest names it, so whoever made the file chose it).
     let (_, report) = w.verify_json(&a, &["--policy", "valid", "--fetch-proofs"]);
+    let refused = report["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "anchor.endpointUnavailable")
+        .unwrap_or_else(|| panic!("{report}"));
+    assert!(
+        refused["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("is not a public address"),
+        "{refused}"
+    );
+    // Nothing published yet: the endpoint answers 404, the step stays unanchored.
+    let (_, report) = w.verify_json(
+        &a,
+        &[
+            "--policy",
+            "valid",
+            "--fetch-proofs",
+            "--allow-loopback-endpoints",
+        ],
+    );
     assert_eq!(report["chain"][0]["chronology_endpoint"], endpoint.as_str());
     assert_eq!(anchor_of_step(&report, 0), &Value::Null);
 
@@ -694,7 +718,13 @@ fn the_newest_proof_comes_from_the_publishers_endpoint_and_is_checked() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let (status, report) = w.verify_json(
         &a,
-        &["--policy", "valid", "--fetch-proofs", "--require-anchor"],
+        &[
+            "--policy",
+            "valid",
+            "--fetch-proofs",
+            "--allow-loopback-endpoints",
+            "--require-anchor",
+        ],
     );
     assert_eq!(status, 0, "{report}");
     let anchor = anchor_of_step(&report, 0);
@@ -723,7 +753,13 @@ fn the_newest_proof_comes_from_the_publishers_endpoint_and_is_checked() {
     std::fs::copy(&other, site.path().join("proofs").join(&id)).unwrap();
     let (status, report) = w.verify_json(
         &a,
-        &["--policy", "valid", "--fetch-proofs", "--require-anchor"],
+        &[
+            "--policy",
+            "valid",
+            "--fetch-proofs",
+            "--allow-loopback-endpoints",
+            "--require-anchor",
+        ],
     );
     assert_eq!(status, 1, "{report}");
     assert_eq!(
@@ -734,7 +770,15 @@ fn the_newest_proof_comes_from_the_publishers_endpoint_and_is_checked() {
 
     // Garbage from the endpoint, and an endpoint that is down: noted, never trusted.
     std::fs::write(site.path().join("proofs").join(&id), b"<html>oops</html>").unwrap();
-    let (status, report) = w.verify_json(&a, &["--policy", "valid", "--fetch-proofs"]);
+    let (status, report) = w.verify_json(
+        &a,
+        &[
+            "--policy",
+            "valid",
+            "--fetch-proofs",
+            "--allow-loopback-endpoints",
+        ],
+    );
     assert_eq!(status, 0, "{report}");
     assert!(
         report["codes"]

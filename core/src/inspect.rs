@@ -64,6 +64,9 @@ pub struct AnchorCheck<'a> {
     pub network: &'a Network,
     /// Fetch missing proofs from the publishers' endpoints first.
     pub fetch_proofs: bool,
+    /// Let those endpoints be on this machine (development and tests only; other
+    /// non-public addresses are refused whatever this says).
+    pub allow_loopback_endpoints: bool,
     /// The registries whose answers count; proofs naming others are refused.
     pub registries: &'a [crate::anchor::Address],
 }
@@ -117,7 +120,7 @@ impl Inspection<'_> {
     fn finish(&mut self, report: &mut Report) -> Result<(), InspectError> {
         if let Some(check) = self.anchors {
             if check.fetch_proofs {
-                fetch_missing_proofs(check.network, report);
+                fetch_missing_proofs(check.network, report, check.allow_loopback_endpoints);
             }
             check.network.check_report(report, check.registries)?;
         }
@@ -196,7 +199,7 @@ fn sidecar_proofs(
 
 /// Fills steps without an anchor from their publisher's endpoint. An endpoint that
 /// fails is noted in the report; verification goes on.
-fn fetch_missing_proofs(network: &Network, report: &mut Report) {
+fn fetch_missing_proofs(network: &Network, report: &mut Report, allow_loopback: bool) {
     let mut fetched = Vec::new();
     let mut problems = Vec::new();
     let mut asked = std::collections::HashSet::new();
@@ -209,7 +212,7 @@ fn fetch_missing_proofs(network: &Network, report: &mut Report) {
         if asked.len() >= MAX_FETCHES || !asked.insert((endpoint.clone(), id.clone())) {
             continue;
         }
-        match network.fetch_proofs(endpoint, id) {
+        match network.fetch_proofs(endpoint, id, allow_loopback) {
             Ok(bundles) => fetched.extend(bundles.into_iter().map(|bundle| SourcedProof {
                 bundle,
                 source: "endpoint",

@@ -171,7 +171,7 @@ fn pipeline(
         for _ in 0..jobs {
             let done_tx = done_tx.clone();
             let job_rx = &job_rx;
-            let anchors = checks.anchors(false);
+            let anchors = checks.anchors(false, false);
             // Each worker checks with its own copy (checking caches per-day keys).
             let mut blacklist = checks.blacklist.clone();
             s.spawn(move || loop {

@@ -50,6 +50,10 @@ pub struct Args {
     /// manifests (needs --chain; what they serve is checked against the chain).
     #[arg(long)]
     pub fetch_proofs: bool,
+    /// Development and tests: let --fetch-proofs fetch from endpoints on this machine
+    /// (private, link-local and metadata addresses are refused whatever this says).
+    #[arg(long)]
+    pub allow_loopback_endpoints: bool,
     /// Fail (exit 1) unless the newest step is anchored in a finalized block (needs --chain).
     #[arg(long)]
     pub require_anchor: bool,
@@ -162,10 +166,11 @@ impl Checks {
     }
 
     /// What to confirm anchors against, if a network is configured.
-    pub fn anchors(&self, fetch_proofs: bool) -> Option<AnchorCheck<'_>> {
+    pub fn anchors(&self, fetch_proofs: bool, allow_loopback: bool) -> Option<AnchorCheck<'_>> {
         self.network.as_ref().map(|network| AnchorCheck {
             network,
             fetch_proofs,
+            allow_loopback_endpoints: allow_loopback,
             registries: &self.registries,
         })
     }
@@ -188,7 +193,7 @@ pub fn run(a: Args) -> Result<Exit> {
     };
     let mut checks = Checks::load(&a.chain, &a.registry, &a.blacklist, &cfg)?;
     let mut blacklist = checks.blacklist.take();
-    let anchors = checks.anchors(a.fetch_proofs);
+    let anchors = checks.anchors(a.fetch_proofs, a.allow_loopback_endpoints);
     let mut out = Printer {
         json: a.json,
         many: a.files.len() > 1,
