@@ -36,6 +36,7 @@ pub fn record(out: &mut AtomicOutput, path: &Path, args: &LogArgs) -> Result<()>
             &bytes,
             Some(absolute.display().to_string()),
             args.published_at.clone(),
+            Default::default(),
         )?;
         let mut log = Log::open_default()?;
         let logged = log.add(&entry)?;

@@ -664,3 +664,60 @@ fn sigterm_shuts_down_cleanly() {
     }
     assert!(TcpStream::connect(server.addr).is_err());
 }
+
+/// A PNG of `width`×`height` RGB pixels whose data is a few bytes: its header claims the
+/// size, which is what a decompression bomb does.
+fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            }
+        }
+        !crc
+    }
+    let chunk = |kind: &[u8], data: &[u8]| {
+        let mut c = (data.len() as u32).to_be_bytes().to_vec();
+        let mut body = kind.to_vec();
+        body.extend_from_slice(data);
+        c.extend_from_slice(&body);
+        c.extend_from_slice(&crc32(&body).to_be_bytes());
+        c
+    };
+    let mut ihdr = width.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend(chunk(b"IHDR", &ihdr));
+    png.extend(chunk(b"IDAT", &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01]));
+    png.extend(chunk(b"IEND", &[]));
+    png
+}
+
+/// The attack: a small upload claiming a huge picture made lookup allocate up to 512 MiB
+/// per request. The server's decode budget (`--max-decode-mib`, 128 by default) refuses it
+/// from its header, before any pixel is allocated.
+#[test]
+fn decompression_bombs_are_refused_from_their_header() {
+    let server = Server::start(&[]);
+    let bomb = png_claiming(12_000, 12_000); // 432 MB of pixels in 90 bytes
+    assert!(bomb.len() < 200);
+    let started = Instant::now();
+    let r = server.post("/v1/chronology/lookup", &bomb);
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (422, "picture_too_large"),
+        "{}",
+        r.text()
+    );
+    assert!(r.text().contains("128 MiB"), "{}", r.text());
+    assert!(started.elapsed() < Duration::from_secs(10));
+    // A picture within the budget is still looked up.
+    let ok = server.post(
+        "/v1/chronology/lookup",
+        &std::fs::read(samples().join("harbour-capture.jpg")).unwrap(),
+    );
+    assert_eq!(ok.status, 200, "{}", ok.text());
+}

@@ -253,11 +253,13 @@ pub enum EntryError {
 }
 
 /// The log entry for a signed file just written: its SHA-256, its active manifest's id
-/// and label, the signer's name and the picture's perceptual fingerprint.
+/// and label, the signer's name and the picture's perceptual fingerprint (decoded within
+/// `limits`).
 pub fn log_entry(
     bytes: &[u8],
     path: Option<String>,
     published_at: Option<String>,
+    limits: fingerprint::DecodeLimits,
 ) -> Result<NewEntry, EntryError> {
     let report = verify_bytes(bytes, &VerifyOptions::default()).map_err(EntryError::Verify)?;
     let step = report.chain.first().ok_or(EntryError::NoManifest)?;
@@ -266,7 +268,7 @@ pub fn log_entry(
         .ok()
         .and_then(|v| Hash::try_from(v).ok())
         .ok_or(EntryError::NoHash)?;
-    let phash = fingerprint::hash_bytes(bytes).map_err(EntryError::Fingerprint)?;
+    let phash = fingerprint::hash_bytes_within(bytes, limits).map_err(EntryError::Fingerprint)?;
     Ok(NewEntry {
         content_sha256,
         manifest_id,

@@ -216,6 +216,11 @@ fn verify_published(previous: &Path, trust: TrustAnchors, root_cert: &Path) -> R
 /// Records a file the demo signed in the demo's log; returns the entry id.
 fn log_file(log: &mut Log, path: &std::path::Path) -> Result<i64> {
     let bytes = std::fs::read(path)?;
-    let entry = provenant_core::inspect::log_entry(&bytes, Some(path.display().to_string()), None)?;
+    let entry = provenant_core::inspect::log_entry(
+        &bytes,
+        Some(path.display().to_string()),
+        None,
+        Default::default(),
+    )?;
     Ok(log.add(&entry)?.id)
 }

@@ -67,6 +67,11 @@ pub struct Args {
     /// answers 403: the server records nothing.
     #[arg(long = "writer-token-sha256", value_name = "HEX")]
     pub writer_tokens: Vec<String>,
+    /// Most memory decoding one uploaded picture may take, in MiB (lookups and recorded
+    /// entries decode pixels; a small compressed file can claim a huge picture). Larger
+    /// pictures get 422 `picture_too_large`. At most `--concurrency` decode at once.
+    #[arg(long, value_name = "MIB", default_value_t = 128, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub max_decode_mib: u64,
     /// Entries each writer token may record per minute (more get 429).
     #[arg(long, value_name = "N", default_value_t = 60, value_parser = clap::value_parser!(u32).range(1..))]
     pub writes_per_minute: u32,
@@ -124,6 +129,10 @@ pub fn run(a: Args) -> Result<Exit> {
         max_body: a.max_body,
         max_connections: a.max_connections as usize,
         access_log: a.access_log,
+        decode_limits: provenant_core::chronology::fingerprint::DecodeLimits {
+            max_side: provenant_core::chronology::fingerprint::MAX_SIDE,
+            max_alloc: a.max_decode_mib << 20,
+        },
     };
     serve::run(settings, checks, store)?;
     Ok(Exit::Pass)

@@ -31,6 +31,8 @@ pub struct Settings {
     pub max_body: u64,
     pub max_connections: usize,
     pub access_log: bool,
+    /// How much decoding one uploaded picture may take (lookup, recording).
+    pub decode_limits: provenant_core::chronology::fingerprint::DecodeLimits,
 }
 
 /// Shared by every request.

@@ -265,7 +265,13 @@ async fn record(
                 }
             }
             let entry =
-                provenant_core::inspect::log_entry(&bytes, None, q.published_at).map_err(|e| {
+                provenant_core::inspect::log_entry(
+                &bytes,
+                None,
+                q.published_at,
+                state.settings.decode_limits,
+            )
+            .map_err(|e| {
                     ApiError::new(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         "not_loggable",
@@ -379,13 +385,18 @@ async fn lookup(
     let v = st
         .gate
         .run(up.admission, up.deadline, move || {
-            let picture = fingerprint::decode_picture(&bytes).map_err(|e| {
-                ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "not_a_picture",
-                    crate::render::clean(&e.to_string()),
-                )
-            })?;
+            let picture = fingerprint::decode_picture_within(&bytes, state.settings.decode_limits)
+                .map_err(|e| {
+                    let code = match e {
+                        fingerprint::PerceptualError::TooLarge(_) => "picture_too_large",
+                        _ => "not_a_picture",
+                    };
+                    ApiError::new(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        code,
+                        crate::render::clean(&e.to_string()),
+                    )
+                })?;
             let phash = fingerprint::hash_image(&picture);
             let sha: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&bytes).into();
             let carried = provenant_core::inspect::carried_manifest_ids(&bytes);

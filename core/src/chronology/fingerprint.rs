@@ -183,11 +183,8 @@ pub enum PerceptualError {
     /// The bytes look like a supported format but are damaged or truncated.
     #[error("could not decode the picture: {0}")]
     Decode(String),
-    /// The picture is larger than we decode (see [`MAX_SIDE`] and [`MAX_ALLOC`]).
-    #[error(
-        "picture too large to decode (limits: {MAX_SIDE}x{MAX_SIDE} pixels, {mib} MiB): {0}",
-        mib = MAX_ALLOC / (1024 * 1024)
-    )]
+    /// The picture is larger than the decode limits allow (see [`DecodeLimits`]).
+    #[error("picture too large to decode: {0}")]
     TooLarge(String),
 }
 
@@ -207,6 +204,35 @@ impl From<ImageError> for PerceptualError {
 ///
 /// The format is recognised from the content, not from a file name.
 pub fn decode_picture(bytes: &[u8]) -> Result<DynamicImage, PerceptualError> {
+    decode_picture_within(bytes, DecodeLimits::default())
+}
+
+/// How much decoding one picture may take.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecodeLimits {
+    /// Widest and tallest picture accepted, in pixels.
+    pub max_side: u32,
+    /// Most bytes a decoder may allocate (the decoded pixels included).
+    pub max_alloc: u64,
+}
+
+impl Default for DecodeLimits {
+    /// [`MAX_SIDE`] and [`MAX_ALLOC`]: for one's own files.
+    fn default() -> Self {
+        Self {
+            max_side: MAX_SIDE,
+            max_alloc: MAX_ALLOC,
+        }
+    }
+}
+
+/// As [`decode_picture`], within `limits` (a server decoding uploads sets tighter ones,
+/// so a small compressed file cannot make it allocate much).
+pub fn decode_picture_within(
+    bytes: &[u8],
+    limits: DecodeLimits,
+) -> Result<DynamicImage, PerceptualError> {
+    let (max_side, max_alloc) = (limits.max_side, limits.max_alloc);
     let mut reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| PerceptualError::Decode(e.to_string()))?;
@@ -216,17 +242,18 @@ pub fn decode_picture(bytes: &[u8]) -> Result<DynamicImage, PerceptualError> {
         ));
     }
     let mut limits = Limits::default();
-    limits.max_image_width = Some(MAX_SIDE);
-    limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_ALLOC);
+    limits.max_image_width = Some(max_side);
+    limits.max_image_height = Some(max_side);
+    limits.max_alloc = Some(max_alloc);
     reader.limits(limits);
 
     let mut decoder = reader.into_decoder()?;
     let (width, height) = decoder.dimensions();
-    if decoder.total_bytes() > MAX_ALLOC {
+    if decoder.total_bytes() > max_alloc {
         return Err(PerceptualError::TooLarge(format!(
-            "{width}x{height} pixels need {} bytes",
-            decoder.total_bytes()
+            "{width}x{height} pixels need {} bytes, more than the {} MiB allowed",
+            decoder.total_bytes(),
+            max_alloc >> 20
         )));
     }
     // A damaged EXIF block should not stop us from hashing the pixels.
@@ -240,7 +267,15 @@ pub fn decode_picture(bytes: &[u8]) -> Result<DynamicImage, PerceptualError> {
 
 /// Decodes a picture (see [`decode_picture`]) and returns its [`hash_image`].
 pub fn hash_bytes(bytes: &[u8]) -> Result<PerceptualHash, PerceptualError> {
-    decode_picture(bytes).map(|img| hash_image(&img))
+    hash_bytes_within(bytes, DecodeLimits::default())
+}
+
+/// As [`hash_bytes`], decoding within `limits`.
+pub fn hash_bytes_within(
+    bytes: &[u8],
+    limits: DecodeLimits,
+) -> Result<PerceptualHash, PerceptualError> {
+    decode_picture_within(bytes, limits).map(|img| hash_image(&img))
 }
 
 /// Side of the grid the picture is reduced to before the DCT.
