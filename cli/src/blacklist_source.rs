@@ -2,10 +2,11 @@
 //! file checked against trusted snapshot keys, or the registry's active entries of the
 //! curator sets the platform honours (`--blacklist-chain`, with --chain).
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use provenant_core::blacklist::{Blacklist, Snapshot};
+use provenant_core::blacklist::{Blacklist, Snapshot, SnapshotSource};
 
 use crate::config::Config;
 
@@ -92,6 +93,39 @@ impl BlacklistArgs {
         let snap = Snapshot::open(&bytes, &keys, now).with_context(|| crate::shown(&path))?;
         let list = Blacklist::from_snapshot(&snap, &crate::shown(&path))
             .with_context(|| crate::shown(&path))?;
+        not_older_than_seen(&snap.body.source).with_context(|| crate::shown(&path))?;
         Ok(Some(list))
     }
+}
+
+/// Where this verifier remembers the newest snapshot block seen per source.
+const SEEN_FILE: &str = "blacklist-seen.json";
+
+/// Refuses a snapshot older than one seen before from the same source (an older,
+/// unexpired snapshot may lack a newer entry), and remembers this one when it is newer.
+fn not_older_than_seen(source: &SnapshotSource) -> Result<()> {
+    let dir = provenant_core::chronology::data_dir()?;
+    let path = dir.join(SEEN_FILE);
+    let mut seen: BTreeMap<String, u64> = match std::fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).with_context(|| {
+            format!(
+                "{} is not this verifier's record of snapshots",
+                path.display()
+            )
+        })?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    let key = source.key();
+    source.check_not_older(seen.get(&key).copied())?;
+    if seen.get(&key) != Some(&source.block_number) {
+        seen.insert(key, source.block_number);
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let tmp = dir.join(format!("{SEEN_FILE}.{}.tmp", std::process::id()));
+        std::fs::write(&tmp, serde_json::to_vec_pretty(&seen)?)
+            .with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::rename(&tmp, &path).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
 }

@@ -62,6 +62,17 @@ pub enum BlacklistError {
     /// The snapshot is larger than [`MAX_SNAPSHOT_BYTES`].
     #[error("blacklist snapshot is larger than {MAX_SNAPSHOT_BYTES} bytes")]
     TooLarge,
+    /// A snapshot of the same source read at a later block was seen before: an older one
+    /// (perhaps without a newer entry) must not replace it.
+    #[error("blacklist snapshot of {origin} was read at block {block}, older than block {seen} of the snapshot this verifier saw before")]
+    Older {
+        /// The source ([`SnapshotSource::key`]).
+        origin: String,
+        /// The snapshot's block.
+        block: u64,
+        /// The newest block seen from that source.
+        seen: u64,
+    },
 }
 
 /// A device entry: the camera's epoch key and where flagging starts.
@@ -115,6 +126,32 @@ pub struct SnapshotSource {
     pub curator_sets: Vec<u32>,
     /// Block the entries were read at.
     pub block_number: u64,
+}
+
+impl SnapshotSource {
+    /// What a snapshot's freshness is tracked under: its chain, registry and curator sets.
+    pub fn key(&self) -> String {
+        let mut sets = self.curator_sets.clone();
+        sets.sort_unstable();
+        format!(
+            "{}:{}:{sets:?}",
+            self.chain_id,
+            self.registry.to_ascii_lowercase()
+        )
+    }
+
+    /// Refuses a snapshot older than the newest one seen from this source (`seen`, its
+    /// block); the block a snapshot's entries were read at only grows.
+    pub fn check_not_older(&self, seen: Option<u64>) -> Result<(), BlacklistError> {
+        match seen {
+            Some(seen) if self.block_number < seen => Err(BlacklistError::Older {
+                origin: self.key(),
+                block: self.block_number,
+                seen,
+            }),
+            _ => Ok(()),
+        }
+    }
 }
 
 /// The signed part of a snapshot.
