@@ -9,36 +9,19 @@ mod common;
 use std::path::Path;
 
 use common::{code, command, fixtures, s, stderr};
-use provenant_core::blacklist::{CertificateEntry, Snapshot, SnapshotBody, SnapshotSource};
+use provenant_core::blacklist::CertificateEntry;
 
 fn snapshot(dir: &Path, name: &str, registry: &str, block: u64) -> std::path::PathBuf {
-    let now = chrono::Utc::now();
-    let body = SnapshotBody {
-        format: provenant_core::blacklist::SNAPSHOT_FORMAT.into(),
-        source: SnapshotSource {
-            chain_id: 137,
-            registry: registry.into(),
-            curator_sets: vec![1],
-            block_number: block,
-        },
-        issued_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        expires_at: (now + chrono::Duration::days(1))
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        devices: Vec::new(),
-        certificates: vec![CertificateEntry {
-            id: block,
-            curator_set: 1,
-            fingerprint: "ab".repeat(32),
-            reason: format!("entry of block {block}"),
-        }],
+    let entry = CertificateEntry {
+        id: block,
+        curator_set: 1,
+        fingerprint: "ab".repeat(32),
+        reason: format!("entry of block {block}"),
     };
-    let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
+    let (json, _) =
+        common::signed_snapshot((137, registry, block), Vec::new(), vec![entry], [9; 32]);
     let path = dir.join(name);
-    std::fs::write(
-        &path,
-        serde_json::to_string(&Snapshot::sign(body, &key)).unwrap(),
-    )
-    .unwrap();
+    std::fs::write(&path, json).unwrap();
     path
 }
 

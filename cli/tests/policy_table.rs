@@ -129,7 +129,6 @@ fn world() -> World {
 
 /// A snapshot whose one device entry is camera A's key of the evidence photo's day.
 fn snapshot(dir: &Path, evidence: &Path) -> (String, String) {
-    use provenant_core::blacklist::{DeviceEntry, Snapshot, SnapshotBody, SnapshotSource};
     let element: Value =
         serde_json::from_slice(&std::fs::read(dir.join("camera-a/secure-element.json")).unwrap())
             .unwrap();
@@ -139,36 +138,19 @@ fn snapshot(dir: &Path, evidence: &Path) -> (String, String) {
     let epoch = u32::try_from(element["epoch"].as_u64().unwrap()).unwrap();
     assert_eq!(capture["epoch"], epoch);
     let hash = <sha2::Sha256 as sha2::Digest>::digest(std::fs::read(evidence).unwrap());
-    let body = SnapshotBody {
-        format: provenant_core::blacklist::SNAPSHOT_FORMAT.into(),
-        source: SnapshotSource {
-            chain_id: 31337,
-            registry: format!("0x{}", "11".repeat(20)),
-            curator_sets: vec![1],
-            block_number: 1,
-        },
-        issued_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        expires_at: (chrono::Utc::now() + chrono::Duration::days(1))
-            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-        devices: vec![DeviceEntry {
-            id: 1,
-            curator_set: 1,
-            epoch_key: element["epoch_key"].as_str().unwrap().into(),
-            key_epoch: epoch,
-            start_epoch: epoch,
-            evidence_hash: hex::encode(hash),
-            evidence_r: capture["r"].as_str().unwrap().into(),
-            evidence_tag: capture["tag"].as_str().unwrap().into(),
-            reason: "staged photos".into(),
-        }],
-        certificates: Vec::new(),
+    let entry = provenant_core::blacklist::DeviceEntry {
+        id: 1,
+        curator_set: 1,
+        epoch_key: element["epoch_key"].as_str().unwrap().into(),
+        key_epoch: epoch,
+        start_epoch: epoch,
+        evidence_hash: hex::encode(hash),
+        evidence_r: capture["r"].as_str().unwrap().into(),
+        evidence_tag: capture["tag"].as_str().unwrap().into(),
+        reason: "staged photos".into(),
     };
-    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
-    let public = hex::encode(key.verifying_key().to_bytes());
-    (
-        serde_json::to_string(&Snapshot::sign(body, &key)).unwrap(),
-        public,
-    )
+    let registry = format!("0x{}", "11".repeat(20));
+    common::signed_snapshot((31337, &registry, 1), vec![entry], Vec::new(), [7; 32])
 }
 
 /// The policies of the table, as policy-file TOML; every one trusts both roots.

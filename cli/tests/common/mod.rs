@@ -131,6 +131,36 @@ pub fn sign(input: &Path, output: &Path, keys: &Path, extra: &[&str]) -> Output 
     o
 }
 
+/// A blacklist snapshot of `devices` and `certificates`, read at `block` of `registry` on
+/// `chain_id` for curator set 1, valid for a day, signed by the Ed25519 key of `seed`:
+/// (the snapshot's JSON, the signer's public key in hex).
+pub fn signed_snapshot(
+    (chain_id, registry, block): (u64, &str, u64),
+    devices: Vec<provenant_core::blacklist::DeviceEntry>,
+    certificates: Vec<provenant_core::blacklist::CertificateEntry>,
+    seed: [u8; 32],
+) -> (String, String) {
+    use provenant_core::blacklist::{Snapshot, SnapshotBody, SnapshotSource, SNAPSHOT_FORMAT};
+    let now = chrono::Utc::now();
+    let body = SnapshotBody {
+        format: SNAPSHOT_FORMAT.into(),
+        source: SnapshotSource {
+            chain_id,
+            registry: registry.into(),
+            curator_sets: vec![1],
+            block_number: block,
+        },
+        issued_at: now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        expires_at: (now + chrono::Duration::days(1))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        devices,
+        certificates,
+    };
+    let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+    let json = serde_json::to_string(&Snapshot::sign(body, &key)).expect("snapshot JSON");
+    (json, hex::encode(key.verifying_key().to_bytes()))
+}
+
 /// A writer token for `serve` tests, and the hash the server is given.
 pub const WRITER_TOKEN: &str = "test-writer-token";
 
