@@ -40,8 +40,10 @@ PROVENANT_HOME="$work/home" "$bin" sign "$work/photo.jpg" -o "$work/signed.jpg" 
 bytes=$(stat -c %s "$work/signed.jpg")
 echo "payload: signed JPEG $SIZE, $bytes bytes"
 
+# Every connection comes from 127.0.0.1: lift the per-client upload cap (default 8) so wrk
+# stands for many clients.
 "$bin" serve --listen 127.0.0.1:0 --log "$work/log.sqlite" --trust "$work/keys/root.pem" \
-  --max-body "$MAX_BODY" >"$work/serve.out" 2>"$work/serve.err" &
+  --max-body "$MAX_BODY" --max-uploads-per-client 4096 >"$work/serve.out" 2>"$work/serve.err" &
 server=$!
 for _ in $(seq 100); do grep -q listening "$work/serve.out" 2>/dev/null && break; sleep 0.1; done
 url=$(sed -n 's/^listening on //p' "$work/serve.out")

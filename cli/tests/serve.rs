@@ -579,7 +579,15 @@ fn wait_for(server: &Server, name: &str, want: u64) {
 
 #[test]
 fn a_full_queue_answers_503_and_frees_up() {
-    let server = Server::start(&["--concurrency", "1", "--queue", "1"]);
+    // No minimum upload rate: the stalled uploads stay until the test drops them.
+    let server = Server::start(&[
+        "--concurrency",
+        "1",
+        "--queue",
+        "1",
+        "--min-upload-rate",
+        "0",
+    ]);
     let slow: Vec<TcpStream> = (0..2).map(|_| slow_upload(server.addr)).collect();
     wait_for(&server, "provenant_admitted", 2);
     let r = server.post("/v1/verify", b"hello");
@@ -724,6 +732,53 @@ fn decompression_bombs_are_refused_from_their_header() {
     // A picture within the budget is still looked up.
     let ok = server.post(
         "/v1/chronology/lookup",
+        &std::fs::read(samples().join("harbour-capture.jpg")).unwrap(),
+    );
+    assert_eq!(ok.status, 200, "{}", ok.text());
+}
+
+/// The attack: a few clients trickling their bodies held every admission slot for the
+/// whole --timeout, so nobody else was served. Now a body must arrive at a minimum rate
+/// after a short grace, one client address has at most --max-uploads-per-client uploads
+/// in progress, and admission to the queue comes only once a body is in.
+#[test]
+fn trickling_uploads_are_cut_off_and_capped_per_client() {
+    let server = Server::start(&[
+        "--concurrency",
+        "1",
+        "--queue",
+        "2",
+        "--max-uploads-per-client",
+        "2",
+        "--min-upload-rate",
+        "1",
+        "--timeout",
+        "60",
+    ]);
+    let started = Instant::now();
+    let slow: Vec<TcpStream> = (0..2).map(|_| slow_upload(server.addr)).collect();
+    wait_for(&server, "provenant_admitted", 2);
+    // A third upload of the same client is refused at once.
+    let r = server.post("/v1/verify", b"hello");
+    assert_eq!(
+        (r.status, r.error_code().as_str()),
+        (429, "too_many_uploads"),
+        "{}",
+        r.text()
+    );
+    // The stalled ones are cut off after the grace, long before the 60 s timeout.
+    for stream in slow {
+        let r = read_response(stream);
+        assert_eq!((r.status, r.error_code().as_str()), (408, "body_too_slow"));
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+    wait_for(&server, "provenant_admitted", 0);
+    let ok = server.post(
+        "/v1/verify",
         &std::fs::read(samples().join("harbour-capture.jpg")).unwrap(),
     );
     assert_eq!(ok.status, 200, "{}", ok.text());

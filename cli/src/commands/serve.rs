@@ -67,6 +67,14 @@ pub struct Args {
     /// answers 403: the server records nothing.
     #[arg(long = "writer-token-sha256", value_name = "HEX")]
     pub writer_tokens: Vec<String>,
+    /// Least average upload rate in KiB/s once a body has had 5 s: a client trickling
+    /// its body slower is cut off (408 body_too_slow) instead of holding a slot for the
+    /// whole --timeout. 0: no minimum.
+    #[arg(long, value_name = "KIB_PER_S", default_value_t = 16)]
+    pub min_upload_rate: u64,
+    /// Uploads one client address may have in progress at once (more get 429).
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_uploads_per_client: u32,
     /// Most memory decoding one uploaded picture may take, in MiB (lookups and recorded
     /// entries decode pixels; a small compressed file can claim a huge picture). Larger
     /// pictures get 422 `picture_too_large`. At most `--concurrency` decode at once.
@@ -129,6 +137,8 @@ pub fn run(a: Args) -> Result<Exit> {
         max_body: a.max_body,
         max_connections: a.max_connections as usize,
         access_log: a.access_log,
+        min_upload_rate: a.min_upload_rate.saturating_mul(1024),
+        uploads_per_client: a.max_uploads_per_client as usize,
         decode_limits: provenant_core::chronology::fingerprint::DecodeLimits {
             max_side: provenant_core::chronology::fingerprint::MAX_SIDE,
             max_alloc: a.max_decode_mib << 20,

@@ -1,13 +1,19 @@
 //! Admission, CPU concurrency, body size and time limits.
 //!
-//! A request that uploads a body takes an *admission* slot before its body is read
-//! (`--concurrency` + `--queue` slots; none free → 503), so at most that many bodies
-//! are held in memory. It then waits for one of `--concurrency` *CPU* permits and runs
-//! on a blocking thread. Both are held until the blocking work ends, even when the
+//! A request that uploads a body first takes a *reading* slot (`--concurrency` +
+//! `--queue` of them; none free → 503; at most `--max-uploads-per-client` per client
+//! address → 429) while its body arrives, at `--min-upload-rate` or faster after a short
+//! grace (a trickling client is cut off with 408, not held for the whole timeout). Only
+//! once the body is in does it take an *admission* slot (as many; none free → 503), so
+//! slow uploads never hold the queue, and at most twice that many bodies are in memory.
+//! It then waits for one of `--concurrency` *CPU* permits and runs on a blocking thread.
+//! Admission and CPU permits are held until the blocking work ends, even when the
 //! request has already timed out, so a timeout never lets more work run than allowed.
 
+use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -22,6 +28,11 @@ use super::metrics::Metrics;
 /// The admission and CPU gates.
 #[derive(Debug)]
 pub struct Gate {
+    reading: Arc<Semaphore>,
+    /// Uploads being read, per client address.
+    clients: Mutex<HashMap<IpAddr, usize>>,
+    /// Most uploads one client address may have being read at once.
+    pub per_client: usize,
     admit: Arc<Semaphore>,
     cpu: Arc<Semaphore>,
     pub concurrency: usize,
@@ -48,14 +59,49 @@ impl Drop for GaugeGuard<'_> {
 }
 
 impl Gate {
-    pub fn new(concurrency: usize, queue: usize) -> Self {
+    pub fn new(concurrency: usize, queue: usize, per_client: usize) -> Self {
         Self {
+            reading: Arc::new(Semaphore::new(concurrency + queue)),
+            clients: Mutex::new(HashMap::new()),
+            per_client,
             admit: Arc::new(Semaphore::new(concurrency + queue)),
             cpu: Arc::new(Semaphore::new(concurrency)),
             concurrency,
             queue,
             waiting: AtomicI64::new(0),
         }
+    }
+
+    /// A slot to read one upload of `client` in: 429 past the client's cap, 503 when
+    /// every slot is taken.
+    pub fn begin_read(&self, client: IpAddr) -> Result<Reading<'_>, ApiError> {
+        {
+            let mut clients = self.clients.lock().unwrap_or_else(|p| p.into_inner());
+            let n = clients.entry(client).or_insert(0);
+            if *n >= self.per_client {
+                return Err(ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too_many_uploads",
+                    format!(
+                        "this client already has {} uploads in progress",
+                        self.per_client
+                    ),
+                ));
+            }
+            *n += 1;
+        }
+        let mut reading = Reading {
+            gate: self,
+            client,
+            _slot: None,
+        };
+        reading._slot = Some(
+            self.reading
+                .clone()
+                .try_acquire_owned()
+                .map_err(|_| ApiError::overloaded())?,
+        );
+        Ok(reading)
     }
 
     /// An admission slot, or 503 when every slot is taken.
@@ -68,7 +114,9 @@ impl Gate {
 
     /// Requests admitted (reading their body, waiting or running).
     pub fn admitted(&self) -> usize {
-        (self.concurrency + self.queue).saturating_sub(self.admit.available_permits())
+        let slots = self.concurrency + self.queue;
+        slots.saturating_sub(self.admit.available_permits())
+            + slots.saturating_sub(self.reading.available_permits())
     }
 
     /// Requests running on a blocking thread.
@@ -114,6 +162,29 @@ impl Gate {
     }
 }
 
+/// An upload being read: its reading slot and its place in its client's count.
+#[derive(Debug)]
+pub struct Reading<'a> {
+    gate: &'a Gate,
+    client: IpAddr,
+    _slot: Option<OwnedSemaphorePermit>,
+}
+
+impl Drop for Reading<'_> {
+    fn drop(&mut self) {
+        let mut clients = self.gate.clients.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = clients.get_mut(&self.client) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                clients.remove(&self.client);
+            }
+        }
+    }
+}
+
+/// How long a body may arrive slower than the minimum rate before it is held to it.
+pub const UPLOAD_GRACE: Duration = Duration::from_secs(5);
+
 /// Refuses a declared Content-Length above `max` before anything is read.
 pub fn check_declared_length(headers: &HeaderMap, max: u64) -> Result<Option<u64>, ApiError> {
     let Some(value) = headers.get(header::CONTENT_LENGTH) else {
@@ -140,18 +211,32 @@ pub fn check_declared_length(headers: &HeaderMap, max: u64) -> Result<Option<u64
 }
 
 /// Reads the body, never holding more than `max` bytes; 413 beyond it, 408 when the
-/// client is still sending at `deadline`.
+/// client is still sending at `deadline`, or after [`UPLOAD_GRACE`] has sent less than
+/// `min_rate` bytes a second on average (0: no minimum).
 pub async fn read_body(
     mut body: Body,
     declared: Option<u64>,
     max: u64,
-    deadline: Instant,
+    (deadline, min_rate): (Instant, u64),
     metrics: &Metrics,
 ) -> Result<Vec<u8>, ApiError> {
     let start = declared.unwrap_or(64 * 1024).min(max);
     let mut buf = Vec::with_capacity(usize::try_from(start).unwrap_or(0));
+    let began = Instant::now();
     loop {
-        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+        // By when the bytes so far must have been followed by more.
+        let owed = match min_rate {
+            0 => deadline,
+            rate => began + UPLOAD_GRACE + Duration::from_secs_f64(buf.len() as f64 / rate as f64),
+        };
+        let frame = match tokio::time::timeout_at(owed.min(deadline), body.frame()).await {
+            Err(_) if owed < deadline => {
+                return Err(ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "body_too_slow",
+                    format!("the body arrives slower than {min_rate} bytes a second"),
+                ))
+            }
             Err(_) => {
                 return Err(ApiError::new(
                     StatusCode::REQUEST_TIMEOUT,

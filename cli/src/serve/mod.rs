@@ -31,6 +31,10 @@ pub struct Settings {
     pub max_body: u64,
     pub max_connections: usize,
     pub access_log: bool,
+    /// Least average upload rate (bytes a second) after the grace; 0: none.
+    pub min_upload_rate: u64,
+    /// Most uploads one client address may have in progress.
+    pub uploads_per_client: usize,
     /// How much decoding one uploaded picture may take (lookup, recording).
     pub decode_limits: provenant_core::chronology::fingerprint::DecodeLimits,
 }
@@ -85,7 +89,11 @@ pub fn run(settings: Settings, checks: Checks, store: Log) -> Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     let state = Arc::new(AppState {
-        gate: limits::Gate::new(settings.concurrency, settings.queue),
+        gate: limits::Gate::new(
+            settings.concurrency,
+            settings.queue,
+            settings.uploads_per_client,
+        ),
         settings,
         verify_options: checks.options,
         policy: checks.policy,

@@ -113,12 +113,22 @@ struct Upload {
     deadline: Instant,
 }
 
-async fn upload(st: &AppState, headers: &HeaderMap, body: Body) -> Result<Upload, ApiError> {
+async fn upload(
+    st: &AppState,
+    peer: Option<Peer>,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Upload, ApiError> {
     let deadline = Instant::now() + st.settings.timeout;
     let max = st.settings.max_body;
     let declared = check_declared_length(headers, max)?;
+    let client = peer.map_or(std::net::IpAddr::from([0, 0, 0, 0]), |p| p.0.ip());
+    let reading = st.gate.begin_read(client)?;
+    let limits = (deadline, st.settings.min_upload_rate);
+    let bytes = read_body(body, declared, max, limits, &st.metrics).await?;
+    drop(reading);
+    // Admitted once the body is in: slow uploads never hold the queue.
     let admission = st.gate.admit()?;
-    let bytes = read_body(body, declared, max, deadline, &st.metrics).await?;
     Ok(Upload {
         bytes,
         admission,
@@ -139,12 +149,13 @@ struct VerifyQuery {
 /// POST /v1/verify: the report, exactly as `provenant verify --json` prints it.
 async fn verify(
     State(st): State<Shared>,
+    peer: Option<axum::Extension<Peer>>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
     let q: VerifyQuery = query(raw)?;
-    let up = upload(&st, &headers, body).await?;
+    let up = upload(&st, peer.map(|p| p.0), &headers, body).await?;
     let bytes = up.bytes;
     let state = st.clone();
     let report = st
@@ -225,6 +236,7 @@ struct RecordQuery {
 /// POST /v1/chronology/entries: verify a signed file and log it as `sign` does.
 async fn record(
     State(st): State<Shared>,
+    peer: Option<axum::Extension<Peer>>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body: Body,
@@ -232,7 +244,7 @@ async fn record(
     // Who and how often, before a byte of the body is read.
     st.writers.admit(&headers)?;
     let q: RecordQuery = query(raw)?;
-    let up = upload(&st, &headers, body).await?;
+    let up = upload(&st, peer.map(|p| p.0), &headers, body).await?;
     let bytes = up.bytes;
     let state = st.clone();
     let (status, v) = st
@@ -368,6 +380,7 @@ struct LookupQuery {
 /// POST /v1/chronology/lookup: exact, manifest and perceptual matches of a picture.
 async fn lookup(
     State(st): State<Shared>,
+    peer: Option<axum::Extension<Peer>>,
     RawQuery(raw): RawQuery,
     headers: HeaderMap,
     body: Body,
@@ -379,7 +392,7 @@ async fn lookup(
             "max_distance above 32 bits matches unrelated pictures",
         ));
     }
-    let up = upload(&st, &headers, body).await?;
+    let up = upload(&st, peer.map(|p| p.0), &headers, body).await?;
     let bytes = up.bytes;
     let state = st.clone();
     let v = st
