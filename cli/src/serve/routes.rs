@@ -161,16 +161,18 @@ async fn verify(
     let report = st
         .gate
         .run(up.admission, up.deadline, move || {
-            let mut list = state
-                .blacklist
-                .as_ref()
-                .map(|m| m.lock().unwrap_or_else(|p| p.into_inner()));
             let mut inspection = Inspection {
                 options: &state.verify_options,
                 anchors: None,
-                blacklist: list.as_deref_mut(),
+                blacklist: None,
             };
-            inspection.bytes(&bytes)
+            let mut report = inspection.bytes(&bytes)?;
+            // The blacklist is checked under its lock (it caches per-day keys), after
+            // the verification, so verifications still run side by side.
+            if let Some(list) = &state.blacklist {
+                list.lock().unwrap_or_else(|p| p.into_inner()).apply(&mut report);
+            }
+            Ok(report)
         })
         .await?
         .map_err(|e| ApiError::from_inspect(&e))?;
