@@ -170,7 +170,9 @@ async fn verify(
             // The blacklist is checked under its lock (it caches per-day keys), after
             // the verification, so verifications still run side by side.
             if let Some(list) = &state.blacklist {
-                list.lock().unwrap_or_else(|p| p.into_inner()).apply(&mut report);
+                list.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .apply(&mut report);
             }
             Ok(report)
         })
