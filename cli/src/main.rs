@@ -7,6 +7,7 @@ mod blacklist_source;
 mod chronology;
 mod commands;
 mod config;
+mod failpoints;
 mod network;
 mod output;
 mod policy;

@@ -783,3 +783,35 @@ fn trickling_uploads_are_cut_off_and_capped_per_client() {
     );
     assert_eq!(ok.status, 200, "{}", ok.text());
 }
+
+/// /healthz used to wait for the store's lock behind whatever request held it (a slow
+/// query, a slow PostgreSQL link), and a load balancer took a busy replica out. Now it
+/// answers at once: a store in use is alive. (A test hold point keeps a lookup on the
+/// store for 4 s; feature `failpoints`.)
+#[test]
+fn healthz_does_not_wait_on_the_store() {
+    #[cfg(not(feature = "failpoints"))]
+    panic!("the hold points are compiled out: run with `--features provenant/failpoints`");
+    #[cfg(feature = "failpoints")]
+    {
+        let home = tempfile::tempdir().unwrap();
+        let log = home.path().join("log.sqlite");
+        let args = ["--log", s(&log)];
+        let env = [("PROVENANT_TEST_HOLD", "lookup-store:4000")];
+        let (mut child, addr) = common::spawn_server_env(home.path(), &args, &env);
+        let picture = std::fs::read(samples().join("harbour-capture.jpg")).unwrap();
+        let slow = std::thread::spawn(move || {
+            request(addr, "POST", "/v1/chronology/lookup", &[], Some(&picture)).status
+        });
+        std::thread::sleep(Duration::from_millis(1000));
+        let started = Instant::now();
+        let r = request(addr, "GET", "/healthz", &[], None);
+        let took = started.elapsed();
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert_eq!(r.text(), "ok (store busy)\n");
+        assert!(took < Duration::from_secs(2), "healthz waited {took:?}");
+        assert_eq!(slow.join().unwrap(), 200);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}

@@ -172,8 +172,18 @@ pub fn writer_hash() -> String {
 /// Starts `provenant serve --listen 127.0.0.1:0 <args>` with its home at `home` and
 /// returns the child and the address it printed on its first line.
 pub fn spawn_server(home: &Path, args: &[&str]) -> (std::process::Child, std::net::SocketAddr) {
+    spawn_server_env(home, args, &[])
+}
+
+/// As [`spawn_server`], with extra environment variables.
+pub fn spawn_server_env(
+    home: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (std::process::Child, std::net::SocketAddr) {
     use std::io::BufRead;
     let mut child = command(home)
+        .envs(env.iter().copied())
         .args(["serve", "--listen", "127.0.0.1:0"])
         .args(args)
         .stdout(std::process::Stdio::piped())
