@@ -661,6 +661,22 @@ fn serve_dir(dir: PathBuf) -> String {
     url
 }
 
+/// `verify` options that fetch missing proofs from an endpoint on this machine.
+const FETCH: [&str; 4] = [
+    "--policy",
+    "valid",
+    "--fetch-proofs",
+    "--allow-loopback-endpoints",
+];
+/// The same, requiring the newest step to be anchored.
+const FETCH_AND_REQUIRE: [&str; 5] = [
+    "--policy",
+    "valid",
+    "--fetch-proofs",
+    "--allow-loopback-endpoints",
+    "--require-anchor",
+];
+
 #[test]
 fn the_newest_proof_comes_from_the_publishers_endpoint_and_is_checked() {
     let w = World::new(Anvil::start());
@@ -702,30 +718,13 @@ fn the_newest_proof_comes_from_the_publishers_endpoint_and_is_checked() {
         "{refused}"
     );
     // Nothing published yet: the endpoint answers 404, the step stays unanchored.
-    let (_, report) = w.verify_json(
-        &a,
-        &[
-            "--policy",
-            "valid",
-            "--fetch-proofs",
-            "--allow-loopback-endpoints",
-        ],
-    );
+    let (_, report) = w.verify_json(&a, &FETCH);
     assert_eq!(report["chain"][0]["chronology_endpoint"], endpoint.as_str());
     assert_eq!(anchor_of_step(&report, 0), &Value::Null);
 
     let out = w.run(&["proof", "--export", common::s(site.path())]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    let (status, report) = w.verify_json(
-        &a,
-        &[
-            "--policy",
-            "valid",
-            "--fetch-proofs",
-            "--allow-loopback-endpoints",
-            "--require-anchor",
-        ],
-    );
+    let (status, report) = w.verify_json(&a, &FETCH_AND_REQUIRE);
     assert_eq!(status, 0, "{report}");
     let anchor = anchor_of_step(&report, 0);
     assert_eq!(anchor["status"], "anchored", "{anchor}");
@@ -751,16 +750,7 @@ fn the_newest_proof_comes_from_the_publishers_endpoint_and_is_checked() {
         .find(|p| !p.ends_with(&id))
         .unwrap();
     std::fs::copy(&other, site.path().join("proofs").join(&id)).unwrap();
-    let (status, report) = w.verify_json(
-        &a,
-        &[
-            "--policy",
-            "valid",
-            "--fetch-proofs",
-            "--allow-loopback-endpoints",
-            "--require-anchor",
-        ],
-    );
+    let (status, report) = w.verify_json(&a, &FETCH_AND_REQUIRE);
     assert_eq!(status, 1, "{report}");
     assert_eq!(
         anchor_of_step(&report, 0),
@@ -770,15 +760,7 @@ fn the_newest_proof_comes_from_the_publishers_endpoint_and_is_checked() {
 
     // Garbage from the endpoint, and an endpoint that is down: noted, never trusted.
     std::fs::write(site.path().join("proofs").join(&id), b"<html>oops</html>").unwrap();
-    let (status, report) = w.verify_json(
-        &a,
-        &[
-            "--policy",
-            "valid",
-            "--fetch-proofs",
-            "--allow-loopback-endpoints",
-        ],
-    );
+    let (status, report) = w.verify_json(&a, &FETCH);
     assert_eq!(status, 0, "{report}");
     assert!(
         report["codes"]
