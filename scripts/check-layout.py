@@ -175,6 +175,14 @@ def check_command_functions():
 
 
 def check_machine_paths():
+    staged = subprocess.run(["git", "ls-files", "-s", "-z"], cwd=ROOT, capture_output=True,
+                            check=True).stdout.split(b"\0")
+    for entry in staged:
+        if entry.startswith(b"120000 "):  # a tracked symlink: it must not point at the machine
+            rel = entry.split(b"\t", 1)[1]
+            target = os.readlink(os.path.join(ROOT.encode(), rel))
+            if os.path.isabs(target):
+                problems.append(f"{rel.decode()}: a symlink to the absolute path {target.decode()}")
     files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
                            check=True).stdout.split(b"\0")
     pattern = re.compile(rb"(?<![\w.])/(?:work|root|home)/")
