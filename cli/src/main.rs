@@ -4,6 +4,7 @@
 //! policy, 1 = a verdict fails the policy, 2 = could not run.
 
 mod blacklist_source;
+mod checks;
 mod chronology;
 mod commands;
 mod config;

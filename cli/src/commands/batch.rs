@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use provenant_core::inspect::Inspection;
 use provenant_core::policy::Policy;
 
-use crate::commands::verify::{policy_from, trust_for, Checks};
+use crate::checks::{policy_from, trust_for, Checks};
 use crate::network::NetworkArgs;
 use crate::{config, Exit};
 

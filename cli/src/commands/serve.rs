@@ -4,7 +4,7 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use provenant_core::credentials::verify::VerifyOptions;
 
-use crate::commands::verify::{policy_from, trust_for};
+use crate::checks::{policy_from, trust_for};
 use crate::serve::writers::{parse_hash, Writers};
 use crate::serve::{self, limits::parse_size, Settings};
 use crate::{config, Exit};
