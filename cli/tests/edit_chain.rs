@@ -378,7 +378,30 @@ fn an_edit_does_not_launder_a_tampered_original() {
     let out = dir.path().join("laundered.jpg");
     let tampered = fixtures().join("interop/peer-tampered.jpg");
     let theirs = fixtures().join("interop/trust-anchor-root.pem");
-    let o = edit(&tampered, &out, &keys, &["--crop", "0,0,400,300"]);
+    let o = provenant(&[
+        "edit",
+        tampered.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "--key",
+        keys.to_str().unwrap(),
+        "--crop",
+        "0,0,400,300",
+    ]);
+    assert_eq!(code(&o), 1, "an invalid parent is refused: {}", stderr(&o));
+    assert!(
+        stderr(&o).contains("refusing to sign an edit")
+            && stderr(&o).contains("assertion.dataHash.mismatch"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists(), "nothing written");
+    let o = edit(
+        &tampered,
+        &out,
+        &keys,
+        &["--crop", "0,0,400,300", "--allow-invalid-parent"],
+    );
     assert!(
         stderr(&o).contains("warning: the content credentials"),
         "{}",

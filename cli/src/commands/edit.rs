@@ -61,6 +61,10 @@ pub struct Args {
     /// Black out a rectangle: X,Y,W,H.
     #[arg(long, value_name = "X,Y,W,H", group = "ops")]
     pub redact: Vec<String>,
+    /// Edit a picture whose content credentials are invalid anyway (the result then
+    /// verifies as invalid too). Without it such an edit is refused.
+    #[arg(long)]
+    pub allow_invalid_parent: bool,
     /// Also print {output, format, sha256, actions, parent_verdict} as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -119,6 +123,12 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
             ..Default::default()
         },
     );
+    if let Ok(report) = parent.as_ref() {
+        if report.verdict == provenant_core::Verdict::Invalid && !a.allow_invalid_parent {
+            refuse_invalid_parent(report, &a.input);
+            return Ok(Exit::PolicyFail);
+        }
+    }
     let anchors = match &parent {
         Ok(report) => crate::chronology::carried_proofs(report, cfg.publisher_endpoint.clone())?,
         Err(_) => None,
@@ -167,6 +177,31 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
     });
     crate::output::print_written(a.json, &a.output, outcome.format.mime(), extra)?;
     Ok(Exit::Pass)
+}
+
+/// An invalid parent (a tampered file, a forged earlier step) is not edited unless asked:
+/// the edit would sign a new step over it.
+fn refuse_invalid_parent(report: &provenant_core::Report, input: &Path) {
+    eprintln!(
+        "error: the content credentials of {} are invalid; refusing to sign an edit of it",
+        crate::shown(input)
+    );
+    for step in report
+        .chain
+        .iter()
+        .filter(|s| s.status == provenant_core::credentials::report::StepStatus::Invalid)
+    {
+        eprintln!(
+            "  step {} ({}): {}",
+            step.index,
+            step.signer
+                .common_name
+                .as_deref()
+                .unwrap_or("unknown signer"),
+            step.failures.join(", ")
+        );
+    }
+    eprintln!("hint: `provenant verify` shows why; --allow-invalid-parent edits it anyway (the result verifies as invalid)");
 }
 
 /// What the edit carried forward, and what it recorded about its parent (stderr).

@@ -166,37 +166,40 @@ pub(super) fn fix_ingredient_steps(
     }
 }
 
+/// Everything a later signer recorded about an ingredient, each status classified by
+/// the SDK's own kind for its code, never by the array it sits in: the SDK drops a
+/// live finding about an ingredient when the store records an equal (code, url)
+/// anywhere — `success`, `informational`, `failure` or `ingredientDeltas` — so a
+/// recorded `claimSignature.mismatch` filed under `success` must still count.
 pub(super) fn recorded_statuses(
     ingredient: &c2pa::Ingredient,
 ) -> Vec<(ValidationStatus, CodeKind)> {
-    let mut out = Vec::new();
+    let mut statuses: Vec<ValidationStatus> = Vec::new();
     if let Some(results) = ingredient.validation_results() {
         if let Some(active) = results.active_manifest() {
-            out.extend(
-                active
-                    .success()
-                    .iter()
-                    .map(|s| (s.clone(), CodeKind::Success)),
-            );
-            out.extend(
-                active
-                    .informational()
-                    .iter()
-                    .map(|s| (s.clone(), CodeKind::Informational)),
-            );
-            out.extend(
-                active
-                    .failure()
-                    .iter()
-                    .map(|s| (s.clone(), CodeKind::Failure)),
-            );
+            statuses.extend_from_slice(active.success());
+            statuses.extend_from_slice(active.informational());
+            statuses.extend_from_slice(active.failure());
         }
-    } else if let Some(statuses) = ingredient.validation_status() {
-        out.extend(
-            statuses
-                .iter()
-                .map(|s| (s.clone(), kind_of(&validation_codes::log_kind(s.code())))),
-        );
+        for delta in results.ingredient_deltas().into_iter().flatten() {
+            let d = delta.validation_deltas();
+            statuses.extend_from_slice(d.success());
+            statuses.extend_from_slice(d.informational());
+            statuses.extend_from_slice(d.failure());
+        }
+    }
+    if let Some(more) = ingredient.validation_status() {
+        statuses.extend_from_slice(more);
+    }
+    let mut out: Vec<(ValidationStatus, CodeKind)> = Vec::new();
+    for s in statuses {
+        let kind = kind_of(&validation_codes::log_kind(s.code()));
+        if !out
+            .iter()
+            .any(|(o, _)| o.code() == s.code() && o.url() == s.url())
+        {
+            out.push((s, kind));
+        }
     }
     out
 }
@@ -298,6 +301,12 @@ pub(super) fn settle_steps(report: &mut Report) {
             {
                 failures.push(c.code.clone());
             }
+        }
+        // A step whose own claim signature failed (live or as recorded) was not made
+        // by the holder of its certificate: whoever the certificate names, it vouches
+        // for nothing here.
+        if failures.iter().any(|f| f.starts_with("claimSignature.")) {
+            trust = Trust::Unknown;
         }
         step.trust = trust;
         step.status = if !failures.is_empty() {
