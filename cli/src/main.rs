@@ -14,6 +14,7 @@ mod output;
 mod policy;
 mod render;
 mod serve;
+mod validator;
 
 use std::process::ExitCode;
 
@@ -97,6 +98,9 @@ enum Command {
     ServeToken(commands::serve_token::Args),
     /// Sign, edit twice and verify a sample picture with throwaway keys (no network).
     Demo(commands::demo::Args),
+    /// Internal: a validation worker of `batch` and `serve` (JSON lines on stdin/stdout).
+    #[command(name = "validate-worker", hide = true)]
+    ValidateWorker,
 }
 
 fn main() -> ExitCode {
@@ -124,6 +128,7 @@ fn main() -> ExitCode {
         Command::Serve(a) => commands::serve::run(a),
         Command::ServeToken(a) => commands::serve_token::run(a),
         Command::Demo(a) => commands::demo::run(a),
+        Command::ValidateWorker => validator::worker::run(),
     };
     match result {
         Ok(code) => ExitCode::from(code as u8),

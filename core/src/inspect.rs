@@ -106,18 +106,21 @@ impl Inspection<'_> {
                 explanation: Some(p),
             });
         }
-        self.finish(&mut report)?;
+        self.complete(&mut report)?;
         Ok(report)
     }
 
     /// Checks a file held in memory (an upload), with no proofs beside it.
     pub fn bytes(&mut self, bytes: &[u8]) -> Result<Report, InspectError> {
         let mut report = verify_bytes(bytes, self.options)?;
-        self.finish(&mut report)?;
+        self.complete(&mut report)?;
         Ok(report)
     }
 
-    fn finish(&mut self, report: &mut Report) -> Result<(), InspectError> {
+    /// The half of a check that follows C2PA validation: anchors confirmed on the
+    /// network (proofs fetched first when asked) and the blacklist applied. For a report
+    /// validated elsewhere, e.g. in a worker process held to a time budget.
+    pub fn complete(&mut self, report: &mut Report) -> Result<(), InspectError> {
         if let Some(check) = self.anchors {
             if check.fetch_proofs {
                 fetch_missing_proofs(check.network, report, check.allow_loopback_endpoints);

@@ -18,6 +18,7 @@ use provenant_core::policy::Policy;
 
 use crate::checks::{policy_from, trust_for, Checks};
 use crate::network::NetworkArgs;
+use crate::validator::Validator;
 use crate::{config, Exit};
 
 /// Verifies every file under the given paths on all cores and prints one JSON line
@@ -58,6 +59,11 @@ pub struct Args {
     /// Files larger than this many MiB are refused (an error line, exit 2).
     #[arg(long, value_name = "MIB", default_value_t = 256)]
     pub max_size: u64,
+    /// Seconds of validation each file may take before its worker process is killed and
+    /// the file reported as an error (a crafted file can make the C2PA parser spin for
+    /// minutes). 0 validates in this process, without a budget.
+    #[arg(long, value_name = "SECS", default_value_t = crate::validator::DEFAULT_BUDGET_SECS)]
+    pub budget: u64,
     /// Lists (`-` and `@LIST`) are NUL-separated, as `find -print0` writes them, so a
     /// file name holding a newline cannot smuggle in another path.
     #[arg(long = "null", short = '0')]
@@ -159,6 +165,8 @@ fn pipeline(
         .map(|n| n.get())
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let max_bytes = a.max_size.saturating_mul(1024 * 1024);
+    let validator = validator_for(a.budget, options);
+    let validator = validator.as_ref();
     let (job_tx, job_rx) = sync_channel::<Job>(jobs * 4);
     let (done_tx, done_rx) = sync_channel::<Done>(jobs * 4);
     let job_rx = Mutex::new(job_rx);
@@ -186,7 +194,7 @@ fn pipeline(
                     blacklist: blacklist.as_mut(),
                 };
                 if done_tx
-                    .send(check(job, policy, &mut inspection, max_bytes))
+                    .send(check(job, policy, &mut inspection, validator, max_bytes))
                     .is_err()
                 {
                     return;
@@ -218,12 +226,41 @@ fn pipeline(
     (summary, broken_pipe)
 }
 
+/// Worker processes held to `budget` seconds a file (0: none, validate in process).
+fn validator_for(budget: u64, options: &VerifyOptions) -> Option<Validator> {
+    if budget == 0 {
+        return None;
+    }
+    match Validator::new(options, std::time::Duration::from_secs(budget)) {
+        Ok(v) => Some(v),
+        Err(e) => {
+            eprintln!("warning: {e:#}; validating in this process, without a budget");
+            None
+        }
+    }
+}
+
 /// Verifies one file and builds its line.
-fn check(job: Job, policy: &Policy, inspection: &mut Inspection<'_>, max_bytes: u64) -> Done {
+fn check(
+    job: Job,
+    policy: &Policy,
+    inspection: &mut Inspection<'_>,
+    validator: Option<&Validator>,
+    max_bytes: u64,
+) -> Done {
     let (path, result) = match job {
         Job::Error(path, e) => (path, Err(anyhow::anyhow!(e))),
         Job::File(path) => {
-            let r = too_big(&path, max_bytes).and_then(|_| Ok(inspection.file(&path, None)?));
+            let r = too_big(&path, max_bytes).and_then(|_| match validator {
+                Some(v) => {
+                    let mut report = v
+                        .inspect_file(&path, None)
+                        .map_err(|e| anyhow::anyhow!("{}: {e}", crate::shown(&path)))?;
+                    inspection.complete(&mut report)?;
+                    Ok(report)
+                }
+                None => Ok(inspection.file(&path, None)?),
+            });
             (path.display().to_string(), r)
         }
     };

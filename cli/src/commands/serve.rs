@@ -72,6 +72,12 @@ pub struct Args {
     /// whole --timeout. 0: no minimum.
     #[arg(long, value_name = "KIB_PER_S", default_value_t = 16)]
     pub min_upload_rate: u64,
+    /// Seconds of C2PA validation one upload may take; its worker process is then killed
+    /// and the request answered 422 `over_budget` (a crafted file can make the parser
+    /// spin for minutes). Never more than what is left of --timeout. 0: validate in the
+    /// server process, bounded only by --timeout (which answers but cannot stop the work).
+    #[arg(long, value_name = "SECS", default_value_t = crate::validator::DEFAULT_BUDGET_SECS)]
+    pub budget: u64,
     /// Uploads one client address may have in progress at once (more get 429).
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_uploads_per_client: u32,
@@ -116,6 +122,7 @@ pub fn run(a: Args) -> Result<Exit> {
     let policy = policy_from(a.policy_file.as_deref(), None, false, &cfg)?;
     let checks = serve::Checks {
         writers: writers(&a, &cfg)?,
+        budget: (a.budget > 0).then(|| Duration::from_secs(a.budget)),
         options: VerifyOptions {
             trust: trust_for(&policy, &a.trust, &cfg)?,
             ..Default::default()

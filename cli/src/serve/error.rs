@@ -104,6 +104,42 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// A validation in a worker process that did not give a report.
+    pub fn from_validate(e: &crate::validator::ValidateError) -> Self {
+        use crate::validator::ValidateError;
+        match e {
+            ValidateError::Refused {
+                status,
+                code,
+                message,
+            } => {
+                // The worker's codes are this module's own; map them back to the constants.
+                let code = match code.as_str() {
+                    "empty_body" => "empty_body",
+                    "unknown_format" => "unknown_format",
+                    "unsupported_format" => "unsupported_format",
+                    "internal" => "internal",
+                    _ => "not_examined",
+                };
+                let status =
+                    StatusCode::from_u16(*status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+                Self::new(status, code, crate::render::clean(message))
+            }
+            ValidateError::OverBudget(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "over_budget",
+                e.to_string(),
+            ),
+            ValidateError::Worker(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "not_examined",
+                e.to_string(),
+            ),
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = serde_json::json!({

@@ -44,6 +44,8 @@ pub struct Settings {
 pub struct AppState {
     pub settings: Settings,
     pub verify_options: VerifyOptions,
+    /// Validation in worker processes held to a per-file budget (none: in process).
+    pub validator: Option<crate::validator::Validator>,
     /// What `?policy=` evaluates (its verdict replaced by the query's).
     pub policy: provenant_core::policy::Policy,
     /// Applied to every report, as `verify --blacklist` does. Checking caches per-day
@@ -77,6 +79,8 @@ pub fn open_store(location: Option<&str>) -> Result<Log> {
 #[derive(Debug)]
 pub struct Checks {
     pub writers: writers::Writers,
+    /// Per-file validation budget (none: validate in process, unbounded).
+    pub budget: Option<Duration>,
     pub options: VerifyOptions,
     pub policy: provenant_core::policy::Policy,
     pub blacklist: Option<provenant_core::blacklist::Blacklist>,
@@ -95,6 +99,10 @@ pub fn run(settings: Settings, checks: Checks, store: Log) -> Result<()> {
             settings.uploads_per_client,
         ),
         settings,
+        validator: match checks.budget {
+            Some(b) => Some(crate::validator::Validator::new(&checks.options, b)?),
+            None => None,
+        },
         verify_options: checks.options,
         policy: checks.policy,
         blacklist: checks.blacklist.map(Mutex::new),

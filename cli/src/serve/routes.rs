@@ -15,7 +15,6 @@ use base64::Engine;
 use provenant_core::chronology::fingerprint::{self, MATCH_DISTANCE};
 use provenant_core::chronology::{Entry, Log};
 use provenant_core::credentials::verify::verify_bytes;
-use provenant_core::inspect::Inspection;
 use provenant_core::Verdict;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -146,6 +145,25 @@ struct VerifyQuery {
     policy: Option<Policy>,
 }
 
+/// The C2PA half of a check of an upload: in a worker process held to the budget (and
+/// to what is left of the request's time) when the server has one, else here.
+fn validate(
+    state: &AppState,
+    bytes: &[u8],
+    deadline: tokio::time::Instant,
+) -> Result<provenant_core::Report, ApiError> {
+    match &state.validator {
+        Some(v) => v
+            .inspect_bytes(bytes, remaining(deadline))
+            .map_err(|e| ApiError::from_validate(&e)),
+        None => verify_bytes(bytes, &state.verify_options).map_err(|e| ApiError::from_verify(&e)),
+    }
+}
+
+fn remaining(deadline: tokio::time::Instant) -> std::time::Duration {
+    deadline.saturating_duration_since(tokio::time::Instant::now())
+}
+
 /// POST /v1/verify: the report, exactly as `provenant verify --json` prints it.
 async fn verify(
     State(st): State<Shared>,
@@ -161,12 +179,7 @@ async fn verify(
     let report = st
         .gate
         .run(up.admission, up.deadline, move || {
-            let mut inspection = Inspection {
-                options: &state.verify_options,
-                anchors: None,
-                blacklist: None,
-            };
-            let mut report = inspection.bytes(&bytes)?;
+            let mut report = validate(&state, &bytes, up.deadline)?;
             // The blacklist is checked under its lock (it caches per-day keys), after
             // the verification, so verifications still run side by side.
             if let Some(list) = &state.blacklist {
@@ -176,8 +189,7 @@ async fn verify(
             }
             Ok(report)
         })
-        .await?
-        .map_err(|e| ApiError::from_inspect(&e))?;
+        .await??;
     st.metrics.verdict(report.verdict.as_str());
     let mut v = serde_json::to_value(&report).map_err(|e| ApiError::internal(e.to_string()))?;
     if let (Some(require), Some(obj)) = (q.policy, v.as_object_mut()) {
@@ -254,8 +266,7 @@ async fn record(
     let (status, v) = st
         .gate
         .run(up.admission, up.deadline, move || {
-            let report = verify_bytes(&bytes, &state.verify_options)
-                .map_err(|e| ApiError::from_verify(&e))?;
+            let report = validate(&state, &bytes, up.deadline)?;
             match report.verdict {
                 Verdict::Trusted => {}
                 Verdict::Valid => {
@@ -416,7 +427,12 @@ async fn lookup(
                 })?;
             let phash = fingerprint::hash_image(&picture);
             let sha: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&bytes).into();
-            let carried = provenant_core::inspect::carried_manifest_ids(&bytes);
+            let carried = match &state.validator {
+                Some(v) => v
+                    .manifest_ids(&bytes, remaining(up.deadline))
+                    .map_err(|e| ApiError::from_validate(&e))?,
+                None => provenant_core::inspect::carried_manifest_ids(&bytes),
+            };
             let log = lock(&state);
             crate::failpoints::hold("lookup-store");
             let matches = provenant_core::chronology::lookup::find_matches(
