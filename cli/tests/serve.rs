@@ -798,20 +798,30 @@ fn healthz_does_not_wait_on_the_store() {
         let log = home.path().join("log.sqlite");
         let args = ["--log", s(&log)];
         let env = [("PROVENANT_TEST_HOLD", "lookup-store:4000")];
-        let (mut child, addr) = common::spawn_server_env(home.path(), &args, &env);
+        let (child, addr) = common::spawn_server_env(home.path(), &args, &env);
+        let server = Server { child, addr, home };
         let picture = std::fs::read(samples().join("harbour-capture.jpg")).unwrap();
         let slow = std::thread::spawn(move || {
             request(addr, "POST", "/v1/chronology/lookup", &[], Some(&picture)).status
         });
-        std::thread::sleep(Duration::from_millis(1000));
-        let started = Instant::now();
-        let r = request(addr, "GET", "/healthz", &[], None);
-        let took = started.elapsed();
-        assert_eq!(r.status, 200, "{}", r.text());
-        assert_eq!(r.text(), "ok (store busy)\n");
+        // The lookup validates in a worker first, then holds the store for 4 s: ask
+        // until it is seen holding it.
+        let mut busy = None;
+        for _ in 0..60 {
+            let started = Instant::now();
+            let r = request(server.addr, "GET", "/healthz", &[], None);
+            let took = started.elapsed();
+            assert_eq!(r.status, 200, "{}", r.text());
+            if r.text() == "ok (store busy)\n" {
+                busy = Some(took);
+                break;
+            }
+            assert_eq!(r.text(), "ok\n");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let took = busy.expect("healthz never saw the store in use");
         assert!(took < Duration::from_secs(2), "healthz waited {took:?}");
         assert_eq!(slow.join().unwrap(), 200);
-        let _ = child.kill();
-        let _ = child.wait();
+        drop(server);
     }
 }
