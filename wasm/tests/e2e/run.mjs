@@ -12,6 +12,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './serve.mjs';
+import { hostileTests, cdpReader } from './hostile.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const wasmDir = path.resolve(here, '../..');
@@ -893,6 +894,7 @@ async function launch(extraArgs = [], opts = {}) {
     assert((await op.inputValue('#registries')) === registry, 'registries shown again');
     await op.close();
   });
+  await hostileTests({ ctx, sw, extId, test, assert, assertIncludes, W, artifacts, rootPem, cdpReader });
   await ctx.close();
 }
 
