@@ -122,15 +122,12 @@ export async function hostileTests({ ctx, sw, extId, test, assert, assertInclude
   const pagesBefore = ctx.pages().length;
   await tab.goto(pageUrl, { waitUntil: 'domcontentloaded' }); // the slow picture holds "load"
   await tab.waitForFunction((ids) => ids.every((id) => { const i = document.getElementById(id); return i.complete && i.naturalWidth > 0; }), IDS.concat('f'));
-  // Wait until the extension has verified the six loaded pictures: its fetches have been answered
-  // and it has had time to verify them (the slow one is still held).
-  const t0 = Date.now();
-  const extPaths = () => new Set([...evil.log, ...secret.log].filter(fromExtension).map((e) => e.path));
-  while (Date.now() - t0 < 30_000 && !['/img/a.jpg', '/img/b.jpg', '/img/c.jpg', '/img/d.jpg', '/img/f.jpg', '/private/photo.jpg'].every((p) => extPaths().has(p))) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await new Promise((r) => setTimeout(r, 5000));
+  // Wait until the extension has verified the six pictures that loaded (the slow one is held):
+  // the results it keeps for its details page.
   const tabId = await sw.evaluate(async (url) => (await chrome.tabs.query({ url }))[0].id, pageUrl);
+  const kept = () => sw.evaluate(async (k) => ((await chrome.storage.session.get(k))[k] || []).length, 'tab:' + tabId);
+  for (const t0 = Date.now(); Date.now() - t0 < 30_000 && (await kept()) < 6;) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 300)); // the last marks' state messages
 
   await test('hostile page (a): the extension\'s fetch of a logged-in site\'s picture carries no cookie and no referrer', async () => {
     const pageLoads = secret.log.filter((e) => !fromExtension(e));
