@@ -1,13 +1,21 @@
 // Service worker: hosts the wasm verifier (a worker, so pages never freeze), the "Verify image"
-// context menu, and answers the content script's verification requests.
-// No remote code: the verifier is pkg/provenant_wasm_bg.wasm, shipped inside the extension.
+// context menu, answers the content script's verification requests, and keeps each tab's results
+// for the extension's own details page (details.html: the action popup, and the window a click on
+// a mark opens). No remote code: the verifier is pkg/provenant_wasm_bg.wasm, shipped inside the extension.
 // With a Polygon RPC endpoint set in the options, anchor proofs are checked over JSON-RPC
 // (pkg/anchors.js, shared with the page) against the registries the user trusts. With a blacklist
 // snapshot and trusted snapshot keys, the report is then checked against the snapshot (wasm
 // applyBlacklist, as the page's worker does); a snapshot that cannot be used leaves the report
 // "not checked" and comes back as blacklistError.
+//
+// SECURITY (issue 12, item 4): pages are hostile and choose which URLs get fetched. Pictures are
+// fetched without cookies or other credentials and without a referrer, only once they have loaded
+// in the page, and nothing about a result goes back to the page: the content script gets a
+// verdict class for the mark it draws in a closed shadow root, and the details (report, errors,
+// sizes, hashes) live in chrome.storage.session, which content scripts cannot read.
 import init, { verify, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy } from './pkg/provenant_wasm.js';
 import './pkg/anchors.js'; // a classic script: publishes globalThis.ProvenantAnchors
+import './pkg/render.js'; // a classic script: globalThis.ProvenantRender (verdictInfo, isBlacklisted)
 
 const MAX_BYTES = 100 * 1024 * 1024;
 let ready = null; // module service workers cannot use top-level await: initialise lazily
@@ -48,7 +56,9 @@ export async function verifyUrl(srcUrl) {
     let bytes;
     if (srcUrl.startsWith('data:') || srcUrl.startsWith('http:') || srcUrl.startsWith('https:') ||
         srcUrl.startsWith('blob:')) {
-      const response = await fetch(srcUrl, { credentials: 'include' });
+      // No cookies, HTTP auth or client certificates: the page chose this URL, and the user's
+      // sessions on other sites must not decide what the extension can read.
+      const response = await fetch(srcUrl, { credentials: 'omit', referrerPolicy: 'no-referrer', cache: 'no-store' });
       if (!response.ok) return { error: { code: 'fetch.http', message: 'the server answered ' + response.status } };
       const length = Number(response.headers.get('content-length'));
       if (length > MAX_BYTES) return { error: { code: 'input.tooLarge', message: 'the image is over 100 MB' } };
@@ -83,20 +93,69 @@ export async function verifyUrl(srcUrl) {
   }
 }
 
-/** What the context menu does: verify one image and tell the tab's content script to badge it. */
-export async function verifyImageInTab(tabId, srcUrl, frameId = 0) {
-  const result = await verifyUrl(srcUrl);
+/** The class of the mark drawn over a picture: all the page-side script learns of a result. */
+export function stateOf(result) {
+  if (!result || !result.report) return 'error';
+  if (globalThis.ProvenantRender.isBlacklisted(result.report)) return 'blacklisted';
+  return globalThis.ProvenantRender.verdictInfo(result.report.verdict).cls; // trusted valid invalid none
+}
+
+// ---- each tab's results, for details.html (chrome.storage.session: extension pages only) ----
+const MAX_ENTRIES = 40;
+const key = (tabId) => 'tab:' + tabId;
+const noHash = (u) => String(u || '').split('#')[0];
+let storeQueue = Promise.resolve(); // one read-modify-write at a time
+function updateTab(tabId, change) {
+  storeQueue = storeQueue.then(async () => {
+    const k = key(tabId);
+    const got = await chrome.storage.session.get(k);
+    const entries = change(Array.isArray(got[k]) ? got[k] : []);
+    if (entries.length) await chrome.storage.session.set({ [k]: entries });
+    else await chrome.storage.session.remove(k);
+  }).catch((e) => console.warn('provenant: could not keep the result', e));
+  return storeQueue;
+}
+/** Keeps a result for the tab (replacing an older one of the same picture); returns its id. */
+async function remember(tabId, pageUrl, srcUrl, result) {
+  const entry = { id: crypto.randomUUID(), src: srcUrl, page: noHash(pageUrl), at: Date.now(), result };
+  await updateTab(tabId, (list) => list.filter((e) => e.src !== srcUrl).concat(entry).slice(-MAX_ENTRIES));
+  return entry.id;
+}
+chrome.tabs.onRemoved.addListener((tabId) => { chrome.storage.session.remove(key(tabId)); });
+chrome.tabs.onUpdated.addListener((tabId, change) => {
+  if (change.url) updateTab(tabId, (list) => list.filter((e) => e.page === noHash(change.url)));
+});
+
+function detailsUrl(tabId, entryId) {
+  return chrome.runtime.getURL('details.html') + '?tab=' + tabId + (entryId ? '&entry=' + encodeURIComponent(entryId) : '');
+}
+
+async function toTab(tabId, frameId, msg) {
   try {
-    await chrome.tabs.sendMessage(tabId, { type: 'provenant.result', srcUrl, ...result }, { frameId });
+    return await chrome.tabs.sendMessage(tabId, msg, { frameId });
   } catch (_) {
     // The content script is not there (a page loaded before the extension): inject it, retry.
-    await chrome.scripting.executeScript({ target: { tabId, frameIds: [frameId] }, files: ['pkg/render.js', 'content.js'] });
-    await chrome.tabs.sendMessage(tabId, { type: 'provenant.result', srcUrl, ...result }, { frameId });
+    await chrome.scripting.executeScript({ target: { tabId, frameIds: [frameId] }, files: ['content.js'] });
+    return chrome.tabs.sendMessage(tabId, msg, { frameId });
   }
+}
+
+/** What the context menu does: verify one picture of the tab — only if it has loaded there — and
+ * have the content script mark it. Returns the result (also kept for details.html). */
+export async function verifyImageInTab(tabId, srcUrl, frameId = 0) {
+  const ready = await toTab(tabId, frameId, { type: 'provenant.prepare', srcUrl });
+  if (!ready || !ready.loaded) {
+    return { error: { code: 'input.notLoaded', message: 'the picture has not loaded in the page, so it is not fetched' } };
+  }
+  const result = await verifyUrl(srcUrl);
+  let pageUrl = '';
+  try { pageUrl = (await chrome.tabs.get(tabId)).url; } catch (_) { /* tab gone */ }
+  const entry = await remember(tabId, pageUrl, srcUrl, result);
+  await toTab(tabId, frameId, { type: 'provenant.mark', srcUrl, state: stateOf(result), entry });
   return result;
 }
 // Exposed for the end-to-end tests (they evaluate in this service worker).
-globalThis.provenant = { verifyUrl, verifyImageInTab };
+globalThis.provenant = { verifyUrl, verifyImageInTab, stateOf, detailsUrl };
 
 chrome.runtime.onInstalled.addListener(() => {
   chrome.contextMenus.create({ id: 'provenant-verify', title: 'Verify image', contexts: ['image'] });
@@ -108,11 +167,21 @@ chrome.contextMenus.onClicked.addListener((info, tab) => {
   }
 });
 
-// Auto-scan: the content script asks for images it sees.
+// The content script: auto-scan requests (answered with the mark's class and an entry id only)
+// and a click on a mark (a trusted event: the content script checks isTrusted).
 chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
-  if (msg && msg.type === 'provenant.verify' && typeof msg.srcUrl === 'string' && sender.tab) {
-    verifyUrl(msg.srcUrl).then(sendResponse);
+  if (!sender.tab || sender.tab.id === undefined || sender.id !== chrome.runtime.id) return false;
+  const tabId = sender.tab.id;
+  if (msg && msg.type === 'provenant.verify' && typeof msg.srcUrl === 'string') {
+    verifyUrl(msg.srcUrl).then(async (result) => {
+      const entry = await remember(tabId, sender.tab.url || sender.url, msg.srcUrl, result);
+      sendResponse({ state: stateOf(result), entry });
+    });
     return true; // async answer
+  }
+  if (msg && msg.type === 'provenant.open' && typeof msg.entry === 'string') {
+    chrome.windows.create({ url: detailsUrl(tabId, msg.entry), type: 'popup', width: 560, height: 760 });
+    return false;
   }
   return false;
 });

@@ -12,6 +12,7 @@ import path from 'node:path';
 import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './serve.mjs';
+import { hostileTests, cdpReader } from './hostile.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const wasmDir = path.resolve(here, '../..');
@@ -703,6 +704,8 @@ async function launch(extraArgs = [], opts = {}) {
 }
 
 // ===================== the extension =====================
+// Results are read as a reader sees them: the marks over the pictures (through DevTools' view of
+// their closed shadow roots, cdpReader) and the extension's own details page.
 {
   const ext = path.join(wasmDir, 'extension');
   const ctx = await launch([`--disable-extensions-except=${ext}`, `--load-extension=${ext}`], { ignoreDefaultArgs: ['--disable-extensions'] });
@@ -711,6 +714,36 @@ async function launch(extraArgs = [], opts = {}) {
   const extId = new URL(sw.url()).host;
   const page = ctx.pages()[0] || await ctx.newPage();
   const pageUrl = site.url + '/fixtures/page.html';
+  const tabIdOf = (url) => sw.evaluate(async (url) => (await chrome.tabs.query({ url }))[0].id, url);
+  /** The extension's details page for the tab showing url. */
+  async function openDetails(url) {
+    const d = await ctx.newPage();
+    await d.goto(`chrome-extension://${extId}/details.html?tab=${await tabIdOf(url)}`);
+    await d.locator('.pv-entry').first().waitFor({ timeout: 10_000 });
+    return d;
+  }
+  const entryFor = (d, file) => d.locator('.pv-entry').filter({ has: d.locator('.pv-entry-src', { hasText: new RegExp('/' + file.replace('.', '\\.') + '$') }) }).first();
+  /** Waits until the marks over the pictures with these ids are in the wanted states. */
+  async function waitMarks(pg, want, timeout = 20_000) {
+    const t0 = Date.now();
+    let got;
+    while (Date.now() - t0 < timeout) {
+      got = await cdpReader(pg, Object.keys(want));
+      if (Object.entries(want).every(([id, s]) => got[id] && got[id].state === s && got[id].closed)) return got;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('marks: want ' + JSON.stringify(want) + ', got ' + JSON.stringify(got));
+  }
+  /** A real (trusted) click on the mark over a picture; resolves to the details window it opens. */
+  async function clickMark(pg, id) {
+    const b = await pg.locator('#' + id).boundingBox();
+    const opened = ctx.waitForEvent('page', { timeout: 10_000 });
+    await pg.mouse.click(b.x + 16, b.y + 16);
+    const w = await opened;
+    await w.waitForLoadState();
+    await w.locator('.pv-entry-selected').waitFor({ timeout: 10_000 });
+    return w;
+  }
 
   await test('extension: service worker loads the wasm verifier', async () => {
     const r = await sw.evaluate(async () => (await globalThis.provenant.verifyUrl('data:image/jpeg;base64,/9j/')).error);
@@ -723,7 +756,7 @@ async function launch(extraArgs = [], opts = {}) {
   const before = await page.evaluate(() => [...document.images].map((i) => JSON.stringify(i.getBoundingClientRect())));
 
   const expected = { signed: 'trusted', untrusted: 'valid', tampered: 'invalid', unsigned: 'no_manifest', edited: 'trusted' };
-  await test('extension: "Verify image" badges each of the five images', async () => {
+  await test('extension: "Verify image" marks each of the five images; the details page shows their verdicts', async () => {
     const verdicts = await sw.evaluate(async ({ pageUrl, srcs }) => {
       const [tab] = await chrome.tabs.query({ url: pageUrl });
       const out = {};
@@ -732,55 +765,59 @@ async function launch(extraArgs = [], opts = {}) {
     }, { pageUrl, srcs: IMAGES.map((f) => site.url + '/fixtures/' + f) });
     for (const [id, want] of Object.entries(expected)) {
       assert(verdicts[site.url + '/fixtures/' + id + '.jpg'] === want, `${id}: service worker says ${verdicts[site.url + '/fixtures/' + id + '.jpg']}`);
-      const host = page.locator(`provenant-badge[data-src$="/${id}.jpg"]`);
-      await host.waitFor({ state: 'attached', timeout: 10_000 });
-      assert((await host.getAttribute('data-verdict')) === want, `${id}: badge verdict ${await host.getAttribute('data-verdict')}`);
     }
+    await waitMarks(page, { signed: 'trusted', untrusted: 'valid', tampered: 'invalid', unsigned: 'none', edited: 'trusted' });
+    const d = await openDetails(pageUrl);
     const labels = { signed: 'Trusted', untrusted: 'Signed, unknown signer', tampered: 'Invalid', unsigned: 'No content credentials', edited: 'Trusted' };
     for (const [id, label] of Object.entries(labels)) {
-      assertIncludes(await page.locator(`provenant-badge[data-src$="/${id}.jpg"] .pv-badge`).textContent(), label, id + ' badge text');
+      assertIncludes(await entryFor(d, id + '.jpg').locator('.pv-badge').first().textContent(), label, id + ' badge in the details page');
     }
+    await d.screenshot({ path: path.join(artifacts, 'extension-details.png'), fullPage: true });
+    await d.close();
   });
 
-  await test('extension: badges sit over their images and do not move the layout', async () => {
+  await test('extension: marks sit over their images and do not move the layout', async () => {
     const after = await page.evaluate(() => [...document.images].map((i) => JSON.stringify(i.getBoundingClientRect())));
     assert(JSON.stringify(before) === JSON.stringify(after), 'image boxes moved');
-    const box = await page.locator('provenant-badge[data-src$="/edited.jpg"] .pv-badge').boundingBox();
+    const hosts = await page.evaluate(() => [...document.documentElement.children].filter((e) => e !== document.head && e !== document.body)
+      .map((h) => ({ pe: getComputedStyle(h).pointerEvents, w: h.getBoundingClientRect().width, shadow: h.shadowRoot })));
+    assert(hosts.length === 5 && hosts.every((h) => h.pe === 'none' && h.w === 0 && h.shadow === null), 'five zero-size hosts, no pointer events, closed roots: ' + JSON.stringify(hosts));
     const img = await page.locator('#edited').boundingBox();
-    assert(box.x >= img.x && box.y >= img.y && box.x < img.x + img.width && box.y < img.y + img.height, 'badge over its image');
-    const pe = await page.evaluate(() => getComputedStyle(document.querySelector('provenant-badge')).pointerEvents);
-    assert(pe === 'none', 'host takes no pointer events: ' + pe);
+    const hit = await page.evaluate(({ x, y }) => document.elementFromPoint(x, y).tagName, { x: img.x + 16, y: img.y + 16 });
+    assert(hit === 'PROVENANT-BADGE', 'the mark is over its image: ' + hit);
+    await page.screenshot({ path: path.join(artifacts, 'extension-marks.png') });
   });
 
-  await test('extension: clicking a badge opens the summary panel', async () => {
-    await page.locator('provenant-badge[data-src$="/edited.jpg"] .pv-badge').click();
-    const panel = page.locator('provenant-panel');
-    await panel.locator('.pv-report').waitFor({ timeout: 10_000 });
-    assertIncludes(await panel.locator('.pv-signer').textContent(), 'Harbour Gazette Content Signer', 'signer');
-    assert((await panel.locator('.pv-step').count()) === 3, 'three steps');
-    assertIncludes(await panel.locator('.pv-badge').first().textContent(), 'Trusted', 'panel badge');
-    assertIncludes(await panel.locator('.pv-blacklist').textContent(), 'not checked', 'blacklist');
-    await page.screenshot({ path: path.join(artifacts, 'extension-panel.png') });
-    await panel.locator('.close').click();
-    assert((await page.locator('provenant-panel').count()) === 0, 'panel closes');
-    await page.locator('provenant-badge[data-src$="/tampered.jpg"] .pv-badge').click();
-    assertIncludes((await panel.locator('.pv-failure').allTextContents()).join('\n'), 'assertion.dataHash.mismatch', 'tampered failures');
-    await page.screenshot({ path: path.join(artifacts, 'extension-panel-tampered.png') });
+  await test('extension: clicking a mark opens the extension\'s details window on that picture', async () => {
+    const w = await clickMark(page, 'edited');
+    assert(w.url().startsWith(`chrome-extension://${extId}/details.html?tab=`), 'details window: ' + w.url());
+    const sel = w.locator('.pv-entry-selected');
+    assertIncludes(await sel.locator('.pv-entry-src').textContent(), '/edited.jpg', 'selected picture');
+    assertIncludes(await sel.locator('.pv-signer').textContent(), 'Harbour Gazette Content Signer', 'signer');
+    assert((await sel.locator('.pv-step').count()) === 3, 'three steps');
+    assertIncludes(await sel.locator('.pv-badge').first().textContent(), 'Trusted', 'badge');
+    assertIncludes(await sel.locator('.pv-blacklist').textContent(), 'not checked', 'blacklist');
+    await w.screenshot({ path: path.join(artifacts, 'extension-panel.png') });
+    await w.close();
+    const w2 = await clickMark(page, 'tampered');
+    const sel2 = w2.locator('.pv-entry-selected');
+    assertIncludes(await sel2.locator('.pv-entry-src').textContent(), '/tampered.jpg', 'selected picture');
+    assertIncludes((await sel2.locator('.pv-failure').allTextContents()).join('\n'), 'assertion.dataHash.mismatch', 'tampered failures');
+    await w2.screenshot({ path: path.join(artifacts, 'extension-panel-tampered.png') });
+    await w2.close();
   });
 
-  await test('extension: opt-in auto-scan badges visible images by itself', async () => {
+  await test('extension: opt-in auto-scan marks visible images by itself', async () => {
     await sw.evaluate(() => chrome.storage.local.set({ autoScan: true }));
     const p2 = await ctx.newPage();
     await p2.goto(pageUrl);
-    await p2.waitForFunction((n) => document.querySelectorAll('provenant-badge').length >= n, 5, { timeout: 60_000 });
-    assert((await p2.locator('provenant-badge[data-src$="/tampered.jpg"]').getAttribute('data-verdict')) === 'invalid', 'tampered');
-    assert((await p2.locator('provenant-badge[data-src$="/signed.jpg"]').getAttribute('data-verdict')) === 'trusted', 'signed');
+    await waitMarks(p2, { signed: 'trusted', untrusted: 'valid', tampered: 'invalid', unsigned: 'none', edited: 'trusted' }, 60_000);
     await p2.screenshot({ path: path.join(artifacts, 'extension-autoscan.png') });
     await sw.evaluate(() => chrome.storage.local.set({ autoScan: false }));
     await p2.close();
   });
 
-  await test('extension: with an RPC endpoint and a trusted registry the panel shows the anchored step', async () => {
+  await test('extension: with an RPC endpoint and a trusted registry the details page shows the anchored step', async () => {
     await sw.evaluate((s) => chrome.storage.local.set(s), { rpcUrl: anvilUrl, registries: [registry] });
     const p3 = await ctx.newPage();
     const url3 = site.url + '/fixtures/anchored.html';
@@ -792,14 +829,13 @@ async function launch(extraArgs = [], opts = {}) {
       return { status: res.report && res.report.chain[1] && res.report.chain[1].anchor && res.report.chain[1].anchor.status, error: res.anchorError || (res.error && res.error.message) };
     }, { url3, src: site.url + '/fixtures/anchored.jpg' });
     assert(r.status === 'anchored', 'service worker: ' + JSON.stringify(r));
-    await p3.locator('provenant-badge[data-src$="/anchored.jpg"] .pv-badge').click();
-    const panel = p3.locator('provenant-panel');
-    await panel.locator('.pv-report').waitFor({ timeout: 10_000 });
-    const line = await panel.locator('.pv-anchor').textContent();
-    assertIncludes(line, 'Anchored: ', 'panel anchor line'); assertIncludes(line, 'by Test Gazette', 'panel anchor line');
+    const w = await clickMark(p3, 'anchored');
+    const line = await w.locator('.pv-entry-selected .pv-anchor').textContent();
+    assertIncludes(line, 'Anchored: ', 'anchor line'); assertIncludes(line, 'by Test Gazette', 'anchor line');
     assert(TIME_RE.test(line), 'a time in ' + line);
-    await p3.screenshot({ path: path.join(artifacts, 'extension-anchored.png') });
-    // A dead endpoint: the panel says so and still shows the verdict.
+    await w.screenshot({ path: path.join(artifacts, 'extension-anchored.png') });
+    await w.close();
+    // A dead endpoint: the details say so and still show the verdict.
     await sw.evaluate(() => chrome.storage.local.set({ rpcUrl: 'http://127.0.0.1:9' }));
     const r2 = await sw.evaluate(async ({ url3, src }) => {
       const [tab] = await chrome.tabs.query({ url: url3 });
@@ -807,11 +843,14 @@ async function launch(extraArgs = [], opts = {}) {
       return { verdict: res.report && res.report.verdict, error: res.anchorError };
     }, { url3, src: site.url + '/fixtures/anchored.jpg' });
     assert(r2.verdict && String(r2.error).startsWith('anchor check failed'), JSON.stringify(r2));
+    const d = await openDetails(url3);
+    assertIncludes(await entryFor(d, 'anchored.jpg').locator('.pv-anchor-error').textContent(), 'anchor check failed', 'details page');
+    await d.close();
     await sw.evaluate(() => chrome.storage.local.set({ rpcUrl: '', registries: [] }));
     await p3.close();
   });
 
-  await test('extension: a snapshot and its key set in the options → the panel shows the blacklisted camera', async () => {
+  await test('extension: a snapshot and its key set in the options → the details page shows the blacklisted camera', async () => {
     const op = await ctx.newPage();
     await op.goto(`chrome-extension://${extId}/options.html`);
     await op.setInputFiles('#snapshotFile', W('blacklist.json'));
@@ -829,7 +868,7 @@ async function launch(extraArgs = [], opts = {}) {
     const url4 = site.url + '/fixtures/cameras.html';
     await p4.goto(url4);
     await p4.waitForFunction(() => [...document.images].every((i) => i.complete));
-    const r = await sw.evaluate(async ({ url4, srcs }) => {
+    const verifyCams = (srcs) => sw.evaluate(async ({ url4, srcs }) => {
       const [tab] = await chrome.tabs.query({ url: url4 });
       const out = [];
       for (const s of srcs) {
@@ -837,40 +876,33 @@ async function launch(extraArgs = [], opts = {}) {
         out.push({ verdict: res.report && res.report.verdict, blacklisted: res.report && res.report.blacklisted, error: res.blacklistError || (res.error && res.error.message) });
       }
       return out;
-    }, { url4, srcs: ['cam-a.jpg', 'cam-b.jpg'].map((f) => site.url + '/fixtures/' + f) });
+    }, { url4, srcs: srcs.map((f) => site.url + '/fixtures/' + f) });
+    const r = await verifyCams(['cam-a.jpg', 'cam-b.jpg']);
     assert(r[0].blacklisted === true && r[0].verdict === 'trusted' && !r[0].error, 'cam-a: ' + JSON.stringify(r[0]));
     assert(r[1].blacklisted === false && r[1].verdict === 'trusted' && !r[1].error, 'cam-b: ' + JSON.stringify(r[1]));
-    const hostA = p4.locator('provenant-badge[data-src$="/cam-a.jpg"]');
-    await hostA.waitFor({ state: 'attached', timeout: 10_000 });
-    assert((await hostA.getAttribute('data-blacklisted')) === 'true', 'cam-a host is marked blacklisted');
-    assertIncludes(await hostA.locator('.pv-badge').textContent(), 'Blacklisted', 'cam-a badge');
-    const hostB = p4.locator('provenant-badge[data-src$="/cam-b.jpg"]');
-    await hostB.waitFor({ state: 'attached', timeout: 10_000 });
-    assert((await hostB.getAttribute('data-blacklisted')) === null, 'cam-b host is not blacklisted');
-    assertIncludes(await hostB.locator('.pv-badge').textContent(), 'Trusted', 'cam-b badge');
-    await hostA.locator('.pv-badge').click();
-    const panel = p4.locator('provenant-panel');
-    await panel.locator('.pv-report').waitFor({ timeout: 10_000 });
-    assertIncludes(await panel.locator('.pv-blacklist').textContent(), 'BLACKLISTED: ' + BLACKLIST_REASON, 'panel row');
-    assertIncludes(await panel.locator('.pv-badge').first().textContent(), 'Blacklisted', 'panel badge');
-    assertIncludes(await panel.locator('.pv-step-blacklist').textContent(), 'BLACKLISTED camera', 'panel step');
-    assertIncludes(await panel.locator('.pv-policy').textContent(), 'fails: device.blacklisted (reject_blacklisted)', 'panel policy');
-    await p4.screenshot({ path: path.join(artifacts, 'extension-blacklisted.png') });
-    // A key that did not sign the snapshot: the panel says why, the blacklist is not checked.
+    await waitMarks(p4, { 'cam-a': 'blacklisted', 'cam-b': 'trusted' });
+    const w = await clickMark(p4, 'cam-a');
+    const sel = w.locator('.pv-entry-selected');
+    assertIncludes(await sel.locator('.pv-blacklist').textContent(), 'BLACKLISTED: ' + BLACKLIST_REASON, 'details row');
+    assertIncludes(await sel.locator('.pv-badge').first().textContent(), 'Blacklisted', 'details badge');
+    assertIncludes(await sel.locator('.pv-step-blacklist').textContent(), 'BLACKLISTED camera', 'details step');
+    assertIncludes(await sel.locator('.pv-policy').textContent(), 'fails: device.blacklisted (reject_blacklisted)', 'details policy');
+    assertIncludes(await entryFor(w, 'cam-b.jpg').locator('.pv-badge').first().textContent(), 'Trusted', 'cam-b');
+    await p4.screenshot({ path: path.join(artifacts, 'extension-blacklisted-marks.png') });
+    await w.screenshot({ path: path.join(artifacts, 'extension-blacklisted.png') });
+    await w.close();
+    // A key that did not sign the snapshot: the details say why, the blacklist is not checked.
     await sw.evaluate((k) => chrome.storage.local.set({ blacklistKeys: [k] }), bl.otherKey);
-    await sw.evaluate(async ({ url4, src }) => {
-      const [tab] = await chrome.tabs.query({ url: url4 });
-      await globalThis.provenant.verifyImageInTab(tab.id, src);
-    }, { url4, src: site.url + '/fixtures/cam-a.jpg' });
-    await p4.waitForFunction(() => document.querySelector('provenant-badge[data-src$="/cam-a.jpg"]').getAttribute('data-blacklisted') === null);
-    await p4.locator('provenant-badge[data-src$="/cam-a.jpg"] .pv-badge').click();
-    await panel.locator('.pv-blacklist-error').waitFor({ timeout: 10_000 });
-    assertIncludes(await panel.locator('.pv-blacklist-error').textContent(), 'not a trusted blacklist key', 'panel error');
-    assert((await panel.locator('.pv-blacklist').textContent()) === 'not checked', 'panel row not checked');
+    await verifyCams(['cam-a.jpg']);
+    await waitMarks(p4, { 'cam-a': 'trusted' });
+    const d = await openDetails(url4);
+    const a = entryFor(d, 'cam-a.jpg');
+    assertIncludes(await a.locator('.pv-blacklist-error').textContent(), 'not a trusted blacklist key', 'details error');
+    assert((await a.locator('.pv-blacklist').textContent()) === 'not checked', 'details row not checked');
+    await d.close();
     await sw.evaluate(() => chrome.storage.local.remove(['blacklistSnapshot', 'blacklistSnapshotName', 'blacklistKeys']));
     await p4.close();
   });
-
   await test('extension: options page stores RPC endpoint, registries and curators; curators are stored only', async () => {
     const op = await ctx.newPage();
     await op.goto(`chrome-extension://${extId}/options.html`);
@@ -893,6 +925,7 @@ async function launch(extraArgs = [], opts = {}) {
     assert((await op.inputValue('#registries')) === registry, 'registries shown again');
     await op.close();
   });
+  await hostileTests({ ctx, sw, extId, test, assert, assertIncludes, W, artifacts, rootPem, cdpReader });
   await ctx.close();
 }
 
