@@ -42,6 +42,7 @@ impl World {
         };
         let url = w.anvil.url.clone();
         let admin = w.admin_key.display().to_string();
+        let anchor_key = w.anchor_key.display().to_string();
         let out = w.run(&["registry", "deploy", "--chain", &url, "--key-file", &admin]);
         assert_eq!(code(&out), 0, "{}", stderr(&out));
         w.registry = stdout(&out).trim().to_owned();
@@ -52,7 +53,7 @@ impl World {
         );
         for args in [
             vec!["register", "--name", "Daily Planet"],
-            vec!["authorize", DEV_ADDRESSES[1]],
+            vec!["authorize", "--anchor-key-file", &anchor_key],
         ] {
             let mut full = vec!["registry", "publisher"];
             full.extend(args);
@@ -854,7 +855,7 @@ fn a_front_runner_cannot_block_or_steal_our_anchor() {
     let url = w.anvil.url.clone();
     for args in [
         vec!["register", "--name", "Totally Reuters"],
-        vec!["authorize", DEV_ADDRESSES[2]],
+        vec!["authorize", "--anchor-key-file", common::s(&key)],
     ] {
         let mut full = vec!["registry", "publisher"];
         full.extend(args);
