@@ -35,7 +35,7 @@ say() { printf '\n== %s\n' "$*"; }
 say "deploy the registry and register a publisher"
 "$bin" registry deploy --chain "$rpc" --key-file "$work/admin.key"
 "$bin" registry publisher register --name "Demo Newsroom" --chain "$rpc" --key-file "$work/admin.key"
-"$bin" registry publisher authorize 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --chain "$rpc" --key-file "$work/admin.key"
+"$bin" registry publisher authorize 0x70997970C51812dc3A010C7d01b50e0d17dc79C8 --anchor-key-file "$work/anchor.key" --chain "$rpc" --key-file "$work/admin.key"
 
 say "sign a capture and edit it (each is logged)"
 "$bin" keygen --out "$work/keys" --org "Demo Newsroom" >/dev/null

@@ -178,12 +178,14 @@ pub fn report_text(report: &Report, style: Style) -> String {
 /// One line about a step's on-chain anchor.
 pub fn anchor_line(a: &provenant_core::credentials::report::StepAnchor, style: Style) -> String {
     use provenant_core::credentials::report::AnchorStatus as S;
-    let by = a
-        .publisher_name
-        .as_deref()
-        .map(|n| format!(" by {}", clean(n)))
-        .or_else(|| a.publisher.as_deref().map(|p| format!(" by {p}")))
-        .unwrap_or_default();
+    // The address always: a registered name is not unique and proves nothing by itself.
+    let address = a.publisher.as_deref().map(clean);
+    let by = match (a.publisher_name.as_deref(), address) {
+        (Some(n), Some(p)) => format!(" by {} ({p})", clean(n)),
+        (Some(n), None) => format!(" by {}", clean(n)),
+        (None, Some(p)) => format!(" by {p}"),
+        (None, None) => String::new(),
+    };
     let when = a.time.as_deref().map(clean).unwrap_or_default();
     match a.status {
         S::Anchored => style.paint(

@@ -42,6 +42,7 @@ impl World {
         };
         let url = w.anvil.url.clone();
         let admin = w.admin_key.display().to_string();
+        let anchor_key = w.anchor_key.display().to_string();
         let out = w.run(&["registry", "deploy", "--chain", &url, "--key-file", &admin]);
         assert_eq!(code(&out), 0, "{}", stderr(&out));
         w.registry = stdout(&out).trim().to_owned();
@@ -52,7 +53,7 @@ impl World {
         );
         for args in [
             vec!["register", "--name", "Daily Planet"],
-            vec!["authorize", DEV_ADDRESSES[1]],
+            vec!["authorize", "--anchor-key-file", &anchor_key],
         ] {
             let mut full = vec!["registry", "publisher"];
             full.extend(args);
@@ -854,7 +855,7 @@ fn a_front_runner_cannot_block_or_steal_our_anchor() {
     let url = w.anvil.url.clone();
     for args in [
         vec!["register", "--name", "Totally Reuters"],
-        vec!["authorize", DEV_ADDRESSES[2]],
+        vec!["authorize", "--anchor-key-file", common::s(&key)],
     ] {
         let mut full = vec!["registry", "publisher"];
         full.extend(args);
@@ -962,4 +963,136 @@ fn plain_http_to_a_remote_endpoint_is_refused() {
         assert_eq!(code(&out), 2, "{}", stderr(&out));
         assert!(stderr(&out).contains("use https"), "{}", stderr(&out));
     }
+}
+
+/// anvil's dev account 3: a fresh anchoring key the newsroom is about to authorise.
+const NEW_KEY: &str = "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6";
+const NEW_KEY_ADDRESS: &str = "0x90F79bf6EB2c4f870365E785982E1f101E93b906";
+
+/// Registry griefing (issue 12, item 5): a squatter registers the newsroom's name and
+/// sends `authorizeKey` for the newsroom's new key first, with the acceptance the key
+/// signed for the newsroom (as copied from the mempool). The registry refuses it; the
+/// newsroom then authorises its key; `anchor --publisher` refuses a key of any other
+/// publisher; `verify` shows the publisher's address and notes the shared name without
+/// changing the verdict.
+#[test]
+fn a_squatter_cannot_take_our_key_and_a_shared_name_is_flagged() {
+    use provenant_core::anchor::{accept_publisher, parse_address, parse_private_key, U256};
+    let w = World::new(Anvil::start());
+    let url = w.anvil.url.clone();
+    let squatter = tempfile::tempdir().unwrap();
+    let squatter_key = squatter.path().join("squatter.key");
+    std::fs::write(&squatter_key, DEV_KEYS[2]).unwrap();
+    let out = command(squatter.path())
+        .args([
+            "registry",
+            "publisher",
+            "register",
+            "--name",
+            "daily  PLANET",
+        ])
+        .args(["--chain", &url, "--key-file", common::s(&squatter_key)])
+        .args(["--registry", &w.registry])
+        .output()
+        .unwrap();
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+
+    // The squatter's front-run: our key's acceptance of our publisher, sent by the squatter.
+    let key = parse_private_key(NEW_KEY).unwrap();
+    let registry = parse_address(&w.registry).unwrap();
+    let deadline = U256::from(4_000_000_000u64);
+    let ours = parse_address(DEV_ADDRESSES[0]).unwrap();
+    let copied = accept_publisher(&key, 31337, registry, ours, deadline).unwrap();
+    let data = provenant_core::anchor::authorize_key_calldata(key.address(), deadline, &copied);
+    let tx = w.anvil.call(
+        "eth_sendTransaction",
+        json!([{ "from": DEV_ADDRESSES[2], "to": w.registry, "gas": "0x100000",
+                 "data": format!("0x{}", hex::encode(data)) }]),
+    );
+    let receipt = w
+        .anvil
+        .wait_receipt(tx.as_str().unwrap(), std::time::Duration::from_secs(10))
+        .unwrap();
+    assert_eq!(
+        receipt["status"], "0x0",
+        "the squatter's authorizeKey must revert"
+    );
+
+    // The key is still free: the newsroom authorises it (with the key file, which signs).
+    let new_key = w.path("new-anchor.key");
+    std::fs::write(&new_key, NEW_KEY).unwrap();
+    let admin = w.admin_key.display().to_string();
+    let out = w.run(&[
+        "registry",
+        "publisher",
+        "authorize",
+        NEW_KEY_ADDRESS,
+        "--anchor-key-file",
+        common::s(&new_key),
+        "--chain",
+        &url,
+        "--key-file",
+        &admin,
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // A key file that does not hold the named address is refused before anything is sent.
+    let out = w.run(&[
+        "registry",
+        "publisher",
+        "authorize",
+        DEV_ADDRESSES[2],
+        "--anchor-key-file",
+        common::s(&new_key),
+        "--chain",
+        &url,
+        "--key-file",
+        &admin,
+    ]);
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("not 0x3c44"), "{}", stderr(&out));
+
+    // anchor refuses to anchor for a publisher it does not expect, and goes on for ours.
+    let (_keys, _a, b) = sign_and_edit(&w);
+    let out = w.anchor_via(&url, &["--publisher", DEV_ADDRESSES[2]], &[]);
+    assert_ne!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("refusing to anchor"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(w.anchored_roots().len(), 0, "nothing sent");
+    let out = w.anchor_via(&url, &["--publisher", DEV_ADDRESSES[0]], &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    w.anchor_to_finality();
+
+    // verify: the publisher's address is shown, the shared name is noted, the verdict stays.
+    let out = w.run(&["proof", common::s(&b)]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let (status, report) = w.verify_json(&b, &["--policy", "valid", "--require-anchor"]);
+    assert_eq!(status, 0, "{report}");
+    let anchor = anchor_of_step(&report, 0);
+    assert_eq!(anchor["publisher_name"], "Daily Planet");
+    assert_eq!(
+        anchor["publisher"].as_str().unwrap(),
+        DEV_ADDRESSES[0].to_lowercase()
+    );
+    let shared: Vec<&Value> = report["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["code"] == "anchor.publisherNameShared")
+        .collect();
+    assert_eq!(shared.len(), 2, "one per anchored step: {report}");
+    assert_eq!(shared[0]["kind"], "informational", "{report}");
+    assert!(
+        shared[0]["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("1 other publisher"),
+        "{report}"
+    );
+    let url2 = url.clone();
+    let text = w.run(&["verify", common::s(&b), "--chain", &url2]);
+    let line = format!("by Daily Planet ({})", DEV_ADDRESSES[0].to_lowercase());
+    assert!(stdout(&text).contains(&line), "{}", stdout(&text));
 }

@@ -47,6 +47,11 @@ contract ProvenantRegistry {
     bytes32 public constant ANCHOR_TYPEHASH =
         keccak256("Anchor(bytes32 root,uint64 leafCount,bytes32 metaHash,uint256 deadline)");
 
+    /// @notice EIP-712 type hash of `AcceptPublisher(address publisher,uint256 deadline)`: a key's consent to
+    ///         anchor for `publisher` (its proof of possession for `authorizeKey`).
+    bytes32 public constant ACCEPT_PUBLISHER_TYPEHASH =
+        keccak256("AcceptPublisher(address publisher,uint256 deadline)");
+
     bytes32 private constant _DOMAIN_TYPEHASH =
         keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
     bytes32 private constant _NAME_HASH = keccak256("ProvenantRegistry");
@@ -66,6 +71,8 @@ contract ProvenantRegistry {
     mapping(address key => KeyRecord) private _keys;
     /// @dev Keyed by `_anchorId(publisher, root)` = keccak256(abi.encode(publisher, root)).
     mapping(bytes32 anchorId => AnchorRecord) private _anchors;
+    /// @dev Registrations per normalised name (`_nameKey`): how many publishers answer to a name.
+    mapping(bytes32 nameKey => uint32 count) private _nameCount;
 
     // The camera blacklist's storage is declared with its functions, at the end of the contract, so it comes
     // after these slots and never shares them.
@@ -140,6 +147,8 @@ contract ProvenantRegistry {
     error InvalidSignature();
     /// @notice The relayed signature's deadline has passed.
     error SignatureExpired();
+    /// @notice The acceptance signature was not made by `key` for the sender's publisher.
+    error KeyDidNotAccept(address key);
 
     // ---------------------------------------------------------------------------------------------
     // Construction
@@ -164,6 +173,7 @@ contract ProvenantRegistry {
         if (bytes(p.name).length != 0) revert AlreadyRegistered(msg.sender);
         p.name = name;
         p.endpoint = endpoint;
+        _nameCount[_nameKey(bytes(name))] += 1;
         emit PublisherRegistered(msg.sender, name, endpoint);
     }
 
@@ -176,12 +186,18 @@ contract ProvenantRegistry {
         emit EndpointChanged(msg.sender, endpoint);
     }
 
-    /// @notice Authorises `key` to anchor on behalf of the sender's publisher.
+    /// @notice Authorises `key` to anchor on behalf of the sender's publisher, with the key's consent: without
+    ///         it, anyone could register, authorise a newsroom's key first (a key is never reused) and later
+    ///         "revoke" it.
     /// @param key A key address that has never been authorised by anyone.
-    function authorizeKey(address key) external {
+    /// @param deadline Last block timestamp at which the acceptance is valid.
+    /// @param signature 65 bytes r ‖ s ‖ v by `key` over `acceptPublisherDigest(sender, deadline)`.
+    function authorizeKey(address key, uint256 deadline, bytes calldata signature) external {
         if (bytes(_publishers[msg.sender].name).length == 0) revert NotPublisher(msg.sender);
         if (key == address(0)) revert ZeroKey();
         if (_keys[key].publisher != address(0)) revert KeyInUse(key);
+        if (block.timestamp > deadline) revert SignatureExpired();
+        if (_recover(acceptPublisherDigest(msg.sender, deadline), signature) != key) revert KeyDidNotAccept(key);
         _keys[key] = KeyRecord({publisher: msg.sender, authorizedAt: uint48(block.timestamp), compromisedSince: 0});
         emit KeyAuthorized(msg.sender, key);
     }
@@ -251,6 +267,15 @@ contract ProvenantRegistry {
         return keccak256(abi.encodePacked(hex"1901", domainSeparator(), structHash));
     }
 
+    /// @notice The EIP-712 digest a key signs to accept anchoring for `publisher_` (see `authorizeKey`).
+    /// @param publisher_ The publisher's admin address.
+    /// @param deadline Last block timestamp at which the acceptance is valid.
+    /// @return keccak256("\x19\x01" ‖ domainSeparator ‖ hashStruct(AcceptPublisher)).
+    function acceptPublisherDigest(address publisher_, uint256 deadline) public view returns (bytes32) {
+        bytes32 structHash = keccak256(abi.encode(ACCEPT_PUBLISHER_TYPEHASH, publisher_, deadline));
+        return keccak256(abi.encodePacked(hex"1901", domainSeparator(), structHash));
+    }
+
     // ---------------------------------------------------------------------------------------------
     // Views
     // ---------------------------------------------------------------------------------------------
@@ -262,15 +287,18 @@ contract ProvenantRegistry {
     /// @return name Display name (empty if not registered).
     /// @return endpoint Chronology endpoint URL.
     /// @return registered Whether `admin` is a registered publisher.
+    /// @return namesakes How many other publishers registered the same name (ASCII case and whitespace
+    ///         ignored). A name proves nothing: verifiers show the address, and flag a name that is not unique.
     function publisherOf(address admin)
         external
         view
-        returns (string memory name, string memory endpoint, bool registered)
+        returns (string memory name, string memory endpoint, bool registered, uint32 namesakes)
     {
         Publisher storage p = _publishers[admin];
         name = p.name;
         endpoint = p.endpoint;
         registered = bytes(name).length != 0;
+        if (registered) namesakes = _nameCount[_nameKey(bytes(name))] - 1;
     }
 
     /// @notice A key's record.
@@ -451,6 +479,24 @@ contract ProvenantRegistry {
         }
     }
 
+    /// @dev The name index key: keccak256 of the name with ASCII letters lower-cased and ASCII whitespace
+    ///      dropped, so "Daily Planet" and " daily  PLANET" count as one name. Other look-alikes (Unicode
+    ///      confusables) are not caught; verifiers show the publisher's address for that reason.
+    function _nameKey(bytes memory name) private pure returns (bytes32) {
+        bytes memory folded = new bytes(name.length);
+        uint256 n = 0;
+        for (uint256 i = 0; i < name.length; i++) {
+            bytes1 c = name[i];
+            if (c == 0x20 || (c >= 0x09 && c <= 0x0d)) continue;
+            if (c >= 0x41 && c <= 0x5a) c = bytes1(uint8(c) + 32);
+            folded[n++] = c;
+        }
+        assembly ("memory-safe") {
+            mstore(folded, n)
+        }
+        return keccak256(folded);
+    }
+
     /// @dev `publisher_`'s anchor of `root` (all zero if none).
     function _anchorRecord(address publisher_, bytes32 root) private view returns (AnchorRecord memory) {
         return _anchors[_anchorId(publisher_, root)];
@@ -475,12 +521,13 @@ contract ProvenantRegistry {
     // or a certificate (SHA-256 fingerprint of a DER). Life of an entry:
     //   Proposed --threshold approvals--> Approved (timelock runs) --timelock over, shares--> Active
     //   Proposed/Approved (before the timelock ends) --appeal--> Appealed --quorum upholds--> Rejected
-    //                                                                   --quorum dismisses--> back, fresh timelock
+    //                                        --quorum dismisses--> back; the timelock resumes where it paused
     //   Proposed/Approved/Active --curator quorum--> Withdrawn; Proposed --its reporter--> Withdrawn
     // Bonds: the reporter's bond is credited back on activation or withdrawal, to the appellant when an appeal
     // is upheld; an appellant's bond goes back to it when upheld, to the reporter when dismissed. Payouts are
-    // pulled with `claim`. The contract cannot check ristretto255 Chaum–Pedersen proofs or the epoch key:
-    // verifiers check both (a key must reproduce the evidence's tag).
+    // pulled with `claim`. Appeals: one per account per entry, the n-th (from 0) posts bond·2^n. The contract
+    // cannot check ristretto255 Chaum–Pedersen proofs (verifiers do); it does check that an activated device
+    // key reproduces the evidence's capture tag (HMAC-SHA256 through the sha256 precompile).
 
     /// @notice Entry kinds.
     uint8 public constant KIND_DEVICE = 0;
@@ -548,6 +595,22 @@ contract ProvenantRegistry {
     uint64 private _entryCount;
     mapping(address account => uint256 amount) private _credit;
 
+    /// @dev Appeal bookkeeping of one entry (one slot): appeals made so far, the bond the open appeal posted,
+    ///      and the timelock left when it paused the entry.
+    struct AppealState {
+        uint32 count;
+        uint64 remaining;
+        uint128 posted;
+    }
+
+    mapping(uint64 id => AppealState) private _appealState;
+    mapping(uint64 id => mapping(address appellant => bool)) private _appealed;
+
+    /// @dev HMAC-SHA256 pads, for one 32-byte half of the 64-byte key block.
+    bytes32 private constant _IPAD = 0x3636363636363636363636363636363636363636363636363636363636363636;
+    bytes32 private constant _OPAD = 0x5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c5c;
+    bytes16 private constant _TAG_DOMAIN = "provenant/tag/v1";
+
     /// @notice A curator set was created.
     event CuratorSetCreated(
         uint32 indexed setId,
@@ -564,7 +627,8 @@ contract ProvenantRegistry {
     );
     /// @notice A curator approved an entry.
     event EntryApproved(uint64 indexed id, address indexed curator, uint8 approvals);
-    /// @notice An entry reached its approval threshold (or had an appeal dismissed): shares may follow after `activeAfter`.
+    /// @notice An entry reached its approval threshold, or had an appeal dismissed (the timelock resumes with the
+    ///         time it had left): shares may follow after `activeAfter`.
     event EntryTimelockStarted(uint64 indexed id, uint64 activeAfter);
     /// @notice An entry was appealed and is stopped until its curators resolve the appeal.
     event EntryAppealed(uint64 indexed id, address indexed appellant, string reason);
@@ -611,6 +675,10 @@ contract ProvenantRegistry {
     error BadEvidence();
     /// @notice A device entry needs a non-zero epoch key; a certificate entry none.
     error BadEpochKey();
+    /// @notice The epoch key does not reproduce the evidence's capture tag.
+    error WrongEpochKey();
+    /// @notice `appellant` has appealed this entry before (one appeal per account per entry).
+    error AlreadyAppealed(address appellant);
     /// @notice No bond is credited to the sender.
     error NothingToClaim();
     /// @notice Paying out the bond failed.
@@ -711,24 +779,44 @@ contract ProvenantRegistry {
         }
     }
 
-    /// @notice Appeals an entry before its timelock ends (posts the set's bond): it stops until its curators
-    ///         resolve the appeal. One open appeal per entry.
+    /// @notice Appeals an entry before its timelock ends, posting `appealBond(id)`: the entry pauses until its
+    ///         curators resolve the appeal. One open appeal per entry, one appeal per account per entry ever,
+    ///         and each appeal of an entry costs twice the one before.
     /// @param id The entry.
     /// @param reason Published in the event.
     function appeal(uint64 id, string calldata reason) external payable {
         Entry storage e = _entry(id);
         if (e.status == STATUS_APPROVED && block.timestamp >= e.activeAfter) revert TimelockOver();
         if (e.status != STATUS_PROPOSED && e.status != STATUS_APPROVED) revert WrongStatus(e.status);
-        uint256 bond = _sets[e.setId].bond;
+        if (_appealed[id][msg.sender]) revert AlreadyAppealed(msg.sender);
+        uint256 bond = appealBond(id);
         if (msg.value != bond) revert WrongBond(bond);
+        _appealed[id][msg.sender] = true;
+        AppealState storage a = _appealState[id];
+        a.count += 1;
+        a.posted = uint128(bond); // msg.value, so far below 2^128
+        a.remaining = e.status == STATUS_APPROVED ? e.activeAfter - uint64(block.timestamp) : 0;
         e.status = STATUS_APPEALED;
         e.appellant = msg.sender;
         emit EntryAppealed(id, msg.sender, reason);
     }
 
+    /// @notice The bond the next appeal of entry `id` must post: the set's bond times 2^(appeals so far).
+    ///         Past 2^256 it is the largest uint256, which nobody can pay.
+    /// @param id The entry.
+    /// @return The bond in wei.
+    function appealBond(uint64 id) public view returns (uint256) {
+        uint256 bond = _sets[_entry(id).setId].bond;
+        uint256 n = _appealState[id].count;
+        if (bond == 0) return 0;
+        if (n >= 255 || bond > (type(uint256).max >> n)) return type(uint256).max;
+        return bond << n;
+    }
+
     /// @notice A curator's vote on an open appeal; `threshold` votes for one side decide it.
     /// @param id The entry.
-    /// @param uphold True: reject the entry. False: dismiss the appeal (the timelock starts again).
+    /// @param uphold True: reject the entry. False: dismiss the appeal (the timelock resumes with the time it
+    ///        had left when the appeal paused it, so only the time the appeal was pending is added).
     function resolveAppeal(uint64 id, bool uphold) external {
         Entry storage e = _entry(id);
         uint32 bit = _curatorBit(e.setId);
@@ -738,22 +826,26 @@ contract ProvenantRegistry {
         emit AppealVote(id, msg.sender, uphold);
         CuratorSet storage s = _sets[e.setId];
         address appellant = e.appellant;
+        AppealState storage a = _appealState[id];
         if (uphold) {
             v.uphold |= bit;
             if (_count(v.uphold) < s.threshold) return;
             e.status = STATUS_REJECTED;
-            _pay(appellant, 2 * s.bond); // its own bond back and the reporter's
+            _pay(appellant, uint256(a.posted) + s.bond); // its own bond back and the reporter's
         } else {
             v.dismiss |= bit;
             if (_count(v.dismiss) < s.threshold) return;
-            _pay(e.reporter, s.bond); // the appellant's bond
+            _pay(e.reporter, a.posted); // the appellant's bond
             if (e.activeAfter == 0) {
                 e.status = STATUS_PROPOSED;
             } else {
                 e.status = STATUS_APPROVED;
-                _startTimelock(id, e);
+                e.activeAfter = uint64(block.timestamp) + a.remaining;
+                emit EntryTimelockStarted(id, e.activeAfter);
             }
         }
+        a.posted = 0;
+        a.remaining = 0;
         v.uphold = 0;
         v.dismiss = 0;
         e.appellant = address(0);
@@ -781,8 +873,10 @@ contract ProvenantRegistry {
     }
 
     /// @notice Puts an approved entry in force once its timelock is over. Anyone may call it. A device entry
-    ///         needs `threshold` released shares and the epoch key combined from them off chain; verifiers
-    ///         check that the key reproduces the evidence's tag. The reporter's bond is credited back.
+    ///         needs `threshold` released shares and the epoch key combined from them off chain, and the key
+    ///         must reproduce the evidence's capture tag (otherwise anyone, the camera's owner first, could
+    ///         activate the entry with a junk key and make it match nothing forever). The reporter's bond is
+    ///         credited back.
     /// @param id The entry.
     /// @param epochKey The camera's key for the evidence's epoch (device), or 0 (certificate).
     function activate(uint64 id, bytes32 epochKey) external {
@@ -793,6 +887,7 @@ contract ProvenantRegistry {
         if (e.kind == KIND_DEVICE) {
             if (e.sharesPublished < s.threshold) revert NotEnoughShares(e.sharesPublished, s.threshold);
             if (epochKey == 0) revert BadEpochKey();
+            if (captureTag(epochKey, e.evidenceR) != e.evidenceTag) revert WrongEpochKey();
         } else if (epochKey != 0) {
             revert BadEpochKey();
         }
@@ -833,6 +928,16 @@ contract ProvenantRegistry {
         emit BondClaimed(msg.sender, amount);
         (bool ok,) = msg.sender.call{value: amount}("");
         if (!ok) revert TransferFailed();
+    }
+
+    /// @notice A camera's capture tag: HMAC-SHA256(epochKey, "provenant/tag/v1" ‖ r), as in
+    ///         core/src/blacklist/capture/tag.rs (the 32-byte key zero-padded to one 64-byte block).
+    /// @param epochKey The camera's key for the photo's epoch.
+    /// @param r The photo's random r.
+    /// @return The tag.
+    function captureTag(bytes32 epochKey, bytes32 r) public pure returns (bytes32) {
+        bytes32 inner = sha256(abi.encodePacked(epochKey ^ _IPAD, _IPAD, _TAG_DOMAIN, r));
+        return sha256(abi.encodePacked(epochKey ^ _OPAD, _OPAD, inner));
     }
 
     /// @notice Bonds credited to `account` and not yet claimed.

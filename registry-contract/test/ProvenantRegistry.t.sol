@@ -53,9 +53,36 @@ contract ProvenantRegistryTest {
         key2 = VM.addr(KEY2_PK);
         VM.startPrank(ADMIN);
         reg.registerPublisher("Newsroom", "https://newsroom.example/chronology");
-        reg.authorizeKey(key);
-        reg.authorizeKey(VM.addr(GAS_KEY_PK));
+        _authorize(ADMIN, KEY_PK);
+        _authorize(ADMIN, GAS_KEY_PK);
         VM.stopPrank();
+    }
+
+    uint256 internal constant ACCEPT_DEADLINE = T0 + 1 hours;
+
+    /// @dev The acceptance (proof of possession) the key `pk` gives `publisher` for `authorizeKey`. The digest
+    ///      is computed here, not asked of the registry, so it checks the contract's EIP-712 encoding and makes
+    ///      no call that would consume a pending prank or expectRevert.
+    function _accept(uint256 pk, address publisher) internal view returns (bytes memory) {
+        bytes32 domain = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256("ProvenantRegistry"),
+                keccak256("1"),
+                block.chainid,
+                address(reg)
+            )
+        );
+        bytes32 structHash = keccak256(
+            abi.encode(keccak256("AcceptPublisher(address publisher,uint256 deadline)"), publisher, ACCEPT_DEADLINE)
+        );
+        (uint8 v, bytes32 r, bytes32 s) = VM.sign(pk, keccak256(abi.encodePacked(hex"1901", domain, structHash)));
+        return abi.encodePacked(r, s, v);
+    }
+
+    /// @dev `authorizeKey` of the key `pk` by `publisher` (the pranked sender), with its acceptance.
+    function _authorize(address publisher, uint256 pk) internal {
+        reg.authorizeKey(VM.addr(pk), ACCEPT_DEADLINE, _accept(pk, publisher));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -187,10 +214,10 @@ contract ProvenantRegistryTest {
     }
 
     /// @dev Registers ADMIN2 as a second publisher ("Wire") and authorises `k` for it.
-    function _registerWire(address k) internal {
+    function _registerWire(uint256 pk) internal {
         VM.startPrank(ADMIN2);
         reg.registerPublisher("Wire", "");
-        reg.authorizeKey(k);
+        _authorize(ADMIN2, pk);
         VM.stopPrank();
     }
 
@@ -203,7 +230,7 @@ contract ProvenantRegistryTest {
         emit ProvenantRegistry.PublisherRegistered(ADMIN2, "Wire", "https://wire.example/c");
         VM.prank(ADMIN2);
         reg.registerPublisher("Wire", "https://wire.example/c");
-        (string memory name, string memory endpoint, bool registered) = reg.publisherOf(ADMIN2);
+        (string memory name, string memory endpoint, bool registered,) = reg.publisherOf(ADMIN2);
         _check(keccak256(bytes(name)) == keccak256("Wire"), "name");
         _check(keccak256(bytes(endpoint)) == keccak256("https://wire.example/c"), "endpoint");
         _check(registered, "registered");
@@ -214,7 +241,7 @@ contract ProvenantRegistryTest {
         emit ProvenantRegistry.PublisherRegistered(ADMIN2, "Wire", "");
         VM.prank(ADMIN2);
         reg.registerPublisher("Wire", "");
-        (, string memory endpoint, bool registered) = reg.publisherOf(ADMIN2);
+        (, string memory endpoint, bool registered,) = reg.publisherOf(ADMIN2);
         _check(bytes(endpoint).length == 0 && registered, "registered without endpoint");
     }
 
@@ -231,7 +258,7 @@ contract ProvenantRegistryTest {
     }
 
     function test_PublisherOf_Unregistered() public view {
-        (string memory name, string memory endpoint, bool registered) = reg.publisherOf(STRANGER);
+        (string memory name, string memory endpoint, bool registered,) = reg.publisherOf(STRANGER);
         _check(bytes(name).length == 0 && bytes(endpoint).length == 0 && !registered, "unregistered");
     }
 
@@ -240,7 +267,7 @@ contract ProvenantRegistryTest {
         emit ProvenantRegistry.EndpointChanged(ADMIN, "https://new.example/c");
         VM.prank(ADMIN);
         reg.setEndpoint("https://new.example/c");
-        (string memory name, string memory endpoint, bool registered) = reg.publisherOf(ADMIN);
+        (string memory name, string memory endpoint, bool registered,) = reg.publisherOf(ADMIN);
         _check(keccak256(bytes(endpoint)) == keccak256("https://new.example/c"), "endpoint changed");
         _check(keccak256(bytes(name)) == keccak256("Newsroom") && registered, "name kept");
 
@@ -248,7 +275,7 @@ contract ProvenantRegistryTest {
         emit ProvenantRegistry.EndpointChanged(ADMIN, "");
         VM.prank(ADMIN);
         reg.setEndpoint("");
-        (, endpoint,) = reg.publisherOf(ADMIN);
+        (, endpoint,,) = reg.publisherOf(ADMIN);
         _check(bytes(endpoint).length == 0, "endpoint cleared");
     }
 
@@ -267,7 +294,7 @@ contract ProvenantRegistryTest {
         VM.expectEmit(true, true, true, true, address(reg));
         emit ProvenantRegistry.KeyAuthorized(ADMIN, key2);
         VM.prank(ADMIN);
-        reg.authorizeKey(key2);
+        _authorize(ADMIN, KEY2_PK);
         (address publisher, uint48 authorizedAt, uint48 compromisedSince) = reg.keyInfo(key2);
         _check(publisher == ADMIN, "publisher");
         _check(authorizedAt == T0 + 100, "authorizedAt");
@@ -292,26 +319,26 @@ contract ProvenantRegistryTest {
     function test_RevertWhen_AuthorizeKeyNotPublisher() public {
         VM.prank(STRANGER);
         VM.expectRevert(abi.encodeWithSelector(ProvenantRegistry.NotPublisher.selector, STRANGER));
-        reg.authorizeKey(key2);
+        _authorize(STRANGER, KEY2_PK);
     }
 
     function test_RevertWhen_AuthorizeZeroKey() public {
         VM.prank(ADMIN);
         VM.expectRevert(abi.encodeWithSelector(ProvenantRegistry.ZeroKey.selector));
-        reg.authorizeKey(address(0));
+        reg.authorizeKey(address(0), ACCEPT_DEADLINE, _accept(KEY2_PK, ADMIN));
     }
 
     function test_RevertWhen_AuthorizeKeyTwice() public {
         VM.prank(ADMIN);
         VM.expectRevert(abi.encodeWithSelector(ProvenantRegistry.KeyInUse.selector, key));
-        reg.authorizeKey(key);
+        _authorize(ADMIN, KEY_PK);
     }
 
     function test_RevertWhen_AuthorizeKeyOfAnotherPublisher() public {
         VM.startPrank(ADMIN2);
         reg.registerPublisher("Wire", "");
         VM.expectRevert(abi.encodeWithSelector(ProvenantRegistry.KeyInUse.selector, key));
-        reg.authorizeKey(key);
+        _authorize(ADMIN2, KEY_PK);
         VM.stopPrank();
         (address publisher,,) = reg.keyInfo(key);
         _check(publisher == ADMIN, "key stays with its publisher");
@@ -321,7 +348,7 @@ contract ProvenantRegistryTest {
         VM.startPrank(ADMIN);
         reg.revokeKey(key, uint48(T0));
         VM.expectRevert(abi.encodeWithSelector(ProvenantRegistry.KeyInUse.selector, key));
-        reg.authorizeKey(key);
+        _authorize(ADMIN, KEY_PK);
         VM.stopPrank();
         (,, uint48 compromisedSince) = reg.keyInfo(key);
         _check(compromisedSince == T0, "revocation stands");
@@ -433,7 +460,7 @@ contract ProvenantRegistryTest {
         // verifyLeaf reports the same trust (single-leaf batches: root = the leaf hash).
         bytes32 single = _leaf("only");
         VM.prank(ADMIN);
-        reg.authorizeKey(key2);
+        _authorize(ADMIN, KEY2_PK);
         VM.warp(T0 + 40);
         _anchorAs(key2, single, 1);
         VM.warp(T0 + 50);
@@ -598,7 +625,7 @@ contract ProvenantRegistryTest {
 
         // Nor through another key of the same publisher: duplicates are refused per publisher, not per key.
         VM.prank(ADMIN);
-        reg.authorizeKey(key2);
+        _authorize(ADMIN, KEY2_PK);
         VM.prank(key2);
         VM.expectRevert(abi.encodeWithSelector(ProvenantRegistry.AlreadyAnchored.selector, ADMIN, root));
         reg.anchor(root, 5, bytes32(0));
@@ -609,7 +636,7 @@ contract ProvenantRegistryTest {
     function test_Anchor_TwoPublishersSameRootIndependently() public {
         bytes32 root = keccak256("shared");
         bytes32 meta = keccak256("meta");
-        _registerWire(key2);
+        _registerWire(KEY2_PK);
         VM.warp(T0 + 1);
         VM.roll(B0 + 1);
         _anchorAs(key, root, 3);
@@ -661,7 +688,7 @@ contract ProvenantRegistryTest {
         address attackerKey = VM.addr(ROGUE_PK);
         VM.startPrank(attacker);
         reg.registerPublisher("Newsroom", "https://newsroom.example.evil/chronology");
-        reg.authorizeKey(attackerKey);
+        _authorize(attacker, ROGUE_PK);
         VM.stopPrank();
         VM.warp(T0 + 1);
         VM.roll(B0 + 1);
@@ -696,7 +723,7 @@ contract ProvenantRegistryTest {
         address attacker = address(0xA77AC);
         VM.startPrank(attacker);
         reg.registerPublisher("Evil", "");
-        reg.authorizeKey(VM.addr(ROGUE_PK));
+        _authorize(attacker, ROGUE_PK);
         VM.stopPrank();
         VM.prank(attacker);
         reg.anchorSigned(root, 4, bytes32(0), T0 + 60, sig);
@@ -1031,7 +1058,7 @@ contract ProvenantRegistryTest {
         uint256 n = 5;
         bytes32[] memory leaves = _leaves(n);
         bytes32 root = _root(leaves);
-        _registerWire(key2);
+        _registerWire(KEY2_PK);
         _anchorAs(key, root, uint64(n));
         bytes32[] memory sib = _proof(leaves, 2);
         _check(_includedFor(ADMIN, _leafData(2), 2, uint64(n), sib, root), "baseline");

@@ -8,8 +8,8 @@
 //! `applyAnchorAnswers(report, answers)`.
 
 use provenant_core::anchor::check::{
-    apply, decode_publisher_name, decode_verify_leaf, pending_checks, publisher_of_calldata,
-    verify_leaf_calldata,
+    apply, decode_publisher_name, decode_publisher_namesakes, decode_verify_leaf, note_namesakes,
+    pending_checks, publisher_of_calldata, verify_leaf_calldata,
 };
 use provenant_core::Report;
 use serde::{Deserialize, Serialize};
@@ -119,12 +119,14 @@ pub fn apply_anchor_answers(report_json: &str, answers_json: &str) -> Result<Str
             c.finalized = finalized.is_some_and(|f| f.block_number == c.block_number);
             c
         });
-        let name = a
-            .publisher_of
+        let publisher_of = a.publisher_of.as_deref().and_then(|h| parse_hex(h).ok());
+        let name = publisher_of.as_deref().and_then(decode_publisher_name);
+        let namesakes = publisher_of
             .as_deref()
-            .and_then(|h| parse_hex(h).ok())
-            .and_then(|b| decode_publisher_name(&b));
+            .and_then(decode_publisher_namesakes)
+            .unwrap_or(0);
         apply(&mut report, a.step, found, name);
+        note_namesakes(&mut report, a.step, namesakes);
     }
     to_json(&report)
 }

@@ -175,7 +175,10 @@
   function anchorText(anchor, report, index) {
     if (!anchor) return 'not anchored';
     const when = formatTime(anchor.time);
-    const who = anchor.publisher_name || anchor.publisher;
+    // The address always: a registered name is not unique and proves nothing by itself.
+    const who = anchor.publisher_name && anchor.publisher
+      ? anchor.publisher_name + ' (' + anchor.publisher + ')'
+      : anchor.publisher_name || anchor.publisher;
     const note = report ? anchorNote(report, index) : null;
     const base = 'block ' + anchor.block_number + ' on chain ' + anchor.chain_id +
       (when ? ', ' + when : '') + (who ? ', by ' + who : '');

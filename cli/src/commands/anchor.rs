@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use anyhow::Result;
-use provenant_core::anchor::{Address, AnchorRound, Network, PrivateKeySigner};
+use provenant_core::anchor::{parse_address, Address, AnchorRound, Network, PrivateKeySigner};
 use provenant_core::chronology::{Log, LogStatus, MAX_BATCH_LEAVES};
 
 use crate::network::{KeyArgs, NetworkArgs, RegistryArgs};
@@ -18,7 +18,7 @@ use crate::Exit;
 #[command(
     args_conflicts_with_subcommands = true,
     after_help = "Examples:\n  \
-    provenant anchor --chain amoy --key-file publisher.key --wait\n  \
+    provenant anchor --chain amoy --key-file publisher.key --publisher 0xA11CE… --wait\n  \
     provenant anchor --chain http://127.0.0.1:8545 --registry 0x5FbD…\n  \
     provenant anchor --seal-only\n  \
     provenant anchor status --json\n\n\
@@ -34,6 +34,10 @@ pub struct Args {
     pub key: KeyArgs,
     #[command(flatten)]
     pub registry: RegistryArgs,
+    /// The publisher (admin address) this log anchors for: refuse to anchor if the key
+    /// is authorised by any other publisher.
+    #[arg(long, value_name = "ADDRESS", env = "PROVENANT_PUBLISHER")]
+    pub publisher: Option<String>,
     /// Keep going until every batch is finalized on chain (or --wait-timeout passes).
     #[arg(long)]
     pub wait: bool,
@@ -136,6 +140,7 @@ fn anchor(a: Args, mut log: Log) -> Result<Exit> {
     let chain = a.chain.connect()?;
     let signer = a.key.signer()?;
     let registry = a.registry.resolve(&chain, &log)?;
+    check_publisher(&chain, registry, &signer, a.publisher.as_deref())?;
     let round = if a.wait {
         anchor_until_final(&a, &chain, &mut log, &signer, registry)?
     } else {
@@ -148,6 +153,34 @@ fn anchor(a: Args, mut log: Log) -> Result<Exit> {
         return Ok(Exit::PolicyFail);
     }
     Ok(Exit::Pass)
+}
+
+/// Refuses to anchor when the key belongs to another publisher than `expected`; without
+/// `expected`, says which publisher the anchors will be credited to.
+fn check_publisher(
+    chain: &Network,
+    registry: Address,
+    signer: &PrivateKeySigner,
+    expected: Option<&str>,
+) -> Result<()> {
+    let expected = expected.map(parse_address).transpose()?;
+    // A key of no publisher: `advance` refuses it with its own message.
+    let Some((publisher, name)) = chain.key_publisher(registry, signer.address())? else {
+        return Ok(());
+    };
+    let name = crate::render::clean(&name);
+    match expected {
+        Some(expected) if expected != publisher => anyhow::bail!(
+            "key {:#x} anchors for publisher {name:?} ({publisher:#x}), not for {expected:#x}: \
+             refusing to anchor (check --publisher / PROVENANT_PUBLISHER and who authorised the key)",
+            signer.address()
+        ),
+        Some(_) => {}
+        None => eprintln!(
+            "anchoring for publisher {name:?} ({publisher:#x}); pass --publisher {publisher:#x} to insist on it"
+        ),
+    }
+    Ok(())
 }
 
 /// Seals pending entries into batches of at most `max_batch` leaves, and says so.

@@ -1,5 +1,5 @@
-use anyhow::Result;
-use provenant_core::anchor::parse_address;
+use anyhow::{Context, Result};
+use provenant_core::anchor::{parse_address, parse_private_key, PrivateKeySigner};
 use provenant_core::chronology::Log;
 
 use crate::network::{parse_time, KeyArgs, NetworkArgs, RegistryArgs};
@@ -9,12 +9,14 @@ use crate::Exit;
 ///
 /// The contract is immutable: no owner, no upgrade. A publisher registers once from
 /// its admin account, then authorises the keys that anchor for it; a leaked key is
-/// revoked with the time it was compromised from (anchors before stay good).
+/// revoked with the time it was compromised from (anchors before stay good). Authorising
+/// a key takes the key's own signature (it accepts this publisher), so nobody can claim
+/// another newsroom's key.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
     provenant registry deploy --chain http://127.0.0.1:8545 --key-file admin.key\n  \
     provenant registry publisher register --name \"Daily Planet\" --endpoint https://planet.example/chronology\n  \
-    provenant registry publisher authorize 0x70997970C51812dc3A010C7d01b50e0d17dc79C8\n  \
+    provenant registry publisher authorize --anchor-key-file anchor.key --key-file admin.key\n  \
     provenant registry publisher revoke 0x7099… --compromised-since 2026-11-01T00:00:00Z")]
 pub struct Args {
     #[command(subcommand)]
@@ -62,10 +64,14 @@ pub enum PublisherSub {
         #[command(flatten)]
         common: Common,
     },
-    /// Authorise a key (an account address) to anchor for this publisher.
+    /// Authorise a key to anchor for this publisher. The key signs its acceptance of the
+    /// publisher (proof of possession; the registry refuses a key without it).
     Authorize {
-        /// The key's address (0x…).
-        address: String,
+        /// The key's address (0x…), optional: checked against --anchor-key-file.
+        address: Option<String>,
+        /// File holding the anchoring key's private key (hex): it signs its acceptance.
+        #[arg(long, value_name = "FILE")]
+        anchor_key_file: std::path::PathBuf,
         #[command(flatten)]
         common: Common,
     },
@@ -115,8 +121,13 @@ pub fn run(a: Args) -> Result<Exit> {
                     }
                     chain.register_publisher(&signer, registry, name, endpoint)?
                 }
-                PublisherSub::Authorize { address, .. } => {
-                    chain.authorize_key(&signer, registry, parse_address(address)?)?
+                PublisherSub::Authorize {
+                    address,
+                    anchor_key_file,
+                    ..
+                } => {
+                    let key = anchor_key(anchor_key_file, address.as_deref())?;
+                    chain.authorize_key(&signer, registry, &key)?
                 }
                 PublisherSub::Revoke {
                     address,
@@ -133,11 +144,34 @@ pub fn run(a: Args) -> Result<Exit> {
                 PublisherSub::Register { name, .. } => {
                     format!("registered publisher {:?} as {:#x}", name, signer.address())
                 }
-                PublisherSub::Authorize { address, .. } => format!("authorised key {address}"),
+                PublisherSub::Authorize {
+                    anchor_key_file, ..
+                } => format!(
+                    "authorised key {:#x}",
+                    anchor_key(&anchor_key_file, None)?.address()
+                ),
                 PublisherSub::Revoke { address, .. } => format!("revoked key {address}"),
             };
             eprintln!("{} (transaction {tx:#x})", crate::render::clean(&what));
         }
     }
     Ok(Exit::Pass)
+}
+
+/// The anchoring key from its file; when `expected` names an address, the file must hold
+/// that key.
+fn anchor_key(path: &std::path::Path, expected: Option<&str>) -> Result<PrivateKeySigner> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the key file {}", crate::shown(path)))?;
+    let key = parse_private_key(&text)?;
+    if let Some(expected) = expected {
+        let expected = parse_address(expected)?;
+        if expected != key.address() {
+            anyhow::bail!(
+                "--anchor-key-file holds the key of {:#x}, not {expected:#x}",
+                key.address()
+            );
+        }
+    }
+    Ok(key)
 }

@@ -24,6 +24,9 @@ pub const ANCHOR_KEY_COMPROMISED: &str = "anchor.keyCompromised";
 pub const ANCHOR_OTHER_CHAIN: &str = "anchor.otherChain";
 /// The proof names a registry the verifier does not trust on that chain.
 pub const ANCHOR_UNKNOWN_REGISTRY: &str = "anchor.unknownRegistry";
+/// Informational: other registered publishers use the same name; only the address
+/// identifies the publisher. Never makes a verdict more (or less) trusted.
+pub const ANCHOR_PUBLISHER_NAME_SHARED: &str = "anchor.publisherNameShared";
 
 /// `verifyLeaf(address,bytes,uint64,uint64,bytes32[],bytes32)`.
 pub const VERIFY_LEAF_SELECTOR: [u8; 4] = [0x42, 0xcb, 0x91, 0xf4];
@@ -148,6 +151,35 @@ fn read_string(ret: &[u8], head_word: usize) -> Option<String> {
 pub fn decode_publisher_name(ret: &[u8]) -> Option<String> {
     let registered = as_bool(read_word(ret, 2)?)?;
     registered.then(|| read_string(ret, 0)).flatten()
+}
+
+/// Reads `publisherOf`'s answer: how many other publishers registered the same name
+/// (0 for an unregistered one; `None` for a malformed answer).
+pub fn decode_publisher_namesakes(ret: &[u8]) -> Option<u32> {
+    u32::try_from(as_u64(read_word(ret, 3)?)?).ok()
+}
+
+/// Notes on step `i` that its publisher's name is shared with `namesakes` other
+/// publishers (nothing when it is unique). Informational only: a name never changes
+/// what the anchor proves; the address does.
+pub fn note_namesakes(report: &mut Report, i: usize, namesakes: u32) {
+    let Some(a) = report.chain.get(i).and_then(|s| s.anchor.as_ref()) else {
+        return;
+    };
+    if namesakes == 0 || a.publisher.is_none() {
+        return;
+    }
+    let who = a.publisher.clone().unwrap_or_default();
+    let name = a.publisher_name.clone().unwrap_or_default();
+    report.codes.push(anchor_code(
+        ANCHOR_PUBLISHER_NAME_SHARED,
+        CodeKind::Informational,
+        Some(i),
+        format!(
+            "{namesakes} other publisher{} registered the name {name:?}: this anchor is by {who}; check that address, not the name",
+            if namesakes == 1 { " has" } else { "s have" }
+        ),
+    ));
 }
 
 /// Steps whose anchors can be checked on `chain_id` against the `trusted` registries,

@@ -1,7 +1,7 @@
 //! The registry contract's bindings, generated from the committed artifact: its calls,
 //! events and errors, with the errors in words.
 
-use alloy::primitives::{FixedBytes, B256};
+use alloy::primitives::{Address, Bytes, FixedBytes, B256, U256};
 use alloy::sol_types::{SolCall, SolEvent};
 use sha2::{Digest, Sha256};
 
@@ -22,6 +22,17 @@ pub fn anchor_calldata(root: [u8; 32], leaf_count: u64) -> Vec<u8> {
         root: FixedBytes(root),
         leafCount: leaf_count,
         metaHash: batch_meta_hash(),
+    }
+    .abi_encode()
+}
+
+/// Calldata of `authorizeKey(key, deadline, signature)`, the signature being the key's
+/// acceptance (see [`accept_publisher`](super::accept_publisher)); for relayers and tests.
+pub fn authorize_key_calldata(key: Address, deadline: U256, signature: &[u8]) -> Vec<u8> {
+    ProvenantRegistry::authorizeKeyCall {
+        key,
+        deadline,
+        signature: Bytes::copy_from_slice(signature),
     }
     .abi_encode()
 }
@@ -57,7 +68,11 @@ pub(super) fn explain(e: &RegistryError) -> String {
         E::LeafCountOutOfRange(_) => "a batch must have 1 to 16,777,215 leaves".to_owned(),
         E::AlreadyAnchored(x) => format!("root {} is already anchored", x.root),
         E::InvalidSignature(_) => "the relayed anchoring signature is invalid".to_owned(),
-        E::SignatureExpired(_) => "the relayed anchoring signature has expired".to_owned(),
+        E::SignatureExpired(_) => "the signature (relayed anchor or key acceptance) has expired".to_owned(),
+        E::KeyDidNotAccept(x) => format!(
+            "key {:#x} did not sign its acceptance of this publisher (authorising a key needs the key's own signature)",
+            x.key
+        ),
         E::BadCuratorSet(_) => "a curator set needs a name, 1 to 32 distinct curators, a threshold of 1..n, a timelock and a group key".to_owned(),
         E::UnknownCuratorSet(x) => format!("there is no curator set {}", x.setId),
         E::UnknownEntry(x) => format!("there is no blacklist entry {}", x.id),
@@ -73,6 +88,8 @@ pub(super) fn explain(e: &RegistryError) -> String {
         E::WrongBond(x) => format!("the bond must be exactly {} wei", x.expected),
         E::NotEnoughShares(x) => format!("{} of {} decryption shares released", x.have, x.need),
         E::BadEvidence(_) => "the evidence is incomplete (zero hash or point, or a start before the evidence's day)".to_owned(),
+        E::WrongEpochKey(_) => "the epoch key does not reproduce the evidence's capture tag".to_owned(),
+        E::AlreadyAppealed(x) => format!("{:#x} has already appealed this entry (one appeal per account)", x.appellant),
         E::BadEpochKey(_) => "a device entry needs its epoch key; a certificate entry none".to_owned(),
         E::NothingToClaim(_) => "no bond is credited to this account".to_owned(),
         E::TransferFailed(_) => "paying out the bond failed".to_owned(),

@@ -260,7 +260,8 @@ impl Network {
         self.call(signer, registry, ProvenantRegistry::approveCall { id })
     }
 
-    /// Appeals an entry (pays the set's bond).
+    /// Appeals an entry, paying its current appeal bond (the set's bond, doubled for each
+    /// earlier appeal of the entry; one appeal per account).
     pub fn appeal_entry(
         &self,
         signer: &PrivateKeySigner,
@@ -268,8 +269,7 @@ impl Network {
         id: u64,
         reason: &str,
     ) -> Result<(), AnchorError> {
-        let entry = self.entry(registry, id)?;
-        let bond = self.bond_of(registry, entry.curator_set)?;
+        let bond = self.view(registry, ProvenantRegistry::appealBondCall { id })?;
         let call = ProvenantRegistry::appealCall {
             id,
             reason: reason.to_owned(),

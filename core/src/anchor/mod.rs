@@ -33,10 +33,14 @@ pub use check::{
     ANCHOR_PENDING, ANCHOR_UNKNOWN_REGISTRY,
 };
 #[cfg(feature = "anchor")]
-pub use contract::{anchor_calldata, anchored_event_topic, batch_meta_hash, RegistryError};
+pub use contract::{
+    anchor_calldata, anchored_event_topic, authorize_key_calldata, batch_meta_hash, RegistryError,
+};
 #[cfg(feature = "anchor")]
 pub use curation::{CuratorSetInfo, DeviceEvidence, EntryInfo, EntryKind, EntryStatus};
 #[cfg(feature = "anchor")]
 pub use network::{
     parse_address, parse_private_key, AnchorError, Endpoint, Network, Preset, RetryPolicy, PRESETS,
 };
+#[cfg(feature = "anchor")]
+pub use registry::accept_publisher;

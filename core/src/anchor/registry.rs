@@ -4,13 +4,15 @@
 
 use std::time::Duration;
 
-use super::{Address, PrivateKeySigner};
+use super::{Address, PrivateKeySigner, U256};
 use alloy::eips::BlockId;
 use alloy::network::TransactionBuilder;
 use alloy::primitives::{Bytes, FixedBytes, B256};
 use alloy::providers::Provider;
 use alloy::rpc::types::TransactionRequest;
+use alloy::signers::SignerSync;
 use alloy::sol_types::SolCall;
+use alloy::sol_types::SolStruct;
 
 use crate::chronology::proof::ProofBundle;
 use crate::credentials::report::Report;
@@ -18,6 +20,44 @@ use crate::credentials::report::Report;
 use super::check::Confirmation;
 use super::contract::*;
 use super::network::*;
+
+/// How long a key's acceptance of a publisher stays valid (seconds).
+const ACCEPTANCE_SECONDS: u64 = 3600;
+
+alloy::sol! {
+    /// A key's consent to anchor for `publisher` (EIP-712, see the contract's `authorizeKey`).
+    struct AcceptPublisher {
+        address publisher;
+        uint256 deadline;
+    }
+}
+
+/// `key`'s EIP-712 acceptance of `publisher` in `registry` on `chain_id`: 65 bytes
+/// r ‖ s ‖ v (v 27 or 28, low s). The digest is computed here, never asked of the
+/// registry, so a contract at the given address cannot get the key to sign anything else.
+pub fn accept_publisher(
+    key: &PrivateKeySigner,
+    chain_id: u64,
+    registry: Address,
+    publisher: Address,
+    deadline: U256,
+) -> Result<[u8; 65], AnchorError> {
+    let domain = alloy::sol_types::eip712_domain! {
+        name: "ProvenantRegistry",
+        version: "1",
+        chain_id: chain_id,
+        verifying_contract: registry,
+    };
+    let digest = AcceptPublisher {
+        publisher,
+        deadline,
+    }
+    .eip712_signing_hash(&domain);
+    let signature = key
+        .sign_hash_sync(&digest)
+        .map_err(|e| AnchorError::Config(format!("cannot sign the key's acceptance: {e}")))?;
+    Ok(signature.as_bytes())
+}
 
 impl Network {
     /// Deploys the registry (the committed artifact); returns its address and block.
@@ -68,15 +108,47 @@ impl Network {
         self.transact(signer, registry, call.abi_encode())
     }
 
-    /// Authorises `key` to anchor for the signer's publisher (a key is never reused); returns the transaction hash.
+    /// Authorises `key` to anchor for the signer's publisher (a key is never reused), with
+    /// the key's own acceptance (its proof of possession, valid for an hour); returns the
+    /// transaction hash.
     pub fn authorize_key(
         &self,
         signer: &PrivateKeySigner,
         registry: Address,
-        key: Address,
+        key: &PrivateKeySigner,
     ) -> Result<B256, AnchorError> {
-        let call = ProvenantRegistry::authorizeKeyCall { key };
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let deadline = U256::from(now + ACCEPTANCE_SECONDS);
+        let signature = accept_publisher(key, self.chain_id, registry, signer.address(), deadline)?;
+        let call = ProvenantRegistry::authorizeKeyCall {
+            key: key.address(),
+            deadline,
+            signature: Bytes::copy_from_slice(&signature),
+        };
         self.transact(signer, registry, call.abi_encode())
+    }
+
+    /// The publisher `key` anchors for, with its registered name; `None` if the key was
+    /// never authorised in `registry`.
+    pub fn key_publisher(
+        &self,
+        registry: Address,
+        key: Address,
+    ) -> Result<Option<(Address, String)>, AnchorError> {
+        let info = self.view(registry, ProvenantRegistry::keyInfoCall { key })?;
+        if info.publisher == Address::ZERO {
+            return Ok(None);
+        }
+        let p = self.view(
+            registry,
+            ProvenantRegistry::publisherOfCall {
+                admin: info.publisher,
+            },
+        )?;
+        Ok(Some((info.publisher, p.name)))
     }
 
     /// Revokes `key`: anchors it made at or after `compromised_since` (Unix seconds) are distrusted; returns the transaction hash.
@@ -195,7 +267,7 @@ impl Network {
         let trusted: Vec<[u8; 20]> = trusted.iter().map(|a| (*a).into()).collect();
         for (i, bundle) in crate::anchor::check::pending_checks(report, self.chain_id, &trusted) {
             let found = self.confirm(&bundle)?;
-            let name = match &found {
+            let registered = match &found {
                 Some(f) => self
                     .view(
                         addr(bundle.registry),
@@ -204,11 +276,12 @@ impl Network {
                         },
                     )
                     .ok()
-                    .filter(|p| p.registered)
-                    .map(|p| p.name),
+                    .filter(|p| p.registered),
                 None => None,
             };
-            crate::anchor::check::apply(report, i, found, name);
+            let namesakes = registered.as_ref().map_or(0, |p| p.namesakes);
+            crate::anchor::check::apply(report, i, found, registered.map(|p| p.name));
+            crate::anchor::check::note_namesakes(report, i, namesakes);
         }
         Ok(())
     }
@@ -218,8 +291,8 @@ impl Network {
 mod tests {
     use super::*;
     use crate::anchor::check::{
-        decode_publisher_name, decode_verify_leaf, publisher_of_calldata, verify_leaf_calldata,
-        PUBLISHER_OF_SELECTOR, VERIFY_LEAF_SELECTOR,
+        decode_publisher_name, decode_publisher_namesakes, decode_verify_leaf,
+        publisher_of_calldata, verify_leaf_calldata, PUBLISHER_OF_SELECTOR, VERIFY_LEAF_SELECTOR,
     };
     use crate::chronology::proof::LeafData;
     use alloy::sol_types::SolValue;
@@ -288,12 +361,20 @@ mod tests {
             (c.time, c.block_number, c.publisher, c.key, c.key_trusted),
             (1_800_000_123, 42, [8; 20], [9; 20], false)
         );
-        let named = ("Daily Planet".to_owned(), "https://x".to_owned(), true).abi_encode_params();
+        let named = (
+            "Daily Planet".to_owned(),
+            "https://x".to_owned(),
+            true,
+            2u32,
+        )
+            .abi_encode_params();
         assert_eq!(
             decode_publisher_name(&named).as_deref(),
             Some("Daily Planet")
         );
-        let unregistered = (String::new(), String::new(), false).abi_encode_params();
+        assert_eq!(decode_publisher_namesakes(&named), Some(2));
+        let unregistered = (String::new(), String::new(), false, 0u32).abi_encode_params();
         assert_eq!(decode_publisher_name(&unregistered), None);
+        assert_eq!(decode_publisher_namesakes(&unregistered), Some(0));
     }
 }

@@ -162,7 +162,7 @@ const pc = (...args) => run(cli, args, { env: chainEnv });
 const registry = pc('registry', 'deploy', '--chain', anvilUrl, '--key-file', W('admin.key')).trim();
 if (!/^0x[0-9a-fA-F]{40}$/.test(registry)) fatal('registry deploy printed ' + JSON.stringify(registry));
 pc('registry', 'publisher', 'register', '--name', 'Test Gazette', '--chain', anvilUrl, '--key-file', W('admin.key'));
-pc('registry', 'publisher', 'authorize', ANCHOR_ADDRESS, '--chain', anvilUrl, '--key-file', W('admin.key'));
+pc('registry', 'publisher', 'authorize', ANCHOR_ADDRESS, '--anchor-key-file', W('anchor.key'), '--chain', anvilUrl, '--key-file', W('admin.key'));
 pc('keygen', '--out', W('chain-keys'), '--org', 'Test Gazette');
 pc('sign', path.join(root, 'samples/harbour-capture.jpg'), '-o', W('anchored-src.jpg'), '--key', W('chain-keys'));
 {
