@@ -36,10 +36,14 @@ pub enum CaptureError {
     #[error("{0} is not a canonical scalar")]
     BadScalar(&'static str),
     #[error(
-        "the escrow does not open with this key (wrong curators, wrong shares or tampered escrow)"
+        "the escrow does not open with this key in this photo's context (wrong curators, wrong shares, or an escrow copied from another photo or tampered with)"
     )]
     /// The escrow's MAC does not verify with the key obtained from the shares.
     EscrowMac,
+    /// The escrow's proof does not bind it to this photo (epoch, r, tag, fleet
+    /// certificate) and group key: it was copied from another photo or tampered with.
+    #[error("the escrow is not bound to this photo (its proof fails for this epoch, r, tag, fleet certificate and group key): copied from another photo or tampered with")]
+    EscrowBinding,
     #[error("a threshold of {threshold} of {curators} curators is not possible (1 ≤ m ≤ n ≤ 32)")]
     /// The threshold m and group size n do not satisfy 1 ≤ m ≤ n ≤ 32.
     BadThreshold {
