@@ -275,3 +275,65 @@ fn a_transplanted_escrow_fails_its_binding() {
         );
     }
 }
+
+/// The distributed key generation among three curators: no dealer, the same group key
+/// for everyone, shares that verify against it, and escrows any two of them open — the
+/// same threshold path as with a dealer.
+#[test]
+fn a_distributed_key_generation_feeds_the_same_threshold_path() {
+    use provenant_core::blacklist::capture::dkg;
+    let (m, n) = (2u8, 3u8);
+    let mut states = Vec::new();
+    let mut round1 = Vec::new();
+    for j in 1..=n {
+        let (s, p) = dkg::round1(j, n, m, &mut OsRng).unwrap();
+        states.push(s);
+        round1.push(p);
+    }
+    let mut states2 = Vec::new();
+    let mut round2 = Vec::new();
+    for s in &states {
+        let (s2, out) = dkg::round2(s, &round1).unwrap();
+        states2.push(s2);
+        round2.extend(out);
+    }
+    let results: Vec<_> = states2
+        .iter()
+        .map(|s| dkg::finish(s, &round1, &round2).unwrap())
+        .collect();
+    let group = results[0].0.clone();
+    assert!(
+        results.iter().all(|(g, _)| *g == group),
+        "one group key for all"
+    );
+    let shares: Vec<_> = results.iter().map(|(_, s)| s.clone()).collect();
+    for s in &shares {
+        assert!(threshold::verify_share(&group, s));
+    }
+    let k = [3u8; 32];
+    let sealed = escrow::seal(&group.public, &k, &ctx(9, 9), &mut OsRng).unwrap();
+    for subset in subsets(n, m) {
+        let ds: Vec<_> = subset
+            .iter()
+            .map(|j| {
+                threshold::decryption_share(&shares[usize::from(*j) - 1], &sealed.point, &mut OsRng)
+                    .unwrap()
+            })
+            .collect();
+        let shared = threshold::combine(&group, &sealed.point, &ds).unwrap();
+        assert_eq!(escrow::open(&sealed, &shared, &ctx(9, 9)).unwrap(), k);
+    }
+    // A tampered round-2 value is caught by its recipient.
+    let mut bad = round2.clone();
+    let p = bad.iter_mut().find(|p| p.to == Some(1)).unwrap();
+    let mut bytes = hex::decode(&p.package).unwrap();
+    let last = bytes.len() - 5;
+    bytes[last] ^= 1;
+    p.package = hex::encode(bytes);
+    assert!(dkg::finish(&states2[0], &round1, &bad).is_err());
+    // Missing packages and wrong rounds are errors, not panics.
+    assert!(dkg::round2(&states[0], &round1[..2]).is_err());
+    assert!(dkg::finish(&states[0], &round1, &round2).is_err());
+    assert!(dkg::round1(4, 3, 2, &mut OsRng).is_err());
+    assert!(dkg::round1(1, 3, 4, &mut OsRng).is_err());
+}
