@@ -14,13 +14,16 @@ use crate::Exit;
 /// Curators: the threshold key that camera epoch keys are escrowed to, decryption
 /// shares with Chaum–Pedersen proofs, and curator sets in the registry.
 ///
-/// Key set-up is a trusted dealer with Feldman-verifiable shares: the dealer sees the
-/// group secret once and must erase it (run `deal` on an offline machine and hand each
-/// curator only its own share file). A distributed key generation would remove that
-/// trust; it is not built.
+/// Key set-up is a distributed key generation (`curator dkg round1|round2|finish`, ZF
+/// FROST's): each curator keeps only its own share and nobody ever holds the group
+/// secret. `deal` (one party makes every share and sees the group secret) is for tests
+/// and demos only and needs --insecure-trusted-dealer.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
-    provenant curator deal --threshold 2 --curators 3 --out curators\n  \
+    provenant curator dkg round1 --id 1 --of 3 --threshold 2 --out-dir dkg   # each curator J\n  \
+    provenant curator dkg round2 --id 1 --state dkg/dkg-state-1.json --round1 all-round1 --out-dir dkg\n  \
+    provenant curator dkg finish --id 1 --state dkg/dkg-state2-1.json --round1 all-round1 \\\n      \
+    --round2 to-me --out-dir curators\n  \
     provenant curator register --name \"Press Freedom Board\" --group curators/group.json \\\n      \
     --curator 0xAAA… --curator 0xBBB… --curator 0xCCC… --timelock 86400 --bond 1000000000000000\n  \
     provenant curator share --entry 1 --share curators/curator-1.json --evidence photo.jpg \\\n      \
@@ -33,7 +36,11 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Sub {
-    /// Deal an m-of-n group key: writes group.json (public) and curator-J.json (secret, one per curator).
+    /// Generate the group key among the curators, without a dealer (run by each curator).
+    #[command(subcommand)]
+    Dkg(crate::commands::curator_dkg::Round),
+    /// TESTS AND DEMOS ONLY: deal an m-of-n group key as a trusted dealer (who sees the
+    /// group secret and could open every escrow alone). Writes group.json and curator-J.json.
     Deal {
         #[arg(long, value_name = "M")]
         threshold: u8,
@@ -41,6 +48,9 @@ pub enum Sub {
         curators: u8,
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Required: say that one party holding every share is acceptable here.
+        #[arg(long)]
+        insecure_trusted_dealer: bool,
     },
     /// Make this curator's decryption share (with its proof) for a device entry, after
     /// checking the entry's evidence photo (see `blacklist release`, which also publishes it).
@@ -121,11 +131,20 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<
 
 pub fn run(a: Args) -> Result<Exit> {
     match a.command {
+        Sub::Dkg(round) => crate::commands::curator_dkg::run(round)?,
         Sub::Deal {
             threshold: m,
             curators: n,
             out,
-        } => deal(m, n, out)?,
+            insecure_trusted_dealer,
+        } => {
+            if !insecure_trusted_dealer {
+                anyhow::bail!(
+                    "`curator deal` makes one party hold the curators' group secret (it could open every escrow alone): use `curator dkg`, or pass --insecure-trusted-dealer for a test or demo"
+                );
+            }
+            deal(m, n, out)?
+        }
         Sub::Share {
             entry,
             share,
@@ -167,7 +186,7 @@ fn deal(m: u8, n: u8, out: PathBuf) -> Result<()> {
         write_json(&out.join(format!("curator-{}.json", s.index)), s, true)?;
     }
     eprintln!(
-        "dealt a {m}-of-{n} group key into {}: group.json is public; give curator-J.json to curator J only, then erase this directory's copies",
+        "INSECURE trusted dealer (tests and demos only): dealt a {m}-of-{n} group key into {}; whoever ran this could open every escrow",
         crate::shown(&out)
     );
     println!("{}", hex::encode(group.public));

@@ -218,7 +218,7 @@ const bl = {};
   const accounts = await rpcCall(anvilUrl, 'eth_accounts');
   CURATOR_KEYS.forEach((k, i) => fs.writeFileSync(W(`curator-${i + 1}.key`), k));
   const tx = (keyFile) => ['--chain', anvilUrl, '--registry', registry, '--key-file', keyFile];
-  pc('curator', 'deal', '--threshold', '2', '--curators', '3', '--out', W('curators'));
+  pc('curator', 'deal', '--insecure-trusted-dealer', '--threshold', '2', '--curators', '3', '--out', W('curators'));
   const group = W('curators/group.json');
   bl.set = pc('curator', 'register', '--name', 'Press Freedom Board', '--group', group,
     ...accounts.slice(3, 6).flatMap((a) => ['--curator', a]), '--timelock', '3600', '--bond', '1000000000000000',
