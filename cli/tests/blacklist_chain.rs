@@ -1128,3 +1128,38 @@ fn curators_generate_their_key_without_a_dealer() {
         assert_eq!(exit, if flagged { 1 } else { 0 });
     }
 }
+
+/// A photo with a version-1 capture assertion (escrow not bound to the photo) still
+/// verifies and shows its tag, but is refused as evidence with a clear error.
+#[test]
+fn a_version_1_capture_tag_still_verifies_but_is_not_evidence() {
+    let w = World::new();
+    let (dir, set) = w.curators("Board");
+    let day = now() - DAY;
+    let cam = w.device("cam", &dir.join("group.json"), day);
+    let photo = w.capture(&cam, "v2.jpg", day);
+    let mut old = capture_of(&photo);
+    old.version = 1;
+    old.escrow.proof_c = None;
+    old.escrow.proof_z = None;
+    let v1 = w.path("v1.jpg");
+    sign_with_capture(&w.path("maker"), old.clone(), &v1);
+    let (exit, report) = w.verify(&v1, &[]);
+    assert_eq!(exit, 0, "{report}");
+    assert_eq!(report["chain"][0]["capture"]["tag"], old.tag);
+    let out = w.bl(
+        0,
+        &[
+            "propose",
+            "--set",
+            &set,
+            "--evidence",
+            s(&v1),
+            "--reason",
+            "old",
+        ],
+    );
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(stderr(&out).contains("version 1"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not bound"), "{}", stderr(&out));
+}
