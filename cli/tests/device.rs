@@ -49,6 +49,7 @@ impl Fleet {
         ok(&[
             "curator",
             "deal",
+            "--insecure-trusted-dealer",
             "--threshold",
             "2",
             "--curators",

@@ -50,6 +50,7 @@ fn world() -> World {
     ok(&[
         "curator",
         "deal",
+        "--insecure-trusted-dealer",
         "--threshold",
         "2",
         "--curators",

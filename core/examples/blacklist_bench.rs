@@ -87,7 +87,7 @@ fn main() {
     let mut element = SecureElement::open(dir.path()).unwrap();
     let t = Instant::now();
     for _ in 0..200 {
-        element.tag_photo(today).unwrap();
+        element.tag_photo(today, [7u8; 32]).unwrap();
     }
     let tag_only = t.elapsed().as_secs_f64() * 1e3 / 200.0;
     println!(

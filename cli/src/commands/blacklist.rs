@@ -10,10 +10,10 @@ use provenant_core::blacklist::{
     SNAPSHOT_FORMAT,
 };
 use provenant_core::chronology::Log;
+use provenant_core::TrustAnchors;
 use rand_core::OsRng;
 
-use crate::commands::curator::{recover_epoch_key, Evidence};
-use crate::commands::device::read_group;
+use crate::commands::curator_evidence::{device_key, Evidence, EvidenceArgs};
 use crate::network::{parse_time, KeyArgs, NetworkArgs, RegistryArgs};
 use crate::Exit;
 
@@ -30,8 +30,8 @@ use crate::Exit;
 #[command(after_help = "Examples:\n  \
     provenant blacklist propose --set 1 --evidence fake.jpg --reason \"staged scene, see report 42\"\n  \
     provenant blacklist propose --set 1 --certificate leaked-fleet.pem --reason \"maker key leaked\"\n  \
-    provenant blacklist approve 1            # as each curator (--key-file)\n  \
-    provenant blacklist release 1 --share curator-1.json   # after the timelock\n  \
+    provenant blacklist approve 1 --evidence fake.jpg --maker-roots acme-root.pem   # as each curator\n  \
+    provenant blacklist release 1 --share curator-1.json --evidence fake.jpg --maker-roots acme-root.pem\n  \
     provenant blacklist activate 1 --group group.json --evidence fake.jpg\n  \
     provenant blacklist export --set 1 --signing-key snap.key --valid-for 168 -o blacklist.json\n  \
     provenant verify photo.jpg --blacklist blacklist.json --blacklist-key <hex>")]
@@ -85,9 +85,12 @@ pub enum Sub {
         #[command(flatten)]
         tx: Tx,
     },
-    /// Approve an entry (as a curator of its set).
+    /// Approve an entry (as a curator of its set). Device entries: only after checking
+    /// the evidence photo (--evidence, --maker-roots) against the entry.
     Approve {
         id: u64,
+        #[command(flatten)]
+        evidence: EvidenceArgs,
         #[command(flatten)]
         tx: Tx,
     },
@@ -109,12 +112,15 @@ pub enum Sub {
         #[command(flatten)]
         tx: Tx,
     },
-    /// Publish this curator's decryption share for a device entry (after the timelock).
+    /// Publish this curator's decryption share for a device entry (after the timelock),
+    /// after checking its evidence photo like `approve`.
     Release {
         id: u64,
         /// This curator's share file (curator-J.json).
         #[arg(long, value_name = "FILE")]
         share: PathBuf,
+        #[command(flatten)]
+        evidence: EvidenceArgs,
         #[command(flatten)]
         tx: Tx,
     },
@@ -238,10 +244,15 @@ pub fn run(a: Args) -> Result<Exit> {
             reason,
             tx,
         } => propose(set, evidence, from, certificate, fingerprint, reason, tx)?,
-        Sub::Approve { id, tx } => approve(id, tx)?,
+        Sub::Approve { id, evidence, tx } => approve(id, evidence, tx)?,
         Sub::Appeal { id, reason, tx } => appeal(id, reason, tx)?,
         Sub::Resolve { id, uphold, tx, .. } => resolve(id, uphold, tx)?,
-        Sub::Release { id, share, tx } => release(id, share, tx)?,
+        Sub::Release {
+            id,
+            share,
+            evidence,
+            tx,
+        } => release(id, share, evidence, tx)?,
         Sub::Activate {
             id,
             group,
@@ -312,7 +323,9 @@ fn device_evidence(
     path: &Path,
     from: Option<String>,
 ) -> Result<(provenant_core::anchor::DeviceEvidence, u32)> {
-    let ev = Evidence::read(path)?;
+    let ev = Evidence::read(path, &TrustAnchors::none())?;
+    // An escrow that is not bound to the photo would be refused by every curator.
+    ev.bound()?;
     let start = match from {
         Some(t) => epoch_of(parse_time(&t)?),
         None => ev.capture.epoch,
@@ -328,13 +341,17 @@ fn device_evidence(
         epoch: ev.capture.epoch,
         r: ev.r(),
         tag: ev.tag(),
-        escrow_point: ev.escrow()?.point,
+        escrow_point: ev.escrow_point()?,
     };
     Ok((evidence, start))
 }
 
-fn approve(id: u64, tx: Tx) -> Result<()> {
+fn approve(id: u64, evidence: EvidenceArgs, tx: Tx) -> Result<()> {
     let (chain, registry, signer) = tx_context(&tx)?;
+    let e = chain.entry(registry, id)?;
+    if e.kind == EntryKind::Device {
+        evidence.checked(&chain, registry, &e)?;
+    }
     chain.approve_entry(&signer, registry, id)?;
     let e = chain.entry(registry, id)?;
     eprintln!(
@@ -368,7 +385,7 @@ fn resolve(id: u64, uphold: bool, tx: Tx) -> Result<()> {
     Ok(())
 }
 
-fn release(id: u64, share: PathBuf, tx: Tx) -> Result<()> {
+fn release(id: u64, share: PathBuf, evidence: EvidenceArgs, tx: Tx) -> Result<()> {
     let share: CuratorShare = serde_json::from_str(
         &std::fs::read_to_string(&share)
             .with_context(|| format!("cannot read {}", crate::shown(&share)))?,
@@ -379,7 +396,7 @@ fn release(id: u64, share: PathBuf, tx: Tx) -> Result<()> {
     if e.kind != EntryKind::Device {
         anyhow::bail!("entry {id} is a certificate entry: it needs no decryption shares");
     }
-    let point = hex32(&e.escrow_point).context("entry without an escrow point")?;
+    let point = evidence.checked(&chain, registry, &e)?.escrow_point()?;
     let ds = threshold::decryption_share(&share, &point, &mut OsRng)?;
     chain.publish_share(&signer, registry, id, &ds)?;
     eprintln!(
@@ -399,37 +416,6 @@ fn activate(id: u64, group: Option<PathBuf>, evidence: Option<PathBuf>, tx: Tx) 
     chain.activate_entry(&signer, registry, id, key)?;
     eprintln!("entry {id} is active");
     Ok(())
-}
-
-/// A device entry's epoch key, recovered from its published shares and evidence photo.
-fn device_key(
-    chain: &Network,
-    registry: Address,
-    id: u64,
-    e: &provenant_core::anchor::EntryInfo,
-    group: Option<PathBuf>,
-    evidence: Option<PathBuf>,
-) -> Result<[u8; 32]> {
-    let (Some(group), Some(evidence)) = (group, evidence) else {
-        anyhow::bail!("a device entry needs --group FILE and --evidence PHOTO");
-    };
-    let group = read_group(&group)?;
-    let ev = Evidence::read(&evidence)?;
-    if hex::encode(ev.sha256) != e.subject {
-        anyhow::bail!(
-            "{} is not entry {id}'s evidence photo (SHA-256 differs)",
-            crate::shown(&evidence)
-        );
-    }
-    let set = chain.curator_set(registry, e.curator_set)?;
-    if set.group_key != hex::encode(group.public) {
-        anyhow::bail!(
-            "the group file is not curator set {}'s group key",
-            e.curator_set
-        );
-    }
-    let shares = chain.published_shares(registry, id)?;
-    recover_epoch_key(&group, &ev, &shares)
 }
 
 fn withdraw(id: u64, reason: String, tx: Tx) -> Result<()> {

@@ -2,15 +2,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use provenant_core::anchor::{parse_address, Address};
-use provenant_core::blacklist::capture::assertion::{hex32, CaptureAssertion};
-use provenant_core::blacklist::capture::escrow::{self, Escrow};
-use provenant_core::blacklist::capture::tag;
-use provenant_core::blacklist::capture::threshold::{
-    self, CuratorShare, DecryptionShare, GroupKey,
-};
+use provenant_core::blacklist::capture::threshold::{self, CuratorShare, DecryptionShare};
 use provenant_core::chronology::Log;
 use rand_core::OsRng;
 
+use crate::commands::curator_evidence::{recover_epoch_key, Evidence, EvidenceArgs};
 use crate::commands::device::read_group;
 use crate::network::{KeyArgs, NetworkArgs, RegistryArgs};
 use crate::Exit;
@@ -18,16 +14,20 @@ use crate::Exit;
 /// Curators: the threshold key that camera epoch keys are escrowed to, decryption
 /// shares with Chaum–Pedersen proofs, and curator sets in the registry.
 ///
-/// Key set-up is a trusted dealer with Feldman-verifiable shares: the dealer sees the
-/// group secret once and must erase it (run `deal` on an offline machine and hand each
-/// curator only its own share file). A distributed key generation would remove that
-/// trust; it is not built.
+/// Key set-up is a distributed key generation (`curator dkg round1|round2|finish`, ZF
+/// FROST's): each curator keeps only its own share and nobody ever holds the group
+/// secret. `deal` (one party makes every share and sees the group secret) is for tests
+/// and demos only and needs --insecure-trusted-dealer.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
-    provenant curator deal --threshold 2 --curators 3 --out curators\n  \
+    provenant curator dkg round1 --id 1 --of 3 --threshold 2 --out-dir dkg   # each curator J\n  \
+    provenant curator dkg round2 --id 1 --state dkg/dkg-state-1.json --round1 all-round1 --out-dir dkg\n  \
+    provenant curator dkg finish --id 1 --state dkg/dkg-state2-1.json --round1 all-round1 \\\n      \
+    --round2 to-me --out-dir curators\n  \
     provenant curator register --name \"Press Freedom Board\" --group curators/group.json \\\n      \
     --curator 0xAAA… --curator 0xBBB… --curator 0xCCC… --timelock 86400 --bond 1000000000000000\n  \
-    provenant curator share --share curators/curator-1.json --evidence photo.jpg -o share-1.json\n  \
+    provenant curator share --entry 1 --share curators/curator-1.json --evidence photo.jpg \\\n      \
+    --maker-roots acme-root.pem --chain amoy --registry 0x… -o share-1.json\n  \
     provenant curator combine --group curators/group.json --evidence photo.jpg share-1.json share-2.json")]
 pub struct Args {
     #[command(subcommand)]
@@ -36,7 +36,11 @@ pub struct Args {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Sub {
-    /// Deal an m-of-n group key: writes group.json (public) and curator-J.json (secret, one per curator).
+    /// Generate the group key among the curators, without a dealer (run by each curator).
+    #[command(subcommand)]
+    Dkg(crate::commands::curator_dkg::Round),
+    /// TESTS AND DEMOS ONLY: deal an m-of-n group key as a trusted dealer (who sees the
+    /// group secret and could open every escrow alone). Writes group.json and curator-J.json.
     Deal {
         #[arg(long, value_name = "M")]
         threshold: u8,
@@ -44,18 +48,28 @@ pub enum Sub {
         curators: u8,
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Required: say that one party holding every share is acceptable here.
+        #[arg(long)]
+        insecure_trusted_dealer: bool,
     },
-    /// Make this curator's decryption share (with its proof) for an evidence photo's escrow.
+    /// Make this curator's decryption share (with its proof) for a device entry, after
+    /// checking the entry's evidence photo (see `blacklist release`, which also publishes it).
     Share {
+        /// The device entry in the registry.
+        #[arg(long, value_name = "ID")]
+        entry: u64,
         /// This curator's share file (curator-J.json).
         #[arg(long, value_name = "FILE")]
         share: PathBuf,
-        /// The evidence photo.
-        #[arg(long, value_name = "FILE")]
-        evidence: PathBuf,
+        #[command(flatten)]
+        evidence: EvidenceArgs,
         /// Where to write the decryption share (default: stdout).
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
+        #[command(flatten)]
+        chain: NetworkArgs,
+        #[command(flatten)]
+        registry: RegistryArgs,
     },
     /// Check decryption shares, combine them, and recover the evidence camera's epoch key.
     Combine {
@@ -115,88 +129,30 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path, what: &str) -> Result<
     serde_json::from_str(&text).with_context(|| format!("{} is not a {what}", crate::shown(path)))
 }
 
-/// An evidence photo: its SHA-256 and its capture assertion (the photo must be valid).
-pub struct Evidence {
-    pub sha256: [u8; 32],
-    pub capture: CaptureAssertion,
-}
-
-impl Evidence {
-    pub fn read(path: &Path) -> Result<Self> {
-        let bytes = crate::output::read_input(path)?;
-        let report = provenant_core::verify_bytes(&bytes, &Default::default())
-            .with_context(|| crate::shown(path))?;
-        if !matches!(
-            report.verdict,
-            provenant_core::Verdict::Valid | provenant_core::Verdict::Trusted
-        ) {
-            anyhow::bail!(
-                "{}: the evidence photo does not verify ({}); its capture tag proves nothing",
-                crate::shown(path),
-                report.verdict.as_str()
-            );
-        }
-        let capture = provenant_core::credentials::verify::active_capture(&bytes)?.with_context(|| {
-            format!(
-                "{}: no capture tag in its newest step (was it taken by a provenant device and not edited since?)",
-                crate::shown(path)
-            )
-        })?;
-        let sha256 = hex32(&report.sha256).context("report without a SHA-256")?;
-        Ok(Self { sha256, capture })
-    }
-
-    pub fn escrow(&self) -> Result<Escrow> {
-        let field = |name: &str, v: &str| {
-            hex32(v).with_context(|| format!("evidence capture tag: bad {name}"))
-        };
-        Ok(Escrow {
-            point: field("escrow point", &self.capture.escrow.point)?,
-            ciphertext: field("escrow ciphertext", &self.capture.escrow.ciphertext)?,
-            mac: field("escrow mac", &self.capture.escrow.mac)?,
-        })
-    }
-
-    pub fn r(&self) -> [u8; 32] {
-        hex32(&self.capture.r).unwrap_or_default()
-    }
-
-    pub fn tag(&self) -> [u8; 32] {
-        hex32(&self.capture.tag).unwrap_or_default()
-    }
-}
-
-/// Checks the shares, combines them, opens the evidence's escrow and checks that the
-/// key reproduces the evidence's tag. Returns the epoch key.
-pub fn recover_epoch_key(
-    group: &GroupKey,
-    evidence: &Evidence,
-    shares: &[DecryptionShare],
-) -> Result<[u8; 32]> {
-    if hex::encode(group.public) != evidence.capture.group_key.to_ascii_lowercase() {
-        anyhow::bail!("the evidence photo's epoch key is escrowed to another curator group");
-    }
-    let escrow = evidence.escrow()?;
-    let shared = threshold::combine(group, &escrow.point, shares)?;
-    let key = escrow::open(&escrow, &shared, evidence.capture.epoch)?;
-    if tag::tag(&key, &evidence.r()) != evidence.tag() {
-        anyhow::bail!("the recovered key does not reproduce the evidence photo's tag");
-    }
-    Ok(key)
-}
-
 pub fn run(a: Args) -> Result<Exit> {
     match a.command {
+        Sub::Dkg(round) => crate::commands::curator_dkg::run(round)?,
         Sub::Deal {
             threshold: m,
             curators: n,
             out,
-        } => deal(m, n, out)?,
+            insecure_trusted_dealer,
+        } => {
+            if !insecure_trusted_dealer {
+                anyhow::bail!(
+                    "`curator deal` makes one party hold the curators' group secret (it could open every escrow alone): use `curator dkg`, or pass --insecure-trusted-dealer for a test or demo"
+                );
+            }
+            deal(m, n, out)?
+        }
         Sub::Share {
+            entry,
             share,
             evidence,
             output,
-        } => make_share(share, evidence, output)?,
+            chain,
+            registry,
+        } => make_share(entry, share, evidence, output, chain, registry)?,
         Sub::Combine {
             group,
             evidence,
@@ -230,17 +186,30 @@ fn deal(m: u8, n: u8, out: PathBuf) -> Result<()> {
         write_json(&out.join(format!("curator-{}.json", s.index)), s, true)?;
     }
     eprintln!(
-        "dealt a {m}-of-{n} group key into {}: group.json is public; give curator-J.json to curator J only, then erase this directory's copies",
+        "INSECURE trusted dealer (tests and demos only): dealt a {m}-of-{n} group key into {}; whoever ran this could open every escrow",
         crate::shown(&out)
     );
     println!("{}", hex::encode(group.public));
     Ok(())
 }
 
-fn make_share(share: PathBuf, evidence: PathBuf, output: Option<PathBuf>) -> Result<()> {
+fn make_share(
+    entry: u64,
+    share: PathBuf,
+    evidence: EvidenceArgs,
+    output: Option<PathBuf>,
+    chain: NetworkArgs,
+    registry: RegistryArgs,
+) -> Result<()> {
     let share: CuratorShare = read_json(&share, "curator share file")?;
-    let evidence = Evidence::read(&evidence)?;
-    let ds = threshold::decryption_share(&share, &evidence.escrow()?.point, &mut OsRng)?;
+    let chain = chain.connect()?;
+    let registry = registry.resolve(&chain, &Log::open_default()?)?;
+    let e = chain.entry(registry, entry)?;
+    if e.kind != provenant_core::anchor::EntryKind::Device {
+        anyhow::bail!("entry {entry} is a certificate entry: it needs no decryption shares");
+    }
+    let evidence = evidence.checked(&chain, registry, &e)?;
+    let ds = threshold::decryption_share(&share, &evidence.escrow_point()?, &mut OsRng)?;
     match output {
         Some(path) => write_json(&path, &ds, false)?,
         None => println!("{}", serde_json::to_string_pretty(&ds)?),
@@ -250,7 +219,7 @@ fn make_share(share: PathBuf, evidence: PathBuf, output: Option<PathBuf>) -> Res
 
 fn combine(group: PathBuf, evidence: PathBuf, shares: Vec<PathBuf>) -> Result<()> {
     let group = read_group(&group)?;
-    let evidence = Evidence::read(&evidence)?;
+    let evidence = Evidence::read(&evidence, &provenant_core::TrustAnchors::none())?;
     let shares = shares
         .iter()
         .map(|p| read_json(p, "decryption share file"))

@@ -19,7 +19,7 @@ use crate::Exit;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  \
     provenant keygen --out maker --org \"Acme Cameras\"      # the maker's CA and fleet certificate\n  \
-    provenant curator deal --threshold 2 --curators 3 --out curators\n  \
+    provenant curator dkg …                                # the curators' group.json (see `curator --help`)\n  \
     provenant device init cam1 --maker maker --group curators/group.json\n  \
     provenant device capture raw.jpg -o photo.jpg --device cam1")]
 pub struct Args {
@@ -37,7 +37,7 @@ pub enum Sub {
         /// is the fleet certificate the device signs with.
         #[arg(long, value_name = "DIR")]
         maker: PathBuf,
-        /// The curators' group key (group.json from `provenant curator deal`).
+        /// The curators' group key (group.json from `provenant curator dkg finish`).
         #[arg(long, value_name = "FILE")]
         group: PathBuf,
         /// Start the epoch chain on this day instead of today (RFC 3339 or Unix seconds).
@@ -83,7 +83,7 @@ pub fn read_group(path: &Path) -> Result<GroupKey> {
         .with_context(|| format!("cannot read the curator group {}", crate::shown(path)))?;
     serde_json::from_str(&text).with_context(|| {
         format!(
-            "{} is not a curator group file (from `provenant curator deal`)",
+            "{} is not a curator group file (from `provenant curator dkg finish`)",
             crate::shown(path)
         )
     })

@@ -4,6 +4,8 @@ pub mod anchor;
 pub mod batch;
 pub mod blacklist;
 pub mod curator;
+pub mod curator_dkg;
+pub mod curator_evidence;
 pub mod demo;
 pub mod device;
 pub mod edit;

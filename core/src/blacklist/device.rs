@@ -176,9 +176,15 @@ impl SecureElement {
         fs::rename(&tmp, &self.path).map_err(io_err(&self.path))
     }
 
-    /// The capture assertion for a photo taken on `epoch`: ratchets the key forward to
-    /// that day first (erasing the older key on disk before the photo is tagged).
-    pub fn tag_photo(&mut self, epoch: u32) -> Result<CaptureAssertion, DeviceError> {
+    /// The capture assertion for a photo taken on `epoch` and signed by the certificate
+    /// whose DER has SHA-256 `signer_cert_sha256`: ratchets the key forward to that day
+    /// first (erasing the older key on disk before the photo is tagged). The escrow is
+    /// bound to the photo's epoch, r, tag and that certificate.
+    pub fn tag_photo(
+        &mut self,
+        epoch: u32,
+        signer_cert_sha256: [u8; 32],
+    ) -> Result<CaptureAssertion, DeviceError> {
         let current = self.epoch;
         let key =
             tag::epoch_key_at(&self.epoch_key, current, epoch).ok_or(DeviceError::KeyErased {
@@ -193,7 +199,13 @@ impl SecureElement {
         let mut r = [0u8; 32];
         OsRng.fill_bytes(&mut r);
         let t = tag::tag(&key, &r);
-        let sealed = escrow::seal(&self.group_key(), &key, epoch, &mut OsRng)
+        let context = escrow::EscrowContext {
+            epoch,
+            r,
+            tag: t,
+            signer_cert_sha256,
+        };
+        let sealed = escrow::seal(&self.group_key(), &key, &context, &mut OsRng)
             .map_err(|e| DeviceError::Crypto(e.to_string()))?;
         Ok(CaptureAssertion {
             version: CAPTURE_VERSION,
@@ -204,10 +216,24 @@ impl SecureElement {
                 point: hex::encode(sealed.point),
                 ciphertext: hex::encode(sealed.ciphertext),
                 mac: hex::encode(sealed.mac),
+                proof_c: Some(hex::encode(sealed.proof_c)),
+                proof_z: Some(hex::encode(sealed.proof_z)),
             },
             group_key: hex::encode(self.group_key),
         })
     }
+}
+
+/// SHA-256 of the DER of the device's signing (fleet) certificate, the first in its chain.
+pub fn signer_certificate_sha256(device_dir: &Path) -> Result<[u8; 32], DeviceError> {
+    use sha2::Digest;
+    let path = device_dir.join(crate::credentials::keys::CHAIN);
+    let pem = fs::read_to_string(&path).map_err(io_err(&path))?;
+    let ders = crate::credentials::trust::certificate_ders(&pem);
+    let der = ders
+        .first()
+        .ok_or_else(|| DeviceError::Crypto(format!("{} holds no certificate", path.display())))?;
+    Ok(sha2::Sha256::digest(der).into())
 }
 
 /// Signs a fresh capture with the device's fleet certificate and its capture tag.
@@ -225,7 +251,7 @@ where
 {
     let signer = KeyFileSigner::load(device_dir).map_err(SignError::from)?;
     let mut element = SecureElement::open(device_dir)?;
-    let assertion = element.tag_photo(epoch)?;
+    let assertion = element.tag_photo(epoch, signer_certificate_sha256(device_dir)?)?;
     let request = SignRequest {
         // No title: a file name like IMG_0042 would link a camera's photos.
         title: None,

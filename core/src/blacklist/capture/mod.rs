@@ -10,13 +10,15 @@
 //! Threat model in short: without k_e, one camera's tags are indistinguishable from
 //! random, so photos cannot be linked; curators at or above the threshold can decrypt
 //! any escrow and link a camera's photos from that photo's day on. The key set-up is a
-//! trusted dealer with Feldman-verifiable shares (the dealer must erase the group
-//! secret); a distributed key generation would remove that trust and is not built.
+//! distributed key generation ([`dkg`], ZF FROST's), so no one holds the group secret;
+//! a trusted dealer ([`threshold::deal`]) remains for tests and demos only.
 //! Tags are only as honest as the device's secure element.
 
 pub mod assertion;
 pub mod tag;
 
+#[cfg(feature = "device")]
+pub mod dkg;
 #[cfg(feature = "device")]
 pub mod escrow;
 #[cfg(feature = "device")]
@@ -36,10 +38,14 @@ pub enum CaptureError {
     #[error("{0} is not a canonical scalar")]
     BadScalar(&'static str),
     #[error(
-        "the escrow does not open with this key (wrong curators, wrong shares or tampered escrow)"
+        "the escrow does not open with this key in this photo's context (wrong curators, wrong shares, or an escrow copied from another photo or tampered with)"
     )]
     /// The escrow's MAC does not verify with the key obtained from the shares.
     EscrowMac,
+    /// The escrow's proof does not bind it to this photo (epoch, r, tag, fleet
+    /// certificate) and group key: it was copied from another photo or tampered with.
+    #[error("the escrow is not bound to this photo (its proof fails for this epoch, r, tag, fleet certificate and group key): copied from another photo or tampered with")]
+    EscrowBinding,
     #[error("a threshold of {threshold} of {curators} curators is not possible (1 ≤ m ≤ n ≤ 32)")]
     /// The threshold m and group size n do not satisfy 1 ≤ m ≤ n ≤ 32.
     BadThreshold {
@@ -54,6 +60,9 @@ pub enum CaptureError {
     /// The curator's decryption share fails its Chaum–Pedersen proof.
     #[error("the decryption share of curator {0} fails its proof")]
     BadShare(u8),
+    /// The distributed key generation failed (a bad, missing or inconsistent package).
+    #[error("key generation: {0}")]
+    Dkg(String),
     #[error("{have} valid decryption shares, {need} needed")]
     /// Fewer valid decryption shares than the group's threshold.
     TooFewShares {

@@ -1,11 +1,11 @@
 //! The curators' m-of-n threshold key and decryption shares.
 //!
-//! Set-up is a trusted dealer with Feldman verifiable secret sharing: a random
-//! polynomial f of degree m−1 over the ristretto255 scalars, group secret s = f(0),
-//! public key P = s·G, commitments C_k = a_k·G, curator j's share s_j = f(j). Anyone can
-//! check a share against the commitments and derive each curator's public share
-//! Y_j = Σ C_k·j^k. **Trust:** the dealer learns s and must erase it; a distributed key
-//! generation (Pedersen DKG) would remove that trust and is not built.
+//! The group: a polynomial f of degree m−1 over the ristretto255 scalars, group secret
+//! s = f(0), public key P = s·G, commitments C_k = a_k·G, curator j's share s_j = f(j).
+//! Anyone can check a share against the commitments and derive each curator's public
+//! share Y_j = Σ C_k·j^k. Curators make it by a distributed key generation
+//! ([`super::dkg`]), where f is the sum of one random polynomial per curator and nobody
+//! learns s. [`deal`] is a trusted dealer that learns s: tests and demos only.
 //!
 //! A decryption share for an escrow point R is D_j = s_j·R with a Chaum–Pedersen proof
 //! that log_G(Y_j) = log_R(D_j) (Fiat–Shamir over SHA-512). m valid shares combine by
@@ -84,7 +84,8 @@ pub struct DecryptionShare {
     pub proof_z: [u8; 32],
 }
 
-/// Deals an m-of-n group key.
+/// Deals an m-of-n group key as a trusted dealer, who sees the group secret: for tests
+/// and demos only (curators use [`super::dkg`]).
 pub fn deal<R: RngCore + CryptoRng>(
     threshold: u8,
     curators: u8,
