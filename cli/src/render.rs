@@ -254,6 +254,9 @@ fn render_step(
     let alg = s.signer.alg.as_deref().unwrap_or("?");
     let time = match (&s.time, s.time_source) {
         (Some(t), Some(TimeSource::TimeStamp)) => format!("{} (time-stamped)", clean(t)),
+        (Some(t), Some(TimeSource::UntrustedTimeStamp)) => {
+            format!("{} (time-stamp by a TSA not trusted here)", clean(t))
+        }
         (Some(t), _) => format!("{} (signer's clock)", clean(t)),
         (None, _) => "unknown".into(),
     };

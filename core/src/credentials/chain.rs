@@ -124,15 +124,18 @@ pub(super) fn fill_report(report: &mut Report, reader: &Reader, trust: &TrustAnc
         }
         for delta in results.ingredient_deltas().into_iter().flatten() {
             let d = delta.validation_deltas();
-            push_codes(report, &index, d.success(), CodeKind::Success, None);
+            // A code without a URL (time-stamp codes have none) belongs to the step
+            // of the ingredient the delta is about.
+            let step = delta_step(reader, &index, delta.ingredient_assertion_uri());
+            push_codes(report, &index, d.success(), CodeKind::Success, step);
             push_codes(
                 report,
                 &index,
                 d.informational(),
                 CodeKind::Informational,
-                None,
+                step,
             );
-            push_codes(report, &index, d.failure(), CodeKind::Failure, None);
+            push_codes(report, &index, d.failure(), CodeKind::Failure, step);
         }
     }
     for (mut code, target) in recorded {
@@ -141,8 +144,42 @@ pub(super) fn fill_report(report: &mut Report, reader: &Reader, trust: &TrustAnc
     }
 
     check_ingredient_trust(report, reader, trust);
+    settle_time_stamps(report);
     settle_steps(report);
     report.verdict = overall_verdict(reader.validation_state(), &report.chain);
+}
+
+/// The step of the ingredient an ingredient assertion URI names
+/// (`self#jumbf=/c2pa/<manifest>/c2pa.assertions/<ingredient label>`).
+fn delta_step(reader: &Reader, index: &HashMap<String, usize>, uri: &str) -> Option<usize> {
+    let parent = reader.get_manifest(label_of(uri)?)?;
+    let assertion = uri.rsplit('/').next()?;
+    parent
+        .ingredients()
+        .iter()
+        .find(|i| i.label() == Some(assertion))
+        .and_then(|i| i.active_manifest())
+        .and_then(|l| index.get(l).copied())
+}
+
+/// A time is "time-stamped" only when the SDK checked the time-stamp live on that step
+/// and its authority chains to a trusted TSA (`timeStamp.trusted`). The time a manifest
+/// reports is read from the token without any trust check, so a self-made TSA could
+/// otherwise back-date a claim.
+pub(super) fn settle_time_stamps(report: &mut Report) {
+    for i in 0..report.chain.len() {
+        if report.chain[i].time_source != Some(TimeSource::TimeStamp) {
+            continue;
+        }
+        let trusted = report.codes.iter().any(|c| {
+            c.step == Some(i)
+                && c.origin == CodeOrigin::Validation
+                && c.code == validation_codes::TIMESTAMP_TRUSTED
+        });
+        if !trusted {
+            report.chain[i].time_source = Some(TimeSource::UntrustedTimeStamp);
+        }
+    }
 }
 
 pub(super) fn fix_ingredient_steps(

@@ -118,8 +118,13 @@ pub struct SignerInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TimeSource {
-    /// An RFC 3161 time-stamp countersigned the claim.
+    /// An RFC 3161 time-stamp countersigned the claim, and its authority (TSA) chains
+    /// to a trust anchor configured here.
     TimeStamp,
+    /// A time-stamp whose authority does not chain to a trusted TSA here, or that could
+    /// not be checked on this step: whoever runs such a TSA can write any time, so it is
+    /// worth no more than the signer's own clock.
+    UntrustedTimeStamp,
     /// The signer's own clock, as written in the actions (`when`); not independently proven.
     Claimed,
 }
