@@ -65,14 +65,18 @@ pub fn policy_from(
 pub fn trust_for(
     policy: &PolicyFile,
     flags: &[PathBuf],
+    extra: &crate::trust::TrustListArgs,
     cfg: &config::Config,
 ) -> Result<provenant_core::TrustAnchors> {
-    if policy.trust_anchors.is_empty() {
-        return config::trust_anchors(flags, cfg);
-    }
-    let mut all = policy.trust_anchors.clone();
-    all.extend(flags.iter().cloned());
-    config::trust_anchors(&all, &config::Config::default())
+    let mut anchors = if policy.trust_anchors.is_empty() {
+        config::trust_anchors(flags, cfg)?
+    } else {
+        let mut all = policy.trust_anchors.clone();
+        all.extend(flags.iter().cloned());
+        config::trust_anchors(&all, &config::Config::default())?
+    };
+    crate::trust::add_lists(&mut anchors, extra, cfg)?;
+    Ok(anchors)
 }
 
 /// The network to check anchors on, the registries trusted there, and the blacklist.

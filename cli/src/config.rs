@@ -17,6 +17,16 @@ pub struct Config {
     /// Trust-anchor PEM files; relative paths are relative to the config file.
     #[serde(default)]
     pub trust: Vec<PathBuf>,
+    /// End-entity certificates trusted as themselves (PEM files).
+    #[serde(default)]
+    pub allowed: Vec<PathBuf>,
+    /// Time-stamp authority roots (PEM files).
+    #[serde(default)]
+    pub tsa_trust: Vec<PathBuf>,
+    /// Allowed signer EKUs, one OID per line.
+    pub trust_config: Option<PathBuf>,
+    /// `false` turns the C2PA trust list off (default: on).
+    pub trust_list: Option<bool>,
     pub policy: Option<Policy>,
     /// The publisher's chronology endpoint, written into every manifest signed here.
     pub publisher_endpoint: Option<String>,
@@ -60,7 +70,14 @@ pub fn load_config() -> Result<(Config, Option<PathBuf>)> {
     let mut config: Config = toml::from_str(&text)
         .with_context(|| format!("config file {} is not valid", path.display()))?;
     let dir = path.parent().unwrap_or(Path::new("."));
-    for t in config.trust.iter_mut().chain(config.blacklist.as_mut()) {
+    for t in config
+        .trust
+        .iter_mut()
+        .chain(config.blacklist.as_mut())
+        .chain(config.allowed.iter_mut())
+        .chain(config.tsa_trust.iter_mut())
+        .chain(config.trust_config.as_mut())
+    {
         if t.is_relative() {
             *t = dir.join(&*t);
         }

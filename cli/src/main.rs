@@ -14,6 +14,7 @@ mod output;
 mod policy;
 mod render;
 mod serve;
+mod trust;
 mod validator;
 
 use std::process::ExitCode;
@@ -94,6 +95,8 @@ enum Command {
     Blacklist(commands::blacklist::Args),
     /// Serve the HTTP API: verify uploads, record and look up the chronology log.
     Serve(commands::serve::Args),
+    /// Where trust comes from (trust lists, anchors, allowed list); refresh the C2PA trust list.
+    Trust(commands::trust::Args),
     /// Make a writer token for `serve` (the token, and the hash the server is given).
     ServeToken(commands::serve_token::Args),
     /// Sign, edit twice and verify a sample picture with throwaway keys (no network).
@@ -127,6 +130,7 @@ fn main() -> ExitCode {
         Command::Blacklist(a) => commands::blacklist::run(a),
         Command::Serve(a) => commands::serve::run(a),
         Command::ServeToken(a) => commands::serve_token::run(a),
+        Command::Trust(a) => commands::trust::run(a),
         Command::Demo(a) => commands::demo::run(a),
         Command::ValidateWorker => validator::worker::run(),
     };

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use provenant_core::credentials::report::{
-    ActionRecord, ChainStep, CodeKind, StepStatus, TimeSource, Trust,
+    ActionRecord, ChainStep, CodeKind, StepStatus, TimeSource, Trust, VouchedBy,
 };
 use provenant_core::{Report, Verdict};
 use serde_json::Value;
@@ -55,7 +55,15 @@ fn verdict_line(v: Verdict, style: Style) -> String {
 
 fn step_status(s: &ChainStep, style: Style) -> String {
     match s.status {
-        StepStatus::Trusted => style.paint("32", "trusted"),
+        StepStatus::Trusted => style.paint(
+            "32",
+            match s.vouched_by {
+                Some(VouchedBy::YourAnchors) => "trusted (your anchors)",
+                Some(VouchedBy::C2paTrustList) => "trusted (C2PA trust list)",
+                Some(VouchedBy::AllowedList) => "trusted (allowed list)",
+                None => "trusted",
+            },
+        ),
         StepStatus::Valid => style.paint(
             "33",
             if s.trust == Trust::Untrusted {

@@ -184,3 +184,72 @@ fn without_anchors_the_best_verdict_is_valid() {
         Verdict::Valid
     );
 }
+
+/// Real files from production signers get the reference tool's verdicts and failure
+/// codes (../shared/fixtures/realworld/README.md): with the built-in C2PA trust list
+/// alone (TL), and with the interim CAI anchors and allowed list added (TL+ITL). Each
+/// trusted step says who vouches for its signer.
+#[test]
+fn realworld_files_get_the_reference_verdicts() {
+    use provenant_core::credentials::report::VouchedBy;
+    let tl = TrustAnchors::c2pa_trust_list();
+    let mut itl = tl.clone();
+    let read = |rel: &str| std::fs::read_to_string(fixtures().join(rel)).unwrap();
+    itl.add_pem("cai-anchors.pem", &read("trust/cai-anchors.pem"))
+        .unwrap();
+    itl.add_allowed("cai-allowed.pem", &read("trust/cai-allowed.pem"))
+        .unwrap();
+    type Row<'a> = (
+        &'a str,
+        (Verdict, &'a [&'a str]),
+        (Verdict, Option<VouchedBy>),
+    );
+    let untrusted: &[&str] = &["signingCredential.untrusted"];
+    let table: [Row; 6] = [
+        (
+            "google-gemini-image.png",
+            (Verdict::Trusted, &[]),
+            (Verdict::Trusted, Some(VouchedBy::C2paTrustList)),
+        ),
+        (
+            "openai-gpt-image-sslcom-ca.png",
+            (Verdict::Trusted, &[]),
+            (Verdict::Trusted, Some(VouchedBy::C2paTrustList)),
+        ),
+        (
+            "adobe-firefly-2025.jpg",
+            (Verdict::Valid, untrusted),
+            (Verdict::Trusted, Some(VouchedBy::YourAnchors)),
+        ),
+        (
+            "truepic-lens-ios-audio.m4a",
+            (Verdict::Valid, untrusted),
+            (Verdict::Trusted, Some(VouchedBy::YourAnchors)),
+        ),
+        (
+            "amazon-titan-image-g1.png",
+            (Verdict::Valid, untrusted),
+            (Verdict::Trusted, Some(VouchedBy::AllowedList)),
+        ),
+        (
+            "google-pixel10-camera-a.jpg",
+            (Verdict::Invalid, &["assertion.dataHash.mismatch"]),
+            (Verdict::Invalid, Some(VouchedBy::C2paTrustList)),
+        ),
+    ];
+    for (file, (tl_verdict, tl_failures), (itl_verdict, vouched)) in table {
+        let rel = format!("realworld/{file}");
+        let r = verify(&rel, &tl);
+        assert_eq!(r.verdict, tl_verdict, "{file} (TL)");
+        assert_eq!(active_failures(&r), tl_failures, "{file} (TL)");
+        let r = verify(&rel, &itl);
+        assert_eq!(r.verdict, itl_verdict, "{file} (TL+ITL)");
+        let want: &[&str] = if itl_verdict == Verdict::Invalid {
+            tl_failures
+        } else {
+            &[]
+        };
+        assert_eq!(active_failures(&r), want, "{file} (TL+ITL)");
+        assert_eq!(r.chain[0].vouched_by, vouched, "{file} (TL+ITL)");
+    }
+}

@@ -37,7 +37,8 @@ impl From<VerifyError> for WasmError {
     }
 }
 
-/// Verifies `bytes`; `trust_pem` is a PEM bundle of trust anchors (may be empty).
+/// Verifies `bytes` under the built-in C2PA trust list plus `trust_pem`, a PEM bundle of
+/// your own trust anchors (may be empty).
 /// Returns the report as JSON text (schema: docs/report.schema.json).
 pub fn verify_to_json(
     bytes: &[u8],
@@ -56,6 +57,7 @@ pub fn verify_to_json_with_digest(
     file_name: Option<&str>,
     sha256: Option<&str>,
 ) -> Result<String, WasmError> {
+    // The C2PA trust list is built in, as in the CLI; your anchors come first.
     let mut trust = TrustAnchors::none();
     if !trust_pem.trim().is_empty() {
         trust
@@ -65,6 +67,14 @@ pub fn verify_to_json_with_digest(
                 message: e.to_string(),
             })?;
     }
+    let _ = trust.add_trust_list(
+        "C2PA trust list (built in)",
+        provenant_core::credentials::trust::C2PA_TRUST_LIST,
+    );
+    let _ = trust.add_tsa_anchors(
+        "C2PA TSA trust list (built in)",
+        provenant_core::credentials::trust::C2PA_TSA_TRUST_LIST,
+    );
     let options = VerifyOptions {
         trust,
         ..Default::default()

@@ -245,8 +245,12 @@
     if (active.signer && active.signer.issuer && active.signer.issuer !== active.signer.common_name) {
       signer.appendChild(el('span', 'pv-muted', ' (issued by ' + active.signer.issuer + ')'));
     }
-    row(dl, 'Signer trust', active.trust === 'trusted' ? 'one of your trust anchors'
-      : active.trust === 'untrusted' ? 'not one of your trust anchors' : 'unknown', 'pv-trust');
+    const vouchers = { your_anchors: 'one of your trust anchors', c2pa_trust_list: 'the C2PA trust list',
+      allowed_list: 'the allowed list' };
+    row(dl, 'Signer trust', active.trust === 'trusted'
+      ? 'vouched for by ' + (vouchers[active.vouched_by] || 'a trust anchor')
+      : active.trust === 'untrusted' ? 'nobody here vouches for it (not on the C2PA trust list nor one of your anchors)'
+        : 'unknown', 'pv-trust');
     const when = formatTime(active.time);
     row(dl, 'Signed', when ? when + (active.time_source === 'time_stamp' ? ' (time-stamped)'
       : active.time_source === 'untrusted_time_stamp' ? ' (time-stamp by an authority not trusted here)'

@@ -53,6 +53,9 @@ pub struct Args {
     /// PEM file of trust anchors (root certificates); repeatable.
     #[arg(long, value_name = "PEM")]
     pub trust: Vec<PathBuf>,
+    /// The C2PA trust list, the allowed list, TSA anchors and allowed EKUs.
+    #[command(flatten)]
+    pub trust_lists: crate::trust::TrustListArgs,
     /// Worker threads (default: the number of cores).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<std::num::NonZeroUsize>,
@@ -107,7 +110,7 @@ pub fn run(a: Args) -> Result<Exit> {
     let (cfg, _) = config::load_config()?;
     let policy = policy_from(a.policy_file.as_deref(), None, a.require_anchor, &cfg)?;
     let options = VerifyOptions {
-        trust: trust_for(&policy, &a.trust, &cfg)?,
+        trust: trust_for(&policy, &a.trust, &a.trust_lists, &cfg)?,
         ..Default::default()
     };
     if policy.policy.require_anchor && !a.chain.given() {

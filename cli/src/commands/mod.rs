@@ -16,4 +16,5 @@ pub mod registry;
 pub mod serve;
 pub mod serve_token;
 pub mod sign;
+pub mod trust;
 pub mod verify;

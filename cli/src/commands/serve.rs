@@ -40,6 +40,9 @@ pub struct Args {
     /// and the config file, as for `verify`.
     #[arg(long, value_name = "PEM")]
     pub trust: Vec<PathBuf>,
+    /// The C2PA trust list, the allowed list, TSA anchors and allowed EKUs.
+    #[command(flatten)]
+    pub trust_lists: crate::trust::TrustListArgs,
     /// Verifications running at once (default: the number of CPU cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub concurrency: Option<u32>,
@@ -124,7 +127,7 @@ pub fn run(a: Args) -> Result<Exit> {
         writers: writers(&a, &cfg)?,
         budget: (a.budget > 0).then(|| Duration::from_secs(a.budget)),
         options: VerifyOptions {
-            trust: trust_for(&policy, &a.trust, &cfg)?,
+            trust: trust_for(&policy, &a.trust, &a.trust_lists, &cfg)?,
             ..Default::default()
         },
         policy: policy.policy,

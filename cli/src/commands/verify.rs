@@ -31,6 +31,9 @@ pub struct Args {
     /// PEM file of trust anchors (root certificates); repeatable.
     #[arg(long, value_name = "PEM")]
     pub trust: Vec<PathBuf>,
+    /// The C2PA trust list, the allowed list, TSA anchors and allowed EKUs.
+    #[command(flatten)]
+    pub trust_lists: crate::trust::TrustListArgs,
     /// What passes (exit 0): `trusted` signers only, or any cryptographically `valid` file.
     #[arg(long, value_enum)]
     pub policy: Option<Policy>,
@@ -81,7 +84,7 @@ pub fn run(a: Args) -> Result<Exit> {
     }
     let policy = policy_from(a.policy_file.as_deref(), a.policy, a.require_anchor, &cfg)?;
     let options = VerifyOptions {
-        trust: trust_for(&policy, &a.trust, &cfg)?,
+        trust: trust_for(&policy, &a.trust, &a.trust_lists, &cfg)?,
         ..Default::default()
     };
     let mut checks = Checks::load(&a.chain, &a.registry, &a.blacklist, &cfg)?;

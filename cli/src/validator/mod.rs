@@ -10,7 +10,7 @@
 //! fetched proofs) and the blacklist stay in the parent, on the report sent back.
 //!
 //! Protocol (stdin/stdout of the worker, one JSON line each way): an init line
-//! `{trust_pem, budget_ms}`, then per file a request line — `{op: "inspect_file", path,
+//! `{trust, budget_ms}`, then per file a request line — `{op: "inspect_file", path,
 //! proof}` or `{op: "inspect_bytes" | "manifest_ids", len}` followed by `len` raw bytes —
 //! answered by `{ok: …}` or `{error: {status, code, message}}`.
 
@@ -39,8 +39,8 @@ pub const WORKER_COMMAND: &str = "validate-worker";
 /// What the worker is told once.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Init {
-    /// The trust anchors, PEM.
-    pub trust_pem: String,
+    /// Everything trusted (anchors by origin, allowed list, EKUs).
+    pub trust: provenant_core::TrustAnchors,
     /// The per-file budget, for the worker's own CPU-time backstop.
     pub budget_ms: u64,
 }
@@ -138,7 +138,7 @@ impl Validator {
         let exe = std::env::current_exe()
             .map_err(|e| anyhow::anyhow!("cannot find the running executable: {e}"))?;
         let init = serde_json::to_string(&Init {
-            trust_pem: options.trust.pem().to_owned(),
+            trust: options.trust.clone(),
             budget_ms: u64::try_from(budget.as_millis()).unwrap_or(u64::MAX),
         })?;
         Ok(Self {

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use provenant_core::credentials::verify::VerifyOptions;
 use provenant_core::inspect::Inspection;
-use provenant_core::TrustAnchors;
 use serde::{Deserialize, Serialize};
 
 use super::Init;
@@ -56,13 +55,8 @@ pub fn run() -> anyhow::Result<crate::Exit> {
     let mut line = String::new();
     input.read_line(&mut line)?;
     let init: Init = serde_json::from_str(&line)?;
-    let trust = if init.trust_pem.is_empty() {
-        TrustAnchors::none()
-    } else {
-        TrustAnchors::none().with_pem("trust anchors", &init.trust_pem)?
-    };
     let options = VerifyOptions {
-        trust,
+        trust: init.trust,
         ..Default::default()
     };
     let stdout = std::io::stdout();

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 
-use c2pa::crypto::cose::CertificateTrustPolicy;
 use c2pa::status_tracker::LogKind;
 use c2pa::validation_results::validation_codes;
 use c2pa::validation_status::ValidationStatus;
@@ -146,6 +145,7 @@ pub(super) fn fill_report(report: &mut Report, reader: &Reader, trust: &TrustAnc
     check_ingredient_trust(report, reader, trust);
     settle_time_stamps(report);
     settle_steps(report);
+    vouch_for_steps(report, reader, trust);
     report.verdict = overall_verdict(reader.validation_state(), &report.chain);
 }
 
@@ -264,9 +264,7 @@ pub(super) fn push_codes(
 /// manifest hash matches, so the recorded trust reflects the *editor's* trust list.
 /// We check every step without a live trust decision against our own anchors.
 pub(super) fn check_ingredient_trust(report: &mut Report, reader: &Reader, trust: &TrustAnchors) {
-    let mut policy = CertificateTrustPolicy::new();
-    policy.add_default_valid_ekus();
-    let anchors_ok = !trust.is_empty() && policy.add_trust_anchors(trust.pem().as_bytes()).is_ok();
+    let policy = trust.policy(trust.pem(), true);
     for i in 0..report.chain.len() {
         let decided = report.codes.iter().any(|c| {
             c.step == Some(i)
@@ -286,11 +284,13 @@ pub(super) fn check_ingredient_trust(report: &mut Report, reader: &Reader, trust
         let ders = crate::credentials::trust::certificate_ders(sig.cert_chain());
         let verdict = match ders.split_first() {
             None => Err("no certificate chain in the signature".to_owned()),
-            Some(_) if !anchors_ok => Err("no trust anchors configured".to_owned()),
-            Some((leaf, rest)) => policy
-                .check_certificate_trust(rest, leaf, None)
-                .map(|_| ())
-                .map_err(|e| e.to_string()),
+            Some((leaf, rest)) => match &policy {
+                None => Err("no trust anchors configured".to_owned()),
+                Some(policy) => policy
+                    .check_certificate_trust(rest, leaf, None)
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+            },
         };
         let (code, kind, explanation) = match verdict {
             Ok(()) => (
@@ -316,6 +316,46 @@ pub(super) fn check_ingredient_trust(report: &mut Report, reader: &Reader, trust
             explanation: Some(explanation),
         });
     }
+}
+
+/// Who vouches for each trusted step's signer. The C2PA validator has one set of
+/// anchors for signers and time-stamp authorities; a signer that chains only to a TSA
+/// anchor (a CA that issues both) is not trusted here: only your anchors, the C2PA trust
+/// list and the allowed list vouch for signers.
+fn vouch_for_steps(report: &mut Report, reader: &Reader, trust: &TrustAnchors) {
+    let mut codes = Vec::new();
+    for step in &mut report.chain {
+        if step.trust != Trust::Trusted {
+            continue;
+        }
+        let Some(sig) = reader
+            .get_manifest(&step.manifest)
+            .and_then(Manifest::signature_info)
+        else {
+            continue;
+        };
+        let ders = crate::credentials::trust::certificate_ders(sig.cert_chain());
+        if let Some((leaf, rest)) = ders.split_first() {
+            step.vouched_by = trust.vouch(leaf, rest);
+        }
+        if step.vouched_by.is_none() {
+            step.trust = Trust::Untrusted;
+            if step.status == StepStatus::Trusted {
+                step.status = StepStatus::Valid;
+            }
+            codes.push(StatusCode {
+                code: validation_codes::SIGNING_CREDENTIAL_UNTRUSTED.to_owned(),
+                kind: CodeKind::Failure,
+                origin: CodeOrigin::Provenant,
+                step: Some(step.index),
+                url: Some(format!("self#jumbf=/c2pa/{}/c2pa.signature", step.manifest)),
+                explanation: Some(
+                    "the signer chains only to a time-stamp authority's anchor, which vouches for time-stamps, not signers".to_owned(),
+                ),
+            });
+        }
+    }
+    report.codes.extend(codes);
 }
 
 /// Per-step trust and status from the codes attributed to each step.
@@ -439,6 +479,7 @@ pub(super) fn describe_step(
         actions,
         ingredients: Vec::new(),
         trust: Trust::Unknown,
+        vouched_by: None,
         status: StepStatus::Valid,
         failures: Vec::new(),
         manifest_id: ders.first().map(|der| hex::encode(manifest_id(label, der))),

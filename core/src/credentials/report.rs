@@ -114,6 +114,18 @@ pub struct SignerInfo {
     pub serial_number: Option<String>,
 }
 
+/// Who vouches for a step's signer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VouchedBy {
+    /// One of the anchors you configured (`--trust`, config, `PROVENANT_TRUST`).
+    YourAnchors,
+    /// The C2PA trust list (built in, or the snapshot `trust update` installed).
+    C2paTrustList,
+    /// The signer's own certificate is on the allowed list (`--allowed`).
+    AllowedList,
+}
+
 /// Where a step's time comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -188,6 +200,10 @@ pub struct ChainStep {
     pub ai_generated: bool,
     /// Whether the step's signer chains to a configured trust anchor.
     pub trust: Trust,
+    /// Who vouches for the signer when it is trusted: your anchors, the C2PA trust list
+    /// or the allowed list (checked in that order); null when nobody does.
+    #[serde(default)]
+    pub vouched_by: Option<VouchedBy>,
     /// The step's status on its own.
     pub status: StepStatus,
     /// Failure codes that apply to this step (details in [`Report::codes`]).

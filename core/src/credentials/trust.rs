@@ -1,13 +1,39 @@
-//! Trust anchors: the root certificates a verifier accepts as vouching for signers.
+//! Trust: the root certificates a verifier accepts as vouching for signers and
+//! time-stamp authorities, the end-entity certificates it accepts as themselves (the
+//! reference tool's "allowed list"), and which of them vouches for a given signer.
 
 use std::fmt;
 
-/// A PEM bundle of trust-anchor certificates, with where each part came from.
-#[derive(Clone, Default, PartialEq, Eq)]
+use c2pa::crypto::cose::CertificateTrustPolicy;
+use serde::{Deserialize, Serialize};
+
+use crate::credentials::report::VouchedBy;
+
+/// The official C2PA trust list (signers' CAs), built in: see `core/trust/README.md`.
+pub const C2PA_TRUST_LIST: &str = include_str!("../../trust/C2PA-TRUST-LIST.pem");
+/// The C2PA time-stamp authority trust list, built in.
+pub const C2PA_TSA_TRUST_LIST: &str = include_str!("../../trust/C2PA-TSA-TRUST-LIST.pem");
+/// When the built-in lists were taken (the upstream commit date).
+pub const C2PA_TRUST_LIST_DATE: &str = "2026-08-13";
+/// The upstream commit the built-in lists were read at (c2pa-org/conformance-public).
+pub const C2PA_TRUST_LIST_COMMIT: &str = "7dbff513b66e36184619286fe734beea32f2e6db";
+
+/// Everything a verifier trusts, by where it came from.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TrustAnchors {
+    /// Every anchor (yours, the lists', the TSAs'): what the C2PA validator is given.
     pem: String,
     count: usize,
     sources: Vec<String>,
+    /// Your own anchors (`--trust`).
+    yours: String,
+    /// The C2PA trust list's anchors.
+    list: String,
+    /// End-entity certificates trusted as themselves (`--allowed`).
+    allowed: String,
+    allowed_count: usize,
+    /// Allowed extended key usages, one OID per line (`--trust-config`); default: the SDK's.
+    trust_config: Option<String>,
 }
 
 /// A trust-anchor file that holds no certificate.
@@ -21,27 +47,49 @@ pub struct NoCertificate {
 const BEGIN: &str = "-----BEGIN CERTIFICATE-----";
 const END: &str = "-----END CERTIFICATE-----";
 
+fn append(to: &mut String, blocks: &[&str]) {
+    for block in blocks {
+        to.push_str(block);
+        to.push('\n');
+    }
+}
+
 impl TrustAnchors {
     /// No anchors: every signer is untrusted, so the best verdict is `valid`.
     pub fn none() -> Self {
         Self::default()
     }
 
-    /// Adds every certificate of a PEM text; `source_name` names it in messages.
-    /// Anything outside BEGIN/END CERTIFICATE blocks (comments, keys) is ignored.
-    pub fn add_pem(&mut self, source_name: &str, pem: &str) -> Result<usize, NoCertificate> {
+    /// The built-in C2PA trust list and C2PA TSA trust list, and nothing else.
+    pub fn c2pa_trust_list() -> Self {
+        let mut t = Self::none();
+        // The built-in PEM files hold certificates (checked by a unit test).
+        let _ = t.add_trust_list("C2PA trust list (built in)", C2PA_TRUST_LIST);
+        let _ = t.add_tsa_anchors("C2PA TSA trust list (built in)", C2PA_TSA_TRUST_LIST);
+        t
+    }
+
+    fn add_blocks(&mut self, source_name: &str, pem: &str) -> Result<Vec<String>, NoCertificate> {
         let blocks = certificate_blocks(pem);
         if blocks.is_empty() {
             return Err(NoCertificate {
                 source_name: source_name.to_owned(),
             });
         }
-        for block in &blocks {
-            self.pem.push_str(block);
-            self.pem.push('\n');
-        }
+        append(&mut self.pem, &blocks);
         self.count += blocks.len();
         self.sources.push(source_name.to_owned());
+        Ok(blocks.into_iter().map(str::to_owned).collect())
+    }
+
+    /// Adds your own anchors: every certificate of a PEM text; `source_name` names it in
+    /// messages. Anything outside BEGIN/END CERTIFICATE blocks (comments, keys) is ignored.
+    pub fn add_pem(&mut self, source_name: &str, pem: &str) -> Result<usize, NoCertificate> {
+        let blocks = self.add_blocks(source_name, pem)?;
+        append(
+            &mut self.yours,
+            &blocks.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
         Ok(blocks.len())
     }
 
@@ -51,7 +99,47 @@ impl TrustAnchors {
         Ok(self)
     }
 
-    /// SHA-256 fingerprints of the certificates' DER, in order.
+    /// Adds the anchors of a trust list (the C2PA trust list or a snapshot of it).
+    pub fn add_trust_list(&mut self, source_name: &str, pem: &str) -> Result<usize, NoCertificate> {
+        let blocks = self.add_blocks(source_name, pem)?;
+        append(
+            &mut self.list,
+            &blocks.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
+        Ok(blocks.len())
+    }
+
+    /// Adds anchors for time-stamp authorities. The C2PA validator has one set of
+    /// anchors for signers and TSAs alike, so they join it; a TSA's anchor vouches for a
+    /// signer only if it issued that signer a certificate with a signing EKU.
+    pub fn add_tsa_anchors(
+        &mut self,
+        source_name: &str,
+        pem: &str,
+    ) -> Result<usize, NoCertificate> {
+        Ok(self.add_blocks(source_name, pem)?.len())
+    }
+
+    /// Adds end-entity certificates trusted as themselves (the allowed list).
+    pub fn add_allowed(&mut self, source_name: &str, pem: &str) -> Result<usize, NoCertificate> {
+        let blocks = certificate_blocks(pem);
+        if blocks.is_empty() {
+            return Err(NoCertificate {
+                source_name: source_name.to_owned(),
+            });
+        }
+        append(&mut self.allowed, &blocks);
+        self.allowed_count += blocks.len();
+        self.sources.push(format!("{source_name} (allowed list)"));
+        Ok(blocks.len())
+    }
+
+    /// Sets the extended key usages signers may have: one OID per line.
+    pub fn set_trust_config(&mut self, oids: &str) {
+        self.trust_config = Some(oids.to_owned());
+    }
+
+    /// SHA-256 fingerprints of the anchors' DER, in order.
     pub fn fingerprints(&self) -> Vec<[u8; 32]> {
         certificate_ders(self.pem())
             .iter()
@@ -59,24 +147,91 @@ impl TrustAnchors {
             .collect()
     }
 
-    /// True when no certificate has been added.
+    /// True when nothing is trusted (no anchor and no allowed certificate).
     pub fn is_empty(&self) -> bool {
-        self.count == 0
+        self.count == 0 && self.allowed_count == 0
     }
 
-    /// Number of certificates.
+    /// Number of anchor certificates.
     pub fn len(&self) -> usize {
         self.count
     }
 
-    /// The concatenated PEM bundle.
+    /// Number of allowed end-entity certificates.
+    pub fn allowed_len(&self) -> usize {
+        self.allowed_count
+    }
+
+    /// The concatenated PEM bundle of every anchor.
     pub fn pem(&self) -> &str {
         &self.pem
+    }
+
+    /// The allowed end-entity certificates (PEM).
+    pub fn allowed_pem(&self) -> &str {
+        &self.allowed
+    }
+
+    /// The allowed EKUs, when set.
+    pub fn trust_config(&self) -> Option<&str> {
+        self.trust_config.as_deref()
     }
 
     /// Where the anchors came from (file names, "env", ...).
     pub fn sources(&self) -> &[String] {
         &self.sources
+    }
+
+    /// A certificate trust policy over `anchors` (PEM) and, when `allowed`, the allowed list.
+    pub(crate) fn policy(&self, anchors: &str, allowed: bool) -> Option<CertificateTrustPolicy> {
+        let mut policy = CertificateTrustPolicy::new();
+        match &self.trust_config {
+            Some(oids) => policy.add_valid_ekus(oids.as_bytes()),
+            None => policy.add_default_valid_ekus(),
+        }
+        let mut any = false;
+        if !anchors.is_empty() {
+            policy.add_trust_anchors(anchors.as_bytes()).ok()?;
+            any = true;
+        }
+        if allowed && !self.allowed.is_empty() {
+            policy
+                .add_end_entity_credentials(self.allowed.as_bytes())
+                .ok()?;
+            any = true;
+        }
+        any.then_some(policy)
+    }
+
+    /// True when every anchor and allowed certificate is a well-formed X.509
+    /// certificate and the set parses for the C2PA validator.
+    #[cfg(feature = "sign")]
+    pub fn parses(&self) -> bool {
+        let all_x509 = certificate_ders(&self.pem)
+            .iter()
+            .chain(&certificate_ders(&self.allowed))
+            .all(|der| {
+                x509_parser::parse_x509_certificate(der).is_ok_and(|(rest, _)| rest.is_empty())
+            });
+        all_x509
+            && certificate_ders(&self.pem).len() == self.count
+            && self.policy(&self.pem, true).is_some()
+    }
+
+    /// Who vouches for a signer whose chain is `leaf` then `rest`: your anchors first,
+    /// then the C2PA trust list, then the allowed list; None when nobody does.
+    pub fn vouch(&self, leaf: &[u8], rest: &[Vec<u8>]) -> Option<VouchedBy> {
+        let groups = [
+            (self.policy(&self.yours, false), VouchedBy::YourAnchors),
+            (self.policy(&self.list, false), VouchedBy::C2paTrustList),
+            (self.policy("", true), VouchedBy::AllowedList),
+        ];
+        groups.into_iter().find_map(|(policy, who)| {
+            policy?
+                .check_certificate_trust(rest, leaf, None)
+                .ok()
+                .map(|_| who)
+        })
     }
 }
 
@@ -112,6 +267,7 @@ impl fmt::Debug for TrustAnchors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TrustAnchors")
             .field("certificates", &self.count)
+            .field("allowed", &self.allowed_count)
             .field("sources", &self.sources)
             .finish()
     }
@@ -130,5 +286,17 @@ mod tests {
         assert!(!t.pem().contains("junk"));
         assert!(t.add_pem("b.pem", "not a cert").is_err());
         assert_eq!(t.sources(), ["a.pem"]);
+    }
+
+    #[test]
+    fn the_built_in_lists_hold_certificates() {
+        assert_eq!(certificate_ders(C2PA_TRUST_LIST).len(), 30);
+        assert_eq!(certificate_ders(C2PA_TSA_TRUST_LIST).len(), 22);
+        let t = TrustAnchors::c2pa_trust_list();
+        assert_eq!(t.len(), 52);
+        assert!(
+            t.policy(&t.list, false).is_some(),
+            "the list parses as anchors"
+        );
     }
 }

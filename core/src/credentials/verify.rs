@@ -213,9 +213,19 @@ fn reader_settings(trust: &TrustAnchors) -> Result<Settings, VerifyError> {
         .map_err(err)?
         .with_value("verify.ocsp_fetch", false)
         .map_err(err)?;
-    if !trust.is_empty() {
+    if !trust.pem().is_empty() {
         settings = settings
             .with_value("trust.trust_anchors", trust.pem().to_owned())
+            .map_err(err)?;
+    }
+    if !trust.allowed_pem().is_empty() {
+        settings = settings
+            .with_value("trust.allowed_list", trust.allowed_pem().to_owned())
+            .map_err(err)?;
+    }
+    if let Some(oids) = trust.trust_config() {
+        settings = settings
+            .with_value("trust.trust_config", oids.to_owned())
             .map_err(err)?;
     }
     Ok(settings)
