@@ -61,12 +61,24 @@ pub fn parse_seen(seen_json: &str) -> Result<BTreeMap<String, u64>, WasmError> {
         .collect()
 }
 
+/// The report (JSON) with its blacklist fields filled from the snapshot, for a verifier
+/// that has seen no snapshot before: [`apply_blacklist_seen`] with an empty record.
+pub fn apply_blacklist_json(
+    report_json: &str,
+    snapshot_json: &str,
+    trusted_keys: &str,
+    now_unix: u64,
+) -> Result<String, WasmError> {
+    apply_blacklist_seen(report_json, snapshot_json, trusted_keys, now_unix, "")
+        .map(|a| a.report_json)
+}
+
 /// The report with its blacklist fields filled from the snapshot. `trusted_keys`:
 /// hex Ed25519 public keys separated by commas, spaces or newlines; `seen_json`: see
 /// [`parse_seen`]. Refuses, like the CLI, a malformed, untrusted, expired snapshot or one
 /// with a bad entry, and one older than the block seen before from its source
 /// ([`SnapshotSource::check_not_older`]).
-pub fn apply_blacklist_json(
+pub fn apply_blacklist_seen(
     report_json: &str,
     snapshot_json: &str,
     trusted_keys: &str,

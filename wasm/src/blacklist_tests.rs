@@ -47,7 +47,7 @@ fn signed(block: u64, seed: u8) -> String {
 }
 
 fn apply(snapshot: &str, seen: &str) -> Result<Applied, WasmError> {
-    apply_blacklist_json(&report(), snapshot, &hex_key(1), NOW, seen)
+    apply_blacklist_seen(&report(), snapshot, &hex_key(1), NOW, seen)
 }
 
 #[test]

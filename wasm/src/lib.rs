@@ -4,7 +4,7 @@
 mod anchors;
 mod blacklist;
 
-pub use blacklist::{apply_blacklist_json, parse_seen, Applied};
+pub use blacklist::{apply_blacklist_json, apply_blacklist_seen, parse_seen, Applied};
 
 use provenant_core::credentials::verify::{
     verify_bytes, verify_stream_with_digest, VerifyError, VerifyOptions,
@@ -135,7 +135,7 @@ pub fn apply_blacklist(
     } else {
         0
     };
-    let applied = apply_blacklist_json(report_json, snapshot_json, trusted_keys, now, seen_json)
+    let applied = apply_blacklist_seen(report_json, snapshot_json, trusted_keys, now, seen_json)
         .map_err(throw)?;
     let obj = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&obj, &"report".into(), &applied.report_json.into());
