@@ -6,7 +6,10 @@
 // (pkg/anchors.js, shared with the page) against the registries the user trusts. With a blacklist
 // snapshot and trusted snapshot keys, the report is then checked against the snapshot (wasm
 // applyBlacklist, as the page's worker does); a snapshot that cannot be used leaves the report
-// "not checked" and comes back as blacklistError.
+// "not checked" and comes back as blacklistError. An older snapshot of a source than one used
+// before is refused (issue 12 item 7): the newest block per source is kept in
+// chrome.storage.local (blacklistSeen, {sourceKey: "block"}), written only here and only after
+// a snapshot was used (signature by a trusted key, expiry, entries and age checked).
 //
 // SECURITY (issue 12, item 4): pages are hostile and choose which URLs get fetched. Pictures are
 // fetched without cookies or other credentials and without a referrer, only once they have loaded
@@ -28,8 +31,22 @@ function verifier() {
 }
 
 async function settings() {
-  const s = await chrome.storage.local.get({ trustPem: '', rpcUrl: '', registries: [], blacklistSnapshot: '', blacklistKeys: [] });
+  const s = await chrome.storage.local.get({ trustPem: '', rpcUrl: '', registries: [], blacklistSnapshot: '', blacklistKeys: [],
+    blacklistSeen: {} });
   return s;
+}
+
+let seenQueue = Promise.resolve(); // one read-merge-write of blacklistSeen at a time
+/** Records a used snapshot's block when it is the newest seen from its source. */
+function rememberSnapshot(sourceKey, block) {
+  seenQueue = seenQueue.then(async () => {
+    const { blacklistSeen } = await chrome.storage.local.get({ blacklistSeen: {} });
+    const seen = blacklistSeen && typeof blacklistSeen === 'object' && !Array.isArray(blacklistSeen) ? blacklistSeen : {};
+    const before = seen[sourceKey];
+    if (before !== undefined && /^[0-9]+$/.test(String(before)) && BigInt(before) >= BigInt(block)) return;
+    await chrome.storage.local.set({ blacklistSeen: { ...seen, [sourceKey]: String(block) } });
+  }).catch((e) => console.warn('provenant: could not remember the snapshot', e));
+  return seenQueue;
 }
 
 function errorOf(e) {
@@ -37,11 +54,14 @@ function errorOf(e) {
   return { code: 'internal', message: String((e && e.message) || e) };
 }
 
-/** The report checked against the blacklist snapshot: {reportJson, error?}. */
-function checkBlacklist(reportJson, snapshot, keys) {
+/** The report checked against the blacklist snapshot: {reportJson, error?}. A snapshot that was
+ * used is remembered (its source's newest block) before this returns. */
+async function checkBlacklist(reportJson, snapshot, keys, seen) {
   try {
     const trusted = Array.isArray(keys) ? keys.map(String).join('\n') : '';
-    return { reportJson: applyBlacklist(reportJson, snapshot, trusted, Date.now() / 1000) };
+    const applied = applyBlacklist(reportJson, snapshot, trusted, Date.now() / 1000, JSON.stringify(seen || {}));
+    await rememberSnapshot(applied.sourceKey, applied.block);
+    return { reportJson: applied.report };
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError) throw e;
     return { reportJson, error: 'blacklist check failed: ' + (e && typeof e === 'object' && 'message' in e ? String(e.message) : String(e)) };
@@ -68,7 +88,7 @@ export async function verifyUrl(srcUrl) {
     }
     if (bytes.byteLength > MAX_BYTES) return { error: { code: 'input.tooLarge', message: 'the image is over 100 MB' } };
     await verifier();
-    const { trustPem, rpcUrl, registries, blacklistSnapshot, blacklistKeys } = await settings();
+    const { trustPem, rpcUrl, registries, blacklistSnapshot, blacklistKeys, blacklistSeen } = await settings();
     const name = (() => { try { return decodeURIComponent(new URL(srcUrl).pathname.split('/').pop()) || null; } catch (_) { return null; } })();
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
     const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -81,7 +101,7 @@ export async function verifyUrl(srcUrl) {
       if (checked.error) out.anchorError = checked.error;
     }
     if (typeof blacklistSnapshot === 'string' && blacklistSnapshot) {
-      const checked = checkBlacklist(report, blacklistSnapshot, blacklistKeys);
+      const checked = await checkBlacklist(report, blacklistSnapshot, blacklistKeys, blacklistSeen);
       report = checked.reportJson;
       if (checked.error) out.blacklistError = checked.error;
     }

@@ -4,7 +4,7 @@
 mod anchors;
 mod blacklist;
 
-pub use blacklist::apply_blacklist_json;
+pub use blacklist::{apply_blacklist_json, apply_blacklist_seen, parse_seen, Applied};
 
 use provenant_core::credentials::verify::{
     verify_bytes, verify_stream_with_digest, VerifyError, VerifyOptions,
@@ -125,22 +125,33 @@ fn throw(e: WasmError) -> JsValue {
     obj.into()
 }
 
-/// `applyBlacklist(reportJson, snapshotJson, trustedKeys, nowUnix) → string`: the
-/// report checked against a signed blacklist snapshot; throws `{code, message}` when
-/// the snapshot is malformed, untrusted or expired (the report then says "not checked").
+/// `applyBlacklist(reportJson, snapshotJson, trustedKeys, nowUnix, seenJson) →
+/// {report, sourceKey, block}`: the report (JSON text) checked against a signed blacklist
+/// snapshot, and the snapshot's source key and block (a decimal string) for the caller to
+/// remember in `seenJson` (`{sourceKey: "block"}`, the newest block per source). Throws
+/// `{code, message}` when the snapshot is malformed, untrusted, expired, has a bad entry or
+/// is older than the block remembered for its source (the report then says "not checked",
+/// and nothing is to be remembered).
 #[wasm_bindgen(js_name = applyBlacklist)]
 pub fn apply_blacklist(
     report_json: &str,
     snapshot_json: &str,
     trusted_keys: &str,
     now_unix: f64,
-) -> Result<String, JsValue> {
+    seen_json: &str,
+) -> Result<JsValue, JsValue> {
     let now = if now_unix.is_finite() && now_unix > 0.0 {
         now_unix as u64
     } else {
         0
     };
-    apply_blacklist_json(report_json, snapshot_json, trusted_keys, now).map_err(throw)
+    let applied = apply_blacklist_seen(report_json, snapshot_json, trusted_keys, now, seen_json)
+        .map_err(throw)?;
+    let obj = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&obj, &"report".into(), &applied.report_json.into());
+    let _ = js_sys::Reflect::set(&obj, &"sourceKey".into(), &applied.source_key.into());
+    let _ = js_sys::Reflect::set(&obj, &"block".into(), &applied.block.to_string().into());
+    Ok(obj.into())
 }
 
 /// `anchorCalls(reportJson, chainId, registriesJson) → string`: the `eth_call`s that

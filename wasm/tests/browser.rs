@@ -411,9 +411,13 @@ fn unsigned_snapshot(public_key: &str) -> String {
     .to_string()
 }
 
-/// `applyBlacklist` as the page calls it: the thrown `{code, message}`.
+/// `applyBlacklist` as the page calls it (no snapshot seen before): the thrown `{code, message}`.
 fn blacklist_thrown(report: &str, snapshot: &str, keys: &str) -> (String, String) {
-    let thrown = provenant_wasm::apply_blacklist(report, snapshot, keys, 1.8e9)
+    blacklist_thrown_seen(report, snapshot, keys, "")
+}
+
+fn blacklist_thrown_seen(report: &str, snapshot: &str, keys: &str, seen: &str) -> (String, String) {
+    let thrown = provenant_wasm::apply_blacklist(report, snapshot, keys, 1.8e9, seen)
         .expect_err("expected applyBlacklist to throw");
     let field = |name: &str| {
         js_sys::Reflect::get(&thrown, &JsValue::from_str(name))
@@ -478,5 +482,13 @@ fn apply_blacklist_refuses_unusable_snapshots_with_structured_errors() {
     }
     let (code, _) = blacklist_thrown("not a report", &unsigned_snapshot(&signer), &signer);
     assert_eq!(code, "blacklist.invalid");
-    console_log!("applyBlacklist: 7 unusable inputs refused as blacklist.invalid");
+    // The caller's record of blocks seen must be readable: a broken one is not "nothing seen".
+    let (code, message) =
+        blacklist_thrown_seen(&report, &unsigned_snapshot(&signer), &signer, "{\"k\": []}");
+    assert_eq!(code, "blacklist.invalid");
+    assert!(
+        message.contains("record of blacklist snapshots seen is unreadable"),
+        "{message}"
+    );
+    console_log!("applyBlacklist: 8 unusable inputs refused as blacklist.invalid");
 }

@@ -13,6 +13,9 @@ const REGISTRIES_KEY = 'provenant.registries'; // JSON array of 0x addresses
 const SNAPSHOT_KEY = 'provenant.blacklistSnapshot'; // the snapshot file's text
 const SNAPSHOT_NAME_KEY = 'provenant.blacklistSnapshotName';
 const BLACKLIST_KEYS_KEY = 'provenant.blacklistKeys'; // JSON array of hex Ed25519 public keys
+// The newest block seen per snapshot source, {sourceKey: "block"} (decimal strings: blocks are u64):
+// an older snapshot of the same source is refused. Written only after a snapshot was used.
+const SEEN_KEY = 'provenant.blacklistSeen';
 // localStorage holds about 5 M characters per origin: larger snapshots stay for this session only.
 export const MAX_STORED_SNAPSHOT = 4 * 1024 * 1024;
 export const MAX_SNAPSHOT_BYTES = 32 * 1024 * 1024; // read at all (copied to the worker per picture)
@@ -87,8 +90,10 @@ async function verifyBytes(buffer, fileName) {
     const registries = savedRegistries();
     const blacklistSnapshot = currentSnapshot().text;
     const blacklistKeys = savedBlacklistKeys();
-    const { report, policy, anchorError, blacklistError } = await ask({ bytes: buffer, trustPem, fileName, rpcUrl, registries,
-      blacklistSnapshot, blacklistKeys }, [buffer]);
+    const blacklistSeen = localStorage.getItem(SEEN_KEY) || '';
+    const { report, policy, anchorError, blacklistError, blacklistSource } = await ask({ bytes: buffer, trustPem, fileName,
+      rpcUrl, registries, blacklistSnapshot, blacklistKeys, blacklistSeen }, [buffer]);
+    if (blacklistSource) rememberSnapshot(blacklistSource);
     const parsed = JSON.parse(report);
     setStatus('');
     resultBox.replaceChildren(R.renderReport(parsed, { anchorError, blacklistError, policy: JSON.parse(policy) }));
@@ -227,6 +232,20 @@ function describeSnapshot(text) {
     what = '; not JSON: it will be refused';
   }
   return (text.length / 1024).toFixed(1) + ' kB' + what;
+}
+/** Records the block of a snapshot that was used (signature, expiry, entries and age checked by
+ * the verifier) when it is the newest seen from its source. Read, merged and written in one go. */
+function rememberSnapshot({ sourceKey, block }) {
+  if (typeof sourceKey !== 'string' || !/^[0-9]+$/.test(String(block))) return;
+  let seen = {};
+  try {
+    const got = JSON.parse(localStorage.getItem(SEEN_KEY) || '{}');
+    if (got && typeof got === 'object' && !Array.isArray(got)) seen = got;
+  } catch (_) { /* unreadable: the verifier refuses it, so it is never silently replaced here */ return; }
+  const before = seen[sourceKey];
+  if (before !== undefined && /^[0-9]+$/.test(String(before)) && BigInt(before) >= BigInt(block)) return;
+  seen[sourceKey] = String(block);
+  try { localStorage.setItem(SEEN_KEY, JSON.stringify(seen)); } catch (_) { /* over the quota: not remembered */ }
 }
 const snapshotState = $('blacklist-file-state');
 function showSnapshotState(note) {

@@ -1,12 +1,14 @@
 // Runs the wasm verifier off the main thread so the page never freezes.
 // Messages in: {id, bytes: ArrayBuffer, trustPem, fileName, rpcUrl?, registries?, blacklistSnapshot?,
-// blacklistKeys?} or {id, type: 'version'}.
-// Messages out: {id, ok: true, report: string, policy: string, anchorError?: string, blacklistError?: string} or
-// {id, ok: false, error: {code, message}, fatal?}.
+// blacklistKeys?, blacklistSeen?} or {id, type: 'version'}.
+// Messages out: {id, ok: true, report: string, policy: string, anchorError?: string, blacklistError?: string,
+// blacklistSource?: {sourceKey, block}} or {id, ok: false, error: {code, message}, fatal?}.
 // With an RPC URL the report's anchor proofs are checked over JSON-RPC (anchors.js) after verifying;
 // then, with a blacklist snapshot, the report is checked against it (wasm applyBlacklist: signature
-// by one of blacklistKeys, expiry, entries). A snapshot that cannot be used leaves the report
-// "not checked" and becomes blacklistError.
+// by one of blacklistKeys, expiry, entries, and not older than the block blacklistSeen — the page's
+// record, {sourceKey: "block"} — holds for its source). A snapshot that cannot be used leaves the
+// report "not checked" and becomes blacklistError; one that was used comes back as blacklistSource,
+// for the page to remember (this worker has no storage).
 import init, { verify, version, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy } from './pkg/provenant_wasm.js';
 import './anchors.js'; // a classic script: publishes globalThis.ProvenantAnchors
 
@@ -42,10 +44,14 @@ self.onmessage = async (event) => {
       anchorError = checked.error;
     }
     let blacklistError;
+    let blacklistSource;
     if (typeof msg.blacklistSnapshot === 'string' && msg.blacklistSnapshot) {
       const keys = Array.isArray(msg.blacklistKeys) ? msg.blacklistKeys.map(String).join('\n') : '';
+      const seen = typeof msg.blacklistSeen === 'string' ? msg.blacklistSeen : '';
       try {
-        report = applyBlacklist(report, msg.blacklistSnapshot, keys, Date.now() / 1000);
+        const applied = applyBlacklist(report, msg.blacklistSnapshot, keys, Date.now() / 1000, seen);
+        report = applied.report;
+        blacklistSource = { sourceKey: applied.sourceKey, block: applied.block };
       } catch (e) {
         if (e instanceof WebAssembly.RuntimeError) throw e;
         blacklistError = 'blacklist check failed: ' + (e && typeof e === 'object' && 'message' in e ? String(e.message) : String(e));
@@ -54,7 +60,7 @@ self.onmessage = async (event) => {
     // The core's one policy (the default: trusted, no blacklisted camera or signer), as the CLI,
     // batch and serve apply it: {passed, reasons: [{rule, message}]}.
     const policy = evaluatePolicy(report, '');
-    self.postMessage({ id: msg.id, ok: true, report, policy, anchorError, blacklistError });
+    self.postMessage({ id: msg.id, ok: true, report, policy, anchorError, blacklistError, blacklistSource });
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError) {
       // A panic or trap leaves the module in an unknown state: the page restarts this worker.

@@ -73,8 +73,11 @@ if (!cli) {
   cli = path.join(targetDir, 'debug', 'provenant');
 }
 if (!fs.existsSync(cli)) fatal(`no provenant binary at ${cli}`);
-const work = path.join(targetDir, 'e2e-work');
-const artifacts = path.join(targetDir, 'e2e-artifacts');
+// PROVENANT_E2E_DIR: where the inputs (DIR/work) and screenshots (DIR/artifacts) go, for a run
+// beside another one sharing the target dir; by default target/e2e-work and target/e2e-artifacts.
+const e2eDir = process.env.PROVENANT_E2E_DIR;
+const work = e2eDir ? path.join(path.resolve(e2eDir), 'work') : path.join(targetDir, 'e2e-work');
+const artifacts = e2eDir ? path.join(path.resolve(e2eDir), 'artifacts') : path.join(targetDir, 'e2e-artifacts');
 fs.rmSync(work, { recursive: true, force: true });
 fs.mkdirSync(work, { recursive: true });
 fs.mkdirSync(artifacts, { recursive: true });
@@ -209,6 +212,7 @@ console.log(`e2e: anvil at ${anvilUrl}, registry ${registry}, anchored.jpg carri
 // As cli/tests/blacklist_chain.rs: a 2-of-3 curator set (anvil accounts 3..5), cam-a blacklisted
 // from yesterday on with its own photo as evidence, cam-b not; exported as a snapshot signed by
 // a fresh key. Then an untrusted key, a tampered copy and a copy padded past 4 MB.
+const HUGE = '18446744073709551615'; // u64::MAX: the block of the poisoned snapshots
 const CURATOR_KEYS = ['0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6',
   '0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a',
   '0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba'];
@@ -239,14 +243,33 @@ const bl = {};
   await rpcCall(anvilUrl, 'evm_increaseTime', [3601]); // past the appeal window
   await rpcCall(anvilUrl, 'evm_mine');
   for (const j of [1, 2]) pc('blacklist', 'release', bl.entry, '--share', W(`curators/curator-${j}.json`), ...looked, ...tx(W(`curator-${j}.key`)));
-  pc('blacklist', 'activate', bl.entry, '--group', group, '--evidence', W('cam-a.jpg'), ...tx(W('admin.key')));
   bl.key = pc('blacklist', 'keygen', W('snapshot.key')).trim();
   bl.otherKey = pc('blacklist', 'keygen', W('other-snapshot.key')).trim();
   if (!/^[0-9a-f]{64}$/.test(bl.key)) fatal('blacklist keygen printed ' + JSON.stringify(bl.key));
-  pc('blacklist', 'export', '--set', bl.set, '--signing-key', W('snapshot.key'), '--valid-for', '24', '-o', W('blacklist.json'),
-    '--chain', anvilUrl, '--registry', registry);
+  const exportTo = (file) => pc('blacklist', 'export', '--set', bl.set, '--signing-key', W('snapshot.key'), '--valid-for', '24',
+    '-o', W(file), '--chain', anvilUrl, '--registry', registry);
+  // The rollback attack's snapshot: read before the entry is active (block b1), validly signed by
+  // the trusted key, unexpired — and without cam-a.
+  exportTo('blacklist-old.json');
+  pc('blacklist', 'activate', bl.entry, '--group', group, '--evidence', W('cam-a.jpg'), ...tx(W('admin.key')));
+  exportTo('blacklist.json');
   const text = fs.readFileSync(W('blacklist.json'), 'utf8');
   if (!text.includes(BLACKLIST_REASON)) fatal('the snapshot does not hold the entry: ' + text.slice(0, 300));
+  const oldSnap = JSON.parse(fs.readFileSync(W('blacklist-old.json'), 'utf8'));
+  bl.block = JSON.parse(text).body.source.block_number;
+  bl.oldBlock = oldSnap.body.source.block_number;
+  if (!(bl.oldBlock < bl.block) || oldSnap.body.devices.length !== 0) fatal(`old snapshot: block ${bl.oldBlock} (new ${bl.block}), ${oldSnap.body.devices.length} devices`);
+  // Poison: the highest block there is, in a snapshot signed by a key the reader does not trust,
+  // and in one whose signature no longer verifies. Neither may raise the block remembered.
+  const bodyText = JSON.stringify(JSON.parse(text).body).replace(`"block_number":${bl.block}`, `"block_number":${HUGE}`);
+  if (!bodyText.includes(HUGE)) fatal('could not raise the block of the snapshot');
+  const otherSeed = fs.readFileSync(W('other-snapshot.key'), 'utf8').trim();
+  const otherKey = crypto.createPrivateKey({ key: Buffer.from('302e020100300506032b657004220420' + otherSeed, 'hex'), format: 'der', type: 'pkcs8' });
+  const sig = crypto.sign(null, Buffer.from(bodyText), otherKey).toString('hex');
+  fs.writeFileSync(W('blacklist-poison-untrusted.json'),
+    `{"body":${bodyText},"signature":{"alg":"Ed25519","public_key":"${bl.otherKey}","value":"${sig}"}}`);
+  fs.writeFileSync(W('blacklist-poison-badsig.json'), text.replace(/"block_number":\s*\d+/, `"block_number": ${HUGE}`));
+  if (!fs.readFileSync(W('blacklist-poison-badsig.json'), 'utf8').includes(HUGE)) fatal('could not raise the block of the snapshot');
   fs.writeFileSync(W('blacklist-tampered.json'), text.replace('report 42', 'report 43'));
   // The signature covers the body's compact JSON: whitespace keeps it valid, and makes it too big to store.
   const snap = JSON.parse(text);
@@ -257,6 +280,11 @@ const bl = {};
       { encoding: 'utf8', env: chainEnv });
     const got = JSON.parse(r.stdout).blacklisted;
     if (got !== want) fatal(`CLI says ${f} blacklisted=${got}, expected ${want}`);
+  }
+  { // The CLI refuses the older snapshot now that it has seen the newer one (blacklist-seen.json).
+    const r = spawnSync(cli, ['verify', W('cam-a.jpg'), '--json', '--blacklist', W('blacklist-old.json'), '--blacklist-key', bl.key],
+      { encoding: 'utf8', env: chainEnv });
+    if (r.status === 0 || !r.stderr.includes(`older than block ${bl.block}`)) fatal(`CLI on the older snapshot: ${r.status} ${r.stderr}`);
   }
   bl.makerPem = fs.readFileSync(W('maker/root.pem'), 'utf8');
   console.log(`e2e: curator set ${bl.set}, entry ${bl.entry} blacklists cam-a; snapshot signed by ${bl.key.slice(0, 12)}… (${Date.now() - t0} ms)`);
@@ -642,6 +670,41 @@ async function launch(extraArgs = [], opts = {}) {
     assert((await page.locator('.pv-badge-blacklisted').count()) === 0, 'no blacklisted badge');
   });
 
+  // Issue 12 item 7: an older, unexpired snapshot must not replace a newer one.
+  await test('page: rollback — an older snapshot (validly signed, unexpired, without cam-a) after the newer one is refused', async () => {
+    await setBlacklist(W('blacklist.json'), [bl.key]);
+    await upload('cam-a.jpg');
+    assertIncludes((await badge()).cls, 'pv-badge-blacklisted', 'the newer snapshot lists cam-a');
+    await setBlacklist(W('blacklist-old.json'));
+    await upload('cam-a.jpg');
+    const row = await blacklistRow();
+    const errors = await page.locator('.pv-blacklist-error').allTextContents();
+    assert(errors.length === 1, `an error row (got none; badge ${(await badge()).cls}, blacklist row ${JSON.stringify(row.text)})`);
+    assertIncludes(errors[0], 'blacklist check failed: ', 'error row');
+    assertIncludes(errors[0], `was read at block ${bl.oldBlock}, older than block ${bl.block} of the snapshot this verifier saw before`, 'error row');
+    assert(row.text === 'not checked', 'row: ' + row.text);
+    assert((await page.locator('.pv-badge-blacklisted').count()) === 0, 'no blacklisted badge from a refused snapshot');
+    await page.reload(); // remembered in this browser
+    await upload('cam-a.jpg');
+    assertIncludes(await text('.pv-blacklist-error'), `older than block ${bl.block}`, 'after a reload');
+    await page.screenshot({ path: path.join(artifacts, 'page-blacklist-older.png'), fullPage: true });
+  });
+
+  await test('page: poisoned snapshots (block 2^64-1, untrusted key / bad signature) do not raise the remembered block', async () => {
+    for (const [f, why] of [['blacklist-poison-untrusted.json', 'not a trusted blacklist key'], ['blacklist-poison-badsig.json', 'signature does not verify']]) {
+      await setBlacklist(W(f));
+      await upload('cam-a.jpg');
+      assertIncludes(await text('.pv-blacklist-error'), why, f);
+    }
+    const seen = await page.evaluate(() => localStorage.getItem('provenant.blacklistSeen'));
+    assert(seen && !seen.includes(HUGE) && Object.values(JSON.parse(seen)).includes(String(bl.block)),
+      `remembered: ${seen} (expected block ${bl.block})`);
+    await setBlacklist(W('blacklist.json'));
+    await upload('cam-a.jpg');
+    assertIncludes((await badge()).cls, 'pv-badge-blacklisted', 'the real snapshot still applies');
+    assert((await page.locator('.pv-blacklist-error').count()) === 0, 'no error for the real snapshot');
+  });
+
   await test('page: a snapshot over 4 MB is kept for the session only, and still applied', async () => {
     await setBlacklist(W('blacklist-big.json'));
     assertIncludes(await text('#blacklist-file-state'), 'too large for this page\'s storage', 'state');
@@ -901,6 +964,30 @@ async function launch(extraArgs = [], opts = {}) {
     assertIncludes(await a.locator('.pv-blacklist-error').textContent(), 'not a trusted blacklist key', 'details error');
     assert((await a.locator('.pv-blacklist').textContent()) === 'not checked', 'details row not checked');
     await d.close();
+    // Issue 12 item 7: rollback to an older snapshot (validly signed by the trusted key, unexpired,
+    // without cam-a), then poisoned ones with block 2^64-1 that must not raise the remembered block.
+    await sw.evaluate((k) => chrome.storage.local.set({ blacklistKeys: [k] }), bl.key);
+    const withSnapshot = async (file) => {
+      await sw.evaluate((t) => chrome.storage.local.set({ blacklistSnapshot: t }), fs.readFileSync(W(file), 'utf8'));
+      return (await verifyCams(['cam-a.jpg']))[0];
+    };
+    const older = await withSnapshot('blacklist-old.json');
+    assert(older.error && older.error.includes(`was read at block ${bl.oldBlock}, older than block ${bl.block} of the snapshot this verifier saw before`),
+      'older snapshot: ' + JSON.stringify(older));
+    assert(older.blacklisted !== true, 'older snapshot: ' + JSON.stringify(older));
+    const d2 = await openDetails(url4);
+    assertIncludes(await entryFor(d2, 'cam-a.jpg').locator('.pv-blacklist-error').textContent(), `older than block ${bl.block}`, 'details error');
+    assert((await entryFor(d2, 'cam-a.jpg').locator('.pv-blacklist').textContent()) === 'not checked', 'details row not checked');
+    await d2.close();
+    for (const [f, why] of [['blacklist-poison-untrusted.json', 'not a trusted blacklist key'], ['blacklist-poison-badsig.json', 'signature does not verify']]) {
+      const got = await withSnapshot(f);
+      assert(got.error && got.error.includes(why), f + ': ' + JSON.stringify(got));
+    }
+    const { blacklistSeen } = await sw.evaluate(() => chrome.storage.local.get('blacklistSeen'));
+    assert(blacklistSeen && !JSON.stringify(blacklistSeen).includes(HUGE) && Object.values(blacklistSeen).includes(String(bl.block)),
+      `remembered: ${JSON.stringify(blacklistSeen)} (expected block ${bl.block})`);
+    const again = await withSnapshot('blacklist.json');
+    assert(again.blacklisted === true && !again.error, 'the real snapshot still applies: ' + JSON.stringify(again));
     await sw.evaluate(() => chrome.storage.local.remove(['blacklistSnapshot', 'blacklistSnapshotName', 'blacklistKeys']));
     await p4.close();
   });
