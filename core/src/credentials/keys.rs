@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
-    KeyPair, KeyUsagePurpose, SignatureAlgorithm,
+    KeyPair, KeyUsagePurpose,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -20,15 +20,54 @@ pub enum KeyAlg {
     Ed25519,
     /// ECDSA on P-256 with SHA-256.
     Es256,
+    /// ECDSA on P-384 with SHA-384.
+    Es384,
+    /// RSA (2048-bit) signing with RSASSA-PSS and SHA-256; the CAs sign with PKCS#1 v1.5.
+    Ps256,
 }
 
 impl KeyAlg {
-    fn rcgen(self) -> &'static SignatureAlgorithm {
+    /// A fresh key pair for this algorithm.
+    fn new_key(self) -> Result<KeyPair, KeyError> {
         match self {
-            Self::Ed25519 => &rcgen::PKCS_ED25519,
-            Self::Es256 => &rcgen::PKCS_ECDSA_P256_SHA256,
+            Self::Ed25519 => Ok(KeyPair::generate_for(&rcgen::PKCS_ED25519)?),
+            Self::Es256 => Ok(KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256)?),
+            Self::Es384 => Ok(KeyPair::generate_for(&rcgen::PKCS_ECDSA_P384_SHA384)?),
+            Self::Ps256 => {
+                // ring (rcgen's backend) cannot generate RSA keys; the rsa crate can.
+                use rsa::pkcs8::EncodePrivateKey;
+                let key = rsa::RsaPrivateKey::new(&mut rand_core::OsRng, 2048)
+                    .map_err(|e| KeyError::Rsa(e.to_string()))?;
+                let der = key
+                    .to_pkcs8_der()
+                    .map_err(|e| KeyError::Rsa(e.to_string()))?;
+                Ok(KeyPair::try_from(der.as_bytes())?)
+            }
         }
     }
+}
+
+/// A private key as PEM that OpenSSL 3 and the C2PA SDK both read. Ed25519 keys are
+/// written as PKCS#8 v1 (the seed alone): the v2 form ring makes, with the public key
+/// inside, is refused by `openssl pkey`.
+fn private_pem(key: &KeyPair) -> String {
+    use base64::Engine;
+    let der = key.serialize_der();
+    let seed_at = (key.algorithm() == &rcgen::PKCS_ED25519)
+        .then(|| der.windows(4).position(|w| w == [0x04, 0x22, 0x04, 0x20]))
+        .flatten()
+        .filter(|&at| der.len() >= at + 4 + 32);
+    let Some(at) = seed_at else {
+        return key.serialize_pem();
+    };
+    // PrivateKeyInfo { version 0, AlgorithmIdentifier { id-Ed25519 }, OCTET STRING { seed } }
+    let mut v1 = vec![
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
+    v1.extend_from_slice(&der[at + 4..at + 4 + 32]);
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&v1);
+    format!("-----BEGIN PRIVATE KEY-----\n{b64}\n-----END PRIVATE KEY-----\n")
 }
 
 /// File names inside a key directory.
@@ -47,6 +86,9 @@ pub enum KeyError {
     /// rcgen could not generate a key or certificate.
     #[error("certificate generation failed: {0}")]
     Generate(#[from] rcgen::Error),
+    /// The RSA key could not be generated or encoded.
+    #[error("RSA key generation failed: {0}")]
+    Rsa(String),
     #[error("{path} already exists")]
     /// A file to write already exists (and overwriting was not asked for).
     Exists {
@@ -114,12 +156,11 @@ fn name(org: &str, cn: &str) -> DistinguishedName {
 
 /// Generates the root → intermediate → signer hierarchy.
 pub fn generate(opts: &KeygenOptions) -> Result<Credentials, KeyError> {
-    let alg = opts.alg.rcgen();
     // Back-date a little so a verifier with a slow clock accepts fresh signatures.
     let now = OffsetDateTime::now_utc() - Duration::hours(1);
     let days = Duration::days(opts.validity_days.max(1));
 
-    let root_key = KeyPair::generate_for(alg)?;
+    let root_key = opts.alg.new_key()?;
     let mut root = CertificateParams::default();
     root.distinguished_name = name(&opts.org, &format!("{} Root CA", opts.org));
     root.is_ca = IsCa::Ca(BasicConstraints::Constrained(1));
@@ -128,7 +169,7 @@ pub fn generate(opts: &KeygenOptions) -> Result<Credentials, KeyError> {
     root.not_after = now + days * 10;
     let root_cert = root.self_signed(&root_key)?;
 
-    let int_key = KeyPair::generate_for(alg)?;
+    let int_key = opts.alg.new_key()?;
     let mut int = CertificateParams::default();
     int.distinguished_name = name(&opts.org, &format!("{} Signing CA", opts.org));
     int.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
@@ -138,9 +179,27 @@ pub fn generate(opts: &KeygenOptions) -> Result<Credentials, KeyError> {
     int.not_after = now + days * 5;
     let int_cert = int.signed_by(&int_key, &root_cert, &root_key)?;
 
-    let ee_key = KeyPair::generate_for(alg)?;
+    let ee_key = opts.alg.new_key()?;
+    let mut ee = signer_params(&opts.org);
+    ee.use_authority_key_identifier_extension = true;
+    ee.not_before = now;
+    ee.not_after = now + days;
+    let ee_cert = ee.signed_by(&ee_key, &int_cert, &int_key)?;
+
+    Ok(Credentials {
+        root_cert: root_cert.pem(),
+        root_key: private_pem(&root_key),
+        intermediate_key: private_pem(&int_key),
+        chain: format!("{}{}", ee_cert.pem(), int_cert.pem()),
+        signer_key: private_pem(&ee_key),
+    })
+}
+
+/// The signer certificate's profile (C2PA: v3, CA:FALSE, digitalSignature, an allowed
+/// EKU), shared by `generate` and the certificate signing request.
+fn signer_params(org: &str) -> CertificateParams {
     let mut ee = CertificateParams::default();
-    ee.distinguished_name = name(&opts.org, &format!("{} Content Signer", opts.org));
+    ee.distinguished_name = name(org, &format!("{org} Content Signer"));
     ee.is_ca = IsCa::ExplicitNoCa;
     ee.key_usages = vec![KeyUsagePurpose::DigitalSignature];
     ee.extended_key_usages = vec![
@@ -149,18 +208,93 @@ pub fn generate(opts: &KeygenOptions) -> Result<Credentials, KeyError> {
         ExtendedKeyUsagePurpose::Other(vec![1, 3, 6, 1, 5, 5, 7, 3, 36]),
         ExtendedKeyUsagePurpose::EmailProtection,
     ];
-    ee.use_authority_key_identifier_extension = true;
-    ee.not_before = now;
-    ee.not_after = now + days;
-    let ee_cert = ee.signed_by(&ee_key, &int_cert, &int_key)?;
+    ee
+}
 
-    Ok(Credentials {
-        root_cert: root_cert.pem(),
-        root_key: root_key.serialize_pem(),
-        intermediate_key: int_key.serialize_pem(),
-        chain: format!("{}{}", ee_cert.pem(), int_cert.pem()),
-        signer_key: ee_key.serialize_pem(),
-    })
+/// A new signing key and a certificate signing request for it that meets the C2PA
+/// certificate profile, for a CA on the C2PA trust list: (request PEM, key PEM).
+pub fn signing_request(org: &str, alg: KeyAlg) -> Result<(String, String), KeyError> {
+    let key = alg.new_key()?;
+    let mut params = signer_params(org);
+    // rcgen writes no basicConstraints into a request; the CA adds CA:FALSE.
+    params.is_ca = IsCa::NoCa;
+    let csr = params.serialize_request(&key)?;
+    Ok((csr.pem()?, private_pem(&key)))
+}
+
+/// EKUs the C2PA certificate profile accepts for a signer (id-kp-documentSigning,
+/// id-kp-emailProtection, the C2PA claim-signing EKU).
+const SIGNER_EKUS: [&str; 3] = [
+    "1.3.6.1.5.5.7.3.36",
+    "1.3.6.1.5.5.7.3.4",
+    "1.3.6.1.4.1.62558.2.1",
+];
+
+/// What is wrong with an issued signer certificate (first of `chain_pem`) for signing
+/// with `key_pem`: each problem explained; empty when it meets the C2PA profile.
+pub fn check_issued(chain_pem: &str, key_pem: &str) -> Vec<String> {
+    use x509_parser::prelude::*;
+    let ders = crate::credentials::trust::certificate_ders(chain_pem);
+    let Some(der) = ders.first() else {
+        return vec!["no PEM certificate found".into()];
+    };
+    let cert = match X509Certificate::from_der(der) {
+        Ok((_, c)) => c,
+        Err(e) => return vec![format!("the certificate does not parse: {e}")],
+    };
+    let mut problems = Vec::new();
+    if cert.version() != X509Version::V3 {
+        problems.push("not an X.509 v3 certificate".into());
+    }
+    if cert.is_ca() {
+        problems.push(
+            "it is a CA certificate (basicConstraints CA:TRUE); a signer needs CA:FALSE".into(),
+        );
+    }
+    match cert.key_usage() {
+        Ok(Some(ku)) if ku.value.digital_signature() => {}
+        Ok(Some(_)) => problems.push("keyUsage lacks digitalSignature".into()),
+        _ => problems.push("no keyUsage extension (digitalSignature is required)".into()),
+    }
+    match cert.extended_key_usage() {
+        Ok(Some(eku)) => {
+            let oids: Vec<String> = eku.value.other.iter().map(|o| o.to_id_string()).collect();
+            let known = (eku.value.email_protection && SIGNER_EKUS.contains(&"1.3.6.1.5.5.7.3.4"))
+                || oids.iter().any(|o| SIGNER_EKUS.contains(&o.as_str()));
+            if eku.value.any {
+                problems.push(
+                    "extendedKeyUsage includes anyExtendedKeyUsage, which the C2PA profile forbids"
+                        .into(),
+                );
+            }
+            if !known {
+                problems.push(format!(
+                    "extendedKeyUsage has none of the C2PA signer EKUs ({})",
+                    SIGNER_EKUS.join(", ")
+                ));
+            }
+        }
+        _ => problems.push(
+            "no extendedKeyUsage extension (documentSigning or emailProtection is required)".into(),
+        ),
+    }
+    if !cert.validity().is_valid() {
+        problems.push(format!(
+            "not valid now (valid {} to {})",
+            cert.validity().not_before,
+            cert.validity().not_after
+        ));
+    }
+    match KeyPair::from_pem(key_pem) {
+        Ok(key) => {
+            if key.public_key_der() != cert.tbs_certificate.subject_pki.raw {
+                problems
+                    .push("it certifies another key than the signer key in this directory".into());
+            }
+        }
+        Err(e) => problems.push(format!("the signer key does not parse: {e}")),
+    }
+    problems
 }
 
 /// Paths written by [`write_key_dir`].
@@ -217,6 +351,11 @@ pub fn write_key_dir(dir: &Path, creds: &Credentials, force: bool) -> Result<Key
         write_file(path, contents.as_bytes(), *secret).map_err(io(path))?;
     }
     Ok(paths)
+}
+
+/// Writes a private key file, mode 0600.
+pub fn write_secret(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    write_file(path, contents, true)
 }
 
 fn write_file(path: &Path, contents: &[u8], secret: bool) -> std::io::Result<()> {
