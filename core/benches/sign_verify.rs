@@ -79,6 +79,34 @@ fn bench(c: &mut Criterion) {
         });
     }
     verify.finish();
+
+    // What the built-in C2PA trust list (52 more anchors) costs a verification.
+    let mut with_list = options.trust.clone();
+    with_list
+        .add_trust_list(
+            "C2PA trust list",
+            provenant_core::credentials::trust::C2PA_TRUST_LIST,
+        )
+        .unwrap();
+    with_list
+        .add_tsa_anchors(
+            "C2PA TSA trust list",
+            provenant_core::credentials::trust::C2PA_TSA_TRUST_LIST,
+        )
+        .unwrap();
+    let with_list = VerifyOptions {
+        trust: with_list,
+        ..Default::default()
+    };
+    let mut trust = c.benchmark_group("verify-trust");
+    trust.sample_size(30);
+    let small = &signed[0].1;
+    for (name, opts) in [("one-root", &options), ("one-root+c2pa-list", &with_list)] {
+        trust.bench_with_input(BenchmarkId::from_parameter(name), small, |b, bytes| {
+            b.iter(|| verify_bytes(bytes, opts).unwrap())
+        });
+    }
+    trust.finish();
     let _ = std::fs::remove_dir_all(paths.ca_dir.parent().unwrap());
 }
 
