@@ -160,26 +160,18 @@ fn reply(dir: &Path, behaviour: Behaviour, request: &[u8]) -> (u16, Vec<u8>) {
         Behaviour::Silent => unreachable!(),
         Behaviour::Honest | Behaviour::WrongImprint => {}
     }
-    let query = if behaviour == Behaviour::WrongImprint {
-        // A genuine query of OpenSSL's own, over other data.
-        std::fs::write(dir.join("other.txt"), b"some other claim").expect("write");
-        openssl(
-            dir,
-            &[
-                "ts",
-                "-query",
-                "-data",
-                "other.txt",
-                "-sha256",
-                "-cert",
-                "-out",
-                "q.tsq",
-            ],
-        );
-        std::fs::read(dir.join("q.tsq")).expect("q.tsq")
-    } else {
-        request.to_vec()
-    };
+    let mut query = request.to_vec();
+    if behaviour == Behaviour::WrongImprint {
+        // The same well-formed query (nonce and all), but over another hash: the token
+        // answers a question about other data.
+        let at = query
+            .windows(2)
+            .position(|w| w == [0x04, 0x20])
+            .expect("a SHA-256 message imprint in the query");
+        for b in &mut query[at + 2..at + 34] {
+            *b ^= 0xff;
+        }
+    }
     std::fs::write(dir.join("request.tsq"), query).expect("write");
     openssl(
         dir,
