@@ -128,10 +128,63 @@ fn an_expired_certificate_stays_trusted_with_a_trusted_time_stamp() {
     );
     assert_eq!(time_sources(&report), ["claimed"]);
 
+    reference_tool_agrees(&stamped, &plain, &[&root, &tsa_root]);
+
     // The TSA is nobody we trust: its time is not shown as time-stamped.
     let o = verify_with(&stamped, &[&root]);
     let report = json(&o);
     assert_ne!(time_sources(&report), ["time_stamp"], "{report:#}");
+}
+
+/// The reference C2PA tool (c2patool), when on PATH, agrees: the time-stamped file's
+/// expired certificate is accepted, the other one is `signingCredential.expired`. When it
+/// is missing the check fails if PROVENANT_REQUIRE_C2PATOOL=1 (CI), else says it did not run.
+fn reference_tool_agrees(stamped: &Path, plain: &Path, anchors: &[&Path]) {
+    let found = std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|d| d.join("c2patool"))
+            .find(|p| p.is_file())
+    });
+    let Some(tool) = found else {
+        assert!(
+            std::env::var("PROVENANT_REQUIRE_C2PATOOL").as_deref() != Ok("1"),
+            "c2patool is required (PROVENANT_REQUIRE_C2PATOOL=1) but not on PATH"
+        );
+        eprintln!("NOT RUN: the c2patool cross-check (c2patool is not on PATH)");
+        return;
+    };
+    let bundle = stamped.with_file_name("anchors.pem");
+    let pem: String = anchors
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    std::fs::write(&bundle, pem).unwrap();
+    let run = |file: &Path| {
+        let o = std::process::Command::new(&tool)
+            .arg(file)
+            .args(["trust", "--trust_anchors", s(&bundle)])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let state = |out: &str| {
+        let v: Value = serde_json::from_str(out).unwrap_or_else(|e| panic!("c2patool: {e}: {out}"));
+        v["validation_state"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let out = run(stamped);
+    assert_eq!(
+        state(&out),
+        "Trusted",
+        "c2patool on the time-stamped file: {out}"
+    );
+    assert!(out.contains("\"timeStamp.trusted\""), "{out}");
+    assert!(!out.contains("signingCredential.expired"), "{out}");
+    let out = run(plain);
+    assert_eq!(state(&out), "Invalid", "c2patool on the plain file: {out}");
+    assert!(out.contains("\"signingCredential.expired\""), "{out}");
 }
 
 #[test]
