@@ -25,8 +25,9 @@ use c2pa::status_tracker::StatusTracker;
 use crate::credentials::signer::{Signer, SigningAlg};
 
 /// The largest response accepted from a TSA, and the room reserved for its token in the
-/// signature. Real tokens (with the TSA's chain) are 2–7 KB.
-pub const MAX_RESPONSE: usize = 16 * 1024;
+/// signature (the SDK reserves the same when it is given a TSA URL itself). The room is
+/// padded out in every time-stamped file, so it is kept to what tokens need.
+pub const MAX_RESPONSE: usize = 10_000;
 /// The default deadline for the whole exchange with the TSA.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 const MAX_HEADER: usize = 8 * 1024;
