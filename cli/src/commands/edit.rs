@@ -67,7 +67,7 @@ pub struct Args {
     pub allow_invalid_parent: bool,
     #[command(flatten)]
     pub tsa: super::sign::TsaArgs,
-    /// Also print {output, format, sha256, actions, parent_verdict} as JSON on stdout.
+    /// Also print {output, format, sha256, actions, parent_verdict, tsa} as JSON on stdout.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]

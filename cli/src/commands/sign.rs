@@ -47,7 +47,7 @@ pub struct Args {
     pub source: SourceArg,
     #[command(flatten)]
     pub tsa: TsaArgs,
-    /// Also print {output, format, sha256, alg} as JSON on stdout.
+    /// Also print {output, format, sha256, alg, tsa} as JSON on stdout.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
