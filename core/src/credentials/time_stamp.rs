@@ -537,6 +537,17 @@ mod tests {
     }
 
     #[test]
+    fn pki_status_is_read() {
+        // TimeStampResp { status: PKIStatusInfo { status: rejection (2) } }
+        assert_eq!(
+            pki_status(&[0x30, 0x05, 0x30, 0x03, 0x02, 0x01, 0x02]),
+            Some(2)
+        );
+        assert_eq!(pki_status(&[0x30, 0x03, 0x02, 0x01, 0x00]), None);
+        assert_eq!(pki_status(b"not DER"), None);
+    }
+
+    #[test]
     fn refused_connection_is_an_error() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
