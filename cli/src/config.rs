@@ -30,6 +30,9 @@ pub struct Config {
     pub policy: Option<Policy>,
     /// The publisher's chronology endpoint, written into every manifest signed here.
     pub publisher_endpoint: Option<String>,
+    /// RFC 3161 time-stamp authority (http:// URL) that `sign` and `edit` ask for a
+    /// time-stamp on every new manifest; `--tsa` overrides it.
+    pub tsa_url: Option<String>,
     /// Registry contracts whose anchors `verify --chain` accepts (addresses).
     #[serde(default)]
     pub registries: Vec<String>,

@@ -65,7 +65,9 @@ pub struct Args {
     /// verifies as invalid too). Without it such an edit is refused.
     #[arg(long)]
     pub allow_invalid_parent: bool,
-    /// Also print {output, format, sha256, actions, parent_verdict} as JSON on stdout.
+    #[command(flatten)]
+    pub tsa: super::sign::TsaArgs,
+    /// Also print {output, format, sha256, actions, parent_verdict, tsa} as JSON on stdout.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
@@ -113,6 +115,7 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
     let identity = KeyFileSigner::load(&a.key)?;
     let (cfg, _) = config::load_config()?;
     let trust = config::trust_anchors(&a.trust, &cfg)?;
+    let tsa = a.tsa.authority(&cfg)?;
     let bytes = crate::output::read_input(&a.input)?;
     // Earlier steps anchored in our log travel forward inside the new manifest.
     // One validation of the input serves the parent's verdict and the proofs to carry.
@@ -158,20 +161,24 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
         anchors: anchors.as_ref(),
         parent_report: parent.as_ref().ok(),
     };
-    let outcome = edit_stream(&mut input, &mut out.file, identity.as_signer(), &request)
-        .with_context(|| crate::shown(&a.input))?;
+    let outcome = super::sign::with_time_stamps(&identity, tsa.clone(), |signer| {
+        edit_stream(&mut input, &mut out.file, signer, &request)
+    })
+    .with_context(|| crate::shown(&a.input))?;
     crate::chronology::record(&mut out, &a.output, &a.log)?;
     out.commit()?;
     print_notes(anchors.as_ref(), &outcome, &a.input);
     eprintln!(
-        "edited {} → {} ({} edit{}, {})",
+        "edited {} → {} ({} edit{}, {}{})",
         crate::shown(&a.input),
         crate::shown(&a.output),
         ops.len(),
         if ops.len() == 1 { "" } else { "s" },
-        outcome.format
+        outcome.format,
+        super::sign::stamped_note(tsa.as_ref())
     );
     let extra = serde_json::json!({
+        "tsa": tsa.as_ref().map(|t| t.url()),
         "actions": ops.iter().map(|op| op.action()["action"].clone()).collect::<Vec<_>>(),
         "parent_verdict": outcome.parent_verdict.as_str(),
     });

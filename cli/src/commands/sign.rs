@@ -2,8 +2,9 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::ValueEnum;
-use provenant_core::credentials::sign::{sign_stream, SignRequest, SourceType};
-use provenant_core::credentials::signer::KeyFileSigner;
+use provenant_core::credentials::sign::{sign_stream, SignError, SignRequest, SourceType};
+use provenant_core::credentials::signer::{KeyFileSigner, Signer};
+use provenant_core::credentials::time_stamp::{TimeStampAuthority, TimeStamped};
 
 use crate::output::{open_input, AtomicOutput};
 use crate::Exit;
@@ -44,15 +45,64 @@ pub struct Args {
     /// How the content was made (the digital source type of `c2pa.created`).
     #[arg(long, value_enum, default_value = "capture")]
     pub source: SourceArg,
-    /// Also print {output, format, sha256, alg} as JSON on stdout.
+    #[command(flatten)]
+    pub tsa: TsaArgs,
+    /// Also print {output, format, sha256, alg, tsa} as JSON on stdout.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
     pub log: crate::chronology::LogArgs,
 }
 
+/// Where new manifests get their RFC 3161 time-stamp (shared by `sign` and `edit`).
+#[derive(Debug, clap::Args)]
+pub struct TsaArgs {
+    /// Time-stamp every new manifest at this RFC 3161 time-stamp authority (http:// URL;
+    /// default: `tsa_url` in the config file). If the TSA fails, nothing is written.
+    #[arg(long, value_name = "URL")]
+    pub tsa: Option<String>,
+}
+
+impl TsaArgs {
+    /// The TSA from the flag, else the config file's `tsa_url`, else none.
+    pub fn authority(&self, cfg: &crate::config::Config) -> Result<Option<TimeStampAuthority>> {
+        self.tsa
+            .as_deref()
+            .or(cfg.tsa_url.as_deref())
+            .map(TimeStampAuthority::new)
+            .transpose()
+            .map_err(Into::into)
+    }
+}
+
+/// Runs `work` with the key's signer, time-stamped when a TSA is set. A TSA failure is
+/// reported as such (the SDK's wrapping error says less).
+pub fn with_time_stamps<T>(
+    identity: &KeyFileSigner,
+    tsa: Option<TimeStampAuthority>,
+    work: impl FnOnce(&dyn Signer) -> Result<T, SignError>,
+) -> Result<T> {
+    let Some(tsa) = tsa else {
+        return Ok(work(identity.as_signer())?);
+    };
+    let stamped = TimeStamped::new(identity.as_signer(), tsa);
+    let result = work(&stamped);
+    match (result, stamped.take_failure()) {
+        (Err(_), Some(failure)) => Err(failure.into()),
+        (result, _) => Ok(result?),
+    }
+}
+
+/// " time-stamped by URL" for the narration line.
+pub fn stamped_note(tsa: Option<&TimeStampAuthority>) -> String {
+    tsa.map(|t| format!(", time-stamped by {}", t.url()))
+        .unwrap_or_default()
+}
+
 pub fn run(a: Args) -> Result<Exit> {
     let identity = KeyFileSigner::load(&a.key)?;
+    let cfg = crate::config::load_config()?.0;
+    let tsa = a.tsa.authority(&cfg)?;
     let mut input = open_input(&a.input)?;
     let title = a.title.or_else(|| {
         a.input
@@ -68,24 +118,29 @@ pub fn run(a: Args) -> Result<Exit> {
             SourceArg::Ai => SourceType::Ai,
             SourceArg::Screenshot => SourceType::Screenshot,
         },
-        anchors: crate::config::load_config()?
-            .0
+        anchors: cfg
             .publisher_endpoint
             .map(|e| provenant_core::chronology::proof::ProofSet::from_bundles(&[], Some(e))),
         ..Default::default()
     };
     let mut out = AtomicOutput::create(&a.output)?;
-    let format = sign_stream(&mut input, &mut out.file, identity.as_signer(), &request)
-        .with_context(|| crate::shown(&a.input))?;
+    let format = with_time_stamps(&identity, tsa.clone(), |signer| {
+        sign_stream(&mut input, &mut out.file, signer, &request)
+    })
+    .with_context(|| crate::shown(&a.input))?;
     crate::chronology::record(&mut out, &a.output, &a.log)?;
     out.commit()?;
     eprintln!(
-        "signed {} → {} ({format}, {})",
+        "signed {} → {} ({format}, {}{})",
         crate::shown(&a.input),
         crate::shown(&a.output),
-        identity.alg()
+        identity.alg(),
+        stamped_note(tsa.as_ref())
     );
-    let alg = serde_json::json!({ "alg": identity.alg().to_string() });
+    let alg = serde_json::json!({
+        "alg": identity.alg().to_string(),
+        "tsa": tsa.as_ref().map(|t| t.url()),
+    });
     crate::output::print_written(a.json, &a.output, format.mime(), alg)?;
     Ok(Exit::Pass)
 }

@@ -3,7 +3,8 @@
 //! Format sniffing ([`format`]), hashing ([`hash`]), trust anchors ([`trust`]), the
 //! report a verification produces ([`report`]) and the verification itself
 //! ([`verify`]) build for wasm32. Key generation ([`keys`]), the signer seam
-//! ([`signer`]), signing ([`sign`]) and pixel edits ([`edit`]) are native only, behind
+//! ([`signer`]), RFC 3161 time-stamps for new manifests ([`time_stamp`]), signing
+//! ([`sign`]) and pixel edits ([`edit`]) are native only, behind
 //! the `sign` and `edit` features.
 
 mod chain;
@@ -24,6 +25,8 @@ pub mod keys;
 pub mod sign;
 #[cfg(feature = "sign")]
 pub mod signer;
+#[cfg(feature = "sign")]
+pub mod time_stamp;
 
 #[cfg(feature = "sign")]
 /// RFC 3339 time of now, for the `when` of actions.

@@ -1,0 +1,264 @@
+//! A real RFC 3161 time-stamp authority on loopback for tests: OpenSSL's responder
+//! (`openssl ts -reply`) with a CA and TSA certificate made here, behind a tiny HTTP/1.1
+//! server on 127.0.0.1 (a thread of the test). It stops when dropped.
+//!
+//! `Behaviour` makes it misbehave, for the failure tests.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How the TSA answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behaviour {
+    /// A real time-stamp response.
+    Honest,
+    /// HTTP 500.
+    ServerError,
+    /// HTTP 200 with a body that is no time-stamp response.
+    Garbage,
+    /// A real, valid token, but over other data than asked (a replayed or swapped token).
+    WrongImprint,
+    /// Reads the request and never answers.
+    Silent,
+}
+
+pub struct LoopbackTsa {
+    dir: tempfile::TempDir,
+    port: u16,
+    stop: Arc<AtomicBool>,
+    served: Arc<AtomicUsize>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+fn openssl(dir: &Path, args: &[&str]) -> Vec<u8> {
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("openssl is needed for the time-stamp tests (apt-get install openssl)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+/// A CA and, under it, a certificate for time-stamping (EKU timeStamping, critical).
+fn make_tsa_credentials(d: &Path) {
+    let key = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+    ];
+    let mut ca = vec!["req", "-x509"];
+    ca.extend(key);
+    ca.extend([
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.crt",
+        "-days",
+        "3650",
+        "-subj",
+        "/O=Loopback Time/CN=Loopback TSA Root",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    openssl(d, &ca);
+    let mut csr = vec!["req", "-new"];
+    csr.extend(key);
+    csr.extend([
+        "-keyout",
+        "tsa.key",
+        "-out",
+        "tsa.csr",
+        "-subj",
+        "/O=Loopback Time/CN=Loopback TSA",
+    ]);
+    openssl(d, &csr);
+    std::fs::write(
+        d.join("tsa.ext"),
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+         extendedKeyUsage=critical,timeStamping\n",
+    )
+    .expect("write");
+    openssl(
+        d,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "tsa.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "tsa.crt",
+            "-days",
+            "3650",
+            "-extfile",
+            "tsa.ext",
+        ],
+    );
+    let chain = std::fs::read_to_string(d.join("tsa.crt")).expect("tsa.crt")
+        + &std::fs::read_to_string(d.join("ca.crt")).expect("ca.crt");
+    std::fs::write(d.join("chain.crt"), chain).expect("write");
+    std::fs::write(d.join("serial"), "01\n").expect("write");
+    let config = format!(
+        "[ tsa ]\ndefault_tsa = tsa1\n[ tsa1 ]\ndir = {dir}\nserial = $dir/serial\n\
+         crypto_device = builtin\nsigner_cert = $dir/tsa.crt\ncerts = $dir/chain.crt\n\
+         signer_key = $dir/tsa.key\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\n\
+         digests = sha256, sha384, sha512\naccuracy = secs:1\nordering = no\ntsa_name = no\n\
+         ess_cert_id_chain = no\ness_cert_id_alg = sha256\n",
+        dir = d.display()
+    );
+    std::fs::write(d.join("ts.cnf"), config).expect("write");
+}
+
+/// One HTTP request: (head, body), body by Content-Length.
+fn read_request(s: &mut TcpStream) -> Option<Vec<u8>> {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = s.read(&mut buf).ok()?;
+        if n == 0 {
+            return None;
+        }
+        raw.extend_from_slice(&buf[..n]);
+        if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+            let len: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .and_then(|v| v.trim().parse().ok())?;
+            if raw.len() >= end + 4 + len {
+                return Some(raw[end + 4..end + 4 + len].to_vec());
+            }
+        }
+        if raw.len() > 1 << 20 {
+            return None;
+        }
+    }
+}
+
+fn reply(dir: &Path, behaviour: Behaviour, request: &[u8]) -> (u16, Vec<u8>) {
+    match behaviour {
+        Behaviour::ServerError => return (500, b"no".to_vec()),
+        Behaviour::Garbage => return (200, b"\x30\x03\x02\x01\x07 not a token".to_vec()),
+        Behaviour::Silent => unreachable!(),
+        Behaviour::Honest | Behaviour::WrongImprint => {}
+    }
+    let mut query = request.to_vec();
+    if behaviour == Behaviour::WrongImprint {
+        // The same well-formed query (nonce and all), but over another hash: the token
+        // answers a question about other data.
+        let at = query
+            .windows(2)
+            .position(|w| w == [0x04, 0x20])
+            .expect("a SHA-256 message imprint in the query");
+        for b in &mut query[at + 2..at + 34] {
+            *b ^= 0xff;
+        }
+    }
+    std::fs::write(dir.join("request.tsq"), query).expect("write");
+    openssl(
+        dir,
+        &[
+            "ts",
+            "-reply",
+            "-config",
+            "ts.cnf",
+            "-queryfile",
+            "request.tsq",
+            "-out",
+            "response.tsr",
+        ],
+    );
+    (
+        200,
+        std::fs::read(dir.join("response.tsr")).expect("response.tsr"),
+    )
+}
+
+impl LoopbackTsa {
+    pub fn start(behaviour: Behaviour) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        make_tsa_credentials(dir.path());
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+        let port = listener.local_addr().expect("addr").port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let served = Arc::new(AtomicUsize::new(0));
+        let (stop2, served2, path) = (stop.clone(), served.clone(), dir.path().to_owned());
+        let thread = std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                if stop2.load(Ordering::SeqCst) {
+                    break;
+                }
+                let Ok(mut s) = conn else { continue };
+                let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
+                let Some(request) = read_request(&mut s) else {
+                    continue;
+                };
+                served2.fetch_add(1, Ordering::SeqCst);
+                if behaviour == Behaviour::Silent {
+                    // Hold the connection until the client gives up (well past its
+                    // deadline, so the client's timeout is what ends it).
+                    let _ = s.set_read_timeout(Some(Duration::from_secs(60)));
+                    let _ = s.read(&mut [0u8; 1]);
+                    continue;
+                }
+                let (status, body) = reply(&path, behaviour, &request);
+                let head = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/timestamp-reply\r\n\
+                     Content-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = s.write_all(head.as_bytes());
+                let _ = s.write_all(&body);
+            }
+        });
+        Self {
+            dir,
+            port,
+            stop,
+            served,
+            thread: Some(thread),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/tsa", self.port)
+    }
+
+    /// The PEM of the TSA's root, to pass as a trust anchor.
+    pub fn root_pem_path(&self) -> std::path::PathBuf {
+        self.dir.path().join("ca.crt")
+    }
+
+    /// How many requests it has answered (or, when silent, read).
+    pub fn served(&self) -> usize {
+        self.served.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for LoopbackTsa {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port));
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
