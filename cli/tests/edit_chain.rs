@@ -97,7 +97,7 @@ fn three_step_chain_is_trusted_with_our_root_and_valid_without() {
     assert_eq!(code(&o), 1);
     assert_eq!(json(&o)["verdict"], "valid");
     assert!(
-        stderr(&o).contains("hint: no trust anchors"),
+        stderr(&o).contains("hint: the signer is neither on the C2PA trust list"),
         "{}",
         stderr(&o)
     );

@@ -93,7 +93,8 @@ pub fn run(a: Args) -> Result<Exit> {
     let mut out = Printer {
         json: a.json,
         many: a.files.len() > 1,
-        hinted: !options.trust.is_empty(),
+        hinted: false,
+        no_trust: options.trust.is_empty(),
     };
     let mut worst = Exit::Pass;
     for path in &a.files {
@@ -127,8 +128,10 @@ pub fn run(a: Args) -> Result<Exit> {
 struct Printer {
     json: bool,
     many: bool,
-    /// The no-trust-anchors hint was given (or is not needed).
+    /// The "who could vouch" hint was given.
     hinted: bool,
+    /// Nothing is trusted at all (no anchors, no trust list, no allowed list).
+    no_trust: bool,
 }
 
 impl Printer {
@@ -156,10 +159,17 @@ impl Printer {
         }
         if report.verdict == Verdict::Valid && !self.hinted {
             self.hinted = true;
-            eprintln!(
-                "hint: no trust anchors are configured, so no signer can be trusted; \
-                 pass the signer's root with --trust ROOT.pem (or PROVENANT_TRUST, or the config file)"
-            );
+            if self.no_trust {
+                eprintln!(
+                    "hint: no trust anchors are configured, so no signer can be trusted; \
+                     pass the signer's root with --trust ROOT.pem (or PROVENANT_TRUST, or the config file)"
+                );
+            } else {
+                eprintln!(
+                    "hint: the signer is neither on the C2PA trust list nor under your trust anchors; \
+                     if you know it, pass its root with --trust ROOT.pem (or PROVENANT_TRUST, or the config file)"
+                );
+            }
         }
         if !self.json {
             for reason in &evaluation.reasons {
