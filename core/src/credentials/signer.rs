@@ -57,7 +57,7 @@ pub enum SignerError {
     #[error("signing command: {0}")]
     Command(String),
     /// A hardware or external signer returned a signature of the wrong size or form.
-    #[error("the signer returned {got} bytes, not a {alg} signature ({expected})")]
+    #[error("the signer returned {got} bytes, not an {alg} signature ({expected})")]
     SignatureForm {
         /// The algorithm (from the certificate).
         alg: SigningAlg,
@@ -178,11 +178,7 @@ pub fn checked_signature(
     let raw = raw_signature(alg, signature)?;
     let (_, cert) = x509_parser::certificate::X509Certificate::from_der(cert_der)
         .map_err(|e| SignerError::BadCertificate(e.to_string()))?;
-    let spki = &cert.tbs_certificate.subject_pki;
-    let public_key = match alg {
-        SigningAlg::Ed25519 => spki.subject_public_key.data.as_ref(),
-        _ => spki.raw,
-    };
+    let public_key = cert.tbs_certificate.subject_pki.raw;
     let validator = c2pa::crypto::raw_signature::validator_for_signing_alg(alg)
         .ok_or_else(|| SignerError::UnsupportedKey(alg.to_string()))?;
     validator
