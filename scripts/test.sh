@@ -9,7 +9,7 @@ export PATH="$HOME/.cargo/bin:$PATH"
 t0=$(date +%s)
 step() { printf '\n==> [%ss] %s\n' "$(( $(date +%s) - t0 ))" "$*"; }
 
-step "set-up: Debian packages (Chromium, chromedriver, jq, openssl), Node tools (anvil, forge, solc-js, playwright-core, binaryen), rustfmt, clippy, the wasm32 target, wasm-bindgen-cli 0.2.130, c2patool 0.27.22"
+step "set-up: Debian packages (Chromium, chromedriver, jq, openssl, softhsm2), Node tools (anvil, forge, solc-js, playwright-core, binaryen), rustfmt, clippy, the wasm32 target, wasm-bindgen-cli 0.2.130, c2patool 0.27.22"
 sudo_if() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 command -v npm >/dev/null || missing+=(nodejs npm)
@@ -17,6 +17,9 @@ command -v npm >/dev/null || missing+=(nodejs npm)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 command -v jq >/dev/null || missing+=(jq)
 command -v openssl >/dev/null || missing+=(openssl) # the RFC 3161 responder of the time-stamp tests
+# The PKCS#11 token of the hardware-key tests (cli/tests/hardware_keys.rs fails, never
+# skips, without softhsm2-util and /usr/lib/softhsm/libsofthsm2.so).
+{ command -v softhsm2-util >/dev/null && [ -f /usr/lib/softhsm/libsofthsm2.so ]; } || missing+=(softhsm2)
 if [ ${#missing[@]} -gt 0 ]; then
   # The browser tests need a real Chromium; they fail (never skip) without one.
   sudo_if apt-get update -qq && sudo_if apt-get install -y -qq "${missing[@]}"

@@ -33,6 +33,9 @@ pub struct Config {
     /// RFC 3161 time-stamp authority (http:// URL) that `sign` and `edit` ask for a
     /// time-stamp on every new manifest; `--tsa` overrides it.
     pub tsa_url: Option<String>,
+    /// The PKCS#11 module `sign` and `edit` load for a `pkcs11:` key (relative to the
+    /// config file); `--pkcs11-module` and `PROVENANT_PKCS11_MODULE` override it.
+    pub pkcs11_module: Option<PathBuf>,
     /// Registry contracts whose anchors `verify --chain` accepts (addresses).
     #[serde(default)]
     pub registries: Vec<String>,
@@ -80,6 +83,7 @@ pub fn load_config() -> Result<(Config, Option<PathBuf>)> {
         .chain(config.allowed.iter_mut())
         .chain(config.tsa_trust.iter_mut())
         .chain(config.trust_config.as_mut())
+        .chain(config.pkcs11_module.as_mut())
     {
         if t.is_relative() {
             *t = dir.join(&*t);

@@ -14,6 +14,7 @@ mod output;
 mod policy;
 mod render;
 mod serve;
+mod signing;
 mod trust;
 mod validator;
 

@@ -4,7 +4,6 @@ use anyhow::{Context, Result};
 use clap::ArgMatches;
 use provenant_core::chronology::proof::ProofSet;
 use provenant_core::credentials::edit::{edit_stream, EditOp, EditOutcome, EditRequest};
-use provenant_core::credentials::signer::KeyFileSigner;
 use provenant_core::MediaFormat;
 
 use crate::config;
@@ -28,9 +27,8 @@ pub struct Args {
     /// Where to write the edited, signed picture (its extension picks the format).
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
-    /// Key directory made by `provenant keygen`.
-    #[arg(long, value_name = "DIR")]
-    pub key: PathBuf,
+    #[command(flatten)]
+    pub key: crate::signing::KeyArgs,
     /// Title recorded in the new manifest (default: the output file name).
     #[arg(long, value_name = "T")]
     pub title: Option<String>,
@@ -112,8 +110,8 @@ fn ordered_ops(a: &Args, m: Option<&ArgMatches>) -> Result<Vec<EditOp>> {
 
 pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
     let ops = ordered_ops(&a, matches)?;
-    let identity = KeyFileSigner::load(&a.key)?;
     let (cfg, _) = config::load_config()?;
+    let identity = a.key.load(&cfg)?;
     let trust = config::trust_anchors(&a.trust, &cfg)?;
     let tsa = a.tsa.authority(&cfg)?;
     let bytes = crate::output::read_input(&a.input)?;

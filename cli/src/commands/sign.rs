@@ -3,10 +3,11 @@ use std::path::PathBuf;
 use anyhow::{Context, Result};
 use clap::ValueEnum;
 use provenant_core::credentials::sign::{sign_stream, SignError, SignRequest, SourceType};
-use provenant_core::credentials::signer::{KeyFileSigner, Signer};
+use provenant_core::credentials::signer::Signer;
 use provenant_core::credentials::time_stamp::{TimeStampAuthority, TimeStamped};
 
 use crate::output::{open_input, AtomicOutput};
+use crate::signing::LoadedSigner;
 use crate::Exit;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -36,9 +37,8 @@ pub struct Args {
     /// Where to write the signed picture.
     #[arg(short, long, value_name = "OUT")]
     pub output: PathBuf,
-    /// Key directory made by `provenant keygen`.
-    #[arg(long, value_name = "DIR")]
-    pub key: PathBuf,
+    #[command(flatten)]
+    pub key: crate::signing::KeyArgs,
     /// Title recorded in the manifest (default: the input file name).
     #[arg(long, value_name = "T")]
     pub title: Option<String>,
@@ -75,21 +75,27 @@ impl TsaArgs {
     }
 }
 
-/// Runs `work` with the key's signer, time-stamped when a TSA is set. A TSA failure is
-/// reported as such (the SDK's wrapping error says less).
+/// Runs `work` with the key's signer, time-stamped when a TSA is set. A TSA, token or
+/// signing-command failure is reported as such (the SDK's wrapping error says less).
 pub fn with_time_stamps<T>(
-    identity: &KeyFileSigner,
+    identity: &LoadedSigner,
     tsa: Option<TimeStampAuthority>,
     work: impl FnOnce(&dyn Signer) -> Result<T, SignError>,
 ) -> Result<T> {
-    let Some(tsa) = tsa else {
-        return Ok(work(identity.as_signer())?);
+    let result = match tsa {
+        None => work(identity.as_signer()).map_err(anyhow::Error::from),
+        Some(tsa) => {
+            let stamped = TimeStamped::new(identity.as_signer(), tsa);
+            let result = work(&stamped);
+            match (result, stamped.take_failure()) {
+                (Err(_), Some(failure)) => Err(failure.into()),
+                (result, _) => result.map_err(Into::into),
+            }
+        }
     };
-    let stamped = TimeStamped::new(identity.as_signer(), tsa);
-    let result = work(&stamped);
-    match (result, stamped.take_failure()) {
+    match (result, identity.take_failure()) {
         (Err(_), Some(failure)) => Err(failure.into()),
-        (result, _) => Ok(result?),
+        (result, _) => result,
     }
 }
 
@@ -100,8 +106,8 @@ pub fn stamped_note(tsa: Option<&TimeStampAuthority>) -> String {
 }
 
 pub fn run(a: Args) -> Result<Exit> {
-    let identity = KeyFileSigner::load(&a.key)?;
     let cfg = crate::config::load_config()?.0;
+    let identity = a.key.load(&cfg)?;
     let tsa = a.tsa.authority(&cfg)?;
     let mut input = open_input(&a.input)?;
     let title = a.title.or_else(|| {

@@ -3,7 +3,8 @@
 //! Format sniffing ([`format`]), hashing ([`hash`]), trust anchors ([`trust`]), the
 //! report a verification produces ([`report`]) and the verification itself
 //! ([`verify`]) build for wasm32. Key generation ([`keys`]), the signer seam
-//! ([`signer`]), RFC 3161 time-stamps for new manifests ([`time_stamp`]), signing
+//! ([`signer`]) with its PKCS#11 (`pkcs11`) and external-command
+//! ([`external`]) backends, RFC 3161 time-stamps for new manifests ([`time_stamp`]), signing
 //! ([`sign`]) and pixel edits ([`edit`]) are native only, behind
 //! the `sign` and `edit` features.
 
@@ -20,7 +21,11 @@ pub mod edit;
 #[cfg(feature = "edit")]
 mod edit_ops;
 #[cfg(feature = "sign")]
+pub mod external;
+#[cfg(feature = "sign")]
 pub mod keys;
+#[cfg(feature = "pkcs11")]
+pub mod pkcs11;
 #[cfg(feature = "sign")]
 pub mod sign;
 #[cfg(feature = "sign")]

@@ -50,6 +50,28 @@ pub enum SignerError {
     /// The key and certificate were refused by the C2PA signer.
     #[error("the key and certificate cannot sign")]
     C2pa(#[source] Box<c2pa::Error>),
+    /// A PKCS#11 URI or module, token, PIN or key problem (the message says which).
+    #[error("PKCS#11: {0}")]
+    Pkcs11(String),
+    /// The external signing command could not run or failed.
+    #[error("signing command: {0}")]
+    Command(String),
+    /// A hardware or external signer returned a signature of the wrong size or form.
+    #[error("the signer returned {got} bytes, not an {alg} signature ({expected})")]
+    SignatureForm {
+        /// The algorithm (from the certificate).
+        alg: SigningAlg,
+        /// How many bytes came back.
+        got: usize,
+        /// What was expected.
+        expected: String,
+    },
+    /// The signature does not verify with the certificate's public key.
+    #[error("the signature does not verify with the certificate's public key: the key is not the one the certificate ({subject}) was issued for")]
+    KeyMismatch {
+        /// The signing certificate's subject.
+        subject: String,
+    },
 }
 
 /// The C2PA signing algorithm of a certificate's key (DER of the certificate).
@@ -102,12 +124,69 @@ pub fn algorithm_of(cert_der: &[u8]) -> Result<SigningAlg, SignerError> {
 
 /// The DER of the first certificate of a PEM chain.
 fn first_certificate(chain_pem: &[u8]) -> Result<Vec<u8>, SignerError> {
-    let text = std::str::from_utf8(chain_pem)
-        .map_err(|_| SignerError::BadCertificate("the chain is not PEM text".into()))?;
-    crate::credentials::trust::certificate_ders(text)
+    chain_ders(chain_pem)?
         .into_iter()
         .next()
         .ok_or_else(|| SignerError::BadCertificate("the chain holds no certificate".into()))
+}
+
+/// The DER of every certificate of a PEM chain (signer first); at least one.
+pub fn chain_ders(chain_pem: &[u8]) -> Result<Vec<Vec<u8>>, SignerError> {
+    let text = std::str::from_utf8(chain_pem)
+        .map_err(|_| SignerError::BadCertificate("the chain is not PEM text".into()))?;
+    let ders = crate::credentials::trust::certificate_ders(text);
+    if ders.is_empty() {
+        return Err(SignerError::BadCertificate(
+            "the chain holds no certificate".into(),
+        ));
+    }
+    Ok(ders)
+}
+
+/// Where a signer that talks to a token or a command keeps the reason its last
+/// signature failed: the SDK wraps errors from [`Signer::sign`] and says less.
+#[derive(Debug, Default)]
+pub struct FailureSlot(std::sync::Mutex<Option<SignerError>>);
+
+impl FailureSlot {
+    /// Records `e` and returns the SDK error to hand back from `sign`.
+    pub fn fail(&self, e: SignerError) -> c2pa::Error {
+        let message = e.to_string();
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(e);
+        }
+        c2pa::Error::OtherError(message.into())
+    }
+
+    /// The last failure, if any.
+    pub fn take(&self) -> Option<SignerError> {
+        self.0.lock().ok()?.take()
+    }
+}
+
+/// Brings a signature from a token or command into the form COSE wants (ECDSA as raw
+/// `r||s`; a DER `ECDSA-Sig-Value` is converted) and checks it against the signing
+/// certificate's public key, so a wrong key or a garbled answer is an error here, not
+/// a file that fails verification later.
+pub fn checked_signature(
+    alg: SigningAlg,
+    cert_der: &[u8],
+    data: &[u8],
+    signature: Vec<u8>,
+) -> Result<Vec<u8>, SignerError> {
+    use x509_parser::prelude::FromDer;
+    let raw = raw_signature(alg, signature)?;
+    let (_, cert) = x509_parser::certificate::X509Certificate::from_der(cert_der)
+        .map_err(|e| SignerError::BadCertificate(e.to_string()))?;
+    let public_key = cert.tbs_certificate.subject_pki.raw;
+    let validator = c2pa::crypto::raw_signature::validator_for_signing_alg(alg)
+        .ok_or_else(|| SignerError::UnsupportedKey(alg.to_string()))?;
+    validator
+        .validate(&raw, data, public_key)
+        .map_err(|_| SignerError::KeyMismatch {
+            subject: cert.subject().to_string(),
+        })?;
+    Ok(raw)
 }
 
 /// A signer whose certificate chain and PKCS#8 private key are PEM files.
@@ -166,5 +245,118 @@ impl KeyFileSigner {
     /// The signer to hand to `sign` and `edit`.
     pub fn as_signer(&self) -> &dyn Signer {
         self.signer.as_ref()
+    }
+}
+
+/// The length of a raw signature, where it is fixed by the algorithm.
+fn raw_length(alg: SigningAlg) -> Option<usize> {
+    match alg {
+        SigningAlg::Ed25519 | SigningAlg::Es256 => Some(64),
+        SigningAlg::Es384 => Some(96),
+        SigningAlg::Es512 => Some(132),
+        _ => None,
+    }
+}
+
+/// A signature in COSE's raw form: Ed25519 and RSA as they are, ECDSA as `r||s` (each
+/// half left-padded to the curve size), converted from DER when it comes as DER.
+fn raw_signature(alg: SigningAlg, signature: Vec<u8>) -> Result<Vec<u8>, SignerError> {
+    let Some(want) = raw_length(alg) else {
+        return Ok(signature);
+    };
+    if signature.len() == want {
+        return Ok(signature);
+    }
+    let is_ecdsa = !matches!(alg, SigningAlg::Ed25519);
+    let wrong = |got: usize| SignerError::SignatureForm {
+        alg,
+        got,
+        expected: if is_ecdsa {
+            format!("{want} bytes r||s, or DER")
+        } else {
+            format!("{want} bytes")
+        },
+    };
+    if !is_ecdsa {
+        return Err(wrong(signature.len()));
+    }
+    let (r, s) = der_ecdsa(&signature).ok_or_else(|| wrong(signature.len()))?;
+    let half = want / 2;
+    let mut out = vec![0u8; want];
+    for (part, at) in [(r, 0), (s, half)] {
+        let part = strip_zeros(part);
+        if part.len() > half {
+            return Err(wrong(signature.len()));
+        }
+        out[at + half - part.len()..at + half].copy_from_slice(part);
+    }
+    Ok(out)
+}
+
+fn strip_zeros(mut b: &[u8]) -> &[u8] {
+    while let [0, rest @ ..] = b {
+        b = rest;
+    }
+    b
+}
+
+/// `SEQUENCE { INTEGER r, INTEGER s }` and nothing after it.
+fn der_ecdsa(der: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (body, rest) = der_item(der, 0x30)?;
+    if !rest.is_empty() {
+        return None;
+    }
+    let (r, body) = der_item(body, 0x02)?;
+    let (s, body) = der_item(body, 0x02)?;
+    body.is_empty().then_some((r, s))
+}
+
+/// One DER item of tag `tag`: (its contents, what follows).
+fn der_item(der: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+    let (&t, rest) = der.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    if t != tag {
+        return None;
+    }
+    let (len, rest) = match first {
+        0..=0x7f => (usize::from(first), rest),
+        0x81 => {
+            let (&l, rest) = rest.split_first()?;
+            (usize::from(l), rest)
+        }
+        _ => return None,
+    };
+    (rest.len() >= len).then(|| rest.split_at(len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn der_ecdsa_signatures_become_raw() {
+        // r with a sign byte, s short: both padded to 32 bytes.
+        let mut der = vec![0x30, 0x25, 0x02, 0x21, 0x00];
+        der.extend([0x80; 32]);
+        der.extend([0x02, 0x00]);
+        der.truncate(der.len() - 2);
+        der.extend([0x02, 0x02, 0x01, 0x02]);
+        der[1] = (der.len() - 2) as u8;
+        let raw = raw_signature(SigningAlg::Es256, der).map_err(|e| e.to_string());
+        let mut want = vec![0x80; 32];
+        want.extend([0u8; 30]);
+        want.extend([0x01, 0x02]);
+        assert_eq!(raw, Ok(want));
+    }
+
+    #[test]
+    fn wrong_lengths_are_refused() {
+        for (alg, len) in [(SigningAlg::Ed25519, 63), (SigningAlg::Es256, 65)] {
+            let e = raw_signature(alg, vec![1; len]);
+            assert!(
+                matches!(e, Err(SignerError::SignatureForm { got, .. }) if got == len),
+                "{alg}: {e:?}"
+            );
+        }
     }
 }

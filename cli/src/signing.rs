@@ -1,0 +1,162 @@
+//! Loading the signer of `sign` and `edit`: a key directory or PEM key (`--key`), a key
+//! in a PKCS#11 token (`--key pkcs11:…` with `--cert` and a module), or an external
+//! command (`--signer-command` with `--cert`). The PIN comes from
+//! `PROVENANT_PKCS11_PIN` or a prompt on the terminal, never from an argument.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use provenant_core::credentials::external::ExternalSigner;
+use provenant_core::credentials::pkcs11::{Pkcs11Signer, Pkcs11Uri};
+use provenant_core::credentials::signer::{KeyFileSigner, Signer, SignerError, SigningAlg};
+
+use crate::config::Config;
+
+/// The key options shared by `sign` and `edit`.
+#[derive(Debug, clap::Args)]
+pub struct KeyArgs {
+    /// The signing key: a directory made by `provenant keygen`, a PKCS#8 PEM key file
+    /// (with --cert), or a key in a PKCS#11 token as an RFC 7512 URI,
+    /// 'pkcs11:token=…;object=…' (with --cert; PIN from PROVENANT_PKCS11_PIN or a prompt).
+    #[arg(
+        long,
+        value_name = "DIR|FILE|URI",
+        required_unless_present = "signer_command"
+    )]
+    pub key: Option<PathBuf>,
+    /// The certificate chain (PEM, signing certificate first) for a key file, a PKCS#11
+    /// key or --signer-command.
+    #[arg(long, value_name = "PEM")]
+    pub cert: Option<PathBuf>,
+    /// The PKCS#11 module to load (default: PROVENANT_PKCS11_MODULE, the URI's
+    /// module-path, then pkcs11_module in the config file).
+    #[arg(long, value_name = "SO")]
+    pub pkcs11_module: Option<PathBuf>,
+    /// Sign by running CMD (through sh -c): it reads the bytes to sign on stdin and writes
+    /// the raw signature to stdout (Ed25519: 64 bytes; ECDSA: r||s or DER). Needs --cert.
+    #[arg(long, value_name = "CMD", conflicts_with_all = ["key", "pkcs11_module"])]
+    pub signer_command: Option<String>,
+}
+
+/// The signer the key options chose.
+pub enum LoadedSigner {
+    /// Key files.
+    File(KeyFileSigner),
+    /// A key in a PKCS#11 token.
+    Pkcs11(Box<Pkcs11Signer>),
+    /// An external command.
+    External(ExternalSigner),
+}
+
+impl LoadedSigner {
+    pub fn as_signer(&self) -> &dyn Signer {
+        match self {
+            Self::File(s) => s.as_signer(),
+            Self::Pkcs11(s) => s.as_ref(),
+            Self::External(s) => s,
+        }
+    }
+
+    pub fn alg(&self) -> SigningAlg {
+        match self {
+            Self::File(s) => s.alg(),
+            Self::Pkcs11(s) => s.alg(),
+            Self::External(s) => s.alg(),
+        }
+    }
+
+    /// Why the token or command failed the last signature, if it did.
+    pub fn take_failure(&self) -> Option<SignerError> {
+        match self {
+            Self::File(_) => None,
+            Self::Pkcs11(s) => s.take_failure(),
+            Self::External(s) => s.take_failure(),
+        }
+    }
+}
+
+fn read_chain(cert: Option<&Path>, what: &str) -> Result<Vec<u8>> {
+    let cert = cert.ok_or_else(|| {
+        anyhow!("{what} needs --cert CHAIN.pem (the certificate chain, signing certificate first)")
+    })?;
+    std::fs::read(cert).with_context(|| format!("cannot read {}", crate::shown(cert)))
+}
+
+impl KeyArgs {
+    /// Loads the signer, reading the module from the config when no flag names it.
+    pub fn load(&self, cfg: &Config) -> Result<LoadedSigner> {
+        if let Some(cmd) = &self.signer_command {
+            let chain = read_chain(self.cert.as_deref(), "--signer-command")?;
+            return Ok(LoadedSigner::External(ExternalSigner::new(cmd, &chain)?));
+        }
+        let key = self
+            .key
+            .as_deref()
+            .ok_or_else(|| anyhow!("give --key or --signer-command"))?;
+        if let Some(uri) = key.to_str().filter(|k| Pkcs11Uri::is_uri(k)) {
+            return self.load_pkcs11(uri, cfg);
+        }
+        if self.pkcs11_module.is_some() {
+            bail!("--pkcs11-module goes with a PKCS#11 key (--key 'pkcs11:token=…;object=…')");
+        }
+        Ok(LoadedSigner::File(match &self.cert {
+            Some(chain) if key.is_file() => KeyFileSigner::from_files(chain, key)?,
+            Some(_) => bail!(
+                "--cert goes with a key file or a PKCS#11 key; {} is a key directory",
+                crate::shown(key)
+            ),
+            None => KeyFileSigner::load(key)?,
+        }))
+    }
+
+    fn load_pkcs11(&self, uri: &str, cfg: &Config) -> Result<LoadedSigner> {
+        let uri = Pkcs11Uri::parse(uri)?;
+        let chain = read_chain(self.cert.as_deref(), "a PKCS#11 key")?;
+        let module = self
+            .pkcs11_module
+            .clone()
+            .or_else(|| std::env::var_os("PROVENANT_PKCS11_MODULE").map(PathBuf::from))
+            .or_else(|| uri.module_path.clone())
+            .or_else(|| cfg.pkcs11_module.clone())
+            .ok_or_else(|| {
+                anyhow!("no PKCS#11 module: give --pkcs11-module, PROVENANT_PKCS11_MODULE or pkcs11_module in the config file")
+            })?;
+        let pin = pin(uri.token.as_deref())?;
+        Ok(LoadedSigner::Pkcs11(Box::new(Pkcs11Signer::open(
+            &module, &uri, &pin, &chain,
+        )?)))
+    }
+}
+
+/// The PIN from `PROVENANT_PKCS11_PIN`, else typed at the terminal (not echoed).
+fn pin(token: Option<&str>) -> Result<String> {
+    if let Ok(pin) = std::env::var("PROVENANT_PKCS11_PIN") {
+        return Ok(pin);
+    }
+    if !std::io::stdin().is_terminal() {
+        bail!("the token needs a PIN: set PROVENANT_PKCS11_PIN (it is never taken as an argument), or run on a terminal to be asked");
+    }
+    let tty = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open("/dev/tty")
+        .context("cannot open the terminal to ask for the PIN")?;
+    let echo = |on: bool| {
+        std::process::Command::new("stty")
+            .arg(if on { "echo" } else { "-echo" })
+            .stdin(tty.try_clone()?)
+            .status()
+    };
+    eprint!("PIN for token {}: ", token.unwrap_or("(any)"));
+    std::io::stderr().flush()?;
+    let hidden = echo(false).is_ok_and(|s| s.success());
+    let mut line = String::new();
+    let read = std::io::BufReader::new(&tty).read_line(&mut line);
+    if hidden {
+        let _ = echo(true);
+    }
+    eprintln!();
+    read.context("cannot read the PIN")?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
