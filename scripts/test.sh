@@ -49,7 +49,7 @@ step "layout: no module cycles in core, file and command sizes, no machine paths
 python3 scripts/check-layout.py
 
 step "each cargo feature of provenant-core builds on its own"
-for feature in "" sign edit chronology postgres anchor device failpoints; do
+for feature in "" sign edit chronology postgres anchor device pkcs11 failpoints; do
   cargo check -q -p provenant-core --no-default-features ${feature:+--features "$feature"}
 done
 
