@@ -63,7 +63,9 @@ for name in ("small", "12mp"):
     rows.append((f"sign {name} ({size/1e6:.1f} MB)", ours, ref, ref_nt))
     v_ours = timed([bin_, "verify", ours_out, "--trust", root, "--json"])
     v_ref = timed(["c2patool", ours_out, "trust", "--trust_anchors", root]) if have_ref else None
-    rows.append((f"verify {name}", v_ours, v_ref, None))
+    rows.append((f"verify {name} (your root + built-in C2PA list)", v_ours, v_ref, None))
+    v_one = timed([bin_, "verify", ours_out, "--trust", root, "--no-trust-list", "--json"])
+    rows.append((f"verify {name}, your root only (--no-trust-list)", v_one, v_ref, None))
 
 print(f"\nmedian of {runs} runs, whole processes, one machine, one run of this script\n")
 print("| task | provenant | c2patool | ratio (ours/theirs) | c2patool, thumbnails off | ratio |")
