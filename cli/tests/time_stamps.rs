@@ -220,6 +220,8 @@ fn sign_and_edit_time_stamp_every_new_manifest() {
         time_sources(&report),
         ["untrusted_time_stamp", "untrusted_time_stamp"]
     );
+    // The SDK says why: the TSA does not chain to a trust anchor here.
+    assert!(codes(&report).iter().any(|c| c == "timeStamp.untrusted"));
 }
 
 /// Each failing TSA: exit 2, one clear error line naming the TSA, no output file.

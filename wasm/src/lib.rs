@@ -57,8 +57,8 @@ pub fn verify_to_json_with_digest(
     file_name: Option<&str>,
     sha256: Option<&str>,
 ) -> Result<String, WasmError> {
-    // The C2PA trust list is built in, as in the CLI; your anchors come first.
-    let mut trust = TrustAnchors::none();
+    // The C2PA trust list is built in, as in the CLI; the page's PEM adds your anchors.
+    let mut trust = TrustAnchors::c2pa_trust_list();
     if !trust_pem.trim().is_empty() {
         trust
             .add_pem("trust anchors", trust_pem)
@@ -67,14 +67,6 @@ pub fn verify_to_json_with_digest(
                 message: e.to_string(),
             })?;
     }
-    let _ = trust.add_trust_list(
-        "C2PA trust list (built in)",
-        provenant_core::credentials::trust::C2PA_TRUST_LIST,
-    );
-    let _ = trust.add_tsa_anchors(
-        "C2PA TSA trust list (built in)",
-        provenant_core::credentials::trust::C2PA_TSA_TRUST_LIST,
-    );
     let options = VerifyOptions {
         trust,
         ..Default::default()

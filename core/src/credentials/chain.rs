@@ -324,6 +324,7 @@ pub(super) fn check_ingredient_trust(report: &mut Report, reader: &Reader, trust
 /// list and the allowed list vouch for signers.
 fn vouch_for_steps(report: &mut Report, reader: &Reader, trust: &TrustAnchors) {
     let mut codes = Vec::new();
+    let mut vouchers = None;
     for step in &mut report.chain {
         if step.trust != Trust::Trusted {
             continue;
@@ -336,7 +337,9 @@ fn vouch_for_steps(report: &mut Report, reader: &Reader, trust: &TrustAnchors) {
         };
         let ders = crate::credentials::trust::certificate_ders(sig.cert_chain());
         if let Some((leaf, rest)) = ders.split_first() {
-            step.vouched_by = trust.vouch(leaf, rest);
+            step.vouched_by = vouchers
+                .get_or_insert_with(|| trust.vouchers())
+                .vouch(leaf, rest);
         }
         if step.vouched_by.is_none() {
             step.trust = Trust::Untrusted;

@@ -207,30 +207,41 @@ impl TrustAnchors {
     /// certificate and the set parses for the C2PA validator.
     #[cfg(feature = "sign")]
     pub fn parses(&self) -> bool {
-        let all_x509 = certificate_ders(&self.pem)
+        let anchors = certificate_ders(&self.pem);
+        let all_x509 = anchors
             .iter()
             .chain(&certificate_ders(&self.allowed))
             .all(|der| {
                 x509_parser::parse_x509_certificate(der).is_ok_and(|(rest, _)| rest.is_empty())
             });
-        all_x509
-            && certificate_ders(&self.pem).len() == self.count
-            && self.policy(&self.pem, true).is_some()
+        all_x509 && anchors.len() == self.count && self.policy(&self.pem, true).is_some()
     }
 
-    /// Who vouches for a signer whose chain is `leaf` then `rest`: your anchors first,
-    /// then the C2PA trust list, then the allowed list; None when nobody does.
-    pub fn vouch(&self, leaf: &[u8], rest: &[Vec<u8>]) -> Option<VouchedBy> {
-        let groups = [
+    /// The checks that say who vouches for a signer: your anchors first, then the C2PA
+    /// trust list, then the allowed list. Parsing the anchors is the costly part, so
+    /// build this once per report and ask it for every step.
+    pub fn vouchers(&self) -> Vouchers {
+        Vouchers([
             (self.policy(&self.yours, false), VouchedBy::YourAnchors),
             (self.policy(&self.list, false), VouchedBy::C2paTrustList),
             (self.policy("", true), VouchedBy::AllowedList),
-        ];
-        groups.into_iter().find_map(|(policy, who)| {
-            policy?
+        ])
+    }
+}
+
+/// Who vouches for a signer ([`TrustAnchors::vouchers`]).
+#[derive(Debug)]
+pub struct Vouchers([(Option<CertificateTrustPolicy>, VouchedBy); 3]);
+
+impl Vouchers {
+    /// Who vouches for a signer whose chain is `leaf` then `rest`; None when nobody does.
+    pub fn vouch(&self, leaf: &[u8], rest: &[Vec<u8>]) -> Option<VouchedBy> {
+        self.0.iter().find_map(|(policy, who)| {
+            policy
+                .as_ref()?
                 .check_certificate_trust(rest, leaf, None)
                 .ok()
-                .map(|_| who)
+                .map(|_| *who)
         })
     }
 }
