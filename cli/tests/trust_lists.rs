@@ -172,3 +172,230 @@ fn trust_show_and_update() {
         "valid"
     );
 }
+
+/// A real HTTPS server on loopback (`openssl s_server -WWW`) serving files from a
+/// directory, with a CA and a 127.0.0.1 certificate made here. Stops when dropped.
+struct LoopbackHttps {
+    dir: tempfile::TempDir,
+    port: u16,
+    child: std::process::Child,
+}
+
+impl LoopbackHttps {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let openssl = |args: &[&str]| {
+            let o = std::process::Command::new("openssl")
+                .current_dir(dir.path())
+                .args(args)
+                .output()
+                .expect("openssl is required for the HTTPS fetch test");
+            assert!(o.status.success(), "openssl {args:?}: {}", stderr(&o));
+        };
+        openssl(&[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=provenant test CA",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign",
+        ]);
+        openssl(&[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+            "-subj",
+            "/CN=127.0.0.1",
+        ]);
+        std::fs::write(
+            dir.path().join("server.ext"),
+            "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
+        )
+        .unwrap();
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ]);
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("openssl")
+            .current_dir(dir.path())
+            .args(["s_server", "-quiet", "-WWW", "-accept"])
+            .arg(format!("127.0.0.1:{port}"))
+            .args(["-cert", "server.pem", "-key", "server.key"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "s_server did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        Self { dir, port, child }
+    }
+
+    fn serve(&self, name: &str, from: &Path) -> String {
+        std::fs::copy(from, self.dir.path().join(name)).unwrap();
+        format!("https://127.0.0.1:{}/{name}", self.port)
+    }
+
+    fn ca(&self) -> std::path::PathBuf {
+        self.dir.path().join("ca.pem")
+    }
+}
+
+impl Drop for LoopbackHttps {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `trust update --from URL`: fetched over real TLS from loopback only with the
+/// development option and the test CA; refused addresses never connect.
+#[test]
+fn trust_update_from_a_url() {
+    let home = tempfile::tempdir().unwrap();
+    let server = LoopbackHttps::start();
+    let url = server.serve(
+        "C2PA-TRUST-LIST.pem",
+        &fixtures().join("c2pa-rs/certs/test_cert_root_bundle.pem"),
+    );
+    let ca = server.ca();
+    let origin = |home: &Path| {
+        let o = run(home, &["trust", "show", "--json"]);
+        json(&o)["c2pa_trust_list"]["origin"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+
+    // Loopback is not fetched without the development option, whatever the CA.
+    let o = run(
+        home.path(),
+        &["trust", "update", "--from", &url, "--fetch-ca", s(&ca)],
+    );
+    assert_clean_error(&o, 2);
+    assert!(
+        stderr(&o).contains("not a public address"),
+        "{}",
+        stderr(&o)
+    );
+    // Private, link-local and plain-http URLs: refused before any connection (these
+    // addresses are never contacted: the filter answers first).
+    for bad in [
+        "https://10.0.0.1/C2PA-TRUST-LIST.pem",
+        "https://169.254.169.254/latest/meta-data",
+        "https://[fd00:ec2::254]/x.pem",
+        "http://93.184.216.34/C2PA-TRUST-LIST.pem",
+    ] {
+        let o = run(
+            home.path(),
+            &["trust", "update", "--from", bad, "--allow-loopback-fetch"],
+        );
+        assert_clean_error(&o, 2);
+        assert!(stderr(&o).contains("refused"), "{bad}: {}", stderr(&o));
+    }
+    // A certificate no root vouches for: the TLS handshake fails, nothing installed.
+    let o = run(
+        home.path(),
+        &["trust", "update", "--from", &url, "--allow-loopback-fetch"],
+    );
+    assert_clean_error(&o, 2);
+    assert!(origin(home.path()).starts_with("built in"));
+    // Not there: an HTTP error, nothing installed.
+    let missing = url.replace("C2PA-TRUST-LIST.pem", "missing.pem");
+    let o = run(
+        home.path(),
+        &[
+            "trust",
+            "update",
+            "--from",
+            &missing,
+            "--allow-loopback-fetch",
+            "--fetch-ca",
+            s(&ca),
+        ],
+    );
+    assert_clean_error(&o, 2);
+    assert!(origin(home.path()).starts_with("built in"));
+    // Served text that is no list: refused, nothing installed.
+    let not_pem = server.serve("not-a-list.pem", &fixtures().join("README.md"));
+    let o = run(
+        home.path(),
+        &[
+            "trust",
+            "update",
+            "--from",
+            &not_pem,
+            "--allow-loopback-fetch",
+            "--fetch-ca",
+            s(&ca),
+        ],
+    );
+    assert_clean_error(&o, 2);
+    assert!(origin(home.path()).starts_with("built in"));
+
+    // With both: fetched, checked, installed, and used.
+    let o = run(
+        home.path(),
+        &[
+            "trust",
+            "update",
+            "--from",
+            &url,
+            "--allow-loopback-fetch",
+            "--fetch-ca",
+            s(&ca),
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("added"), "{}", stderr(&o));
+    assert!(origin(home.path()).starts_with("installed snapshot"));
+    let o = run(
+        home.path(),
+        &["verify", s(&fixtures().join("c2pa-rs/C.jpg")), "--json"],
+    );
+    assert_eq!(json(&o)["chain"][0]["vouched_by"], "c2pa_trust_list");
+}

@@ -9,6 +9,8 @@
 //!   the sans-IO anchor check;
 //! - [`blacklist`]: capture tags, capture devices and the camera/certificate blacklist;
 //! - [`policy`]: the one pass/fail policy every surface applies to a report;
+//! - `fetch` (feature `fetch`): HTTPS fetches from the public internet only, for URLs
+//!   that files and users name;
 //! - `inspect` (feature `anchor`): one file's whole check — its proofs, its anchors on
 //!   the network, the blacklist — as `verify`, `batch` and `serve` run it.
 //!
@@ -37,6 +39,8 @@ pub mod anchor;
 pub mod blacklist;
 pub mod chronology;
 pub mod credentials;
+#[cfg(feature = "fetch")]
+pub mod fetch;
 #[cfg(feature = "anchor")]
 pub mod inspect;
 pub mod policy;

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
+use provenant_core::fetch::FetchPolicy;
 use provenant_core::TrustAnchors;
 use serde_json::json;
 
@@ -20,7 +21,9 @@ use crate::{config, Exit};
     off), the allowed list (--allowed, config `allowed`). Time-stamp authorities: the C2PA \
     TSA trust list and --tsa-trust.\n\nExamples:\n  \
     provenant trust show --trust keys/root.pem\n  \
-    provenant trust update --from C2PA-TRUST-LIST.pem --tsa-from C2PA-TSA-TRUST-LIST.pem"
+    provenant trust update --from C2PA-TRUST-LIST.pem --tsa-from C2PA-TSA-TRUST-LIST.pem\n  \
+    provenant trust update --from \
+    https://raw.githubusercontent.com/c2pa-org/conformance-public/main/trust-list/C2PA-TRUST-LIST.pem"
 )]
 pub struct Args {
     #[command(subcommand)]
@@ -50,14 +53,28 @@ pub struct ShowArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct UpdateArgs {
-    /// The new C2PA trust list (PEM), e.g. C2PA-TRUST-LIST.pem from
-    /// github.com/c2pa-org/conformance-public/trust-list.
-    #[arg(long, value_name = "FILE")]
-    pub from: PathBuf,
-    /// The new C2PA TSA trust list (PEM); default: keep the one in use.
-    #[arg(long, value_name = "FILE")]
-    pub tsa_from: Option<PathBuf>,
+    /// The new C2PA trust list (PEM), a file or an https:// URL, e.g. C2PA-TRUST-LIST.pem
+    /// from github.com/c2pa-org/conformance-public/trust-list. A URL is fetched from public
+    /// addresses only, without redirects, 4 MiB and 30 s at most.
+    #[arg(long, value_name = "FILE|URL")]
+    pub from: String,
+    /// The new C2PA TSA trust list (PEM), a file or an https:// URL; default: keep the
+    /// one in use.
+    #[arg(long, value_name = "FILE|URL")]
+    pub tsa_from: Option<String>,
+    /// Extra TLS root certificates (PEM) for fetching a URL, beside the system's (e.g.
+    /// a TLS-inspecting proxy's CA).
+    #[arg(long, value_name = "PEM")]
+    pub fetch_ca: Option<PathBuf>,
+    /// Development and tests only: let a URL on this machine (127.0.0.0/8, ::1) be
+    /// fetched.
+    #[arg(long, hide = true)]
+    pub allow_loopback_fetch: bool,
 }
+
+/// The largest trust list fetched (today's is about 60 KB).
+const MAX_LIST_BYTES: usize = 4 << 20;
+const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 pub fn run(a: Args) -> Result<Exit> {
     match a.command {
@@ -113,32 +130,64 @@ fn show(a: ShowArgs) -> Result<Exit> {
     Ok(Exit::Pass)
 }
 
+/// A list's text from a file or an https:// URL (fetched under the network rule's
+/// address filter).
+fn read_list(from: &str, a: &UpdateArgs) -> Result<(String, String)> {
+    if !from.contains("://") {
+        let path = PathBuf::from(from);
+        let shown = crate::shown(&path);
+        let text =
+            std::fs::read_to_string(&path).with_context(|| format!("cannot read {shown}"))?;
+        return Ok((shown, text));
+    }
+    let extra_roots_pem = a
+        .fetch_ca
+        .as_ref()
+        .map(|p| std::fs::read(p).with_context(|| format!("cannot read {}", crate::shown(p))))
+        .transpose()?;
+    let policy = FetchPolicy {
+        allow_loopback: a.allow_loopback_fetch,
+        extra_roots_pem,
+        ..FetchPolicy::public(MAX_LIST_BYTES, FETCH_TIMEOUT)
+    };
+    let shown = crate::render::clean(from);
+    let body = provenant_core::fetch::get_blocking(from, &policy)
+        .with_context(|| "cannot fetch the trust list".to_string())?;
+    let text = String::from_utf8(body)
+        .map_err(|_| anyhow::anyhow!("{shown}: not text; refusing it as a PEM list"))?;
+    Ok((shown, text))
+}
+
 /// Fingerprints of a PEM list, refusing an empty or malformed one.
-fn parse_list(path: &PathBuf) -> Result<(String, BTreeSet<String>)> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", crate::shown(path)))?;
+fn parse_list(from: &str, a: &UpdateArgs) -> Result<(String, BTreeSet<String>)> {
+    let (shown, text) = read_list(from, a)?;
+    let path = &shown;
     let mut t = TrustAnchors::none();
-    t.add_trust_list(&crate::shown(path), &text)?;
+    t.add_trust_list(path, &text)?;
     let decoded = t.fingerprints();
     let prints: BTreeSet<String> = decoded.iter().map(hex::encode).collect();
     anyhow::ensure!(
         decoded.len() == t.len(),
         "{}: {} certificate block(s), but only {} decode; refusing a malformed list",
-        crate::shown(path),
+        path,
         t.len(),
         decoded.len()
     );
     anyhow::ensure!(
         t.parses(),
         "{}: the certificates do not parse as trust anchors; refusing it",
-        crate::shown(path)
+        path
     );
     Ok((text, prints))
 }
 
 fn update(a: UpdateArgs) -> Result<Exit> {
-    let (new_text, new) = parse_list(&a.from)?;
-    let tsa = a.tsa_from.as_ref().map(parse_list).transpose()?;
+    let (new_text, new) = parse_list(&a.from, &a)?;
+    let tsa = a
+        .tsa_from
+        .as_deref()
+        .map(|from| parse_list(from, &a))
+        .transpose()?;
     let current = list_in_use()?;
     let mut old_t = TrustAnchors::none();
     old_t.add_trust_list("current", &current.signers)?;
@@ -160,7 +209,7 @@ fn update(a: UpdateArgs) -> Result<Exit> {
     let removed = old.difference(&new).count();
     eprintln!(
         "installed {} ({} certificate(s): {added} added, {removed} removed, {} kept) in {}; it replaces {}",
-        crate::shown(&a.from),
+        crate::render::clean(&a.from),
         new.len(),
         new.len() - added,
         dir.display(),
