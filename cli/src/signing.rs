@@ -37,6 +37,15 @@ pub struct KeyArgs {
     /// the raw signature to stdout (Ed25519: 64 bytes; ECDSA: r||s or DER). Needs --cert.
     #[arg(long, value_name = "CMD", conflicts_with_all = ["key", "pkcs11_module"])]
     pub signer_command: Option<String>,
+    /// Seconds --signer-command may take per signature before it (and what it started)
+    /// is stopped and nothing is written.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 60.0,
+        requires = "signer_command"
+    )]
+    pub signer_timeout: f64,
 }
 
 /// The signer the key options chose.
@@ -88,7 +97,16 @@ impl KeyArgs {
     pub fn load(&self, cfg: &Config) -> Result<LoadedSigner> {
         if let Some(cmd) = &self.signer_command {
             let chain = read_chain(self.cert.as_deref(), "--signer-command")?;
-            return Ok(LoadedSigner::External(ExternalSigner::new(cmd, &chain)?));
+            if !(self.signer_timeout.is_finite()
+                && self.signer_timeout > 0.0
+                && self.signer_timeout <= 3600.0)
+            {
+                bail!("--signer-timeout must be between 0 and 3600 seconds");
+            }
+            let timeout = std::time::Duration::from_secs_f64(self.signer_timeout);
+            return Ok(LoadedSigner::External(
+                ExternalSigner::new(cmd, &chain)?.with_timeout(timeout),
+            ));
         }
         let key = self
             .key

@@ -442,4 +442,39 @@ fn external_commands_sign_trusted_files_and_their_failures_are_clear() {
         &out,
         "needs --cert",
     );
+    // A flood on stdout is capped, not buffered.
+    refused(
+        &try_cmd("cat >/dev/null; head -c 1000000 /dev/zero", &chain),
+        &out,
+        "wrote more than 65536 bytes",
+    );
+    // A stuck signing service: stopped at the deadline with what it started (the
+    // background sleep records its pid; it must be gone afterwards).
+    let pid_file = d.join("stuck.pid");
+    let stuck = format!(
+        "cat >/dev/null; sleep 300 & echo $! > '{}'; wait",
+        s(&pid_file)
+    );
+    let o = run(&[
+        "sign",
+        s(&unsigned()),
+        "-o",
+        s(&out),
+        "--signer-command",
+        &stuck,
+        "--signer-timeout",
+        "1",
+        "--cert",
+        s(&chain),
+        "--no-log",
+    ]);
+    refused(&o, &out, "gave no signature within 1 s; it was stopped");
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let alive = std::path::Path::new("/proc").join(pid.trim());
+    assert!(
+        !alive.exists()
+            || std::fs::read_to_string(alive.join("stat")).is_ok_and(|st| st.contains(") Z ")),
+        "the stuck command's child {} is still running",
+        pid.trim()
+    );
 }
