@@ -141,14 +141,37 @@ impl TimeStampAuthority {
     /// POSTs an RFC 3161 request (DER) and returns the TSA's response body (DER).
     pub fn post(&self, request: &[u8]) -> Result<Vec<u8>, TimeStampError> {
         let deadline = Instant::now() + self.timeout;
-        let addrs: Vec<SocketAddr> = (self.host.as_str(), self.port)
-            .to_socket_addrs()
-            .map_err(|e| self.unreachable(format!("cannot resolve {}: {e}", self.host)))?
-            .collect();
+        // The system resolver has no deadline of its own: it answers on a thread that is
+        // abandoned (and ends by itself) when the deadline passes first.
+        let (tx, rx) = std::sync::mpsc::channel();
+        let target = (self.host.clone(), self.port);
+        std::thread::spawn(move || {
+            let _ = tx.send(
+                target
+                    .to_socket_addrs()
+                    .map(|a| a.collect::<Vec<SocketAddr>>()),
+            );
+        });
+        let addrs: Vec<SocketAddr> = match rx.recv_timeout(self.timeout) {
+            Ok(found) => {
+                found.map_err(|e| self.unreachable(format!("cannot resolve {}: {e}", self.host)))?
+            }
+            Err(_) => {
+                return Err(self.unreachable(format!(
+                    "cannot resolve {} within {:?}",
+                    self.host, self.timeout
+                )))
+            }
+        };
         let mut last = self.unreachable(format!("{} has no address", self.host));
         let mut stream = None;
         for addr in addrs {
-            match TcpStream::connect_timeout(&addr, self.timeout) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                last = self.unreachable(format!("no answer within {:?}", self.timeout));
+                break;
+            }
+            match TcpStream::connect_timeout(&addr, left) {
                 Ok(s) => {
                     stream = Some(s);
                     break;
