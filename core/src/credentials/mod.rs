@@ -1,8 +1,8 @@
 //! Content credentials: what a file's C2PA manifests say and whether they hold.
 //!
 //! Format sniffing ([`format`]), hashing ([`hash`]), trust anchors ([`trust`]), the
-//! report a verification produces ([`report`]) and the verification itself
-//! ([`verify`]) build for wasm32. Key generation ([`keys`]), the signer seam
+//! report a verification produces ([`report`]), photo metadata and the do-not-train
+//! statement ([`metadata`]) and the verification itself ([`verify`]) build for wasm32. Key generation ([`keys`]), the signer seam
 //! ([`signer`]) with its PKCS#11 (`pkcs11`) and external-command
 //! ([`external`]) backends, RFC 3161 time-stamps for new manifests ([`time_stamp`]), signing
 //! ([`sign`]) and pixel edits ([`edit`]) are native only, behind
@@ -11,6 +11,7 @@
 mod chain;
 pub mod format;
 pub mod hash;
+pub mod metadata;
 pub mod report;
 mod step_anchors;
 pub mod trust;
