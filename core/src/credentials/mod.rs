@@ -24,6 +24,8 @@ mod edit_ops;
 #[cfg(feature = "sign")]
 pub mod external;
 #[cfg(feature = "sign")]
+pub mod identity;
+#[cfg(feature = "sign")]
 pub mod keys;
 #[cfg(feature = "pkcs11")]
 pub mod pkcs11;
