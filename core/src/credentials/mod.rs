@@ -33,6 +33,8 @@ pub mod pkcs11;
 pub mod sign;
 #[cfg(feature = "sign")]
 pub mod signer;
+#[cfg(feature = "thumbnails")]
+pub mod thumbnail;
 #[cfg(feature = "sign")]
 pub mod time_stamp;
 
