@@ -2,8 +2,10 @@
 // Browser benchmark: provenant-wasm vs the reference browser SDK (@contentauth/c2pa-web),
 // side by side in one headless Chromium run. See wasm/bench/README.md.
 //
-//   node wasm/bench/run.mjs [--pkg DIR] [--reps N] [--cold N] [--warmup N] [--out FILE]
+//   node wasm/bench/run.mjs [--pkg DIR] [--files PATH]... [--reps N] [--cold N] [--warmup N] [--out FILE]
 //
+// --files (repeatable): files or folders to verify, any format both libraries read
+// (default: every media file under ../shared/fixtures, and samples/).
 // --pkg (or PROVENANT_WASM_PKG): the wasm-bindgen --target web package
 // (provenant_wasm.js + provenant_wasm_bg.wasm). Default: wasm/www/pkg, else target/wasm-bench-pkg.
 import http from 'node:http';
@@ -19,6 +21,16 @@ const require = createRequire(path.join(root, 'package.json'));
 
 // ---------- options ----------
 const argv = process.argv.slice(2);
+function opts(name) {
+  const found = [];
+  argv.forEach((a, i) => {
+    if (a === `--${name}`) {
+      if (i + 1 >= argv.length) die(`--${name} needs a value`);
+      found.push(argv[i + 1]);
+    }
+  });
+  return found;
+}
 function opt(name, def) {
   const i = argv.indexOf(`--${name}`);
   if (i >= 0) {
@@ -66,35 +78,53 @@ const { chromium } = require('playwright-core');
 
 // ---------- inputs ----------
 const fixtures = path.resolve(root, '../shared/fixtures');
-const isImage = (n) => /\.(jpe?g|png)$/i.test(n);
+// Media types by extension (both libraries also sniff the content; the type is a hint).
+const TYPES = {
+  jpg: 'image/jpeg', jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', gif: 'image/gif',
+  tif: 'image/tiff', tiff: 'image/tiff', dng: 'image/x-adobe-dng', avif: 'image/avif',
+  heic: 'image/heic', heif: 'image/heif', jxl: 'image/jxl', svg: 'image/svg+xml',
+  mp4: 'video/mp4', mov: 'video/quicktime', m4a: 'audio/mp4', mp3: 'audio/mpeg',
+  wav: 'audio/wav', avi: 'video/avi', flac: 'audio/flac', pdf: 'application/pdf',
+};
+const typeOf = (n) => TYPES[path.extname(n).slice(1).toLowerCase()];
 function walk(dir) {
   if (!fs.existsSync(dir)) return [];
   return fs
     .readdirSync(dir, { withFileTypes: true })
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
-    .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : isImage(e.name) ? [path.join(dir, e.name)] : []));
+    .flatMap((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : typeOf(e.name) ? [path.join(dir, e.name)] : []));
 }
-const inputPaths = [
-  ...walk(fixtures),
-  ...fs
-    .readdirSync(path.join(root, 'samples'))
-    .filter(isImage)
-    .sort()
-    .map((n) => path.join(root, 'samples', n)),
-];
+const given = opts('files').map((p) => path.resolve(p));
+for (const p of given) if (!fs.existsSync(p)) die(`--files ${p}: not found`);
+const inputPaths = given.length
+  ? given.flatMap((p) => (fs.statSync(p).isDirectory() ? walk(p) : [p]))
+  : [...walk(fixtures), ...walk(path.join(root, 'samples'))];
 if (inputPaths.length === 0) die('no input files');
+for (const p of inputPaths) if (!typeOf(p)) die(`${p}: no media type known for its extension`);
 const inputs = inputPaths.map((p, i) => ({
   name: p.startsWith(fixtures) ? path.relative(fixtures, p) : path.relative(root, p),
-  type: /\.png$/i.test(p) ? 'image/png' : 'image/jpeg',
+  type: typeOf(p),
   url: `/files/${i}`,
   path: p,
   size: fs.statSync(p).size,
 }));
-// Same trust anchors for both libraries: the fixtures' two root bundles.
-const trustPem = [path.join(fixtures, 'interop/trust-anchor-root.pem'), path.join(fixtures, 'c2pa-rs/certs/test_cert_root_bundle.pem')]
-  .filter((p) => fs.existsSync(p))
-  .map((p) => fs.readFileSync(p, 'utf8').trim() + '\n')
-  .join('');
+// Same trust for both libraries: the fixtures' test roots, the interim CAI anchors and the
+// C2PA trust list as anchors, the CAI allowed list as allowed end-entity certificates (the
+// reference tool's configuration for ../shared/fixtures/realworld). provenant-wasm has the
+// C2PA trust list built in; the reference gets it in its anchors.
+const readPems = (files) =>
+  files
+    .filter((p) => fs.existsSync(p))
+    .map((p) => fs.readFileSync(p, 'utf8').trim() + '\n')
+    .join('');
+const commonAnchors = [
+  path.join(fixtures, 'interop/trust-anchor-root.pem'),
+  path.join(fixtures, 'c2pa-rs/certs/test_cert_root_bundle.pem'),
+  path.join(fixtures, 'trust/cai-anchors.pem'),
+];
+const trustPem = readPems(commonAnchors);
+const refTrustPem = trustPem + readPems([path.join(root, 'core/trust/C2PA-TRUST-LIST.pem')]);
+const allowedPem = readPems([path.join(fixtures, 'trust/cai-allowed.pem')]);
 
 // ---------- static server ----------
 const routes = [
@@ -109,6 +139,8 @@ const served = []; // {url, bytes, file}
 function resolveUrl(u) {
   if (u === '/files/index.json') return { body: Buffer.from(JSON.stringify({ files: inputs.map(({ name, type, url }) => ({ name, type, url })) })), type: '.json' };
   if (u === '/files/trust.pem') return { body: Buffer.from(trustPem), type: '.txt' };
+  if (u === '/files/ref-trust.pem') return { body: Buffer.from(refTrustPem), type: '.txt' };
+  if (u === '/files/allowed.pem') return { body: Buffer.from(allowedPem), type: '.txt' };
   const m = /^\/files\/(\d+)$/.exec(u);
   if (m && inputs[Number(m[1])]) return { file: inputs[Number(m[1])].path, type: '.bin' };
   for (const [prefix, dir] of routes) {
@@ -346,6 +378,21 @@ const row = (k) => {
   return `| ${x.label} | ${kb(x.size?.wasmGzip)} | ${kb(x.size?.wasmRaw)} | ${kb(x.size?.totalGzip)} | ${ms(x.coldSummary?.medianFirstVerdictMs)} | ${ms(x.warm?.medianMs)} |`;
 };
 const ratio = (a, b) => (a && b ? `${(a / b).toFixed(2)}×` : 'n/a');
+// The two libraries' words for the same verdicts.
+const same = (ours, ref) =>
+  ({ trusted: 'Trusted', valid: 'Valid', invalid: 'Invalid', no_manifest: 'no manifest' })[ours] === ref;
+const agreeing = inputs.filter((i) => {
+  const o = R['ours-worker'].warm?.perFile?.[i.name]?.verdicts;
+  const r = R.ref.warm?.perFile?.[i.name]?.verdicts;
+  return o?.length === 1 && r?.length === 1 && same(o[0], r[0]);
+});
+const slower = inputs.filter((i) => {
+  const o = R['ours-worker'].warm?.perFile?.[i.name]?.medianMs;
+  const r = R.ref.warm?.perFile?.[i.name]?.medianMs;
+  return o > r;
+});
+results.agreement = { files: inputs.length, agree: agreeing.length, slowerThanReference: slower.map((i) => i.name) };
+fs.writeFileSync(outFile, JSON.stringify(results, null, 2) + '\n');
 const lines = [
   `Chromium ${browserVersion}, ${results.cpus} cores, ${inputs.length} files, warm: ${reps} reps after ${warmup} warm-up rounds; cold: median of ${coldRuns}.`,
   '',
@@ -358,12 +405,15 @@ const lines = [
   '',
   'Per file, warm median (verdicts as each library reports them):',
   '',
-  '| file | size | provenant (worker) | reference | ratio | provenant verdict | reference validation_state |',
-  '|---|---|---|---|---|---|---|',
+  `Verdicts agree on ${agreeing.length} of ${inputs.length} files; provenant is slower warm on ${slower.length}.`,
+  '',
+  '| file | size | provenant (worker) | reference | ratio | provenant verdict | reference validation_state | same |',
+  '|---|---|---|---|---|---|---|---|',
   ...inputs.map((i) => {
     const o = R['ours-worker'].warm?.perFile?.[i.name];
     const r = R.ref.warm?.perFile?.[i.name];
-    return `| ${i.name} | ${kb(i.size)} | ${ms(o?.medianMs)} | ${ms(r?.medianMs)} | ${ratio(o?.medianMs, r?.medianMs)} | ${o?.verdicts?.join('/') ?? 'n/a'} | ${r?.verdicts?.join('/') ?? 'n/a'} |`;
+    const agree = agreeing.includes(i) ? 'yes' : '**no**';
+    return `| ${i.name} | ${kb(i.size)} | ${ms(o?.medianMs)} | ${ms(r?.medianMs)} | ${ratio(o?.medianMs, r?.medianMs)} | ${o?.verdicts?.join('/') ?? 'n/a'} | ${r?.verdicts?.join('/') ?? 'n/a'} | ${agree} |`;
   }),
   '',
   `Cold breakdown (medians): ` +

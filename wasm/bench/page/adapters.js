@@ -1,4 +1,5 @@
-// One adapter per library. Each has init(trustPem) and verify(file) -> {verdict}.
+// One adapter per library. Each has init(trust) and verify(file) -> {verdict};
+// trust = {anchors, refAnchors, allowed} (PEM texts).
 // file = {name, type, bytes: Uint8Array, blob: Blob} (both input forms prepared
 // before any timing, so each library gets its native input type for free).
 
@@ -14,7 +15,7 @@ export function oursWorker() {
     });
   return {
     name: 'provenant (worker)',
-    async init(trustPem) {
+    async init(trust) {
       worker = new Worker('/bench/ours-worker.js', { type: 'module' });
       worker.onmessage = (ev) => {
         const p = pending.get(ev.data.id);
@@ -26,7 +27,7 @@ export function oursWorker() {
         for (const p of pending.values()) p.reject(new Error(`worker error: ${ev.message}`));
         pending.clear();
       };
-      await call({ op: 'init', trustPem });
+      await call({ op: 'init', trustPem: trust.anchors, allowedPem: trust.allowed });
     },
     async verify(file) {
       // The bytes are structured-cloned (copied) into the worker, as the page does.
@@ -40,17 +41,19 @@ export function oursWorker() {
 export function oursMain() {
   let mod;
   let pem = '';
+  let allowed = '';
   return {
     name: 'provenant (main thread)',
-    async init(trustPem) {
-      pem = trustPem;
+    async init(trust) {
+      pem = trust.anchors;
+      allowed = trust.allowed;
       mod = await import('/pkg/provenant_wasm.js');
       await mod.default();
     },
     async verify(file) {
       const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', file.bytes));
       const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-      const report = JSON.parse(mod.verify(file.bytes, pem || undefined, file.name, sha256));
+      const report = JSON.parse(mod.verify(file.bytes, pem || undefined, file.name, sha256, allowed || undefined));
       return { verdict: String(report.verdict) };
     },
   };
@@ -60,13 +63,16 @@ export function reference() {
   let c2pa;
   return {
     name: '@contentauth/c2pa-web 0.13.1',
-    async init(trustPem) {
+    async init(trust) {
       const { createC2pa } = await import('/ref/index.js');
       // Default loading path of the SDK: fetch + WebAssembly.compileStreaming on the
       // page, module handed to its (inline, blob:) worker, which instantiates it.
       c2pa = await createC2pa({
         wasmSrc: '/ref/resources/c2pa_bg.wasm',
-        settings: { trust: { trustAnchors: trustPem }, verify: { verifyTrust: true } },
+        settings: {
+          trust: { trustAnchors: trust.refAnchors, ...(trust.allowed ? { allowedList: trust.allowed } : {}) },
+          verify: { verifyTrust: true },
+        },
       });
     },
     async verify(file) {
