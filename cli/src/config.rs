@@ -23,6 +23,9 @@ pub struct Config {
     /// Time-stamp authority roots (PEM files).
     #[serde(default)]
     pub tsa_trust: Vec<PathBuf>,
+    /// Roots for the people who sign CAWG identity assertions (PEM files).
+    #[serde(default)]
+    pub identity_trust: Vec<PathBuf>,
     /// Allowed signer EKUs, one OID per line.
     pub trust_config: Option<PathBuf>,
     /// `false` turns the C2PA trust list off (default: on).
@@ -82,6 +85,7 @@ pub fn load_config() -> Result<(Config, Option<PathBuf>)> {
         .chain(config.blacklist.as_mut())
         .chain(config.allowed.iter_mut())
         .chain(config.tsa_trust.iter_mut())
+        .chain(config.identity_trust.iter_mut())
         .chain(config.trust_config.as_mut())
         .chain(config.pkcs11_module.as_mut())
     {

@@ -286,6 +286,20 @@ fn render_step(
     if let Some(a) = &s.anchor {
         let _ = writeln!(out, "{inner}   {}", anchor_line(a, style));
     }
+    if let Some(m) = &s.metadata {
+        for line in metadata_lines(m) {
+            let _ = writeln!(out, "{inner}   {line}");
+        }
+    }
+    if s.do_not_train {
+        let _ = writeln!(
+            out,
+            "{inner}   do not train: AI training, inference and data mining not allowed"
+        );
+    }
+    for id in &s.identities {
+        let _ = writeln!(out, "{inner}   {}", identity_line(id, style));
+    }
     for hit in &s.blacklist.hits {
         let what = match hit.start_epoch {
             Some(day) => format!(
@@ -399,4 +413,55 @@ mod action_tests {
         );
         assert_eq!(describe_action(&hostile), "c2pa.edited[2J (xy)");
     }
+}
+
+/// The photo metadata of a step, one line per field that is set.
+fn metadata_lines(m: &provenant_core::credentials::metadata::PhotoMetadata) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(c) = &m.caption {
+        lines.push(format!("caption \"{}\"", clean(c)));
+    }
+    if !m.creator.is_empty() {
+        let names: Vec<String> = m.creator.iter().map(|c| clean(c)).collect();
+        lines.push(format!("creator {}", names.join(", ")));
+    }
+    if let Some(c) = &m.credit {
+        lines.push(format!("credit {}", clean(c)));
+    }
+    if let Some(c) = &m.copyright {
+        lines.push(format!("copyright {}", clean(c)));
+    }
+    if let Some(d) = m.dateline() {
+        lines.push(format!("dateline {}", clean(&d)));
+    }
+    lines
+}
+
+/// "also signed by NAME (roles) — identity trusted / not trusted here / INVALID".
+fn identity_line(
+    id: &provenant_core::credentials::identity::IdentityClaim,
+    style: Style,
+) -> String {
+    use provenant_core::credentials::identity::IdentityState;
+    let name = clean_or(id.name.as_deref(), "an unnamed person");
+    let roles: Vec<String> = id
+        .roles
+        .iter()
+        .map(|r| clean(r.strip_prefix("cawg.").unwrap_or(r)))
+        .collect();
+    let roles = if roles.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", roles.join(", "))
+    };
+    let state = match id.state {
+        IdentityState::Trusted => style.paint("32", "identity trusted"),
+        IdentityState::Untrusted => style.paint("33", "identity not trusted here"),
+        IdentityState::Invalid => style.paint(
+            "1;31",
+            &format!("identity INVALID: {}", clean(&id.failures.join(", "))),
+        ),
+        IdentityState::Unchecked => "identity not checked".to_owned(),
+    };
+    format!("also signed by {name}{roles} — {state}")
 }

@@ -8,8 +8,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context, Result};
 use provenant_core::credentials::external::ExternalSigner;
+use provenant_core::credentials::identity::Identity;
+use provenant_core::credentials::metadata::PhotoMetadata;
 use provenant_core::credentials::pkcs11::{Pkcs11Signer, Pkcs11Uri};
 use provenant_core::credentials::signer::{KeyFileSigner, Signer, SignerError, SigningAlg};
+use provenant_core::credentials::thumbnail::Thumbnail;
 
 use crate::config::Config;
 
@@ -177,4 +180,122 @@ fn pin(token: Option<&str>) -> Result<String> {
     eprintln!();
     read.context("cannot read the PIN")?;
     Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+/// What the newsroom says about the picture and who else signs it (shared by `sign` and
+/// `edit`): IPTC photo metadata, the do-not-train statement, thumbnails and CAWG
+/// identity assertions.
+#[derive(Debug, clap::Args)]
+pub struct StatementArgs {
+    /// Caption (IPTC Description). Default: the input's own, from its XMP or IPTC
+    /// metadata (edit: the previous step's).
+    #[arg(long, value_name = "TEXT")]
+    pub caption: Option<String>,
+    /// Creator (IPTC Creator); repeat for several. Default: the input's own.
+    #[arg(long, value_name = "NAME")]
+    pub creator: Vec<String>,
+    /// Credit line (IPTC Credit Line). Default: the input's own.
+    #[arg(long, value_name = "TEXT")]
+    pub credit: Option<String>,
+    /// Copyright notice (IPTC Copyright Notice). Default: the input's own.
+    #[arg(long, value_name = "TEXT")]
+    pub copyright: Option<String>,
+    /// Forbid AI training, inference and data mining of the content (a CAWG
+    /// training-and-data-mining assertion; edits keep it).
+    #[arg(long)]
+    pub do_not_train: bool,
+    /// Write no claim thumbnail (edit: nor an ingredient thumbnail of the input).
+    #[arg(long)]
+    pub no_thumbnail: bool,
+    /// Sign also as a person (a photographer, an editor): a key directory from `provenant
+    /// keygen`, or a key file with --identity-cert. Adds a CAWG identity assertion signed
+    /// with that key over the content, the actions and the metadata. Repeatable.
+    #[arg(long, value_name = "DIR|FILE")]
+    pub identity: Vec<PathBuf>,
+    /// The certificate chain (PEM) of an --identity key file.
+    #[arg(long, value_name = "PEM", requires = "identity")]
+    pub identity_cert: Option<PathBuf>,
+    /// The person's role (CAWG named-actor role), e.g. cawg.creator, cawg.editor,
+    /// cawg.photographer; repeatable.
+    #[arg(
+        long,
+        value_name = "ROLE",
+        default_value = "cawg.creator",
+        requires = "identity"
+    )]
+    pub identity_role: Vec<String>,
+}
+
+impl StatementArgs {
+    /// The metadata fields given on the command line.
+    pub fn overrides(&self) -> PhotoMetadata {
+        PhotoMetadata {
+            caption: self.caption.clone(),
+            creator: self.creator.clone(),
+            credit: self.credit.clone(),
+            copyright: self.copyright.clone(),
+            ..Default::default()
+        }
+    }
+
+    /// The identities to sign as, loaded and checked.
+    pub fn identities(&self) -> Result<Vec<Identity>> {
+        if self.identity.len() > 1 && self.identity_cert.is_some() {
+            bail!("--identity-cert goes with a single --identity key file");
+        }
+        let roles: Vec<&str> = self.identity_role.iter().map(String::as_str).collect();
+        self.identity
+            .iter()
+            .map(|key| {
+                let loaded = match &self.identity_cert {
+                    Some(chain) => Identity::from_files(chain, key, &roles),
+                    None if key.is_dir() => Identity::from_files(
+                        &key.join(provenant_core::credentials::keys::CHAIN),
+                        &key.join(provenant_core::credentials::keys::SIGNER_KEY),
+                        &roles,
+                    ),
+                    None => bail!(
+                        "--identity {} is a key file: give its chain with --identity-cert",
+                        crate::shown(key)
+                    ),
+                };
+                loaded.with_context(|| format!("--identity {}", crate::shown(key)))
+            })
+            .collect()
+    }
+
+    /// The thumbnail of a picture, unless --no-thumbnail; none for other media.
+    pub fn thumbnail(&self, bytes: &[u8]) -> Result<Option<Thumbnail>> {
+        if self.no_thumbnail || !is_picture(bytes) {
+            return Ok(None);
+        }
+        let picture = provenant_core::chronology::fingerprint::decode_picture(bytes)
+            .map_err(|e| anyhow!("cannot make a thumbnail: {e} (use --no-thumbnail to skip it)"))?;
+        Ok(Some(Thumbnail::of(&picture).map_err(|e| {
+            anyhow!("cannot make a thumbnail: {e} (use --no-thumbnail to skip it)")
+        })?))
+    }
+}
+
+/// The whole file when it is a picture thumbnails and metadata are read from; empty for
+/// other media (which are not read into memory here).
+pub fn picture_bytes(path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let mut head = [0u8; provenant_core::MediaFormat::SNIFF_LEN];
+    let mut file = crate::output::open_input(path)?;
+    let n = file.read(&mut head).unwrap_or(0);
+    if is_picture(&head[..n]) {
+        crate::output::read_input(path)
+    } else {
+        Ok(Vec::new())
+    }
+}
+
+/// True for the picture formats thumbnails are made of (those the `image` build decodes).
+fn is_picture(bytes: &[u8]) -> bool {
+    use provenant_core::MediaFormat;
+    matches!(
+        MediaFormat::sniff(&bytes[..bytes.len().min(MediaFormat::SNIFF_LEN)]),
+        Some(MediaFormat::Jpeg | MediaFormat::Png | MediaFormat::WebP)
+    )
 }

@@ -28,6 +28,10 @@ pub struct TrustListArgs {
     /// PEM file of time-stamp authority roots; repeatable. Also config `tsa_trust`.
     #[arg(long, value_name = "PEM")]
     pub tsa_trust: Vec<PathBuf>,
+    /// PEM file of roots for the people who sign CAWG identity assertions beside a signer
+    /// (a photographer's or an agency's CA); repeatable. Also config `identity_trust`.
+    #[arg(long, value_name = "PEM")]
+    pub identity_trust: Vec<PathBuf>,
     /// File of allowed extended key usages for signers, one OID per line (the reference
     /// tool's trust config). Also config `trust_config`. Default: the C2PA set.
     #[arg(long, value_name = "FILE")]
@@ -93,6 +97,12 @@ pub fn add_lists(anchors: &mut TrustAnchors, extra: &TrustListArgs, cfg: &Config
     }
     for path in extra.tsa_trust.iter().chain(&cfg.tsa_trust) {
         anchors.add_tsa_anchors(&path.display().to_string(), &read(path, "TSA anchors")?)?;
+    }
+    for path in extra.identity_trust.iter().chain(&cfg.identity_trust) {
+        anchors.add_identity_anchors(
+            &path.display().to_string(),
+            &read(path, "identity anchors")?,
+        )?;
     }
     if let Some(path) = extra.trust_config.as_ref().or(cfg.trust_config.as_ref()) {
         let text = read(path, "trust config")?;

@@ -792,7 +792,7 @@ fn sign_with_capture(
         source: SourceType::Capture,
         anchors: None,
         capture: Some(capture),
-        when: None,
+        ..Default::default()
     };
     sign_stream(&mut src, &mut dest, signer.as_signer(), &request).unwrap();
     std::fs::write(output, dest.into_inner()).unwrap();

@@ -249,6 +249,9 @@ fn an_edit_of_the_forged_file_sees_an_invalid_parent() {
             trust: &trust,
             anchors: None,
             parent_report: None,
+            metadata: None,
+            do_not_train: false,
+            thumbnails: false,
         },
     )
     .unwrap();

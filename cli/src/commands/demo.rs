@@ -81,6 +81,14 @@ fn say(s: String) {
     eprintln!("\x20 {s}");
 }
 
+/// The sample capture's claim thumbnail.
+fn demo_thumbnail() -> Result<provenant_core::credentials::thumbnail::Thumbnail> {
+    let picture = provenant_core::chronology::fingerprint::decode_picture(SAMPLE)?;
+    Ok(provenant_core::credentials::thumbnail::Thumbnail::of(
+        &picture,
+    )?)
+}
+
 /// Step 2: signs the sample capture into 2-signed.jpg; returns its path.
 fn sign_capture(dir: &Path, identity: &KeyFileSigner) -> Result<PathBuf> {
     let signed = dir.join("2-signed.jpg");
@@ -95,6 +103,7 @@ fn sign_capture(dir: &Path, identity: &KeyFileSigner) -> Result<PathBuf> {
                 title: Some("harbour-capture.jpg".into()),
                 source: SourceType::Capture,
                 anchors: None,
+                thumbnail: Some(demo_thumbnail()?),
                 ..Default::default()
             },
         )?;
@@ -127,6 +136,9 @@ fn edit_step(
         trust,
         anchors: None,
         parent_report: None,
+        metadata: None,
+        do_not_train: false,
+        thumbnails: true,
     };
     edit_stream(&mut input, &mut out.file, identity.as_signer(), &request)?;
     out.commit()?;

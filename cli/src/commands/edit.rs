@@ -65,6 +65,8 @@ pub struct Args {
     pub allow_invalid_parent: bool,
     #[command(flatten)]
     pub tsa: super::sign::TsaArgs,
+    #[command(flatten)]
+    pub statements: crate::signing::StatementArgs,
     /// Also print {output, format, sha256, actions, parent_verdict, tsa} as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -149,6 +151,7 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
     });
+    let overrides = a.statements.overrides();
     let mut out = AtomicOutput::create(&a.output)?;
     let request = EditRequest {
         ops: &ops,
@@ -158,9 +161,15 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
         trust: &trust,
         anchors: anchors.as_ref(),
         parent_report: parent.as_ref().ok(),
+        metadata: Some(&overrides),
+        do_not_train: a.statements.do_not_train,
+        thumbnails: !a.statements.no_thumbnail,
     };
+    let people = a.statements.identities()?;
     let outcome = super::sign::with_time_stamps(&identity, tsa.clone(), |signer| {
-        edit_stream(&mut input, &mut out.file, signer, &request)
+        let signer =
+            provenant_core::credentials::identity::WithIdentities::new(signer, people.clone());
+        edit_stream(&mut input, &mut out.file, &signer, &request)
     })
     .with_context(|| crate::shown(&a.input))?;
     crate::chronology::record(&mut out, &a.output, &a.log)?;

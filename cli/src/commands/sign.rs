@@ -2,6 +2,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 use clap::ValueEnum;
+use provenant_core::credentials::identity::WithIdentities;
+use provenant_core::credentials::metadata::PhotoMetadata;
 use provenant_core::credentials::sign::{sign_stream, SignError, SignRequest, SourceType};
 use provenant_core::credentials::signer::Signer;
 use provenant_core::credentials::time_stamp::{TimeStampAuthority, TimeStamped};
@@ -47,6 +49,8 @@ pub struct Args {
     pub source: SourceArg,
     #[command(flatten)]
     pub tsa: TsaArgs,
+    #[command(flatten)]
+    pub statements: crate::signing::StatementArgs,
     /// Also print {output, format, sha256, alg, tsa} as JSON on stdout.
     #[arg(long)]
     pub json: bool,
@@ -110,6 +114,7 @@ pub fn run(a: Args) -> Result<Exit> {
     let identity = a.key.load(&cfg)?;
     let tsa = a.tsa.authority(&cfg)?;
     let mut input = open_input(&a.input)?;
+    let head = crate::signing::picture_bytes(&a.input)?;
     let title = a.title.or_else(|| {
         a.input
             .file_name()
@@ -127,11 +132,16 @@ pub fn run(a: Args) -> Result<Exit> {
         anchors: cfg
             .publisher_endpoint
             .map(|e| provenant_core::chronology::proof::ProofSet::from_bundles(&[], Some(e))),
+        metadata: Some(PhotoMetadata::from_media(&head).overridden_by(&a.statements.overrides())),
+        do_not_train: a.statements.do_not_train,
+        thumbnail: a.statements.thumbnail(&head)?,
         ..Default::default()
     };
+    let people = a.statements.identities()?;
     let mut out = AtomicOutput::create(&a.output)?;
     let format = with_time_stamps(&identity, tsa.clone(), |signer| {
-        sign_stream(&mut input, &mut out.file, signer, &request)
+        let signer = WithIdentities::new(signer, people.clone());
+        sign_stream(&mut input, &mut out.file, &signer, &request)
     })
     .with_context(|| crate::shown(&a.input))?;
     crate::chronology::record(&mut out, &a.output, &a.log)?;

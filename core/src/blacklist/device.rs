@@ -259,6 +259,8 @@ where
         anchors: None,
         capture: Some(assertion),
         when: Some(when),
+        // A camera writes no thumbnail and no metadata of its own here.
+        ..Default::default()
     };
     Ok(sign_stream(src, dest, signer.as_signer(), &request)?)
 }

@@ -365,9 +365,26 @@ fn vouch_for_steps(report: &mut Report, reader: &Reader, trust: &TrustAnchors) {
 pub(super) fn settle_steps(report: &mut Report) {
     for step in &mut report.chain {
         let mine = report.codes.iter().filter(|c| c.step == Some(step.index));
+        // Codes on an identity assertion are about the person who signed it, not about
+        // the step's signer: they settle the identity, not the step's trust.
+        let on_identity = |c: &&crate::credentials::report::StatusCode| {
+            c.url
+                .as_deref()
+                .is_some_and(crate::credentials::identity::is_identity_url)
+        };
+        crate::credentials::identity::settle(
+            &mut step.identities,
+            mine.clone().filter(on_identity).map(|c| {
+                (
+                    c.code.as_str(),
+                    c.url.as_deref().unwrap_or(""),
+                    c.kind == CodeKind::Failure,
+                )
+            }),
+        );
         let mut trust = Trust::Unknown;
         let mut failures: Vec<String> = Vec::new();
-        for c in mine {
+        for c in mine.filter(|c| !on_identity(c)) {
             let live = c.origin != CodeOrigin::IngredientRecord;
             if c.code == validation_codes::SIGNING_CREDENTIAL_TRUSTED && live {
                 trust = Trust::Trusted;
@@ -494,6 +511,12 @@ pub(super) fn describe_step(
             .collect(),
         capture: crate::blacklist::capture::assertion::read_assertion(manifest),
         blacklist: Default::default(),
+        metadata: crate::credentials::metadata::metadata_of(manifest),
+        do_not_train: crate::credentials::metadata::do_not_train_of(manifest),
+        identities: crate::credentials::identity::identities_of(manifest),
+        thumbnail: manifest
+            .thumbnail_ref()
+            .map(|t| t.format.chars().take(100).collect()),
     }
 }
 

@@ -9,8 +9,10 @@ use image::{DynamicImage, ImageFormat};
 use serde_json::json;
 
 use crate::credentials::format::MediaFormat;
+use crate::credentials::metadata::PhotoMetadata;
 use crate::credentials::sign::{builder_context, definition, detect_format, finish, SignError};
 use crate::credentials::signer::Signer;
+use crate::credentials::thumbnail::Thumbnail;
 use crate::credentials::trust::TrustAnchors;
 
 pub use super::edit_ops::*;
@@ -32,6 +34,26 @@ pub fn render(
     ops: &[EditOp],
     out_format: MediaFormat,
 ) -> Result<Vec<u8>, SignError> {
+    Ok(render_with_thumbnails(input, in_format, ops, out_format, false, false)?.bytes)
+}
+
+/// An edit's result with the thumbnails a manifest shows.
+struct Rendered {
+    bytes: Vec<u8>,
+    /// Of the result.
+    thumbnail: Option<Thumbnail>,
+    /// Of the input, before the edit.
+    parent_thumbnail: Option<Thumbnail>,
+}
+
+fn render_with_thumbnails(
+    input: &[u8],
+    in_format: MediaFormat,
+    ops: &[EditOp],
+    out_format: MediaFormat,
+    thumbnail: bool,
+    parent_thumbnail: bool,
+) -> Result<Rendered, SignError> {
     let unsupported = |f: MediaFormat| SignError::UnsupportedFormat(format!("{f} (edit)"));
     let decode_as = editable(in_format).ok_or_else(|| unsupported(in_format))?;
     let encode_as = editable(out_format).ok_or_else(|| unsupported(out_format))?;
@@ -44,9 +66,16 @@ pub fn render(
     let mut img = reader.decode().map_err(|e| {
         SignError::Edit(EditError::Invalid(format!("cannot decode the image: {e}")))
     })?;
+    let thumb = |img: &DynamicImage| {
+        Thumbnail::of(img).map_err(|e| {
+            SignError::Edit(EditError::Invalid(format!("cannot make a thumbnail: {e}")))
+        })
+    };
+    let parent_thumbnail = parent_thumbnail.then(|| thumb(&img)).transpose()?;
     for op in ops {
         img = op.apply(img)?;
     }
+    let thumbnail = thumbnail.then(|| thumb(&img)).transpose()?;
     let mut out = Cursor::new(Vec::new());
     let encoded = match encode_as {
         ImageFormat::Jpeg => {
@@ -62,7 +91,11 @@ pub fn render(
     encoded.map_err(|e| {
         SignError::Edit(EditError::Invalid(format!("cannot encode the result: {e}")))
     })?;
-    Ok(out.into_inner())
+    Ok(Rendered {
+        bytes: out.into_inner(),
+        thumbnail,
+        parent_thumbnail,
+    })
 }
 
 /// What an edit produced.
@@ -94,6 +127,12 @@ pub struct EditRequest<'a> {
     /// The input's report under `trust`, when the caller already verified it (saves a
     /// second validation of the same bytes).
     pub parent_report: Option<&'a crate::Report>,
+    /// Photo metadata fields to set; the others are kept from the input's newest step.
+    pub metadata: Option<&'a PhotoMetadata>,
+    /// Forbid AI training and data mining (kept anyway when the input forbids it).
+    pub do_not_train: bool,
+    /// Write a claim thumbnail of the result and an ingredient thumbnail of the input.
+    pub thumbnails: bool,
 }
 
 /// Edits `input` and writes the signed result to `dest`.
@@ -115,6 +154,9 @@ where
         trust,
         anchors,
         parent_report,
+        metadata,
+        do_not_train,
+        thumbnails,
     } = *req;
     if ops.is_empty() {
         return Err(SignError::Edit(EditError::Invalid("no edit given".into())));
@@ -123,46 +165,73 @@ where
     let out_format = out_format.unwrap_or(in_format);
     let mut bytes = Vec::new();
     input.read_to_end(&mut bytes)?;
-    let rendered = render(&bytes, in_format, ops, out_format)?;
     // What a verifier will say about the parent, so the caller can warn before
     // publishing an edit of a broken original (it will verify as invalid).
-    let parent_verdict = match parent_report {
-        Some(r) => r.verdict,
+    let verified;
+    let parent = match parent_report {
+        Some(r) => r,
         None => {
             let options = crate::credentials::verify::VerifyOptions {
                 trust: trust.clone(),
                 ..Default::default()
             };
-            crate::credentials::verify::verify_bytes(&bytes, &options)
-                .map_err(|e| {
-                    SignError::Edit(EditError::Invalid(format!("cannot read the input: {e}")))
-                })?
-                .verdict
+            verified = crate::credentials::verify::verify_bytes(&bytes, &options).map_err(|e| {
+                SignError::Edit(EditError::Invalid(format!("cannot read the input: {e}")))
+            })?;
+            &verified
         }
     };
+    let parent_verdict = parent.verdict;
     let parent_unsigned = parent_verdict == crate::Verdict::NoManifest;
+    let newest = parent.chain.first();
+    // The input's own claim thumbnail, when its newest step has one, stands for it in
+    // the ingredient; else one is made from its pixels.
+    let parent_has_thumbnail = newest.is_some_and(|s| s.thumbnail.is_some());
+    let rendered = render_with_thumbnails(
+        &bytes,
+        in_format,
+        ops,
+        out_format,
+        thumbnails,
+        thumbnails && !parent_has_thumbnail,
+    )?;
+    // Photo metadata and the do-not-train statement go on through the edit.
+    let carried = newest.and_then(|s| s.metadata.clone()).unwrap_or_default();
+    let metadata = match metadata {
+        Some(m) => carried.overridden_by(m),
+        None => carried,
+    };
+    let do_not_train = do_not_train || newest.is_some_and(|s| s.do_not_train);
 
     let mut builder =
         Builder::from_context(builder_context(trust)?).with_definition(definition(title))?;
     builder.set_intent(BuilderIntent::Edit);
-    let mut parent = json!({ "title": parent_title, "relationship": "parentOf" });
+    let mut parent_json = json!({ "title": parent_title, "relationship": "parentOf" });
     if parent_unsigned {
-        parent["description"] = json!("the input carried no Content Credentials");
+        parent_json["description"] = json!("the input carried no Content Credentials");
     }
-    builder.add_ingredient_from_stream(
-        parent.to_string(),
+    // The SDK copies the parent's claim thumbnail into the ingredient when it has one.
+    let ingredient = builder.add_ingredient_from_stream(
+        parent_json.to_string(),
         in_format.mime(),
         &mut Cursor::new(&bytes),
     )?;
+    if let Some(t) = &rendered.parent_thumbnail {
+        ingredient.set_thumbnail(t.mime, t.bytes.clone())?;
+    }
     for op in ops {
         builder.add_action(op.action())?;
     }
     crate::credentials::sign::add_anchors(&mut builder, anchors)?;
+    crate::credentials::sign::add_statements(&mut builder, Some(&metadata), do_not_train)?;
+    if let Some(t) = &rendered.thumbnail {
+        builder.set_thumbnail(t.mime, &mut Cursor::new(&t.bytes))?;
+    }
     finish(
         &mut builder,
         signer,
         out_format,
-        &mut Cursor::new(rendered),
+        &mut Cursor::new(rendered.bytes),
         dest,
     )?;
     Ok(EditOutcome {

@@ -5,18 +5,151 @@
 //! hard binding always, and the actions, the photo metadata and the do-not-train statement
 //! when the manifest has them.
 
+#[cfg(feature = "sign")]
 use std::path::Path;
+#[cfg(feature = "sign")]
 use std::sync::Arc;
 
+#[cfg(feature = "sign")]
 use c2pa::dynamic_assertion::DynamicAssertion;
+#[cfg(feature = "sign")]
 use c2pa::identity::builder::IdentityAssertionBuilder;
+#[cfg(feature = "sign")]
 use c2pa::identity::x509::X509CredentialHolder;
+use c2pa::Manifest;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
+#[cfg(feature = "sign")]
 use super::signer::{algorithm_of, Signer, SignerError, SigningAlg};
 
 /// Label of a CAWG identity assertion.
 pub const IDENTITY_ASSERTION: &str = "cawg.identity";
 
+/// What a verifier found about one identity assertion of a step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityClaim {
+    /// The assertion's label (`cawg.identity`, `cawg.identity__1`, ...).
+    pub label: String,
+    /// The credential type (`cawg.x509.cose` for X.509 certificates).
+    pub sig_type: Option<String>,
+    /// Who the credential names: the certificate's organisation, as the SDK reports it.
+    pub name: Option<String>,
+    /// The named actor's roles (e.g. `cawg.creator`).
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// The labels of the assertions the person signed over.
+    #[serde(default)]
+    pub signed_over: Vec<String>,
+    /// `trusted` (the credential chains to a CAWG trust anchor), `untrusted`,
+    /// `invalid` (a failure on the assertion) or `unchecked`.
+    pub state: IdentityState,
+    /// Failure codes on the assertion.
+    #[serde(default)]
+    pub failures: Vec<String>,
+}
+
+/// How far an identity assertion holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityState {
+    /// Well-formed, and the credential chains to a CAWG trust anchor.
+    Trusted,
+    /// Well-formed, but nobody here vouches for the credential.
+    Untrusted,
+    /// A check of the assertion failed.
+    Invalid,
+    /// No result was reported for it.
+    Unchecked,
+}
+
+/// True when a status URL points at an identity assertion.
+pub fn is_identity_url(url: &str) -> bool {
+    url.rsplit('/')
+        .next()
+        .is_some_and(|last| last == IDENTITY_ASSERTION || last.starts_with("cawg.identity__"))
+}
+
+/// The identity assertions of a manifest, unchecked (states come from the validation
+/// codes, see [`settle`]).
+pub fn identities_of(manifest: &Manifest) -> Vec<IdentityClaim> {
+    let mut out = Vec::new();
+    for assertion in manifest.assertions() {
+        let label = assertion.label();
+        if label != IDENTITY_ASSERTION && !label.starts_with("cawg.identity__") {
+            continue;
+        }
+        let value = assertion.value().cloned().unwrap_or(Value::Null);
+        let payload = &value["signer_payload"];
+        let text = |v: &Value| v.as_str().map(|s| s.chars().take(200).collect::<String>());
+        out.push(IdentityClaim {
+            label: label.to_owned(),
+            sig_type: text(&payload["sig_type"]),
+            name: text(&value["signature_info"]["issuer"])
+                .or_else(|| text(&value["signature_info"]["common_name"])),
+            roles: payload["role"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| text(r))
+                .take(16)
+                .collect(),
+            signed_over: payload["referenced_assertions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|r| r["url"].as_str())
+                .filter_map(|u| u.rsplit('/').next())
+                .map(|l| l.chars().take(100).collect())
+                .take(32)
+                .collect(),
+            state: IdentityState::Unchecked,
+            failures: Vec::new(),
+        });
+        if out.len() >= 16 {
+            break;
+        }
+    }
+    out
+}
+
+/// Sets each identity's state from the codes reported on its assertion:
+/// `(code, url, is_failure)`.
+pub fn settle<'a>(
+    identities: &mut [IdentityClaim],
+    codes: impl Iterator<Item = (&'a str, &'a str, bool)> + Clone,
+) {
+    for id in identities {
+        let mine = codes
+            .clone()
+            .filter(|(_, url, _)| url.rsplit('/').next() == Some(id.label.as_str()));
+        let mut trusted = false;
+        let mut untrusted = false;
+        let mut seen = false;
+        for (code, _, failure) in mine {
+            seen = true;
+            match code {
+                "signingCredential.trusted" => trusted = true,
+                "signingCredential.untrusted" => untrusted = true,
+                _ if failure && !id.failures.iter().any(|f| f == code) => {
+                    id.failures.push(code.to_owned())
+                }
+                _ => {}
+            }
+        }
+        id.state = if !id.failures.is_empty() {
+            IdentityState::Invalid
+        } else if trusted && !untrusted {
+            IdentityState::Trusted
+        } else if untrusted || seen {
+            IdentityState::Untrusted
+        } else {
+            IdentityState::Unchecked
+        };
+    }
+}
+
+#[cfg(feature = "sign")]
 /// The assertions an identity assertion signs over, when the manifest has them (the hard
 /// binding is always included).
 const REFERENCED: [&str; 5] = [
@@ -27,18 +160,21 @@ const REFERENCED: [&str; 5] = [
     "c2pa.soft-binding",
 ];
 
+#[cfg(feature = "sign")]
 /// One person's X.509 credentials, ready to sign an identity assertion.
 #[derive(Clone)]
 pub struct Identity {
     builder: Arc<IdentityAssertionBuilder>,
 }
 
+#[cfg(feature = "sign")]
 impl std::fmt::Debug for Identity {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Identity").finish_non_exhaustive()
     }
 }
 
+#[cfg(feature = "sign")]
 impl Identity {
     /// From a PEM certificate chain (the person's certificate first) and its PKCS#8 PEM
     /// private key; `roles` are the CAWG named-actor roles (e.g. `cawg.creator`).
@@ -80,12 +216,14 @@ impl Identity {
     }
 }
 
+#[cfg(feature = "sign")]
 /// The claim signer with identity assertions added to every manifest it signs.
 pub struct WithIdentities<'a> {
     claim: &'a dyn Signer,
     identities: Vec<Identity>,
 }
 
+#[cfg(feature = "sign")]
 impl std::fmt::Debug for WithIdentities<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WithIdentities")
@@ -94,6 +232,7 @@ impl std::fmt::Debug for WithIdentities<'_> {
     }
 }
 
+#[cfg(feature = "sign")]
 impl<'a> WithIdentities<'a> {
     /// `claim` signs the claim; each of `identities` adds its identity assertion.
     pub fn new(claim: &'a dyn Signer, identities: Vec<Identity>) -> Self {
@@ -101,6 +240,7 @@ impl<'a> WithIdentities<'a> {
     }
 }
 
+#[cfg(feature = "sign")]
 impl Signer for WithIdentities<'_> {
     fn sign(&self, data: &[u8]) -> c2pa::Result<Vec<u8>> {
         self.claim.sign(data)

@@ -219,6 +219,30 @@ impl PhotoMetadata {
     }
 }
 
+/// The photo metadata a manifest carries (a `cawg.metadata` assertion, or the older
+/// `stds.iptc*` / `c2pa.metadata` ones), when any field is set.
+pub fn metadata_of(manifest: &c2pa::Manifest) -> Option<PhotoMetadata> {
+    let mut found = PhotoMetadata::default();
+    for assertion in manifest.assertions() {
+        let label = assertion.label();
+        if label == METADATA_ASSERTION || label.starts_with("stds.iptc") || label == "c2pa.metadata"
+        {
+            if let Ok(value) = assertion.value() {
+                found = found.overridden_by(&PhotoMetadata::from_assertion(value));
+            }
+        }
+    }
+    (!found.is_empty()).then_some(found)
+}
+
+/// True when a manifest's training-and-data-mining assertion forbids every use it names.
+pub fn do_not_train_of(manifest: &c2pa::Manifest) -> bool {
+    manifest.assertions().iter().any(|a| {
+        (a.label() == TRAINING_MINING_ASSERTION || a.label() == "c2pa.training-mining")
+            && a.value().is_ok_and(forbids_training)
+    })
+}
+
 /// The do-not-train statement: every use the CAWG training-and-data-mining assertion
 /// names is `notAllowed`.
 pub fn do_not_train_assertion() -> Value {

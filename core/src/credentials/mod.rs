@@ -11,6 +11,7 @@
 mod chain;
 pub mod format;
 pub mod hash;
+pub mod identity;
 pub mod metadata;
 pub mod report;
 mod step_anchors;
@@ -23,8 +24,6 @@ pub mod edit;
 mod edit_ops;
 #[cfg(feature = "sign")]
 pub mod external;
-#[cfg(feature = "sign")]
-pub mod identity;
 #[cfg(feature = "sign")]
 pub mod keys;
 #[cfg(feature = "pkcs11")]

@@ -226,6 +226,20 @@ pub struct ChainStep {
     /// Camera and signer blacklist result for this step.
     #[serde(default)]
     pub blacklist: StepBlacklist,
+    /// The photo metadata the step signed (caption, creators, credit, copyright,
+    /// dateline), when it carries a metadata assertion with any of them.
+    #[serde(default)]
+    pub metadata: Option<crate::credentials::metadata::PhotoMetadata>,
+    /// True when the step forbids AI training, inference and data mining
+    /// (`cawg.training-mining`, every use `notAllowed`).
+    #[serde(default)]
+    pub do_not_train: bool,
+    /// People who signed alongside the signer (CAWG identity assertions).
+    #[serde(default)]
+    pub identities: Vec<crate::credentials::identity::IdentityClaim>,
+    /// The media type of the step's claim thumbnail, when it has one.
+    #[serde(default)]
+    pub thumbnail: Option<String>,
 }
 
 /// A capture tag (assertion `org.provenant.capture`): the epoch (UTC day), a fresh random

@@ -81,6 +81,31 @@ pub struct SignRequest {
     pub capture: Option<crate::blacklist::capture::assertion::CaptureAssertion>,
     /// The `when` of `c2pa.created` (RFC 3339); default now.
     pub when: Option<String>,
+    /// Photo metadata to sign (caption, creators, credit, copyright, dateline).
+    pub metadata: Option<crate::credentials::metadata::PhotoMetadata>,
+    /// Forbid AI training, inference and data mining (`cawg.training-mining`).
+    pub do_not_train: bool,
+    /// The claim thumbnail (the caller decoded the picture; see [`crate::credentials::thumbnail`]).
+    #[cfg(feature = "thumbnails")]
+    pub thumbnail: Option<crate::credentials::thumbnail::Thumbnail>,
+}
+
+/// Adds the photo metadata and the do-not-train statement, when there is something to say.
+pub(crate) fn add_statements(
+    builder: &mut Builder,
+    metadata: Option<&crate::credentials::metadata::PhotoMetadata>,
+    do_not_train: bool,
+) -> Result<(), SignError> {
+    use crate::credentials::metadata::{
+        do_not_train_assertion, METADATA_ASSERTION, TRAINING_MINING_ASSERTION,
+    };
+    if let Some(m) = metadata.filter(|m| !m.is_empty()) {
+        builder.add_assertion_json(METADATA_ASSERTION, &m.to_assertion())?;
+    }
+    if do_not_train {
+        builder.add_assertion_json(TRAINING_MINING_ASSERTION, &do_not_train_assertion())?;
+    }
+    Ok(())
 }
 
 /// Adds our anchors assertion when there is something to carry.
@@ -155,6 +180,15 @@ where
         "when": request.when.clone().unwrap_or_else(now_rfc3339),
     }))?;
     add_anchors(&mut builder, request.anchors.as_ref())?;
+    add_statements(
+        &mut builder,
+        request.metadata.as_ref(),
+        request.do_not_train,
+    )?;
+    #[cfg(feature = "thumbnails")]
+    if let Some(t) = &request.thumbnail {
+        builder.set_thumbnail(t.mime, &mut std::io::Cursor::new(&t.bytes))?;
+    }
     if let Some(capture) = &request.capture {
         builder.add_assertion_json(
             crate::blacklist::capture::assertion::CAPTURE_ASSERTION,

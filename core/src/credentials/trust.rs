@@ -34,6 +34,11 @@ pub struct TrustAnchors {
     allowed_count: usize,
     /// Allowed extended key usages, one OID per line (`--trust-config`); default: the SDK's.
     trust_config: Option<String>,
+    /// Roots vouching for the people who sign CAWG identity assertions (`--identity-trust`).
+    #[serde(default)]
+    identity: String,
+    #[serde(default)]
+    identity_count: usize,
 }
 
 /// A trust-anchor file that holds no certificate.
@@ -132,6 +137,36 @@ impl TrustAnchors {
         self.allowed_count += blocks.len();
         self.sources.push(format!("{source_name} (allowed list)"));
         Ok(blocks.len())
+    }
+
+    /// Adds roots for the X.509 credentials of CAWG identity assertions (the people who
+    /// sign alongside a signer). They vouch for identities only, never for a claim signer.
+    pub fn add_identity_anchors(
+        &mut self,
+        source_name: &str,
+        pem: &str,
+    ) -> Result<usize, NoCertificate> {
+        let blocks = certificate_blocks(pem);
+        if blocks.is_empty() {
+            return Err(NoCertificate {
+                source_name: source_name.to_owned(),
+            });
+        }
+        append(&mut self.identity, &blocks);
+        self.identity_count += blocks.len();
+        self.sources
+            .push(format!("{source_name} (identity anchors)"));
+        Ok(blocks.len())
+    }
+
+    /// The CAWG identity anchors (PEM), empty when none.
+    pub fn identity_pem(&self) -> &str {
+        &self.identity
+    }
+
+    /// Number of CAWG identity anchors.
+    pub fn identity_len(&self) -> usize {
+        self.identity_count
     }
 
     /// Sets the extended key usages signers may have: one OID per line.

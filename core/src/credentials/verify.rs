@@ -223,6 +223,11 @@ fn reader_settings(trust: &TrustAnchors) -> Result<Settings, VerifyError> {
             .with_value("trust.allowed_list", trust.allowed_pem().to_owned())
             .map_err(err)?;
     }
+    if !trust.identity_pem().is_empty() {
+        settings = settings
+            .with_value("cawg_trust.trust_anchors", trust.identity_pem().to_owned())
+            .map_err(err)?;
+    }
     if let Some(oids) = trust.trust_config() {
         settings = settings
             .with_value("trust.trust_config", oids.to_owned())
