@@ -253,14 +253,26 @@ impl TrustAnchors {
     }
 
     /// The checks that say who vouches for a signer: your anchors first, then the C2PA
-    /// trust list, then the allowed list. Parsing the anchors is the costly part, so
-    /// build this once per report and ask it for every step.
-    pub fn vouchers(&self) -> Vouchers {
-        Vouchers([
+    /// trust list, then the allowed list. Parsing the anchors is the costly part: the
+    /// last set built is kept and handed out again while the trust stays the same.
+    pub fn vouchers(&self) -> std::sync::Arc<Vouchers> {
+        use std::sync::{Arc, Mutex};
+        // Kept for the next report under the same trust (a batch, a server, a browser
+        // session): parsing the anchors costs more than checking a chain.
+        static LAST: Mutex<Option<(TrustAnchors, Arc<Vouchers>)>> = Mutex::new(None);
+        let mut last = LAST.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some((cached, vouchers)) = last.as_ref() {
+            if cached == self {
+                return Arc::clone(vouchers);
+            }
+        }
+        let vouchers = Arc::new(Vouchers([
             (self.policy(&self.yours, false), VouchedBy::YourAnchors),
             (self.policy(&self.list, false), VouchedBy::C2paTrustList),
             (self.policy("", true), VouchedBy::AllowedList),
-        ])
+        ]));
+        *last = Some((self.clone(), Arc::clone(&vouchers)));
+        vouchers
     }
 }
 

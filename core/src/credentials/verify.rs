@@ -1,7 +1,9 @@
 //! Verification: C2PA validation of every manifest of the edit chain, turned into a
 //! [`Report`]. Builds for wasm32 (no file system, no network).
 
+use std::cell::RefCell;
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
+use std::sync::Arc;
 
 use c2pa::{Context, Reader, Settings};
 
@@ -156,10 +158,8 @@ where
         blacklist_source: None,
     };
 
-    let context = Context::new()
-        .with_settings(reader_settings(&options.trust)?)
-        .map_err(|e| VerifyError::Settings(e.to_string()))?;
-    match Reader::from_context(context).with_stream(format.mime(), stream) {
+    let context = shared_context(&options.trust)?;
+    match Reader::from_shared_context(&context).with_stream(format.mime(), stream) {
         Ok(reader) => {
             fill_report(&mut report, &reader, &options.trust);
             embedded = embedded_proofs(&mut report, &reader);
@@ -194,10 +194,9 @@ pub fn active_capture(
 ) -> Result<Option<crate::blacklist::capture::assertion::CaptureAssertion>, VerifyError> {
     let mut stream = Cursor::new(bytes);
     let (_, format) = probe(&mut stream)?;
-    let context = Context::new()
-        .with_settings(reader_settings(&TrustAnchors::none())?)
-        .map_err(|e| VerifyError::Settings(e.to_string()))?;
-    let Ok(reader) = Reader::from_context(context).with_stream(format.mime(), stream) else {
+    let context = shared_context(&TrustAnchors::none())?;
+    let Ok(reader) = Reader::from_shared_context(&context).with_stream(format.mime(), stream)
+    else {
         return Ok(None);
     };
     Ok(reader
@@ -206,34 +205,42 @@ pub fn active_capture(
         .and_then(crate::blacklist::capture::assertion::from_manifest))
 }
 
-fn reader_settings(trust: &TrustAnchors) -> Result<Settings, VerifyError> {
-    let err = |e: c2pa::Error| VerifyError::Settings(e.to_string());
-    let mut settings = Settings::new()
-        .with_value("verify.remote_manifest_fetch", false)
-        .map_err(err)?
-        .with_value("verify.ocsp_fetch", false)
-        .map_err(err)?;
-    if !trust.pem().is_empty() {
-        settings = settings
-            .with_value("trust.trust_anchors", trust.pem().to_owned())
-            .map_err(err)?;
+/// The reader context for `trust`, built once and shared while the trust stays the same
+/// (a batch, a server, a browser session): building it parses every anchor, which costs
+/// more than reading a small file.
+fn shared_context(trust: &TrustAnchors) -> Result<Arc<Context>, VerifyError> {
+    // Per thread: the SDK's context is not `Send` in every build (wasm32).
+    thread_local! {
+        static LAST: RefCell<Option<(TrustAnchors, Arc<Context>)>> = const { RefCell::new(None) };
     }
-    if !trust.allowed_pem().is_empty() {
-        settings = settings
-            .with_value("trust.allowed_list", trust.allowed_pem().to_owned())
-            .map_err(err)?;
+    if let Some(context) = LAST.with_borrow(|last| {
+        last.as_ref()
+            .filter(|(cached, _)| cached == trust)
+            .map(|(_, context)| Arc::clone(context))
+    }) {
+        return Ok(context);
     }
-    if !trust.identity_pem().is_empty() {
-        settings = settings
-            .with_value("cawg_trust.trust_anchors", trust.identity_pem().to_owned())
-            .map_err(err)?;
-    }
-    if let Some(oids) = trust.trust_config() {
-        settings = settings
-            .with_value("trust.trust_config", oids.to_owned())
-            .map_err(err)?;
-    }
-    Ok(settings)
+    let context = Context::new()
+        .with_settings(reader_settings(trust))
+        .map_err(|e| VerifyError::Settings(e.to_string()))?
+        .into_shared();
+    LAST.set(Some((trust.clone(), Arc::clone(&context))));
+    Ok(context)
+}
+
+/// The SDK's settings for `trust`, set field by field: `Settings::with_value` serialises
+/// and re-validates the whole settings (parsing every anchor again) on each call. The
+/// anchors were checked when they were added to [`TrustAnchors`].
+fn reader_settings(trust: &TrustAnchors) -> Settings {
+    let some = |pem: &str| (!pem.is_empty()).then(|| pem.to_owned());
+    let mut settings = Settings::new();
+    settings.verify.remote_manifest_fetch = false;
+    settings.verify.ocsp_fetch = false;
+    settings.trust.trust_anchors = some(trust.pem());
+    settings.trust.allowed_list = some(trust.allowed_pem());
+    settings.trust.trust_config = trust.trust_config().map(str::to_owned);
+    settings.cawg_trust.trust_anchors = some(trust.identity_pem());
+    settings
 }
 
 fn read_up_to<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
