@@ -18,6 +18,7 @@
 // sizes, hashes) live in chrome.storage.session, which content scripts cannot read.
 import init, { verify, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy } from './pkg/provenant_wasm.js';
 import './pkg/anchors.js'; // a classic script: publishes globalThis.ProvenantAnchors
+import './pkg/i18n.js'; // a classic script: globalThis.ProvenantI18n (chrome.i18n, for render.js)
 import './pkg/render.js'; // a classic script: globalThis.ProvenantRender (verdictInfo, isBlacklisted)
 
 const MAX_BYTES = 100 * 1024 * 1024;
@@ -31,8 +32,8 @@ function verifier() {
 }
 
 async function settings() {
-  const s = await chrome.storage.local.get({ trustPem: '', rpcUrl: '', registries: [], blacklistSnapshot: '', blacklistKeys: [],
-    blacklistSeen: {} });
+  const s = await chrome.storage.local.get({ trustPem: '', allowedPem: '', rpcUrl: '', registries: [], blacklistSnapshot: '',
+    blacklistKeys: [], blacklistSeen: {} });
   return s;
 }
 
@@ -88,11 +89,12 @@ export async function verifyUrl(srcUrl) {
     }
     if (bytes.byteLength > MAX_BYTES) return { error: { code: 'input.tooLarge', message: 'the image is over 100 MB' } };
     await verifier();
-    const { trustPem, rpcUrl, registries, blacklistSnapshot, blacklistKeys, blacklistSeen } = await settings();
+    const { trustPem, allowedPem, rpcUrl, registries, blacklistSnapshot, blacklistKeys, blacklistSeen } = await settings();
     const name = (() => { try { return decodeURIComponent(new URL(srcUrl).pathname.split('/').pop()) || null; } catch (_) { return null; } })();
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
     const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-    let report = verify(bytes, trustPem || undefined, name || undefined, sha256);
+    // allowedPem: end-entity certificates trusted as themselves (provenant verify --allowed).
+    let report = verify(bytes, trustPem || undefined, name || undefined, sha256, allowedPem || undefined);
     const out = {};
     if (typeof rpcUrl === 'string' && rpcUrl.trim()) {
       const checked = await globalThis.ProvenantAnchors.checkAnchors({ anchorCalls, applyAnchorAnswers, publisherOfCall },
@@ -178,7 +180,8 @@ export async function verifyImageInTab(tabId, srcUrl, frameId = 0) {
 globalThis.provenant = { verifyUrl, verifyImageInTab, stateOf, detailsUrl };
 
 chrome.runtime.onInstalled.addListener(() => {
-  chrome.contextMenus.create({ id: 'provenant-verify', title: 'Verify image', contexts: ['image'] });
+  chrome.contextMenus.create({ id: 'provenant-verify', title: chrome.i18n.getMessage('menuVerify') || 'Verify image',
+    contexts: ['image'] });
 });
 
 chrome.contextMenus.onClicked.addListener((info, tab) => {
@@ -194,6 +197,11 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   const tabId = sender.tab.id;
   if (msg && msg.type === 'provenant.verify' && typeof msg.srcUrl === 'string') {
     verifyUrl(msg.srcUrl).then(async (result) => {
+      // Media (a <video>/<audio> source) in a format the verifier does not read is skipped quietly.
+      if (msg.media === true && result.error && /^input\.(unknownFormat|unsupportedFormat)$/.test(result.error.code)) {
+        sendResponse({ skip: true });
+        return;
+      }
       const entry = await remember(tabId, sender.tab.url || sender.url, msg.srcUrl, result);
       sendResponse({ state: stateOf(result), entry });
     });

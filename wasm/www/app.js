@@ -2,12 +2,19 @@
 // SECURITY: report data comes from untrusted files. The DOM is built only with createElement /
 // textContent (see render.js); never use innerHTML, outerHTML or insertAdjacentHTML with it.
 const R = globalThis.ProvenantRender;
+const I = globalThis.ProvenantI18n;
+const t = I.t;
 
 export const MAX_BYTES = 100 * 1024 * 1024; // refused before reading
 const params = new URLSearchParams(location.search);
 // The e2e tests shorten the watchdog with ?timeout=ms; users get 60 s.
 const TIMEOUT_MS = Number(params.get('timeout')) > 0 ? Number(params.get('timeout')) : 60_000;
 const TRUST_KEY = 'provenant.trustPem';
+const ALLOWED_KEY = 'provenant.allowedPem'; // end-entity certificates trusted as themselves
+// The reader's language: ?lang=xx, else the browser's (navigator.languages); catalogs in pkg/_locales.
+await I.load(new URL('./pkg/', import.meta.url), [params.get('lang'), ...(navigator.languages || [navigator.language])].filter(Boolean))
+  .catch((e) => console.warn('provenant: no catalog', e));
+I.apply(document, true);
 const RPC_KEY = 'provenant.rpcUrl';
 const REGISTRIES_KEY = 'provenant.registries'; // JSON array of 0x addresses
 const SNAPSHOT_KEY = 'provenant.blacklistSnapshot'; // the snapshot file's text
@@ -82,16 +89,17 @@ function ask(message, transfer = []) {
 let busy = false;
 async function verifyBytes(buffer, fileName) {
   resultBox.replaceChildren();
-  setStatus('Verifying ' + fileName + '…', true);
+  setStatus(t('verifying', fileName), true);
   busy = true;
   try {
     const trustPem = localStorage.getItem(TRUST_KEY) || '';
+    const allowedPem = localStorage.getItem(ALLOWED_KEY) || '';
     const rpcUrl = localStorage.getItem(RPC_KEY) || '';
     const registries = savedRegistries();
     const blacklistSnapshot = currentSnapshot().text;
     const blacklistKeys = savedBlacklistKeys();
     const blacklistSeen = localStorage.getItem(SEEN_KEY) || '';
-    const { report, policy, anchorError, blacklistError, blacklistSource } = await ask({ bytes: buffer, trustPem, fileName,
+    const { report, policy, anchorError, blacklistError, blacklistSource } = await ask({ bytes: buffer, trustPem, allowedPem, fileName,
       rpcUrl, registries, blacklistSnapshot, blacklistKeys, blacklistSeen }, [buffer]);
     if (blacklistSource) rememberSnapshot(blacklistSource);
     const parsed = JSON.parse(report);
@@ -105,19 +113,18 @@ async function verifyBytes(buffer, fileName) {
 }
 
 function tooBig(size) {
-  return { code: 'input.tooLarge', message: 'the file is ' + (size / 1048576).toFixed(1) +
-    ' MB; this page verifies files up to ' + MAX_BYTES / 1048576 + ' MB' };
+  return { code: 'input.tooLarge', message: t('tooLarge', (size / 1048576).toFixed(1), MAX_BYTES / 1048576) };
 }
 
 async function verifyFile(file) {
   if (!file) return;
   if (file.size > MAX_BYTES) { showError(tooBig(file.size)); return; } // before reading it
-  if (file.size === 0) { showError({ code: 'input.empty', message: 'the file is empty' }); return; }
+  if (file.size === 0) { showError({ code: 'input.empty', message: t('fileEmpty') }); return; }
   let buffer;
   try {
     buffer = await file.arrayBuffer();
   } catch (e) {
-    showError({ code: 'input.unreadable', message: 'the browser could not read the file: ' + e.message });
+    showError({ code: 'input.unreadable', message: t('fileUnreadable', e.message) });
     return;
   }
   await verifyBytes(buffer, file.name);
@@ -126,21 +133,20 @@ async function verifyFile(file) {
 async function verifyUrl(url) {
   let parsed;
   try { parsed = new URL(url, location.href); } catch (_) {
-    showError({ code: 'input.url', message: 'that is not a valid URL' });
+    showError({ code: 'input.url', message: t('badUrl') });
     return;
   }
   resultBox.replaceChildren();
-  setStatus('Fetching ' + parsed.href + '…', true);
+  setStatus(t('fetching', parsed.href), true);
   let response;
   try {
     response = await fetch(parsed.href, { mode: 'cors', credentials: 'omit', redirect: 'follow' });
   } catch (_) {
-    showError({ code: 'fetch.blocked', message: 'could not fetch the image: the site does not allow other ' +
-      'pages to read it (CORS), or it is unreachable. Download the picture and drop the file here instead.' });
+    showError({ code: 'fetch.blocked', message: t('fetchBlocked') });
     return;
   }
   if (!response.ok) {
-    showError({ code: 'fetch.http', message: 'the server answered ' + response.status + ' ' + response.statusText });
+    showError({ code: 'fetch.http', message: t('fetchHttp', response.status + ' ' + response.statusText) });
     return;
   }
   const length = Number(response.headers.get('content-length'));
@@ -169,10 +175,15 @@ drop.addEventListener('drop', (e) => {
 $('url-form').addEventListener('submit', (e) => { e.preventDefault(); verifyUrl($('url').value.trim()); });
 
 const pem = $('trust-pem');
+const allowedInput = $('allowed-pem');
 pem.value = localStorage.getItem(TRUST_KEY) || '';
+allowedInput.value = localStorage.getItem(ALLOWED_KEY) || '';
 $('trust-save').addEventListener('click', () => {
+  const allowed = allowedInput.value;
+  if (allowed.trim() && !allowed.includes('-----BEGIN CERTIFICATE-----')) { $('trust-state').textContent = t('badAllowed'); return; }
   localStorage.setItem(TRUST_KEY, pem.value);
-  $('trust-state').textContent = pem.value.trim() ? 'saved' : 'cleared: no signer will be trusted';
+  localStorage.setItem(ALLOWED_KEY, allowed);
+  $('trust-state').textContent = pem.value.trim() || allowed.trim() ? t('trustSaved') : t('trustCleared');
 });
 
 // ---- anchor checks: a Polygon JSON-RPC endpoint and the registries you trust ----
@@ -194,16 +205,15 @@ $('anchors-save').addEventListener('click', () => {
   if (rpcUrl) {
     let ok = false;
     try { ok = ['http:', 'https:'].includes(new URL(rpcUrl).protocol); } catch (_) { /* not a URL */ }
-    if (!ok) { state.textContent = 'the RPC endpoint must be an http(s) URL'; return; }
+    if (!ok) { state.textContent = t('pageBadRpc'); return; }
   }
   const lines = registriesInput.value.split('\n').map((l) => l.trim()).filter(Boolean);
   const bad = lines.find((l) => !/^0x[0-9a-fA-F]{40}$/.test(l));
-  if (bad !== undefined) { state.textContent = 'not a registry address (0x + 40 hex digits): ' + bad.slice(0, 60); return; }
+  if (bad !== undefined) { state.textContent = t('pageBadRegistry', bad.slice(0, 60)); return; }
   localStorage.setItem(RPC_KEY, rpcUrl);
   localStorage.setItem(REGISTRIES_KEY, JSON.stringify(lines));
-  state.textContent = !rpcUrl ? 'saved: anchor proofs will not be checked'
-    : lines.length ? 'saved: ' + lines.length + (lines.length === 1 ? ' trusted registry' : ' trusted registries')
-      : 'saved: no trusted registry, so no anchor can be confirmed';
+  state.textContent = !rpcUrl ? t('anchorsSavedNone')
+    : lines.length ? t('anchorsSaved', lines.length) : t('anchorsSavedNoRegistry');
 });
 
 // ---- camera blacklist: a signed snapshot file and the keys trusted to sign it ----
@@ -302,7 +312,7 @@ $('blacklist-save').addEventListener('click', () => {
   const state = $('blacklist-state');
   const lines = blacklistKeysInput.value.split('\n').map((l) => l.trim()).filter(Boolean);
   const bad = lines.find((l) => !/^(0x)?[0-9a-fA-F]{64}$/.test(l));
-  if (bad !== undefined) { state.textContent = 'not a snapshot key (64 hex digits): ' + bad.slice(0, 80); return; }
+  if (bad !== undefined) { state.textContent = t('pageBadKey', bad.slice(0, 80)); return; }
   localStorage.setItem(BLACKLIST_KEYS_KEY, JSON.stringify(lines));
   state.textContent = lines.length ? 'saved: ' + lines.length + (lines.length === 1 ? ' trusted snapshot key' : ' trusted snapshot keys')
     : 'saved: no trusted key, so a snapshot cannot be used';

@@ -13,6 +13,9 @@ import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './serve.mjs';
 import { hostileTests, cdpReader } from './hostile.mjs';
+import { pageReaderTests, extensionReaderTests, extensionLocaleTests } from './reader.mjs';
+import { scanTests } from './scan.mjs';
+import { storeTests } from './store.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const wasmDir = path.resolve(here, '../..');
@@ -55,6 +58,12 @@ for (const f of ['render.js', 'anchors.js']) {
   if (!fs.existsSync(path.join(wasmDir, 'extension/pkg', f))) fatal(`wasm/extension/pkg/${f} is missing: run wasm/build.sh`);
 }
 const ANVIL = path.join(root, 'node_modules/.bin/anvil');
+const AXE = path.join(root, 'node_modules/axe-core/axe.min.js');
+if (!fs.existsSync(AXE)) fatal(`axe-core not found at ${AXE}: run 'npm ci' at the repository root`);
+const axeSource = fs.readFileSync(AXE, 'utf8');
+const shared = path.resolve(root, '../shared/fixtures'); // the shared fixtures, served read-only as /shared/
+if (!fs.existsSync(path.join(shared, 'trust/cai-allowed.pem'))) fatal(`the shared fixtures are missing at ${shared}`);
+if (!fs.existsSync('/usr/lib/chromium/locales/de.pak')) fatal('Chromium has no German UI: apt-get install -y chromium-l10n');
 if (!fs.existsSync(ANVIL)) fatal(`anvil not found at ${ANVIL}: run 'npm ci' at the repository root`);
 
 // ---- inputs, made with the real CLI ----
@@ -117,7 +126,7 @@ for (const [f, want] of [['signed.jpg', 'trusted'], ['edited.jpg', 'trusted'], [
 // ---- an anchored picture: a real anvil node, the registry, the real CLI's anchoring ----
 const DEV_KEYS = ['0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
   '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'];
-const TIME_RE = /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/; // render.js's formatTime
+const TIME_RE = /\b20\d\d\b.*\d\d:\d\d:\d\d/; // render.js's formatTime: Intl, the reader's locale (en-US here)
 const ANCHOR_ADDRESS = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const freePort = () => new Promise((resolve, reject) => {
   const srv = net.createServer();
@@ -300,7 +309,7 @@ fs.writeFileSync(W('page.html'), `<!doctype html><html><head><meta charset="utf-
 <body><h1>Five pictures</h1><div class="grid">${IMAGES.map((f) => `<figure><img id="${f.replace('.jpg', '')}" src="${f}" alt="${f}"><figcaption>${f}</figcaption></figure>`).join('')}</div></body></html>`);
 
 // ---- servers: 127.0.0.1 only. `other` is a second origin without CORS headers ----
-const site = await startServer({ '/www/': path.join(wasmDir, 'www'), '/fixtures/': work });
+const site = await startServer({ '/www/': path.join(wasmDir, 'www'), '/fixtures/': work, '/shared/': shared });
 const other = await startServer({ '/nocors/': work, '/cors/': work }, { cors: ['/cors/'] });
 const freshProfile = () => fs.mkdtempSync(path.join(os.tmpdir(), 'provenant-e2e-'));
 const profiles = [];
@@ -751,6 +760,7 @@ async function launch(extraArgs = [], opts = {}) {
     }
     assert(consoleErrors.length === 0, 'page errors: ' + consoleErrors.join('; '));
   });
+  await pageReaderTests({ page, launch, site, test, assert, assertIncludes, W, artifacts, rootPem, axeSource, shared });
   await ctx.close();
 
   // The watchdog: a tiny timeout makes the worker "hang" on the 50 MB file.
@@ -1013,9 +1023,13 @@ async function launch(extraArgs = [], opts = {}) {
     assert((await op.inputValue('#registries')) === registry, 'registries shown again');
     await op.close();
   });
+  await extensionReaderTests({ ctx, sw, extId, site, test, assert, assertIncludes, W, artifacts, axeSource, shared, waitMarks, openDetails, entryFor });
+  await scanTests({ ctx, sw, extId, site, test, assert, assertIncludes, W, artifacts, cli, env, shared, waitMarks, cdpReader });
   await hostileTests({ ctx, sw, extId, test, assert, assertIncludes, W, artifacts, rootPem, cdpReader });
   await ctx.close();
+  await extensionLocaleTests({ launch, extDir: ext, site, test, assert, assertIncludes, W, artifacts, rootPem, axeSource, waitMarks, cdpReader });
 }
+await storeTests({ root, wasmDir, work, test, assert, assertIncludes, launch, startServer, W, rootPem, artifacts });
 
 await site.close();
 await other.close();
