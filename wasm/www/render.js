@@ -408,7 +408,7 @@
   const CSS = `
 .pv-badge{display:inline-flex;align-items:center;gap:.35em;font:600 12px/1.4 system-ui,sans-serif;
   padding:2px 8px;border-radius:999px;color:#fff;white-space:nowrap;box-shadow:0 1px 3px rgba(0,0,0,.35)}
-.pv-badge-trusted{background:#1b7f3a}.pv-badge-valid{background:#a86b00}
+.pv-badge-trusted{background:#1b7f3a}.pv-badge-valid{background:#8c5a00}
 .pv-badge-invalid{background:#b3261e}.pv-badge-none{background:#5f6368}
 .pv-report,.pv-error{font:14px/1.45 system-ui,sans-serif;color:#1f1f1f}
 .pv-summary-head{display:flex;gap:.75em;align-items:center;flex-wrap:wrap}
@@ -420,11 +420,11 @@
 .pv-tree{list-style:none;padding-left:1.1em;border-left:2px solid #ddd;margin:.3em 0}
 .pv-step{margin:.4em 0}.pv-step-title{font-weight:600;margin:0 .3em;overflow-wrap:anywhere}
 .pv-step-status{font:600 11px system-ui;text-transform:uppercase;padding:1px 6px;border-radius:4px;color:#fff}
-.pv-status-trusted{background:#1b7f3a}.pv-status-valid{background:#a86b00}.pv-status-invalid{background:#b3261e}
+.pv-status-trusted{background:#1b7f3a}.pv-status-valid{background:#8c5a00}.pv-status-invalid{background:#b3261e}
 .pv-actions{margin:.2em 0;padding-left:1.2em;color:#333;font-size:13px}
 .pv-action{overflow-wrap:anywhere}
 .pv-anchor-anchored{color:#1b7f3a}.pv-anchor-not_found,.pv-anchor-invalid,.pv-anchor-key_compromised,
-.pv-anchor-error{color:#b3261e}.pv-anchor-pending{color:#a86b00}
+.pv-anchor-error{color:#b3261e}.pv-anchor-pending{color:#8c5a00}
 .pv-error{border:1px solid #b3261e;background:#fdecea;padding:.6em .8em;border-radius:6px}
 .pv-badge-blacklisted{background:#7a0b0b;outline:2px solid #ff5a4f;outline-offset:-1px;text-transform:uppercase;letter-spacing:.03em}
 .pv-blacklist-listed{color:#7a0b0b;background:#fde0dd;font-weight:700;padding:0 .3em;border-radius:3px}
