@@ -50,7 +50,7 @@ zip_dir() {
   find "$dir" -type d -exec chmod 0755 {} + ; find "$dir" -type f -exec chmod 0644 {} +
   find "$dir" -exec touch -h -d "@$epoch" {} +
   rm -f "$zipfile"
-  (cd "$dir" && find . -type f | sed 's|^\./||' | LC_ALL=C sort | TZ=UTC zip -X -D -q -9 "$zipfile" -@)
+  (cd "$dir" && find . -type f | sed 's|^\./||' | LC_ALL=C sort | TZ=UTC zip -X -D -q "$zipfile" -@)
 }
 
 copy_extension "$stage/chrome"
@@ -67,7 +67,7 @@ m.background = { scripts: [m.background.service_worker], type: 'module' };
 delete m.minimum_chrome_version;
 m.options_ui = { page: m.options_page, open_in_tab: true };
 delete m.options_page;
-m.browser_specific_settings = { gecko: { id: 'provenant@provenant.dev', strict_min_version: '128.0',
+m.browser_specific_settings = { gecko: { id: 'provenant@provenant.dev', strict_min_version: '142.0',
   data_collection_permissions: { required: ['none'] } } };
 fs.writeFileSync(process.argv[3], JSON.stringify(m, null, 2) + '\n');
 JS

@@ -416,12 +416,12 @@
 .pv-facts{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;margin:.75em 0}
 .pv-facts dt{font-weight:600;color:#444}.pv-facts dd{margin:0;overflow-wrap:anywhere}
 .pv-muted{color:#666}.pv-ai-yes{color:#8a1c7c;font-weight:600}
-.pv-failures{color:#b3261e;margin:.25em 0;padding-left:1.2em}.pv-failure{overflow-wrap:anywhere}
-.pv-tree{list-style:none;padding-left:1.1em;border-left:2px solid #ddd;margin:.3em 0}
+.pv-failures{color:#b3261e;margin:.25em 0;padding-inline-start:1.2em}.pv-failure{overflow-wrap:anywhere}
+.pv-tree{list-style:none;padding-inline-start:1.1em;border-inline-start:2px solid #ddd;margin:.3em 0}
 .pv-step{margin:.4em 0}.pv-step-title{font-weight:600;margin:0 .3em;overflow-wrap:anywhere}
 .pv-step-status{font:600 11px system-ui;text-transform:uppercase;padding:1px 6px;border-radius:4px;color:#fff}
 .pv-status-trusted{background:#1b7f3a}.pv-status-valid{background:#8c5a00}.pv-status-invalid{background:#b3261e}
-.pv-actions{margin:.2em 0;padding-left:1.2em;color:#333;font-size:13px}
+.pv-actions{margin:.2em 0;padding-inline-start:1.2em;color:#333;font-size:13px}
 .pv-action{overflow-wrap:anywhere}
 .pv-anchor-anchored{color:#1b7f3a}.pv-anchor-not_found,.pv-anchor-invalid,.pv-anchor-key_compromised,
 .pv-anchor-error{color:#b3261e}.pv-anchor-pending{color:#8c5a00}
@@ -429,8 +429,8 @@
 .pv-badge-blacklisted{background:#7a0b0b;outline:2px solid #ff5a4f;outline-offset:-1px;text-transform:uppercase;letter-spacing:.03em}
 .pv-blacklist-listed{color:#7a0b0b;background:#fde0dd;font-weight:700;padding:0 .3em;border-radius:3px}
 .pv-blacklist-clear{color:#1b7f3a}.pv-blacklist-error{color:#b3261e}
-.pv-status-blacklisted{background:#7a0b0b;margin-left:.3em}
-.pv-step-blacklist{color:#7a0b0b;font-weight:600;margin:.2em 0;padding-left:1.2em}.pv-blacklist-hit{overflow-wrap:anywhere}
+.pv-status-blacklisted{background:#7a0b0b;margin-inline-start:.3em}
+.pv-step-blacklist{color:#7a0b0b;font-weight:600;margin:.2em 0;padding-inline-start:1.2em}.pv-blacklist-hit{overflow-wrap:anywhere}
 `;
 
   function styleElement() {

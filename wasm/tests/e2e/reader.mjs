@@ -299,7 +299,11 @@ export async function extensionLocaleTests({ launch, extDir, site, test, assert,
         assertIncludes(await d.textContent('h1'), want.heading, 'heading');
         assertIncludes(await d.locator('.pv-badge').first().textContent(), want.badge, 'badge');
         assert((await d.evaluate(() => document.documentElement.lang)) === lang, 'lang attribute');
-        if (lang === 'ar') await assertRtlIntact(d, assert, 'Arabic details window');
+        if (lang === 'ar') {
+          await assertRtlIntact(d, assert, 'Arabic details window');
+          const tree = await d.locator('.pv-tree').first().evaluate((e) => [getComputedStyle(e).borderRightWidth, getComputedStyle(e).borderLeftWidth]);
+          assert(tree[0] === '2px' && tree[1] === '0px', 'the chain tree hangs from the right: ' + tree);
+        }
         else assert((await d.evaluate(() => document.documentElement.dir)) === 'ltr', 'German is left to right');
         await assertAccessible(d, axeSource, assert, lang + ' details window');
         await d.screenshot({ path: path.join(artifacts, `extension-details-${lang}.png`), fullPage: true });
