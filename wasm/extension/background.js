@@ -22,6 +22,7 @@ import './pkg/i18n.js'; // a classic script: globalThis.ProvenantI18n (chrome.i1
 import './pkg/render.js'; // a classic script: globalThis.ProvenantRender (verdictInfo, isBlacklisted)
 
 const MAX_BYTES = 100 * 1024 * 1024;
+const t = (key, ...subs) => globalThis.ProvenantI18n.t(key, ...subs); // the browser's language
 let ready = null; // module service workers cannot use top-level await: initialise lazily
 function verifier() {
   if (!ready) {
@@ -80,14 +81,14 @@ export async function verifyUrl(srcUrl) {
       // No cookies, HTTP auth or client certificates: the page chose this URL, and the user's
       // sessions on other sites must not decide what the extension can read.
       const response = await fetch(srcUrl, { credentials: 'omit', referrerPolicy: 'no-referrer', cache: 'no-store' });
-      if (!response.ok) return { error: { code: 'fetch.http', message: 'the server answered ' + response.status } };
+      if (!response.ok) return { error: { code: 'fetch.http', message: t('fetchHttp', response.status) } };
       const length = Number(response.headers.get('content-length'));
-      if (length > MAX_BYTES) return { error: { code: 'input.tooLarge', message: 'the image is over 100 MB' } };
+      if (length > MAX_BYTES) return { error: { code: 'input.tooLarge', message: t('imageTooLarge') } };
       bytes = new Uint8Array(await response.arrayBuffer());
     } else {
-      return { error: { code: 'input.url', message: 'cannot fetch images from ' + srcUrl.split(':')[0] + ': URLs' } };
+      return { error: { code: 'input.url', message: t('badScheme', srcUrl.split(':')[0]) } };
     }
-    if (bytes.byteLength > MAX_BYTES) return { error: { code: 'input.tooLarge', message: 'the image is over 100 MB' } };
+    if (bytes.byteLength > MAX_BYTES) return { error: { code: 'input.tooLarge', message: t('imageTooLarge') } };
     await verifier();
     const { trustPem, allowedPem, rpcUrl, registries, blacklistSnapshot, blacklistKeys, blacklistSeen } = await settings();
     const name = (() => { try { return decodeURIComponent(new URL(srcUrl).pathname.split('/').pop()) || null; } catch (_) { return null; } })();
@@ -167,7 +168,7 @@ async function toTab(tabId, frameId, msg) {
 export async function verifyImageInTab(tabId, srcUrl, frameId = 0) {
   const ready = await toTab(tabId, frameId, { type: 'provenant.prepare', srcUrl });
   if (!ready || !ready.loaded) {
-    return { error: { code: 'input.notLoaded', message: 'the picture has not loaded in the page, so it is not fetched' } };
+    return { error: { code: 'input.notLoaded', message: t('notLoaded') } };
   }
   const result = await verifyUrl(srcUrl);
   let pageUrl = '';

@@ -64,7 +64,7 @@ function startWorker() {
   };
   const crashed = (what) => {
     failAll({ code: 'worker.crashed',
-      message: 'the verifier stopped unexpectedly (' + what + '); it has been restarted — try again' });
+      message: t('workerCrashed', what) });
     startWorker();
   };
   worker.onerror = (e) => { e.preventDefault(); crashed(e.message || 'error'); };
@@ -76,8 +76,7 @@ function ask(message, transfer = []) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       pending.delete(id);
-      reject({ code: 'worker.timeout', message: 'the verifier did not answer within ' +
-        Math.round(TIMEOUT_MS / 1000) + ' s; it has been restarted — the file may be too complex' });
+      reject({ code: 'worker.timeout', message: t('workerTimeout', Math.round(TIMEOUT_MS / 1000)) });
       startWorker();
     }, TIMEOUT_MS);
     pending.set(id, { resolve, reject, timer });
@@ -213,7 +212,7 @@ $('anchors-save').addEventListener('click', () => {
   localStorage.setItem(RPC_KEY, rpcUrl);
   localStorage.setItem(REGISTRIES_KEY, JSON.stringify(lines));
   state.textContent = !rpcUrl ? t('anchorsSavedNone')
-    : lines.length ? t('anchorsSaved', lines.length) : t('anchorsSavedNoRegistry');
+    : lines.length === 1 ? t('anchorsSavedOne') : lines.length ? t('anchorsSaved', lines.length) : t('anchorsSavedNoRegistry');
 });
 
 // ---- camera blacklist: a signed snapshot file and the keys trusted to sign it ----
@@ -236,12 +235,12 @@ function describeSnapshot(text) {
   try {
     const body = JSON.parse(text).body || {};
     const n = (a) => (Array.isArray(a) ? a.length : 0);
-    what = '; ' + n(body.devices) + ' camera and ' + n(body.certificates) + ' certificate entries' +
-      (typeof body.expires_at === 'string' ? ', expires ' + body.expires_at.slice(0, 40) : '');
+    what = t('snapEntries', n(body.devices), n(body.certificates)) +
+      (typeof body.expires_at === 'string' ? ', ' + t('snapExpires', body.expires_at.slice(0, 40)) : '');
   } catch (_) {
-    what = '; not JSON: it will be refused';
+    what = t('snapNotJson');
   }
-  return (text.length / 1024).toFixed(1) + ' kB' + what;
+  return t('pageSnapDesc', (text.length / 1024).toFixed(1), what);
 }
 /** Records the block of a snapshot that was used (signature, expiry, entries and age checked by
  * the verifier) when it is the newest seen from its source. Read, merged and written in one go. */
@@ -260,9 +259,9 @@ function rememberSnapshot({ sourceKey, block }) {
 const snapshotState = $('blacklist-file-state');
 function showSnapshotState(note) {
   const snap = currentSnapshot();
-  snapshotState.textContent = !snap.text ? 'no snapshot: the camera blacklist is not checked'
-    : (snap.name || 'snapshot') + ' (' + describeSnapshot(snap.text) + ')' + (note ? ' — ' + note
-      : sessionSnapshot ? ' — kept for this session only' : ' — stored in this browser');
+  snapshotState.textContent = !snap.text ? t('pageSnapNone')
+    : t('pageSnapState', snap.name || 'snapshot', describeSnapshot(snap.text),
+      note || (sessionSnapshot ? t('pageSnapSession') : t('pageSnapStored')));
 }
 function forgetStoredSnapshot() {
   localStorage.removeItem(SNAPSHOT_KEY);
@@ -273,13 +272,12 @@ $('blacklist-file').addEventListener('change', async (e) => {
   e.target.value = '';
   if (!file) return;
   if (file.size > MAX_SNAPSHOT_BYTES) {
-    snapshotState.textContent = file.name + ' is ' + (file.size / 1048576).toFixed(1) + ' MB; this page reads snapshots up to ' +
-      MAX_SNAPSHOT_BYTES / 1048576 + ' MB (the previous snapshot is kept)';
+    snapshotState.textContent = t('pageSnapTooBig', file.name, (file.size / 1048576).toFixed(1), MAX_SNAPSHOT_BYTES / 1048576);
     return;
   }
   let text;
   try { text = await file.text(); } catch (err) {
-    snapshotState.textContent = 'the browser could not read ' + file.name + ': ' + err.message;
+    snapshotState.textContent = t('couldNotReadFile', file.name, err.message);
     return;
   }
   sessionSnapshot = null;
@@ -294,8 +292,7 @@ $('blacklist-file').addEventListener('change', async (e) => {
   }
   if (!stored) {
     sessionSnapshot = { text, name: file.name };
-    showSnapshotState('too large for this page\'s storage (' + MAX_STORED_SNAPSHOT / 1048576 +
-      ' MB): kept for this session only; choose it again after reloading');
+    showSnapshotState(t('pageSnapSessionOnly', MAX_STORED_SNAPSHOT / 1048576));
     return;
   }
   showSnapshotState();
@@ -314,8 +311,8 @@ $('blacklist-save').addEventListener('click', () => {
   const bad = lines.find((l) => !/^(0x)?[0-9a-fA-F]{64}$/.test(l));
   if (bad !== undefined) { state.textContent = t('pageBadKey', bad.slice(0, 80)); return; }
   localStorage.setItem(BLACKLIST_KEYS_KEY, JSON.stringify(lines));
-  state.textContent = lines.length ? 'saved: ' + lines.length + (lines.length === 1 ? ' trusted snapshot key' : ' trusted snapshot keys')
-    : 'saved: no trusted key, so a snapshot cannot be used';
+  state.textContent = lines.length === 1 ? t('pageKeysSavedOne') : lines.length ? t('pageKeysSaved', lines.length)
+    : t('pageKeysSavedNone');
 });
 
 // For tests and debugging: the page state, no report data.
