@@ -315,7 +315,8 @@ $('blacklist-save').addEventListener('click', () => {
     : t('pageKeysSavedNone');
 });
 
-// For tests and debugging: the page state, no report data.
+// For tests and debugging: the page state, no report data. Published last (after the catalogs
+// loaded and the controls are wired), so its presence says the page is ready.
 globalThis.provenantPage = {
   get busy() { return busy; },
   verifyUrl,

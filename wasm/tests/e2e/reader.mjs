@@ -65,7 +65,7 @@ async function assertRtlIntact(pg, assert, what) {
 }
 
 /** The verifier page: axe in each verdict state, the allowed list, German and Arabic. */
-export async function pageReaderTests({ page, launch, site, test, assert, assertIncludes, W, artifacts, rootPem, axeSource, shared }) {
+export async function pageReaderTests({ page, pageReady, launch, site, test, assert, assertIncludes, W, artifacts, rootPem, axeSource, shared }) {
   const upload = async (pg, file) => {
     await pg.evaluate(() => document.getElementById('result').replaceChildren());
     await pg.setInputFiles('#file', file);
@@ -73,6 +73,7 @@ export async function pageReaderTests({ page, launch, site, test, assert, assert
   };
   await test('page: axe-core (WCAG 2.2 AA) finds nothing in any verdict state; badge contrast ≥ 4.5:1, verdict not by colour alone', async () => {
     await page.goto(site.url + '/www/index.html');
+    await pageReady(page);
     await page.locator('#trust').evaluate((d) => { d.open = true; });
     await page.fill('#trust-pem', rootPem);
     await page.click('#trust-save');
@@ -99,6 +100,7 @@ export async function pageReaderTests({ page, launch, site, test, assert, assert
 
   await test('page: an allowed-list certificate vouches for its signer (Trusted, "vouched for by the allowed list")', async () => {
     await page.goto(site.url + '/www/index.html');
+    await pageReady(page);
     const titan = path.join(shared, 'realworld/amazon-titan-image-g1.png');
     await upload(page, titan);
     assertIncludes(await page.locator('#result .pv-badge').first().getAttribute('class'), 'pv-badge-valid', 'without the allowed list');
@@ -110,6 +112,7 @@ export async function pageReaderTests({ page, launch, site, test, assert, assert
     await page.locator('#allowed-pem').evaluate((e, v) => { e.value = v; }, fs.readFileSync(path.join(shared, 'trust/cai-allowed.pem'), 'utf8'));
     await page.click('#trust-save');
     await page.reload();
+    await pageReady(page);
     await upload(page, titan);
     assertIncludes(await page.locator('#result .pv-badge').first().getAttribute('class'), 'pv-badge-trusted', 'with the allowed list');
     assertIncludes(await page.textContent('#result .pv-trust'), 'vouched for by the allowed list', 'who vouches');
@@ -124,6 +127,7 @@ export async function pageReaderTests({ page, launch, site, test, assert, assert
     try {
       const pg = de.pages()[0] || await de.newPage();
       await pg.goto(site.url + '/www/index.html');
+      await pageReady(pg);
       await pg.waitForFunction(() => document.documentElement.lang === 'de');
       assertIncludes(await pg.textContent('h1'), 'Inhaltsnachweise prüfen', 'German heading');
       await pg.locator('#trust').evaluate((d) => { d.open = true; });
@@ -143,6 +147,7 @@ export async function pageReaderTests({ page, launch, site, test, assert, assert
     try {
       const pg = ar.pages()[0] || await ar.newPage();
       await pg.goto(site.url + '/www/index.html?lang=ar');
+      await pageReady(pg);
       await pg.waitForFunction(() => document.documentElement.lang === 'ar');
       await pg.locator('#trust').evaluate((d) => { d.open = true; });
       await pg.fill('#trust-pem', rootPem);

@@ -46,6 +46,8 @@ function assertIncludes(text, needle, what) {
   assert(String(text).includes(needle), `${what}: expected ${JSON.stringify(needle)} in ${JSON.stringify(String(text).slice(0, 300))}`);
 }
 function fatal(message) { console.error('e2e: ' + message); process.exit(1); }
+/** The verifier page has started (its catalogs loaded, its controls wired): app.js published provenantPage. */
+const pageReady = (pg) => pg.waitForFunction(() => globalThis.provenantPage !== undefined, null, { timeout: 30_000 });
 
 // ---- preflight: fail, never skip ----
 if (!fs.existsSync(CHROMIUM)) fatal(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
@@ -328,6 +330,7 @@ async function launch(extraArgs = [], opts = {}) {
   const consoleErrors = [];
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   await page.goto(site.url + '/www/index.html');
+  await pageReady(page);
   const text = (sel) => page.locator(sel).first().textContent();
   async function clear() { await page.evaluate(() => document.getElementById('result').replaceChildren()); }
   async function waitResult(timeout = 60_000) {
@@ -395,6 +398,7 @@ async function launch(extraArgs = [], opts = {}) {
     assertIncludes((await badge()).cls, 'pv-badge-valid', 'badge class');
     await setTrust(rootPem);
     await page.reload();
+    await pageReady(page);
     await upload('signed.jpg');
     assertIncludes((await badge()).cls, 'pv-badge-trusted', 'trust anchors persist in localStorage');
   });
@@ -653,6 +657,7 @@ async function launch(extraArgs = [], opts = {}) {
 
   await test('page: another camera\'s photo → "clear (snapshot …)"; the snapshot and keys persist', async () => {
     await page.reload();
+    await pageReady(page);
     await upload('cam-b.jpg');
     assertIncludes((await badge()).cls, 'pv-badge-trusted', 'badge class');
     assertIncludes(await text('.pv-policy'), 'passes', 'policy row');
@@ -694,6 +699,7 @@ async function launch(extraArgs = [], opts = {}) {
     assert(row.text === 'not checked', 'row: ' + row.text);
     assert((await page.locator('.pv-badge-blacklisted').count()) === 0, 'no blacklisted badge from a refused snapshot');
     await page.reload(); // remembered in this browser
+    await pageReady(page);
     await upload('cam-a.jpg');
     assertIncludes(await text('.pv-blacklist-error'), `older than block ${bl.block}`, 'after a reload');
     await page.screenshot({ path: path.join(artifacts, 'page-blacklist-older.png'), fullPage: true });
@@ -721,6 +727,7 @@ async function launch(extraArgs = [], opts = {}) {
     await upload('cam-a.jpg');
     assertIncludes((await badge()).cls, 'pv-badge-blacklisted', 'applied in this session');
     await page.reload();
+    await pageReady(page);
     assertIncludes(await text('#blacklist-file-state'), 'no snapshot', 'gone after reload');
     await upload('cam-a.jpg');
     assert((await text('.pv-blacklist')) === 'not checked', 'not checked without a snapshot');
@@ -760,7 +767,7 @@ async function launch(extraArgs = [], opts = {}) {
     }
     assert(consoleErrors.length === 0, 'page errors: ' + consoleErrors.join('; '));
   });
-  await pageReaderTests({ page, launch, site, test, assert, assertIncludes, W, artifacts, rootPem, axeSource, shared });
+  await pageReaderTests({ page, pageReady, launch, site, test, assert, assertIncludes, W, artifacts, rootPem, axeSource, shared });
   await ctx.close();
 
   // The watchdog: a tiny timeout makes the worker "hang" on the 50 MB file.
@@ -768,6 +775,7 @@ async function launch(extraArgs = [], opts = {}) {
   const page2 = ctx2.pages()[0] || await ctx2.newPage();
   await test('page: a worker that does not answer in time is restarted with a clear message', async () => {
     await page2.goto(site.url + '/www/index.html?timeout=150');
+    await pageReady(page2);
     await page2.evaluate(() => document.getElementById('result').replaceChildren());
     await page2.setInputFiles('#file', W('big.jpg'));
     await page2.waitForFunction(() => document.getElementById('result').children.length > 0, null, { timeout: 30_000 });
@@ -1029,7 +1037,7 @@ async function launch(extraArgs = [], opts = {}) {
   await ctx.close();
   await extensionLocaleTests({ launch, extDir: ext, site, test, assert, assertIncludes, W, artifacts, rootPem, axeSource, waitMarks, cdpReader });
 }
-await storeTests({ root, wasmDir, work, test, assert, assertIncludes, launch, startServer, W, rootPem, artifacts });
+await storeTests({ root, wasmDir, work, pageReady, test, assert, assertIncludes, launch, startServer, W, rootPem, artifacts });
 
 await site.close();
 await other.close();

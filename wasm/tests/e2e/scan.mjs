@@ -45,6 +45,7 @@ export async function scanTests({ ctx, sw, extId, site, test, assert, assertIncl
   const audioVerdict = cliVerdict(path.join(shared, 'realworld/truepic-lens-ios-audio.m4a'));
   const STATE = { trusted: 'trusted', valid: 'valid', invalid: 'invalid', no_manifest: 'none' };
 
+  fs.writeFileSync(W('tone.wav'), wav(8000, 0.5)); // media the verifier does not read: skipped quietly
   // A CSS grid of everything the scanner looks at; lazy, late and infinite-scroll pictures below.
   fs.writeFileSync(W('shapes.html'), `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>page shapes</title>
 <style>body{margin:0;font:14px sans-serif}
@@ -63,6 +64,7 @@ export async function scanTests({ ctx, sw, extId, site, test, assert, assertIncl
   <div class="cell"><video id="poster" poster="edited.jpg" preload="none" muted></video></div>
   <div class="cell"><video id="video" src="${site.url}/shared/formats/video1.mp4" preload="metadata" muted></video></div>
   <div class="cell"><audio id="audio" src="${site.url}/shared/realworld/truepic-lens-ios-audio.m4a" preload="metadata" controls style="width:240px;height:54px;display:block"></audio></div>
+  <div class="cell"><audio id="wav" src="tone.wav" preload="metadata" controls style="width:240px;height:54px;display:block"></audio></div>
 </div>
 <div id="spacer"></div>
 <img id="lazy" loading="lazy" src="cropped.jpg" alt="lazy">
@@ -89,7 +91,7 @@ export async function scanTests({ ctx, sw, extId, site, test, assert, assertIncl
     const url = site.url + '/fixtures/shapes.html';
     await pg.goto(url);
     await pg.waitForFunction(() => [...document.images].filter((i) => i.loading !== 'lazy').every((i) => i.complete) &&
-      document.getElementById('video').readyState >= 1 && document.getElementById('audio').readyState >= 1, null, { timeout: 30_000 });
+      ['video', 'audio', 'wav'].every((id) => document.getElementById(id).readyState >= 1), null, { timeout: 30_000 });
     const before = await pg.evaluate(BOXES);
     const current = await pg.evaluate(() => [document.getElementById('picture').currentSrc, document.getElementById('srcset').currentSrc]);
     assert(current[0].endsWith('/signed.jpg') && current[1].endsWith('/untrusted.jpg'), 'the browser chose: ' + current);
@@ -102,6 +104,9 @@ export async function scanTests({ ctx, sw, extId, site, test, assert, assertIncl
       assert(e && e.verdict === want, `${end}: ${JSON.stringify(e)} (the CLI says ${want})`);
     }
     assert(!got.some((x) => x.src.endsWith('/unsigned.jpg')), 'the <img> fallbacks the browser did not choose are not verified');
+    assert(!got.some((x) => x.src.endsWith('/tone.wav')), 'WAV audio (not a format the verifier reads) is skipped: ' + JSON.stringify(got));
+    const wavMark = (await cdpReader(pg, ['wav'])).wav;
+    assert(wavMark === null, 'no mark over the WAV player: ' + JSON.stringify(wavMark));
     assertSameBoxes(before, await pg.evaluate(BOXES), assert, 'grid');
     await pg.screenshot({ path: path.join(artifacts, 'extension-scan-grid.png') });
 
@@ -142,4 +147,16 @@ export async function scanTests({ ctx, sw, extId, site, test, assert, assertIncl
     await sw.evaluate(() => chrome.storage.local.set({ autoScan: false }));
     await pg.close();
   });
+}
+
+/** A mono 16-bit PCM WAV file: seconds of a 440 Hz tone. */
+function wav(rate, seconds) {
+  const n = Math.round(rate * seconds);
+  const b = Buffer.alloc(44 + n * 2);
+  b.write('RIFF', 0); b.writeUInt32LE(36 + n * 2, 4); b.write('WAVE', 8);
+  b.write('fmt ', 12); b.writeUInt32LE(16, 16); b.writeUInt16LE(1, 20); b.writeUInt16LE(1, 22);
+  b.writeUInt32LE(rate, 24); b.writeUInt32LE(rate * 2, 28); b.writeUInt16LE(2, 32); b.writeUInt16LE(16, 34);
+  b.write('data', 36); b.writeUInt32LE(n * 2, 40);
+  for (let i = 0; i < n; i++) b.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate)), 44 + i * 2);
+  return b;
 }

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 
 const sha = (f) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex');
 
-export async function storeTests({ root, wasmDir, work, test, assert, assertIncludes, launch, startServer, W, rootPem, artifacts }) {
+export async function storeTests({ root, wasmDir, work, pageReady, test, assert, assertIncludes, launch, startServer, W, rootPem, artifacts }) {
   const script = path.join(wasmDir, 'package-extension.sh');
   const pack = (out, epoch) => {
     const r = spawnSync('bash', [script, out], { cwd: root, encoding: 'utf8', env: { ...process.env, ...(epoch ? { SOURCE_DATE_EPOCH: epoch } : {}) } });
@@ -79,6 +79,7 @@ export async function storeTests({ root, wasmDir, work, test, assert, assertIncl
     try {
       const pg = ctx.pages()[0] || await ctx.newPage();
       await pg.goto(srv.url + '/index.html?lang=fr');
+      await pageReady(pg);
       await pg.waitForFunction(() => document.documentElement.lang === 'fr');
       await pg.locator('#trust').evaluate((d) => { d.open = true; });
       await pg.fill('#trust-pem', rootPem);
