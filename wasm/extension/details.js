@@ -31,6 +31,7 @@ function renderEntry(e) {
   const src = document.createElement('div');
   src.className = 'pv-entry-src';
   src.textContent = String(e.src);
+  src.dir = 'ltr'; // a URL reads left to right, also in a right-to-left window
   box.append(h, src);
   const r = e.result || {};
   box.appendChild(r.report ? R.renderReport(r.report, { anchorError: r.anchorError, blacklistError: r.blacklistError, policy: r.policy })
