@@ -269,6 +269,20 @@ mod tests {
     }
 
     #[test]
+    fn the_allowed_list_vouches_for_its_signers() {
+        let bytes = fixture("realworld/amazon-titan-image-g1.png");
+        let allowed = String::from_utf8(fixture("trust/cai-allowed.pem")).unwrap();
+        let verdict = |allowed: &str| -> serde_json::Value {
+            let trust = trust_anchors("", allowed).unwrap();
+            serde_json::from_str(&verify_with_trust(&bytes, trust, None, None).unwrap()).unwrap()
+        };
+        assert_eq!(verdict("")["verdict"], "valid");
+        let v = verdict(&allowed);
+        assert_eq!(v["verdict"], "trusted");
+        assert_eq!(v["chain"][0]["vouched_by"], "allowed_list");
+    }
+
+    #[test]
     fn errors_are_structured() {
         assert_eq!(
             verify_to_json(b"", "", None).unwrap_err().code,
