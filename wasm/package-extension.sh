@@ -22,6 +22,11 @@ for f in "$ext/pkg/provenant_wasm.js" "$ext/pkg/provenant_wasm_bg.wasm" "$ext/pk
   "$ext/pkg/i18n.js" "$www/pkg/provenant_wasm_bg.wasm" "$www/pkg/_locales/en/messages.json"; do
   [ -f "$f" ] || { echo "package-extension.sh: $f is missing: run wasm/build.sh first" >&2; exit 2; }
 done
+# A debug build (wasm/build.sh --dev) is ~24 MB; the release one ~6 MB. Packaging a debug build is
+# allowed (the e2e tests do), but it is not what to publish.
+if [ "$(stat -c %s "$ext/pkg/provenant_wasm_bg.wasm")" -gt $((12 * 1024 * 1024)) ]; then
+  echo "package-extension.sh: warning: wasm/extension/pkg holds a debug build; run wasm/build.sh (release) before publishing" >&2
+fi
 command -v zip >/dev/null || { echo "package-extension.sh: zip is missing (apt-get install zip)" >&2; exit 2; }
 
 if [ $# -ge 1 ]; then out="$1"; else
