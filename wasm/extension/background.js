@@ -18,9 +18,11 @@
 // sizes, hashes) live in chrome.storage.session, which content scripts cannot read.
 import init, { verify, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy } from './pkg/provenant_wasm.js';
 import './pkg/anchors.js'; // a classic script: publishes globalThis.ProvenantAnchors
+import './pkg/i18n.js'; // a classic script: globalThis.ProvenantI18n (chrome.i18n, for render.js)
 import './pkg/render.js'; // a classic script: globalThis.ProvenantRender (verdictInfo, isBlacklisted)
 
 const MAX_BYTES = 100 * 1024 * 1024;
+const t = (key, ...subs) => globalThis.ProvenantI18n.t(key, ...subs); // the browser's language
 let ready = null; // module service workers cannot use top-level await: initialise lazily
 function verifier() {
   if (!ready) {
@@ -31,8 +33,8 @@ function verifier() {
 }
 
 async function settings() {
-  const s = await chrome.storage.local.get({ trustPem: '', rpcUrl: '', registries: [], blacklistSnapshot: '', blacklistKeys: [],
-    blacklistSeen: {} });
+  const s = await chrome.storage.local.get({ trustPem: '', allowedPem: '', rpcUrl: '', registries: [], blacklistSnapshot: '',
+    blacklistKeys: [], blacklistSeen: {} });
   return s;
 }
 
@@ -79,20 +81,21 @@ export async function verifyUrl(srcUrl) {
       // No cookies, HTTP auth or client certificates: the page chose this URL, and the user's
       // sessions on other sites must not decide what the extension can read.
       const response = await fetch(srcUrl, { credentials: 'omit', referrerPolicy: 'no-referrer', cache: 'no-store' });
-      if (!response.ok) return { error: { code: 'fetch.http', message: 'the server answered ' + response.status } };
+      if (!response.ok) return { error: { code: 'fetch.http', message: t('fetchHttp', response.status) } };
       const length = Number(response.headers.get('content-length'));
-      if (length > MAX_BYTES) return { error: { code: 'input.tooLarge', message: 'the image is over 100 MB' } };
+      if (length > MAX_BYTES) return { error: { code: 'input.tooLarge', message: t('imageTooLarge') } };
       bytes = new Uint8Array(await response.arrayBuffer());
     } else {
-      return { error: { code: 'input.url', message: 'cannot fetch images from ' + srcUrl.split(':')[0] + ': URLs' } };
+      return { error: { code: 'input.url', message: t('badScheme', srcUrl.split(':')[0]) } };
     }
-    if (bytes.byteLength > MAX_BYTES) return { error: { code: 'input.tooLarge', message: 'the image is over 100 MB' } };
+    if (bytes.byteLength > MAX_BYTES) return { error: { code: 'input.tooLarge', message: t('imageTooLarge') } };
     await verifier();
-    const { trustPem, rpcUrl, registries, blacklistSnapshot, blacklistKeys, blacklistSeen } = await settings();
+    const { trustPem, allowedPem, rpcUrl, registries, blacklistSnapshot, blacklistKeys, blacklistSeen } = await settings();
     const name = (() => { try { return decodeURIComponent(new URL(srcUrl).pathname.split('/').pop()) || null; } catch (_) { return null; } })();
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
     const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-    let report = verify(bytes, trustPem || undefined, name || undefined, sha256);
+    // allowedPem: end-entity certificates trusted as themselves (provenant verify --allowed).
+    let report = verify(bytes, trustPem || undefined, name || undefined, sha256, allowedPem || undefined);
     const out = {};
     if (typeof rpcUrl === 'string' && rpcUrl.trim()) {
       const checked = await globalThis.ProvenantAnchors.checkAnchors({ anchorCalls, applyAnchorAnswers, publisherOfCall },
@@ -165,7 +168,7 @@ async function toTab(tabId, frameId, msg) {
 export async function verifyImageInTab(tabId, srcUrl, frameId = 0) {
   const ready = await toTab(tabId, frameId, { type: 'provenant.prepare', srcUrl });
   if (!ready || !ready.loaded) {
-    return { error: { code: 'input.notLoaded', message: 'the picture has not loaded in the page, so it is not fetched' } };
+    return { error: { code: 'input.notLoaded', message: t('notLoaded') } };
   }
   const result = await verifyUrl(srcUrl);
   let pageUrl = '';
@@ -178,7 +181,8 @@ export async function verifyImageInTab(tabId, srcUrl, frameId = 0) {
 globalThis.provenant = { verifyUrl, verifyImageInTab, stateOf, detailsUrl };
 
 chrome.runtime.onInstalled.addListener(() => {
-  chrome.contextMenus.create({ id: 'provenant-verify', title: 'Verify image', contexts: ['image'] });
+  chrome.contextMenus.create({ id: 'provenant-verify', title: chrome.i18n.getMessage('menuVerify') || 'Verify image',
+    contexts: ['image'] });
 });
 
 chrome.contextMenus.onClicked.addListener((info, tab) => {
@@ -194,6 +198,11 @@ chrome.runtime.onMessage.addListener((msg, sender, sendResponse) => {
   const tabId = sender.tab.id;
   if (msg && msg.type === 'provenant.verify' && typeof msg.srcUrl === 'string') {
     verifyUrl(msg.srcUrl).then(async (result) => {
+      // Media (a <video>/<audio> source) in a format the verifier does not read is skipped quietly.
+      if (msg.media === true && result.error && /^input\.(unknownFormat|unsupportedFormat)$/.test(result.error.code)) {
+        sendResponse({ skip: true });
+        return;
+      }
       const entry = await remember(tabId, sender.tab.url || sender.url, msg.srcUrl, result);
       sendResponse({ state: stateOf(result), entry });
     });

@@ -2,7 +2,10 @@
 // window a click on a mark opens (details.html?tab=ID&entry=ID). Results come from
 // chrome.storage.session, written by the service worker; content scripts and pages cannot read it.
 // SECURITY: report text is hostile: DOM built by render.js (createElement/textContent) only.
+// Keyboard: focus starts on the heading (or the selected picture); Escape closes the window, and
+// the browser gives focus back to the page's mark that opened it.
 const R = globalThis.ProvenantRender;
+const I = globalThis.ProvenantI18n;
 const params = new URLSearchParams(location.search);
 const selected = params.get('entry');
 
@@ -23,34 +26,50 @@ function renderEntry(e) {
   box.id = 'entry-' + e.id;
   const h = document.createElement('h2');
   h.textContent = nameOf(String(e.src)).slice(0, 200);
+  h.id = 'name-' + e.id;
+  box.setAttribute('aria-labelledby', h.id);
   const src = document.createElement('div');
   src.className = 'pv-entry-src';
   src.textContent = String(e.src);
+  src.dir = 'ltr'; // a URL reads left to right, also in a right-to-left window
   box.append(h, src);
   const r = e.result || {};
   box.appendChild(r.report ? R.renderReport(r.report, { anchorError: r.anchorError, blacklistError: r.blacklistError, policy: r.policy })
-    : R.renderError(r.error || { message: 'no result' }));
+    : R.renderError(r.error || { message: I.t('noResult') }));
   return box;
 }
 
 async function show() {
+  I.apply(document, true);
   document.head.appendChild(R.styleElement());
   const id = await tabId();
   const list = document.getElementById('entries');
-  if (id === null) { list.textContent = 'No tab.'; return; }
+  if (id === null) { list.textContent = I.t('noTab'); return; }
   const k = 'tab:' + id;
   const draw = (entries) => {
     entries = Array.isArray(entries) ? entries : [];
-    document.getElementById('page').textContent = entries.length ? 'Page: ' + entries[entries.length - 1].page : '';
+    document.getElementById('page').textContent = entries.length ? I.t('pageIs', entries[entries.length - 1].page) : '';
     if (!entries.length) {
-      list.textContent = 'No picture verified on this tab yet: right-click a picture and choose “Verify image”, or turn on automatic scanning in the options.';
+      list.textContent = I.t('noEntries');
       return;
     }
     list.replaceChildren(...entries.slice().reverse().map(renderEntry));
     const sel = selected && document.getElementById('entry-' + selected);
-    if (sel) sel.scrollIntoView({ block: 'start' });
+    if (sel) {
+      sel.scrollIntoView({ block: 'start' });
+      sel.tabIndex = -1;
+      if (!focused) sel.focus();
+    } else if (!focused) {
+      document.getElementById('heading').focus();
+    }
+    focused = true;
   };
+  let focused = false;
   draw((await chrome.storage.session.get(k))[k]);
   chrome.storage.session.onChanged.addListener((changes) => { if (changes[k]) draw(changes[k].newValue); });
 }
 show();
+
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape') { e.preventDefault(); window.close(); }
+});

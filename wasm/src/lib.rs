@@ -48,6 +48,26 @@ pub fn verify_to_json(
     verify_to_json_with_digest(bytes, trust_pem, file_name, None)
 }
 
+/// The reader's trust settings: the built-in C2PA trust list, plus `trust_pem` (your own
+/// anchors) and `allowed_pem` (end-entity certificates trusted as themselves, as
+/// `provenant verify --allowed`); either may be empty.
+pub fn trust_anchors(trust_pem: &str, allowed_pem: &str) -> Result<TrustAnchors, WasmError> {
+    let invalid = |e: provenant_core::credentials::trust::NoCertificate| WasmError {
+        code: "options.invalid",
+        message: e.to_string(),
+    };
+    let mut trust = TrustAnchors::c2pa_trust_list();
+    if !trust_pem.trim().is_empty() {
+        trust.add_pem("trust anchors", trust_pem).map_err(invalid)?;
+    }
+    if !allowed_pem.trim().is_empty() {
+        trust
+            .add_allowed("allowed list", allowed_pem)
+            .map_err(invalid)?;
+    }
+    Ok(trust)
+}
+
 /// As [`verify_to_json`], with the file's SHA-256 (64 hex digits) already computed by
 /// the caller — in a browser, `crypto.subtle.digest` is native code and much faster
 /// than hashing inside wasm. The caller only vouches for its own file.
@@ -58,15 +78,16 @@ pub fn verify_to_json_with_digest(
     sha256: Option<&str>,
 ) -> Result<String, WasmError> {
     // The C2PA trust list is built in, as in the CLI; the page's PEM adds your anchors.
-    let mut trust = TrustAnchors::c2pa_trust_list();
-    if !trust_pem.trim().is_empty() {
-        trust
-            .add_pem("trust anchors", trust_pem)
-            .map_err(|e| WasmError {
-                code: "options.invalid",
-                message: e.to_string(),
-            })?;
-    }
+    verify_with_trust(bytes, trust_anchors(trust_pem, "")?, file_name, sha256)
+}
+
+/// As [`verify_to_json_with_digest`], under trust anchors the caller built (see [`trust_anchors`]).
+pub fn verify_with_trust(
+    bytes: &[u8],
+    trust: TrustAnchors,
+    file_name: Option<&str>,
+    sha256: Option<&str>,
+) -> Result<String, WasmError> {
     let options = VerifyOptions {
         trust,
         ..Default::default()
@@ -91,23 +112,24 @@ pub fn verify_to_json_with_digest(
     })
 }
 
-/// JS entry point: `verify(Uint8Array, trustPem?, fileName?, sha256?) → string` (report
-/// JSON); throws `{code, message}`. Pass the file's SHA-256 (hex) when the caller has
-/// it (e.g. from `crypto.subtle.digest`), else it is computed here.
+/// JS entry point: `verify(Uint8Array, trustPem?, fileName?, sha256?, allowedPem?) →
+/// string` (report JSON); throws `{code, message}`. Pass the file's SHA-256 (hex) when the
+/// caller has it (e.g. from `crypto.subtle.digest`), else it is computed here.
+/// `allowedPem`: end-entity certificates trusted as themselves (the allowed list).
 #[wasm_bindgen]
 pub fn verify(
     bytes: &[u8],
     trust_pem: Option<String>,
     file_name: Option<String>,
     sha256: Option<String>,
+    allowed_pem: Option<String>,
 ) -> Result<String, JsValue> {
-    verify_to_json_with_digest(
-        bytes,
+    let trust = trust_anchors(
         trust_pem.as_deref().unwrap_or(""),
-        file_name.as_deref(),
-        sha256.as_deref(),
+        allowed_pem.as_deref().unwrap_or(""),
     )
-    .map_err(throw)
+    .map_err(throw)?;
+    verify_with_trust(bytes, trust, file_name.as_deref(), sha256.as_deref()).map_err(throw)
 }
 
 fn throw(e: WasmError) -> JsValue {
@@ -247,6 +269,20 @@ mod tests {
     }
 
     #[test]
+    fn the_allowed_list_vouches_for_its_signers() {
+        let bytes = fixture("realworld/amazon-titan-image-g1.png");
+        let allowed = String::from_utf8(fixture("trust/cai-allowed.pem")).unwrap();
+        let verdict = |allowed: &str| -> serde_json::Value {
+            let trust = trust_anchors("", allowed).unwrap();
+            serde_json::from_str(&verify_with_trust(&bytes, trust, None, None).unwrap()).unwrap()
+        };
+        assert_eq!(verdict("")["verdict"], "valid");
+        let v = verdict(&allowed);
+        assert_eq!(v["verdict"], "trusted");
+        assert_eq!(v["chain"][0]["vouched_by"], "allowed_list");
+    }
+
+    #[test]
     fn errors_are_structured() {
         assert_eq!(
             verify_to_json(b"", "", None).unwrap_err().code,
@@ -260,6 +296,10 @@ mod tests {
             verify_to_json(&fixture("c2pa-rs/C.jpg"), "junk", None)
                 .unwrap_err()
                 .code,
+            "options.invalid"
+        );
+        assert_eq!(
+            trust_anchors("", "not a certificate").unwrap_err().code,
             "options.invalid"
         );
     }

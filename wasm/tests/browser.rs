@@ -109,13 +109,15 @@ enum Outcome {
     Thrown { code: String, message: String },
 }
 
-/// Calls the exported JS entry point `verify(bytes, trustPem?, fileName?, sha256?)`, letting
-/// the wasm hash the file itself (the page passes the browser's digest; the value is the same).
+/// Calls the exported JS entry point `verify(bytes, trustPem?, fileName?, sha256?,
+/// allowedPem?)`, letting the wasm hash the file itself (the page passes the browser's digest;
+/// the value is the same); no allowed list.
 fn browser_verify(bytes: &[u8], trust_pem: Option<&str>, file_name: Option<&str>) -> Outcome {
     match provenant_wasm::verify(
         bytes,
         trust_pem.map(str::to_owned),
         file_name.map(str::to_owned),
+        None,
         None,
     ) {
         Ok(json) => Outcome::Report(

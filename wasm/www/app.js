@@ -2,12 +2,19 @@
 // SECURITY: report data comes from untrusted files. The DOM is built only with createElement /
 // textContent (see render.js); never use innerHTML, outerHTML or insertAdjacentHTML with it.
 const R = globalThis.ProvenantRender;
+const I = globalThis.ProvenantI18n;
+const t = I.t;
 
 export const MAX_BYTES = 100 * 1024 * 1024; // refused before reading
 const params = new URLSearchParams(location.search);
 // The e2e tests shorten the watchdog with ?timeout=ms; users get 60 s.
 const TIMEOUT_MS = Number(params.get('timeout')) > 0 ? Number(params.get('timeout')) : 60_000;
 const TRUST_KEY = 'provenant.trustPem';
+const ALLOWED_KEY = 'provenant.allowedPem'; // end-entity certificates trusted as themselves
+// The reader's language: ?lang=xx, else the browser's (navigator.languages); catalogs in pkg/_locales.
+await I.load(new URL('./pkg/', import.meta.url), [params.get('lang'), ...(navigator.languages || [navigator.language])].filter(Boolean))
+  .catch((e) => console.warn('provenant: no catalog', e));
+I.apply(document, true);
 const RPC_KEY = 'provenant.rpcUrl';
 const REGISTRIES_KEY = 'provenant.registries'; // JSON array of 0x addresses
 const SNAPSHOT_KEY = 'provenant.blacklistSnapshot'; // the snapshot file's text
@@ -57,7 +64,7 @@ function startWorker() {
   };
   const crashed = (what) => {
     failAll({ code: 'worker.crashed',
-      message: 'the verifier stopped unexpectedly (' + what + '); it has been restarted — try again' });
+      message: t('workerCrashed', what) });
     startWorker();
   };
   worker.onerror = (e) => { e.preventDefault(); crashed(e.message || 'error'); };
@@ -69,8 +76,7 @@ function ask(message, transfer = []) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       pending.delete(id);
-      reject({ code: 'worker.timeout', message: 'the verifier did not answer within ' +
-        Math.round(TIMEOUT_MS / 1000) + ' s; it has been restarted — the file may be too complex' });
+      reject({ code: 'worker.timeout', message: t('workerTimeout', Math.round(TIMEOUT_MS / 1000)) });
       startWorker();
     }, TIMEOUT_MS);
     pending.set(id, { resolve, reject, timer });
@@ -82,16 +88,17 @@ function ask(message, transfer = []) {
 let busy = false;
 async function verifyBytes(buffer, fileName) {
   resultBox.replaceChildren();
-  setStatus('Verifying ' + fileName + '…', true);
+  setStatus(t('verifying', fileName), true);
   busy = true;
   try {
     const trustPem = localStorage.getItem(TRUST_KEY) || '';
+    const allowedPem = localStorage.getItem(ALLOWED_KEY) || '';
     const rpcUrl = localStorage.getItem(RPC_KEY) || '';
     const registries = savedRegistries();
     const blacklistSnapshot = currentSnapshot().text;
     const blacklistKeys = savedBlacklistKeys();
     const blacklistSeen = localStorage.getItem(SEEN_KEY) || '';
-    const { report, policy, anchorError, blacklistError, blacklistSource } = await ask({ bytes: buffer, trustPem, fileName,
+    const { report, policy, anchorError, blacklistError, blacklistSource } = await ask({ bytes: buffer, trustPem, allowedPem, fileName,
       rpcUrl, registries, blacklistSnapshot, blacklistKeys, blacklistSeen }, [buffer]);
     if (blacklistSource) rememberSnapshot(blacklistSource);
     const parsed = JSON.parse(report);
@@ -105,19 +112,18 @@ async function verifyBytes(buffer, fileName) {
 }
 
 function tooBig(size) {
-  return { code: 'input.tooLarge', message: 'the file is ' + (size / 1048576).toFixed(1) +
-    ' MB; this page verifies files up to ' + MAX_BYTES / 1048576 + ' MB' };
+  return { code: 'input.tooLarge', message: t('tooLarge', (size / 1048576).toFixed(1), MAX_BYTES / 1048576) };
 }
 
 async function verifyFile(file) {
   if (!file) return;
   if (file.size > MAX_BYTES) { showError(tooBig(file.size)); return; } // before reading it
-  if (file.size === 0) { showError({ code: 'input.empty', message: 'the file is empty' }); return; }
+  if (file.size === 0) { showError({ code: 'input.empty', message: t('fileEmpty') }); return; }
   let buffer;
   try {
     buffer = await file.arrayBuffer();
   } catch (e) {
-    showError({ code: 'input.unreadable', message: 'the browser could not read the file: ' + e.message });
+    showError({ code: 'input.unreadable', message: t('fileUnreadable', e.message) });
     return;
   }
   await verifyBytes(buffer, file.name);
@@ -126,21 +132,20 @@ async function verifyFile(file) {
 async function verifyUrl(url) {
   let parsed;
   try { parsed = new URL(url, location.href); } catch (_) {
-    showError({ code: 'input.url', message: 'that is not a valid URL' });
+    showError({ code: 'input.url', message: t('badUrl') });
     return;
   }
   resultBox.replaceChildren();
-  setStatus('Fetching ' + parsed.href + '…', true);
+  setStatus(t('fetching', parsed.href), true);
   let response;
   try {
     response = await fetch(parsed.href, { mode: 'cors', credentials: 'omit', redirect: 'follow' });
   } catch (_) {
-    showError({ code: 'fetch.blocked', message: 'could not fetch the image: the site does not allow other ' +
-      'pages to read it (CORS), or it is unreachable. Download the picture and drop the file here instead.' });
+    showError({ code: 'fetch.blocked', message: t('fetchBlocked') });
     return;
   }
   if (!response.ok) {
-    showError({ code: 'fetch.http', message: 'the server answered ' + response.status + ' ' + response.statusText });
+    showError({ code: 'fetch.http', message: t('fetchHttp', response.status + ' ' + response.statusText) });
     return;
   }
   const length = Number(response.headers.get('content-length'));
@@ -169,10 +174,15 @@ drop.addEventListener('drop', (e) => {
 $('url-form').addEventListener('submit', (e) => { e.preventDefault(); verifyUrl($('url').value.trim()); });
 
 const pem = $('trust-pem');
+const allowedInput = $('allowed-pem');
 pem.value = localStorage.getItem(TRUST_KEY) || '';
+allowedInput.value = localStorage.getItem(ALLOWED_KEY) || '';
 $('trust-save').addEventListener('click', () => {
+  const allowed = allowedInput.value;
+  if (allowed.trim() && !allowed.includes('-----BEGIN CERTIFICATE-----')) { $('trust-state').textContent = t('badAllowed'); return; }
   localStorage.setItem(TRUST_KEY, pem.value);
-  $('trust-state').textContent = pem.value.trim() ? 'saved' : 'cleared: no signer will be trusted';
+  localStorage.setItem(ALLOWED_KEY, allowed);
+  $('trust-state').textContent = pem.value.trim() || allowed.trim() ? t('trustSaved') : t('trustCleared');
 });
 
 // ---- anchor checks: a Polygon JSON-RPC endpoint and the registries you trust ----
@@ -194,16 +204,15 @@ $('anchors-save').addEventListener('click', () => {
   if (rpcUrl) {
     let ok = false;
     try { ok = ['http:', 'https:'].includes(new URL(rpcUrl).protocol); } catch (_) { /* not a URL */ }
-    if (!ok) { state.textContent = 'the RPC endpoint must be an http(s) URL'; return; }
+    if (!ok) { state.textContent = t('pageBadRpc'); return; }
   }
   const lines = registriesInput.value.split('\n').map((l) => l.trim()).filter(Boolean);
   const bad = lines.find((l) => !/^0x[0-9a-fA-F]{40}$/.test(l));
-  if (bad !== undefined) { state.textContent = 'not a registry address (0x + 40 hex digits): ' + bad.slice(0, 60); return; }
+  if (bad !== undefined) { state.textContent = t('pageBadRegistry', bad.slice(0, 60)); return; }
   localStorage.setItem(RPC_KEY, rpcUrl);
   localStorage.setItem(REGISTRIES_KEY, JSON.stringify(lines));
-  state.textContent = !rpcUrl ? 'saved: anchor proofs will not be checked'
-    : lines.length ? 'saved: ' + lines.length + (lines.length === 1 ? ' trusted registry' : ' trusted registries')
-      : 'saved: no trusted registry, so no anchor can be confirmed';
+  state.textContent = !rpcUrl ? t('anchorsSavedNone')
+    : lines.length === 1 ? t('anchorsSavedOne') : lines.length ? t('anchorsSaved', lines.length) : t('anchorsSavedNoRegistry');
 });
 
 // ---- camera blacklist: a signed snapshot file and the keys trusted to sign it ----
@@ -226,12 +235,12 @@ function describeSnapshot(text) {
   try {
     const body = JSON.parse(text).body || {};
     const n = (a) => (Array.isArray(a) ? a.length : 0);
-    what = '; ' + n(body.devices) + ' camera and ' + n(body.certificates) + ' certificate entries' +
-      (typeof body.expires_at === 'string' ? ', expires ' + body.expires_at.slice(0, 40) : '');
+    what = t('snapEntries', n(body.devices), n(body.certificates)) +
+      (typeof body.expires_at === 'string' ? ', ' + t('snapExpires', body.expires_at.slice(0, 40)) : '');
   } catch (_) {
-    what = '; not JSON: it will be refused';
+    what = t('snapNotJson');
   }
-  return (text.length / 1024).toFixed(1) + ' kB' + what;
+  return t('pageSnapDesc', (text.length / 1024).toFixed(1), what);
 }
 /** Records the block of a snapshot that was used (signature, expiry, entries and age checked by
  * the verifier) when it is the newest seen from its source. Read, merged and written in one go. */
@@ -250,9 +259,9 @@ function rememberSnapshot({ sourceKey, block }) {
 const snapshotState = $('blacklist-file-state');
 function showSnapshotState(note) {
   const snap = currentSnapshot();
-  snapshotState.textContent = !snap.text ? 'no snapshot: the camera blacklist is not checked'
-    : (snap.name || 'snapshot') + ' (' + describeSnapshot(snap.text) + ')' + (note ? ' — ' + note
-      : sessionSnapshot ? ' — kept for this session only' : ' — stored in this browser');
+  snapshotState.textContent = !snap.text ? t('pageSnapNone')
+    : t('pageSnapState', snap.name || 'snapshot', describeSnapshot(snap.text),
+      note || (sessionSnapshot ? t('pageSnapSession') : t('pageSnapStored')));
 }
 function forgetStoredSnapshot() {
   localStorage.removeItem(SNAPSHOT_KEY);
@@ -263,13 +272,12 @@ $('blacklist-file').addEventListener('change', async (e) => {
   e.target.value = '';
   if (!file) return;
   if (file.size > MAX_SNAPSHOT_BYTES) {
-    snapshotState.textContent = file.name + ' is ' + (file.size / 1048576).toFixed(1) + ' MB; this page reads snapshots up to ' +
-      MAX_SNAPSHOT_BYTES / 1048576 + ' MB (the previous snapshot is kept)';
+    snapshotState.textContent = t('pageSnapTooBig', file.name, (file.size / 1048576).toFixed(1), MAX_SNAPSHOT_BYTES / 1048576);
     return;
   }
   let text;
   try { text = await file.text(); } catch (err) {
-    snapshotState.textContent = 'the browser could not read ' + file.name + ': ' + err.message;
+    snapshotState.textContent = t('couldNotReadFile', file.name, err.message);
     return;
   }
   sessionSnapshot = null;
@@ -284,8 +292,7 @@ $('blacklist-file').addEventListener('change', async (e) => {
   }
   if (!stored) {
     sessionSnapshot = { text, name: file.name };
-    showSnapshotState('too large for this page\'s storage (' + MAX_STORED_SNAPSHOT / 1048576 +
-      ' MB): kept for this session only; choose it again after reloading');
+    showSnapshotState(t('pageSnapSessionOnly', MAX_STORED_SNAPSHOT / 1048576));
     return;
   }
   showSnapshotState();
@@ -302,13 +309,14 @@ $('blacklist-save').addEventListener('click', () => {
   const state = $('blacklist-state');
   const lines = blacklistKeysInput.value.split('\n').map((l) => l.trim()).filter(Boolean);
   const bad = lines.find((l) => !/^(0x)?[0-9a-fA-F]{64}$/.test(l));
-  if (bad !== undefined) { state.textContent = 'not a snapshot key (64 hex digits): ' + bad.slice(0, 80); return; }
+  if (bad !== undefined) { state.textContent = t('pageBadKey', bad.slice(0, 80)); return; }
   localStorage.setItem(BLACKLIST_KEYS_KEY, JSON.stringify(lines));
-  state.textContent = lines.length ? 'saved: ' + lines.length + (lines.length === 1 ? ' trusted snapshot key' : ' trusted snapshot keys')
-    : 'saved: no trusted key, so a snapshot cannot be used';
+  state.textContent = lines.length === 1 ? t('pageKeysSavedOne') : lines.length ? t('pageKeysSaved', lines.length)
+    : t('pageKeysSavedNone');
 });
 
-// For tests and debugging: the page state, no report data.
+// For tests and debugging: the page state, no report data. Published last (after the catalogs
+// loaded and the controls are wired), so its presence says the page is ready.
 globalThis.provenantPage = {
   get busy() { return busy; },
   verifyUrl,

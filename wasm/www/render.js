@@ -12,15 +12,15 @@
 (function (global) {
   'use strict';
 
+  // The reader's language (i18n.js); without it (it is loaded everywhere this file is) the keys show.
+  const T = (key, ...subs) => (global.ProvenantI18n ? global.ProvenantI18n.t(key, ...subs) : key);
+
+  // label and text are message keys (translated when shown).
   const VERDICTS = {
-    trusted: { cls: 'trusted', label: 'Trusted', icon: '✔',
-      text: 'Content credentials are intact and the signer chains to one of your trust anchors.' },
-    valid: { cls: 'valid', label: 'Signed, unknown signer', icon: '?',
-      text: 'Content credentials are intact, but the signer is not one of your trust anchors.' },
-    invalid: { cls: 'invalid', label: 'Invalid', icon: '✖',
-      text: 'Something is broken: the picture or its credentials were changed after signing.' },
-    no_manifest: { cls: 'none', label: 'No content credentials', icon: '–',
-      text: 'This file carries no C2PA content credentials.' },
+    trusted: { cls: 'trusted', label: 'verdictTrusted', icon: '✔', text: 'verdictTrustedText' },
+    valid: { cls: 'valid', label: 'verdictValid', icon: '?', text: 'verdictValidText' },
+    invalid: { cls: 'invalid', label: 'verdictInvalid', icon: '✖', text: 'verdictInvalidText' },
+    no_manifest: { cls: 'none', label: 'verdictNone', icon: '–', text: 'verdictNoneText' },
   };
 
   const AI_SOURCE_TYPES = ['trainedAlgorithmicMedia', 'compositeWithTrainedAlgorithmicMedia',
@@ -33,9 +33,10 @@
     return e;
   }
 
+  /** {cls, icon, label, text} of a verdict, label and text in the reader's language. */
   function verdictInfo(verdict) {
-    return VERDICTS[verdict] || { cls: 'invalid', label: 'Unknown verdict', icon: '!',
-      text: 'The verifier returned a verdict this page does not know.' };
+    const v = VERDICTS[verdict] || { cls: 'invalid', label: 'verdictUnknown', icon: '!', text: 'verdictUnknownText' };
+    return { cls: v.cls, icon: v.icon, get label() { return T(v.label); }, get text() { return T(v.text); } };
   }
 
   /** Short name of an IPTC digital source type URL. */
@@ -53,16 +54,17 @@
     return names.some((n) => n && AI_SOURCE_TYPES.includes(n));
   }
 
+  /** A time in the reader's locale and time zone (i18n.js), ISO 8601 without it. */
   function formatTime(t) {
     if (!t) return null;
+    if (global.ProvenantI18n) return global.ProvenantI18n.formatTime(t);
     const d = new Date(t);
-    if (Number.isNaN(d.getTime())) return String(t);
-    return d.toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z').replace('Z', ' UTC');
+    return Number.isNaN(d.getTime()) ? String(t) : d.toISOString();
   }
 
   function signerName(step) {
     const s = (step && step.signer) || {};
-    return s.common_name || s.issuer || 'unknown signer';
+    return s.common_name || s.issuer || T('unknownSigner');
   }
 
   function toolOf(step) {
@@ -78,10 +80,10 @@
     const b = el('span', 'pv-badge pv-badge-' + (listed ? 'blacklisted' : info.cls));
     b.setAttribute('data-verdict', (report && report.verdict) || 'unknown');
     if (listed) b.setAttribute('data-blacklisted', 'true');
-    b.appendChild(el('span', 'pv-badge-icon', listed ? '⊘' : info.icon));
-    b.appendChild(el('span', 'pv-badge-label', listed ? 'Blacklisted' : info.label));
-    b.title = listed ? 'A blacklist you trust lists the camera or the signer of this picture. ' +
-      'Verdict without it: ' + info.label + '.' : info.text;
+    const icon = b.appendChild(el('span', 'pv-badge-icon', listed ? '⊘' : info.icon));
+    icon.setAttribute('aria-hidden', 'true');
+    b.appendChild(el('span', 'pv-badge-label', listed ? T('badgeBlacklisted') : info.label));
+    b.title = listed ? T('badgeBlacklistedTitle', info.label) : info.text;
     return b;
   }
 
@@ -113,21 +115,21 @@
 
   /** "<reason> (curator set N, entry M, from day …)" for one hit. */
   function hitText(hit) {
-    const where = ['curator set ' + hit.curator_set, 'entry ' + hit.entry];
+    const where = [T('hitCuratorSet', hit.curator_set), T('hitEntry', hit.entry)];
     if (hit.kind === 'device' && hit.start_epoch !== null && hit.start_epoch !== undefined) {
-      where.push('from day ' + epochDay(hit.start_epoch));
+      where.push(T('hitFromDay', epochDay(hit.start_epoch)));
     }
     if (hit.kind === 'certificate') {
-      where.push('signer certificate' + (hit.fingerprint ? ' ' + String(hit.fingerprint).slice(0, 16) + '…' : ''));
+      where.push(T('hitSignerCert') + (hit.fingerprint ? ' ' + String(hit.fingerprint).slice(0, 16) + '…' : ''));
     }
-    const reason = hit.reason === null || hit.reason === undefined || hit.reason === '' ? 'no reason given' : String(hit.reason);
+    const reason = hit.reason === null || hit.reason === undefined || hit.reason === '' ? T('hitNoReason') : String(hit.reason);
     return reason + ' (' + where.join(', ') + ')';
   }
 
   /** Where the blacklist came from. */
   function blacklistSourceText(report) {
     const src = report && report.blacklist_source;
-    if (src === null || src === undefined || src === '') return 'blacklist';
+    if (src === null || src === undefined || src === '') return T('blacklistWord');
     return String(src);
   }
 
@@ -139,17 +141,17 @@
       const first = hits[0];
       const more = hits.length - 1;
       return { cls: 'pv-blacklist pv-blacklist-listed',
-        text: 'BLACKLISTED: ' + hitText(first.hit) + (steps.length > 1 ? ' — step ' + first.step : '') +
-          (more > 0 ? ' (and ' + more + ' more: see the chain)' : '') };
+        text: T('blListed', hitText(first.hit)) + (steps.length > 1 ? T('blStep', first.step) : '') +
+          (more > 0 ? T('blMore', more) : '') };
     }
     if (report && report.blacklisted === true) {
-      return { cls: 'pv-blacklist pv-blacklist-listed', text: 'BLACKLISTED (' + blacklistSourceText(report) + ')' };
+      return { cls: 'pv-blacklist pv-blacklist-listed', text: T('blListedFrom', blacklistSourceText(report)) };
     }
     const checked = steps.some((s) => s && s.blacklist && s.blacklist.status === 'clear');
     if (checked || (report && report.blacklist_source)) {
-      return { cls: 'pv-blacklist pv-blacklist-clear', text: 'clear (' + blacklistSourceText(report) + ')' };
+      return { cls: 'pv-blacklist pv-blacklist-clear', text: T('blClear', blacklistSourceText(report)) };
     }
-    return { cls: 'pv-blacklist pv-blacklist-not_checked', text: 'not checked' };
+    return { cls: 'pv-blacklist pv-blacklist-not_checked', text: T('blNotChecked') };
   }
 
   function row(dl, name, value, cls) {
@@ -173,26 +175,24 @@
   }
 
   function anchorText(anchor, report, index) {
-    if (!anchor) return 'not anchored';
+    if (!anchor) return T('anchorNone');
     const when = formatTime(anchor.time);
     // The address always: a registered name is not unique and proves nothing by itself.
     const who = anchor.publisher_name && anchor.publisher
       ? anchor.publisher_name + ' (' + anchor.publisher + ')'
       : anchor.publisher_name || anchor.publisher;
     const note = report ? anchorNote(report, index) : null;
-    const base = 'block ' + anchor.block_number + ' on chain ' + anchor.chain_id +
-      (when ? ', ' + when : '') + (who ? ', by ' + who : '');
+    const base = T('anchorBlock', anchor.block_number, anchor.chain_id) +
+      (when ? ', ' + when : '') + (who ? ', ' + T('anchorBy', who) : '');
     switch (anchor.status) {
       case 'anchored':
-        return 'Anchored: ' + (when || 'unknown time') + ' in block ' + anchor.block_number +
-          ' by ' + (who || 'unknown publisher') + ' (chain ' + anchor.chain_id + ')';
-      case 'unchecked': return 'anchored (proof not checked): ' + base + (note ? ' — ' + note : '');
-      case 'pending': return 'pending (not final): block ' + anchor.block_number + ' on chain ' + anchor.chain_id +
-        (when ? ', ' + when : '') + (who ? ', by ' + who : '');
-      case 'not_found': return 'NOT confirmed on chain' + (note ? ': ' + note : '');
-      case 'invalid': return 'anchor proof INVALID' + (note ? ': ' + note : '');
-      case 'key_compromised': return 'signing key reported COMPROMISED' + (note ? ': ' + note : '');
-      default: return 'anchor status: ' + anchor.status;
+        return T('anchorAnchored', when || T('unknownTime'), anchor.block_number, who || T('unknownPublisher'), anchor.chain_id);
+      case 'unchecked': return T('anchorUnchecked', base) + (note ? ' — ' + note : '');
+      case 'pending': return T('anchorPending', base);
+      case 'not_found': return T('anchorNotFound') + (note ? ': ' + note : '');
+      case 'invalid': return T('anchorInvalid') + (note ? ': ' + note : '');
+      case 'key_compromised': return T('anchorCompromised') + (note ? ': ' + note : '');
+      default: return T('anchorStatus', anchor.status);
     }
   }
 
@@ -209,8 +209,8 @@
   function policyRow(dl, policy) {
     if (!policy || typeof policy.passed !== 'boolean') return;
     const reasons = Array.isArray(policy.reasons) ? policy.reasons.map((r) => String(r.message)) : [];
-    row(dl, 'Policy', policy.passed ? 'passes (trusted signer, no blacklisted camera or signer)'
-      : 'fails: ' + reasons.join('; '), 'pv-policy ' + (policy.passed ? 'pv-policy-pass' : 'pv-policy-fail'));
+    row(dl, T('rowPolicy'), policy.passed ? T('policyPasses')
+      : T('policyFails', reasons.join('; ')), 'pv-policy ' + (policy.passed ? 'pv-policy-pass' : 'pv-policy-fail'));
   }
 
   /** The summary: who signed, when, with what tool, AI or not, anchoring, blacklist. */
@@ -220,12 +220,12 @@
     const head = el('div', 'pv-summary-head');
     head.appendChild(renderBadge(report));
     head.appendChild(el('p', 'pv-verdict-text', isBlacklisted(report)
-      ? 'A blacklist you trust lists the camera or the signer of this picture. Besides that: ' + info.text : info.text));
+      ? T('listedBesides', info.text) : info.text));
     box.appendChild(head);
 
     const dl = el('dl', 'pv-facts');
-    if (report.file) row(dl, 'File', report.file, 'pv-file');
-    row(dl, 'Format', report.format + ', ' + report.size + ' bytes');
+    if (report.file) row(dl, T('rowFile'), report.file, 'pv-file');
+    row(dl, T('rowFormat'), T('formatSize', report.format, report.size));
     policyRow(dl, opts && opts.policy);
     const chain = report.chain || [];
     if (chain.length === 0) {
@@ -234,53 +234,49 @@
       if (failures.length) {
         const fl = el('ul', 'pv-failures');
         failures.forEach((f) => fl.appendChild(el('li', 'pv-failure', f)));
-        box.appendChild(el('h4', null, 'Failures'));
+        box.appendChild(el('h4', null, T('failures')));
         box.appendChild(fl);
       }
       return box;
     }
     const active = chain[0];
     const origin = chain[chain.length - 1];
-    const signer = row(dl, 'Signed by', signerName(active), 'pv-signer');
+    const signer = row(dl, T('rowSignedBy'), signerName(active), 'pv-signer');
     if (active.signer && active.signer.issuer && active.signer.issuer !== active.signer.common_name) {
-      signer.appendChild(el('span', 'pv-muted', ' (issued by ' + active.signer.issuer + ')'));
+      signer.appendChild(el('span', 'pv-muted', ' ' + T('issuedBy', active.signer.issuer)));
     }
-    const vouchers = { your_anchors: 'one of your trust anchors', c2pa_trust_list: 'the C2PA trust list',
-      allowed_list: 'the allowed list' };
-    row(dl, 'Signer trust', active.trust === 'trusted'
-      ? 'vouched for by ' + (vouchers[active.vouched_by] || 'a trust anchor')
-      : active.trust === 'untrusted' ? 'nobody here vouches for it (not on the C2PA trust list nor one of your anchors)'
-        : 'unknown', 'pv-trust');
+    const vouchers = { your_anchors: 'voucherYourAnchors', c2pa_trust_list: 'voucherC2pa', allowed_list: 'voucherAllowed' };
+    row(dl, T('rowSignerTrust'), active.trust === 'trusted'
+      ? T('vouchedBy', T(vouchers[active.vouched_by] || 'voucherAny'))
+      : active.trust === 'untrusted' ? T('trustNobody') : T('trustUnknown'), 'pv-trust');
     const when = formatTime(active.time);
-    row(dl, 'Signed', when ? when + (active.time_source === 'time_stamp' ? ' (time-stamped)'
-      : active.time_source === 'untrusted_time_stamp' ? ' (time-stamp by an authority not trusted here)'
-        : ' (claimed by the signer)') : null, 'pv-when');
-    row(dl, 'Tool', toolOf(active), 'pv-tool');
+    row(dl, T('rowSigned'), when ? when + ' ' + (active.time_source === 'time_stamp' ? T('timeStamped')
+      : active.time_source === 'untrusted_time_stamp' ? T('timeUntrustedStamp') : T('timeClaimed')) : null, 'pv-when');
+    row(dl, T('rowTool'), toolOf(active), 'pv-tool');
     const ai = chain.some(isAiStep);
-    row(dl, 'AI-generated', ai ? 'yes: a step says the content was generated by AI' : 'no (none declared)',
-      ai ? 'pv-ai pv-ai-yes' : 'pv-ai');
+    row(dl, T('rowAi'), ai ? T('aiYes') : T('aiNo'), ai ? 'pv-ai pv-ai-yes' : 'pv-ai');
     const how = sourceTypeName(origin.digital_source_type);
-    if (how) row(dl, 'Made as', how, 'pv-source');
-    row(dl, 'Edit steps', String(chain.length), 'pv-steps');
+    if (how) row(dl, T('rowMadeAs'), how, 'pv-source');
+    row(dl, T('rowSteps'), String(chain.length), 'pv-steps');
     const anchored = chain.find((s) => s.anchor) || null;
-    const anchorRow = row(dl, 'Anchored', anchorText(anchored && anchored.anchor, report, anchored && anchored.index),
+    const anchorRow = row(dl, T('rowAnchored'), anchorText(anchored && anchored.anchor, report, anchored && anchored.index),
       'pv-anchor' + (anchored ? ' ' + anchorClass(anchored.anchor) : ''));
     if (anchored && chain.filter((s) => s.anchor).length > 1) {
-      anchorRow.appendChild(el('span', 'pv-muted', ' (step ' + anchored.index + '; every anchored step is in the chain below)'));
+      anchorRow.appendChild(el('span', 'pv-muted', ' ' + T('anchoredStepNote', anchored.index)));
     }
-    if (opts && opts.anchorError) row(dl, 'Anchor check', String(opts.anchorError), 'pv-anchor-error');
+    if (opts && opts.anchorError) row(dl, T('rowAnchorCheck'), String(opts.anchorError), 'pv-anchor-error');
     const bl = blacklistSummary(report);
-    row(dl, 'Camera blacklist', bl.text, bl.cls);
-    if (opts && opts.blacklistError) row(dl, 'Blacklist check', String(opts.blacklistError), 'pv-blacklist-error');
+    row(dl, T('rowBlacklist'), bl.text, bl.cls);
+    if (opts && opts.blacklistError) row(dl, T('rowBlacklistCheck'), String(opts.blacklistError), 'pv-blacklist-error');
     box.appendChild(dl);
 
     const failures = [];
-    chain.forEach((s) => (s.failures || []).forEach((f) => failures.push('step ' + s.index + ': ' + f)));
+    chain.forEach((s) => (s.failures || []).forEach((f) => failures.push(T('failureStep', s.index, f))));
     failures.push(...fileFailures(report));
     if (failures.length) {
       const fl = el('ul', 'pv-failures');
       failures.forEach((f) => fl.appendChild(el('li', 'pv-failure', f)));
-      box.appendChild(el('h4', null, 'Failures'));
+      box.appendChild(el('h4', null, T('failures')));
       box.appendChild(fl);
     }
     return box;
@@ -290,21 +286,22 @@
     const li = el('li', 'pv-step pv-step-' + step.status);
     li.setAttribute('data-step', String(step.index));
     const head = el('div', 'pv-step-head');
-    head.appendChild(el('span', 'pv-step-status pv-status-' + step.status, step.status));
+    const statusKey = { trusted: 'statusTrusted', valid: 'statusValid', invalid: 'statusInvalid' }[step.status];
+    head.appendChild(el('span', 'pv-step-status pv-status-' + step.status, statusKey ? T(statusKey) : step.status));
     const listed = step.blacklist && step.blacklist.status === 'listed';
     if (listed) {
       li.classList.add('pv-step-blacklisted');
-      head.appendChild(el('span', 'pv-step-status pv-status-blacklisted', 'blacklisted'));
+      head.appendChild(el('span', 'pv-step-status pv-status-blacklisted', T('statusBlacklisted')));
     }
     head.appendChild(el('span', 'pv-step-title', step.title || step.manifest));
-    head.appendChild(el('span', 'pv-muted', ' — ' + step.relationship + ', signed by ' + signerName(step) +
+    head.appendChild(el('span', 'pv-muted', ' — ' + T('stepSignedBy', step.relationship, signerName(step)) +
       (step.time ? ', ' + formatTime(step.time) : '')));
     li.appendChild(head);
 
     const acts = el('ul', 'pv-actions');
     (step.actions || []).forEach((a) => {
       let t = a.action;
-      if (a.software_agent) t += ' by ' + a.software_agent;
+      if (a.software_agent) t += ' ' + T('actionBy', a.software_agent);
       const src = sourceTypeName(a.digital_source_type);
       if (src) t += ' (' + src + ')';
       if (a.parameters && typeof a.parameters === 'object' && !Array.isArray(a.parameters)) {
@@ -340,10 +337,10 @@
       const hl = el('ul', 'pv-step-blacklist');
       (Array.isArray(step.blacklist.hits) ? step.blacklist.hits : []).forEach((h) => {
         if (!h || typeof h !== 'object') return;
-        hl.appendChild(el('li', 'pv-blacklist-hit', 'BLACKLISTED ' +
-          (h.kind === 'certificate' ? 'signer certificate' : h.kind === 'device' ? 'camera' : String(h.kind)) + ': ' + hitText(h)));
+        hl.appendChild(el('li', 'pv-blacklist-hit', h.kind === 'certificate' ? T('stepListedCert', hitText(h))
+          : h.kind === 'device' ? T('stepListedCamera', hitText(h)) : T('stepListedOther', String(h.kind), hitText(h))));
       });
-      if (!hl.childNodes.length) hl.appendChild(el('li', 'pv-blacklist-hit', 'BLACKLISTED'));
+      if (!hl.childNodes.length) hl.appendChild(el('li', 'pv-blacklist-hit', T('stepListed')));
       li.appendChild(hl);
     }
     if (step.anchor) {
@@ -357,7 +354,7 @@
   function renderChain(report) {
     const box = el('section', 'pv-chain');
     const chain = report.chain || [];
-    box.appendChild(el('h4', null, 'Edit chain (' + chain.length + (chain.length === 1 ? ' step)' : ' steps)')));
+    box.appendChild(el('h4', null, chain.length === 1 ? T('chainTitleOne') : T('chainTitle', chain.length)));
     const byParent = new Map();
     chain.forEach((s) => {
       const k = s.parent === null || s.parent === undefined ? -1 : s.parent;
@@ -401,7 +398,7 @@
   function renderError(err) {
     const box = el('div', 'pv-error');
     box.setAttribute('role', 'alert');
-    box.appendChild(el('strong', null, 'Could not verify: '));
+    box.appendChild(el('strong', null, T('couldNotVerify') + ' '));
     box.appendChild(el('span', 'pv-error-message', (err && err.message) || String(err)));
     if (err && err.code) box.appendChild(el('span', 'pv-muted', ' (' + err.code + ')'));
     return box;
@@ -411,7 +408,7 @@
   const CSS = `
 .pv-badge{display:inline-flex;align-items:center;gap:.35em;font:600 12px/1.4 system-ui,sans-serif;
   padding:2px 8px;border-radius:999px;color:#fff;white-space:nowrap;box-shadow:0 1px 3px rgba(0,0,0,.35)}
-.pv-badge-trusted{background:#1b7f3a}.pv-badge-valid{background:#a86b00}
+.pv-badge-trusted{background:#1b7f3a}.pv-badge-valid{background:#8c5a00}
 .pv-badge-invalid{background:#b3261e}.pv-badge-none{background:#5f6368}
 .pv-report,.pv-error{font:14px/1.45 system-ui,sans-serif;color:#1f1f1f}
 .pv-summary-head{display:flex;gap:.75em;align-items:center;flex-wrap:wrap}
@@ -419,21 +416,21 @@
 .pv-facts{display:grid;grid-template-columns:max-content 1fr;gap:.2em 1em;margin:.75em 0}
 .pv-facts dt{font-weight:600;color:#444}.pv-facts dd{margin:0;overflow-wrap:anywhere}
 .pv-muted{color:#666}.pv-ai-yes{color:#8a1c7c;font-weight:600}
-.pv-failures{color:#b3261e;margin:.25em 0;padding-left:1.2em}.pv-failure{overflow-wrap:anywhere}
-.pv-tree{list-style:none;padding-left:1.1em;border-left:2px solid #ddd;margin:.3em 0}
+.pv-failures{color:#b3261e;margin:.25em 0;padding-inline-start:1.2em}.pv-failure{overflow-wrap:anywhere}
+.pv-tree{list-style:none;padding-inline-start:1.1em;border-inline-start:2px solid #ddd;margin:.3em 0}
 .pv-step{margin:.4em 0}.pv-step-title{font-weight:600;margin:0 .3em;overflow-wrap:anywhere}
 .pv-step-status{font:600 11px system-ui;text-transform:uppercase;padding:1px 6px;border-radius:4px;color:#fff}
-.pv-status-trusted{background:#1b7f3a}.pv-status-valid{background:#a86b00}.pv-status-invalid{background:#b3261e}
-.pv-actions{margin:.2em 0;padding-left:1.2em;color:#333;font-size:13px}
+.pv-status-trusted{background:#1b7f3a}.pv-status-valid{background:#8c5a00}.pv-status-invalid{background:#b3261e}
+.pv-actions{margin:.2em 0;padding-inline-start:1.2em;color:#333;font-size:13px}
 .pv-action{overflow-wrap:anywhere}
 .pv-anchor-anchored{color:#1b7f3a}.pv-anchor-not_found,.pv-anchor-invalid,.pv-anchor-key_compromised,
-.pv-anchor-error{color:#b3261e}.pv-anchor-pending{color:#a86b00}
+.pv-anchor-error{color:#b3261e}.pv-anchor-pending{color:#8c5a00}
 .pv-error{border:1px solid #b3261e;background:#fdecea;padding:.6em .8em;border-radius:6px}
 .pv-badge-blacklisted{background:#7a0b0b;outline:2px solid #ff5a4f;outline-offset:-1px;text-transform:uppercase;letter-spacing:.03em}
 .pv-blacklist-listed{color:#7a0b0b;background:#fde0dd;font-weight:700;padding:0 .3em;border-radius:3px}
 .pv-blacklist-clear{color:#1b7f3a}.pv-blacklist-error{color:#b3261e}
-.pv-status-blacklisted{background:#7a0b0b;margin-left:.3em}
-.pv-step-blacklist{color:#7a0b0b;font-weight:600;margin:.2em 0;padding-left:1.2em}.pv-blacklist-hit{overflow-wrap:anywhere}
+.pv-status-blacklisted{background:#7a0b0b;margin-inline-start:.3em}
+.pv-step-blacklist{color:#7a0b0b;font-weight:600;margin:.2em 0;padding-inline-start:1.2em}.pv-blacklist-hit{overflow-wrap:anywhere}
 `;
 
   function styleElement() {

@@ -1,5 +1,5 @@
 // Runs the wasm verifier off the main thread so the page never freezes.
-// Messages in: {id, bytes: ArrayBuffer, trustPem, fileName, rpcUrl?, registries?, blacklistSnapshot?,
+// Messages in: {id, bytes: ArrayBuffer, trustPem, allowedPem?, fileName, rpcUrl?, registries?, blacklistSnapshot?,
 // blacklistKeys?, blacklistSeen?} or {id, type: 'version'}.
 // Messages out: {id, ok: true, report: string, policy: string, anchorError?: string, blacklistError?: string,
 // blacklistSource?: {sourceKey, block}} or {id, ok: false, error: {code, message}, fatal?}.
@@ -35,7 +35,9 @@ self.onmessage = async (event) => {
       return;
     }
     const bytes = new Uint8Array(msg.bytes);
-    let report = verify(bytes, msg.trustPem || undefined, msg.fileName || undefined, await sha256Hex(bytes));
+    // allowedPem: end-entity certificates trusted as themselves (provenant verify --allowed).
+    let report = verify(bytes, msg.trustPem || undefined, msg.fileName || undefined, await sha256Hex(bytes),
+      msg.allowedPem || undefined);
     let anchorError;
     if (typeof msg.rpcUrl === 'string' && msg.rpcUrl.trim()) {
       const checked = await self.ProvenantAnchors.checkAnchors({ anchorCalls, applyAnchorAnswers, publisherOfCall },

@@ -13,6 +13,9 @@ import crypto from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { startServer } from './serve.mjs';
 import { hostileTests, cdpReader } from './hostile.mjs';
+import { pageReaderTests, extensionReaderTests, extensionLocaleTests } from './reader.mjs';
+import { scanTests } from './scan.mjs';
+import { storeTests } from './store.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const wasmDir = path.resolve(here, '../..');
@@ -43,6 +46,8 @@ function assertIncludes(text, needle, what) {
   assert(String(text).includes(needle), `${what}: expected ${JSON.stringify(needle)} in ${JSON.stringify(String(text).slice(0, 300))}`);
 }
 function fatal(message) { console.error('e2e: ' + message); process.exit(1); }
+/** The verifier page has started (its catalogs loaded, its controls wired): app.js published provenantPage. */
+const pageReady = (pg) => pg.waitForFunction(() => globalThis.provenantPage !== undefined, null, { timeout: 30_000 });
 
 // ---- preflight: fail, never skip ----
 if (!fs.existsSync(CHROMIUM)) fatal(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
@@ -55,6 +60,12 @@ for (const f of ['render.js', 'anchors.js']) {
   if (!fs.existsSync(path.join(wasmDir, 'extension/pkg', f))) fatal(`wasm/extension/pkg/${f} is missing: run wasm/build.sh`);
 }
 const ANVIL = path.join(root, 'node_modules/.bin/anvil');
+const AXE = path.join(root, 'node_modules/axe-core/axe.min.js');
+if (!fs.existsSync(AXE)) fatal(`axe-core not found at ${AXE}: run 'npm ci' at the repository root`);
+const axeSource = fs.readFileSync(AXE, 'utf8');
+const shared = path.resolve(root, '../shared/fixtures'); // the shared fixtures, served read-only as /shared/
+if (!fs.existsSync(path.join(shared, 'trust/cai-allowed.pem'))) fatal(`the shared fixtures are missing at ${shared}`);
+if (!fs.existsSync('/usr/lib/chromium/locales/de.pak')) fatal('Chromium has no German UI: apt-get install -y chromium-l10n');
 if (!fs.existsSync(ANVIL)) fatal(`anvil not found at ${ANVIL}: run 'npm ci' at the repository root`);
 
 // ---- inputs, made with the real CLI ----
@@ -117,7 +128,7 @@ for (const [f, want] of [['signed.jpg', 'trusted'], ['edited.jpg', 'trusted'], [
 // ---- an anchored picture: a real anvil node, the registry, the real CLI's anchoring ----
 const DEV_KEYS = ['0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80',
   '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d'];
-const TIME_RE = /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/; // render.js's formatTime
+const TIME_RE = /\b20\d\d\b.*\d\d:\d\d:\d\d/; // render.js's formatTime: Intl, the reader's locale (en-US here)
 const ANCHOR_ADDRESS = '0x70997970C51812dc3A010C7d01b50e0d17dc79C8';
 const freePort = () => new Promise((resolve, reject) => {
   const srv = net.createServer();
@@ -300,7 +311,7 @@ fs.writeFileSync(W('page.html'), `<!doctype html><html><head><meta charset="utf-
 <body><h1>Five pictures</h1><div class="grid">${IMAGES.map((f) => `<figure><img id="${f.replace('.jpg', '')}" src="${f}" alt="${f}"><figcaption>${f}</figcaption></figure>`).join('')}</div></body></html>`);
 
 // ---- servers: 127.0.0.1 only. `other` is a second origin without CORS headers ----
-const site = await startServer({ '/www/': path.join(wasmDir, 'www'), '/fixtures/': work });
+const site = await startServer({ '/www/': path.join(wasmDir, 'www'), '/fixtures/': work, '/shared/': shared });
 const other = await startServer({ '/nocors/': work, '/cors/': work }, { cors: ['/cors/'] });
 const freshProfile = () => fs.mkdtempSync(path.join(os.tmpdir(), 'provenant-e2e-'));
 const profiles = [];
@@ -319,6 +330,7 @@ async function launch(extraArgs = [], opts = {}) {
   const consoleErrors = [];
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
   await page.goto(site.url + '/www/index.html');
+  await pageReady(page);
   const text = (sel) => page.locator(sel).first().textContent();
   async function clear() { await page.evaluate(() => document.getElementById('result').replaceChildren()); }
   async function waitResult(timeout = 60_000) {
@@ -386,6 +398,7 @@ async function launch(extraArgs = [], opts = {}) {
     assertIncludes((await badge()).cls, 'pv-badge-valid', 'badge class');
     await setTrust(rootPem);
     await page.reload();
+    await pageReady(page);
     await upload('signed.jpg');
     assertIncludes((await badge()).cls, 'pv-badge-trusted', 'trust anchors persist in localStorage');
   });
@@ -644,6 +657,7 @@ async function launch(extraArgs = [], opts = {}) {
 
   await test('page: another camera\'s photo → "clear (snapshot …)"; the snapshot and keys persist', async () => {
     await page.reload();
+    await pageReady(page);
     await upload('cam-b.jpg');
     assertIncludes((await badge()).cls, 'pv-badge-trusted', 'badge class');
     assertIncludes(await text('.pv-policy'), 'passes', 'policy row');
@@ -685,6 +699,7 @@ async function launch(extraArgs = [], opts = {}) {
     assert(row.text === 'not checked', 'row: ' + row.text);
     assert((await page.locator('.pv-badge-blacklisted').count()) === 0, 'no blacklisted badge from a refused snapshot');
     await page.reload(); // remembered in this browser
+    await pageReady(page);
     await upload('cam-a.jpg');
     assertIncludes(await text('.pv-blacklist-error'), `older than block ${bl.block}`, 'after a reload');
     await page.screenshot({ path: path.join(artifacts, 'page-blacklist-older.png'), fullPage: true });
@@ -712,6 +727,7 @@ async function launch(extraArgs = [], opts = {}) {
     await upload('cam-a.jpg');
     assertIncludes((await badge()).cls, 'pv-badge-blacklisted', 'applied in this session');
     await page.reload();
+    await pageReady(page);
     assertIncludes(await text('#blacklist-file-state'), 'no snapshot', 'gone after reload');
     await upload('cam-a.jpg');
     assert((await text('.pv-blacklist')) === 'not checked', 'not checked without a snapshot');
@@ -751,6 +767,7 @@ async function launch(extraArgs = [], opts = {}) {
     }
     assert(consoleErrors.length === 0, 'page errors: ' + consoleErrors.join('; '));
   });
+  await pageReaderTests({ page, pageReady, launch, site, test, assert, assertIncludes, W, artifacts, rootPem, axeSource, shared });
   await ctx.close();
 
   // The watchdog: a tiny timeout makes the worker "hang" on the 50 MB file.
@@ -758,6 +775,7 @@ async function launch(extraArgs = [], opts = {}) {
   const page2 = ctx2.pages()[0] || await ctx2.newPage();
   await test('page: a worker that does not answer in time is restarted with a clear message', async () => {
     await page2.goto(site.url + '/www/index.html?timeout=150');
+    await pageReady(page2);
     await page2.evaluate(() => document.getElementById('result').replaceChildren());
     await page2.setInputFiles('#file', W('big.jpg'));
     await page2.waitForFunction(() => document.getElementById('result').children.length > 0, null, { timeout: 30_000 });
@@ -1013,9 +1031,13 @@ async function launch(extraArgs = [], opts = {}) {
     assert((await op.inputValue('#registries')) === registry, 'registries shown again');
     await op.close();
   });
+  await extensionReaderTests({ ctx, sw, extId, site, test, assert, assertIncludes, W, artifacts, axeSource, shared, waitMarks, openDetails, entryFor });
+  await scanTests({ ctx, sw, extId, site, test, assert, assertIncludes, W, artifacts, cli, env, shared, waitMarks, cdpReader });
   await hostileTests({ ctx, sw, extId, test, assert, assertIncludes, W, artifacts, rootPem, cdpReader });
   await ctx.close();
+  await extensionLocaleTests({ launch, extDir: ext, site, test, assert, assertIncludes, W, artifacts, rootPem, axeSource, waitMarks, cdpReader });
 }
+await storeTests({ root, wasmDir, work, pageReady, test, assert, assertIncludes, launch, startServer, W, rootPem, artifacts });
 
 await site.close();
 await other.close();

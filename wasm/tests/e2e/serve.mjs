@@ -9,7 +9,8 @@ const TYPES = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.mjs': 'text/javascript; charset=utf-8',
   '.css': 'text/css; charset=utf-8', '.wasm': 'application/wasm', '.json': 'application/json',
   '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp', '.bin': 'application/octet-stream',
-  '.ts': 'text/plain; charset=utf-8',
+  '.ts': 'text/plain; charset=utf-8', '.gif': 'image/gif', '.bmp': 'image/bmp', '.svg': 'image/svg+xml',
+  '.mp4': 'video/mp4', '.m4a': 'audio/mp4', '.mov': 'video/quicktime', '.wav': 'audio/wav',
 };
 
 /** mounts: {'/prefix/': '/abs/dir'}; `cors` lists prefixes that send Access-Control-Allow-Origin: *. */
