@@ -9,13 +9,17 @@ export PATH="$HOME/.cargo/bin:$PATH"
 t0=$(date +%s)
 step() { printf '\n==> [%ss] %s\n' "$(( $(date +%s) - t0 ))" "$*"; }
 
-step "set-up: Debian packages (Chromium, chromedriver, jq, openssl, softhsm2), Node tools (anvil, forge, solc-js, playwright-core, binaryen), rustfmt, clippy, the wasm32 target, wasm-bindgen-cli 0.2.130, c2patool 0.27.22"
+step "set-up: Debian packages (Chromium and its locales, chromedriver, jq, openssl, softhsm2, zip), Node tools (anvil, forge, solc-js, playwright-core, binaryen, axe-core, addons-linter), rustfmt, clippy, the wasm32 target, wasm-bindgen-cli 0.2.130, c2patool 0.27.22"
 sudo_if() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()
 command -v npm >/dev/null || missing+=(nodejs npm)
 [ -x /usr/bin/chromium ] || missing+=(chromium)
 [ -x /usr/bin/chromedriver ] || missing+=(chromium-driver)
 command -v jq >/dev/null || missing+=(jq)
+# The browser tests switch Chromium's language (--lang=de/ar): its locale packs.
+[ -f /usr/lib/chromium/locales/de.pak ] || missing+=(chromium-l10n)
+# The extension's store packages (wasm/package-extension.sh) and their checks.
+{ command -v zip >/dev/null && command -v zipinfo >/dev/null; } || missing+=(zip unzip)
 command -v openssl >/dev/null || missing+=(openssl) # the RFC 3161 responder of the time-stamp tests
 # The PKCS#11 token of the hardware-key tests (cli/tests/hardware_keys.rs fails, never
 # skips, without softhsm2-util and /usr/lib/softhsm/libsofthsm2.so).
@@ -26,7 +30,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 # Pinned in package.json / package-lock.json: anvil + forge 1.7.1, solc-js 0.8.37.
 # The chain tests fail (never skip) without anvil, so this must succeed.
-[ -x node_modules/.bin/anvil ] && [ -x node_modules/.bin/forge ] && [ -d node_modules/playwright-core ] || npm ci --no-audit --no-fund
+[ -x node_modules/.bin/anvil ] && [ -x node_modules/.bin/forge ] && [ -d node_modules/playwright-core ] &&
+  [ -d node_modules/axe-core ] && [ -x node_modules/.bin/addons-linter ] || npm ci --no-audit --no-fund
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
@@ -49,7 +54,7 @@ step "layout: no module cycles in core, file and command sizes, no machine paths
 python3 scripts/check-layout.py
 
 step "each cargo feature of provenant-core builds on its own"
-for feature in "" sign edit chronology postgres anchor device pkcs11 failpoints; do
+for feature in "" sign thumbnails edit chronology postgres anchor fetch device pkcs11 failpoints; do
   cargo check -q -p provenant-core --no-default-features ${feature:+--features "$feature"}
 done
 

@@ -71,7 +71,8 @@ export function reference() {
         wasmSrc: '/ref/resources/c2pa_bg.wasm',
         settings: {
           trust: { trustAnchors: trust.refAnchors, ...(trust.allowed ? { allowedList: trust.allowed } : {}) },
-          verify: { verifyTrust: true },
+          // Never fetch a remote manifest (the bench sends traffic to loopback only).
+          verify: { verifyTrust: true, remoteManifestFetch: false },
         },
       });
     },
