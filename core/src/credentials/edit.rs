@@ -158,6 +158,8 @@ where
         builder.add_action(op.action())?;
     }
     crate::credentials::sign::add_anchors(&mut builder, anchors)?;
+    #[cfg(feature = "chronology")]
+    crate::credentials::sign::add_soft_binding(&mut builder, out_format, &rendered)?;
     finish(
         &mut builder,
         signer,

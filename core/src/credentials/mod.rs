@@ -12,6 +12,7 @@ mod chain;
 pub mod format;
 pub mod hash;
 pub mod report;
+pub mod soft_binding;
 mod step_anchors;
 pub mod trust;
 pub mod verify;
