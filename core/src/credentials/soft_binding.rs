@@ -117,3 +117,94 @@ pub fn check(report: &mut crate::credentials::report::Report, bytes: &[u8]) {
         )),
     });
 }
+
+#[cfg(all(test, feature = "chronology"))]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::chronology::iscc::{self, IsccImageCode};
+    use crate::credentials::report::{CodeKind, Report, Verdict};
+
+    fn report_with(alg: &str, value: &str) -> Report {
+        Report {
+            report_version: 1,
+            verdict: Verdict::Trusted,
+            file: None,
+            format: "image/png".into(),
+            sha256: String::new(),
+            size: 0,
+            codes: Vec::new(),
+            chain: Vec::new(),
+            blacklisted: false,
+            blacklist_source: None,
+            soft_binding: Some(SoftBindingReport {
+                alg: alg.into(),
+                value: value.into(),
+                status: SoftBindingStatus::Unchecked,
+                computed: None,
+                distance: None,
+            }),
+        }
+    }
+
+    fn picture() -> Vec<u8> {
+        let img = image::DynamicImage::ImageRgb8(image::RgbImage::from_fn(120, 80, |x, y| {
+            image::Rgb([(x * 2) as u8, (y * 3) as u8, ((x * y) % 256) as u8])
+        }));
+        let mut out = std::io::Cursor::new(Vec::new());
+        img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    #[test]
+    fn check_matches_mismatches_and_leaves_others_unchecked() {
+        let bytes = picture();
+        let code = iscc::code_bytes(&bytes).unwrap();
+        let mut same = report_with(ALG_ISCC, &code.to_string());
+        check(&mut same, &bytes);
+        let b = same.soft_binding.as_ref().unwrap();
+        assert_eq!((b.status, b.distance), (SoftBindingStatus::Match, Some(0)));
+        assert_eq!(same.codes[0].code, MATCH);
+        assert_eq!(same.codes[0].kind, CodeKind::Success);
+
+        let other = IsccImageCode(!code.0);
+        let mut differs = report_with(ALG_ISCC, &other.to_string());
+        check(&mut differs, &bytes);
+        let b = differs.soft_binding.as_ref().unwrap();
+        assert_eq!(
+            (b.status, b.distance),
+            (SoftBindingStatus::Mismatch, Some(64))
+        );
+        assert_eq!(differs.codes[0].code, MISMATCH);
+        assert_eq!(
+            differs.codes[0].kind,
+            CodeKind::Informational,
+            "never a failure"
+        );
+        assert_eq!(differs.failures().count(), 0);
+
+        for (alg, value, data) in [
+            ("com.example.watermark", code.to_string(), bytes.clone()),
+            (ALG_ISCC, "not a code".to_owned(), bytes.clone()),
+            (ALG_ISCC, code.to_string(), b"not a picture".to_vec()),
+        ] {
+            let mut r = report_with(alg, &value);
+            check(&mut r, &data);
+            assert_eq!(r.soft_binding.unwrap().status, SoftBindingStatus::Unchecked);
+            assert!(r.codes.is_empty());
+        }
+    }
+
+    #[test]
+    fn assertion_has_the_specified_shape() {
+        let a = assertion(IsccImageCode(0x0123_4567_89ab_cdef));
+        let v = serde_json::to_value(&a).unwrap();
+        assert_eq!(v["alg"], ALG_ISCC);
+        assert_eq!(
+            v["blocks"][0]["value"],
+            IsccImageCode(0x0123_4567_89ab_cdef).to_string()
+        );
+        assert_eq!(v["blocks"][0]["scope"], serde_json::json!({}));
+    }
+}
