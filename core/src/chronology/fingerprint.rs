@@ -60,6 +60,10 @@
 //!
 //! Decoding ([`hash_bytes`], [`decode_picture`]) applies the EXIF orientation, so
 //! a sideways-stored photo and the upright copy a platform makes of it agree.
+//! [`hash_bytes`] (what `sign` logs) decodes a JPEG reduced in the DCT domain
+//! ([`decode_reduced_within`]): every 8×8 block becomes its mean, which is what
+//! step 2 computes anyway, so the hash moves by at most 2 bits from the full
+//! decode's on our fixtures, for a fraction of the time on a large photo.
 //!
 //! # Measured figures
 //!
