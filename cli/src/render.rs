@@ -162,6 +162,9 @@ pub fn report_text(report: &Report, style: Style) -> String {
     } else if let Some(source) = &report.blacklist_source {
         let _ = writeln!(out, "  blacklist: clear ({})", clean(source));
     }
+    if let Some(binding) = &report.soft_binding {
+        let _ = writeln!(out, "  {}", soft_binding_line(binding, style));
+    }
     for c in report.failures().filter(|c| c.step.is_none()) {
         let _ = writeln!(
             out,
@@ -181,6 +184,33 @@ pub fn report_text(report: &Report, style: Style) -> String {
     );
     render_step(&mut out, report, 0, "", true, style);
     out
+}
+
+/// One line about the active manifest's soft binding and whether the pixels match it.
+pub fn soft_binding_line(
+    b: &provenant_core::credentials::report::SoftBindingReport,
+    style: Style,
+) -> String {
+    use provenant_core::credentials::report::SoftBindingStatus as S;
+    let head = format!("soft binding {} {}", clean(&b.alg), clean(&b.value));
+    let bits = b.distance.unwrap_or(0);
+    match b.status {
+        S::Match => format!(
+            "{head} — {}",
+            style.paint("32", &format!("matches the pixels ({bits} bits apart)"))
+        ),
+        S::Mismatch => format!(
+            "{head} — {}",
+            style.paint(
+                "33",
+                &format!(
+                    "differs from the pixels by {bits} bits (pixels {})",
+                    clean(b.computed.as_deref().unwrap_or("?"))
+                )
+            )
+        ),
+        S::Unchecked => format!("{head} (not compared with the pixels)"),
+    }
 }
 
 /// One line about a step's on-chain anchor.
@@ -388,6 +418,34 @@ mod action_tests {
             software_agent: None,
             when: None,
         }
+    }
+
+    #[test]
+    fn soft_binding_lines() {
+        use provenant_core::credentials::report::{SoftBindingReport, SoftBindingStatus};
+        let mut b = SoftBindingReport {
+            alg: "io.iscc.v0".into(),
+            value: "ISCC:EEAQAAAAAAAAAAAA".into(),
+            status: SoftBindingStatus::Match,
+            computed: Some("ISCC:EEAQAAAAAAAAAAAA".into()),
+            distance: Some(0),
+        };
+        let style = Style { color: false };
+        assert_eq!(
+            soft_binding_line(&b, style),
+            "soft binding io.iscc.v0 ISCC:EEAQAAAAAAAAAAAA — matches the pixels (0 bits apart)"
+        );
+        b.status = SoftBindingStatus::Mismatch;
+        b.distance = Some(30);
+        b.computed = Some("ISCC:EEA\u{1b}[31mX".into());
+        let line = soft_binding_line(&b, style);
+        assert!(
+            line.contains("differs from the pixels by 30 bits"),
+            "{line}"
+        );
+        assert!(!line.contains('\u{1b}'), "escapes are cleaned: {line}");
+        b.status = SoftBindingStatus::Unchecked;
+        assert!(soft_binding_line(&b, style).ends_with("(not compared with the pixels)"));
     }
 
     #[test]

@@ -269,7 +269,11 @@ impl StatementArgs {
         if self.no_thumbnail || !is_picture(bytes) {
             return Ok(None);
         }
-        let picture = provenant_core::chronology::fingerprint::decode_picture(bytes)
+        use provenant_core::chronology::fingerprint::{decode_reduced_within, DecodeLimits};
+        // A JPEG is decoded reduced in the DCT domain, to no less than half the
+        // thumbnail's edge: a 12 MP photo becomes 1000x750 at a fraction of the cost.
+        let min_side = provenant_core::credentials::thumbnail::LONG_EDGE / 2;
+        let picture = decode_reduced_within(bytes, DecodeLimits::default(), min_side)
             .map_err(|e| anyhow!("cannot make a thumbnail: {e} (use --no-thumbnail to skip it)"))?;
         Ok(Some(Thumbnail::of(&picture).map_err(|e| {
             anyhow!("cannot make a thumbnail: {e} (use --no-thumbnail to skip it)")

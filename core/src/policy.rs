@@ -199,6 +199,7 @@ mod tests {
             chain: Vec::new(),
             blacklisted: false,
             blacklist_source: None,
+            soft_binding: None,
         };
         assert!(!Policy::default().evaluate(&report).passed);
         let valid = Policy::requiring(Requirement::Valid);

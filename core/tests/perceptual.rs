@@ -2,7 +2,7 @@
 //! stripping metadata) and do not confuse unrelated pictures.
 //!
 //! Run with `--nocapture` to see the measured distances quoted in
-//! `core/src/perceptual.rs`.
+//! `core/src/chronology/fingerprint.rs` and, for the ISCC code, `docs/chronology.md`.
 
 #![cfg(feature = "chronology")]
 #![allow(clippy::unwrap_used)]
@@ -16,8 +16,10 @@ use image::imageops::FilterType;
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
 use provenant_core::chronology::difference::difference_picture;
 use provenant_core::chronology::fingerprint::{
-    decode_picture, hash_bytes, hash_image, PerceptualHash, MATCH_DISTANCE,
+    decode_picture, decode_reduced_within, hash_bytes, hash_image, DecodeLimits, PerceptualHash,
+    FINGERPRINT_SIDE, MATCH_DISTANCE,
 };
+use provenant_core::chronology::iscc::{self, IsccImageCode};
 
 fn manifest_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -324,7 +326,13 @@ impl Canvas {
 /// sky over ground, or smooth noise), 2 to 13 ellipses and rectangles, maybe a
 /// block of text-like stripes, maybe a smooth noise overlay; 200–640 px per side.
 fn generate(rng: &mut Rng) -> DynamicImage {
-    let (w, h) = (rng.below(200, 641) as u32, rng.below(200, 641) as u32);
+    generate_sized(rng, 200, 641)
+}
+
+/// As [`generate`], `lo..hi` px per side (smaller pictures for the 10,000-picture
+/// ISCC test: the code only sees 32x32, and the debug build is slow per pixel).
+fn generate_sized(rng: &mut Rng, lo: usize, hi: usize) -> DynamicImage {
+    let (w, h) = (rng.below(lo, hi) as u32, rng.below(lo, hi) as u32);
     let mut c = Canvas {
         w: (w / 4) as usize,
         h: (h / 4) as usize,
@@ -471,4 +479,258 @@ fn unrelated_pictures_do_not_match() {
         started.elapsed()
     );
     assert!(rate < 1e-4, "false-positive rate {rate:.2e}");
+}
+
+/// The ISCC code of the bytes of a picture, as `sign` computes it (a JPEG decoded
+/// reduced in the DCT domain).
+fn iscc_of(bytes: &[u8]) -> IsccImageCode {
+    iscc::code_bytes(bytes).unwrap()
+}
+
+fn crop_each_side(img: &DynamicImage, percent: u32) -> DynamicImage {
+    let (w, h) = (img.width(), img.height());
+    let (dx, dy) = (w * percent / 100, h * percent / 100);
+    img.crop_imm(dx, dy, (w - 2 * dx).max(1), (h - 2 * dy).max(1))
+}
+
+/// Crops `percent` off one side only (0 left, 1 top, 2 right, 3 bottom).
+fn crop_one_side(img: &DynamicImage, percent: u32, side: u32) -> DynamicImage {
+    let (w, h) = (img.width(), img.height());
+    let (dx, dy) = (w * percent / 100, h * percent / 100);
+    match side {
+        0 => img.crop_imm(dx, 0, w - dx, h),
+        1 => img.crop_imm(0, dy, w, h - dy),
+        2 => img.crop_imm(0, 0, w - dx, h),
+        _ => img.crop_imm(0, 0, w, h - dy),
+    }
+}
+
+/// Best distance from a query code to an entry's codes (the picture's own code and,
+/// for the crop-tolerant second stage, its tile codes).
+fn best(query: IsccImageCode, codes: &[IsccImageCode]) -> u32 {
+    codes.iter().map(|c| c.distance(query)).min().unwrap_or(64)
+}
+
+#[test]
+fn iscc_code_survives_platform_copies_and_reports_crops() {
+    let started = Instant::now();
+    // Reduced to at most 640 px a side first (the code sees 32x32; the debug build
+    // is slow per pixel, and each original is coded 13 + 13 times).
+    let originals: Vec<(String, DynamicImage)> = originals()
+        .into_iter()
+        .map(|(name, img)| {
+            let small = if img.width().max(img.height()) > 640 {
+                img.resize(640, 640, FilterType::Triangle)
+            } else {
+                img
+            };
+            (name, small)
+        })
+        .collect();
+    assert!(originals.len() >= 8, "{} originals", originals.len());
+    type Transform = fn(&DynamicImage) -> IsccImageCode;
+    let required: [(&str, Transform); 4] = [
+        ("jpeg q70", |i| iscc_of(&jpeg(i, 70))),
+        ("half size", |i| iscc::code_image(&half(i))),
+        ("metadata stripped (png)", |i| iscc_of(&png(i))),
+        ("half size + jpeg q70", |i| iscc_of(&jpeg(&half(i), 70))),
+    ];
+    // Crops on the tile regions and between them (7, 13 %, uneven sides), so the
+    // second stage is not only measured where it was built to match.
+    let crops: [(&str, Transform); 9] = [
+        ("5 % off each side", |i| {
+            iscc::code_image(&crop_each_side(i, 5))
+        }),
+        ("10 % off each side", |i| {
+            iscc::code_image(&crop_each_side(i, 10))
+        }),
+        ("20 % off each side", |i| {
+            iscc::code_image(&crop_each_side(i, 20))
+        }),
+        ("7 % off each side", |i| {
+            iscc::code_image(&crop_each_side(i, 7))
+        }),
+        ("13 % off each side", |i| {
+            iscc::code_image(&crop_each_side(i, 13))
+        }),
+        ("10 % off the left", |i| {
+            iscc::code_image(&crop_one_side(i, 10, 0))
+        }),
+        ("15 % off the top", |i| {
+            iscc::code_image(&crop_one_side(i, 15, 1))
+        }),
+        ("10 % left + 5 % top", |i| {
+            iscc::code_image(&crop_one_side(&crop_one_side(i, 10, 0), 5, 1))
+        }),
+        ("10 % each side + jpeg q70", |i| {
+            iscc_of(&jpeg(&crop_each_side(i, 10), 70))
+        }),
+    ];
+    let transforms: Vec<(&str, Transform)> = required.iter().chain(crops.iter()).copied().collect();
+    let mut worst = vec![0u32; transforms.len()];
+    let mut found = vec![0usize; transforms.len()];
+    let mut worst_tiles = vec![0u32; transforms.len()];
+    let mut found_tiles = vec![0usize; transforms.len()];
+    let mut failures = Vec::new();
+    for (name, img) in &originals {
+        let original = iscc::code_image(img);
+        let entry = iscc::entry_codes(img);
+        let mut line = format!("{name:28} {original}");
+        for (k, (label, transform)) in transforms.iter().enumerate() {
+            let copy = transform(img);
+            let d = original.distance(copy);
+            let t = best(copy, &entry);
+            worst[k] = worst[k].max(d);
+            worst_tiles[k] = worst_tiles[k].max(t);
+            found[k] += usize::from(d <= iscc::MATCH_DISTANCE);
+            found_tiles[k] += usize::from(t <= iscc::MATCH_DISTANCE);
+            line.push_str(&format!(" {d:2}/{t:2}"));
+            // The lossless copy must give the same code everywhere; the lossy
+            // required copies must be found for the photographs of samples/ (the
+            // synthetic fixtures are not: see docs/chronology.md).
+            let photo = name.starts_with("samples/");
+            if (k == 2 && d != 0) || (k < required.len() && photo && d > iscc::MATCH_DISTANCE) {
+                failures.push(format!("{name}: {label} at distance {d}"));
+            }
+        }
+        println!("{line}");
+    }
+    let n = originals.len();
+    println!(
+        "ISCC: {n} originals, MATCH_DISTANCE {}, {} codes per entry",
+        iscc::MATCH_DISTANCE,
+        iscc::entry_codes(&originals[0].1).len()
+    );
+    for (k, (label, _)) in transforms.iter().enumerate() {
+        println!(
+            "ISCC {label}: max distance {} (found {}/{n}); with tile codes: max {} (found {}/{n})",
+            worst[k], found[k], worst_tiles[k], found_tiles[k]
+        );
+    }
+    println!("ISCC robustness test took {:.1?}", started.elapsed());
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn reduced_jpeg_decode_stays_close_to_the_full_decode() {
+    let mut paths = Vec::new();
+    collect_pictures(&manifest_dir().join("../samples"), &mut paths);
+    collect_pictures(&manifest_dir().join("../../shared/fixtures"), &mut paths);
+    let mut compared = 0;
+    let (mut worst_iscc, mut worst_phash) = (0, 0);
+    for path in paths {
+        let bytes = std::fs::read(&path).unwrap();
+        if !bytes.starts_with(&[0xff, 0xd8, 0xff]) {
+            continue;
+        }
+        let Ok(full) = decode_picture(&bytes) else {
+            continue;
+        };
+        let reduced =
+            decode_reduced_within(&bytes, DecodeLimits::default(), FINGERPRINT_SIDE).unwrap();
+        let d_iscc = iscc::code_image(&full).distance(iscc::code_image(&reduced));
+        let d_phash = hash_image(&full).distance(hash_image(&reduced));
+        println!(
+            "{}: full {}x{}, reduced {}x{}: ISCC {d_iscc} bits, pHash {d_phash} bits",
+            path.display(),
+            full.width(),
+            full.height(),
+            reduced.width(),
+            reduced.height()
+        );
+        // The interop fixtures are one synthetic picture whose ISCC code is fragile
+        // (its q70 copy moves it 22-24 bits too; docs/chronology.md): measured, not
+        // held to the bound.
+        if !path.to_string_lossy().contains("/interop/") {
+            worst_iscc = worst_iscc.max(d_iscc);
+        }
+        worst_phash = worst_phash.max(d_phash);
+        compared += 1;
+    }
+    // And a 12 MP photo-like picture, the size the benchmark signs.
+    let big = jpeg(
+        &half(&generate_sized(&mut Rng(7), 200, 201)).resize_exact(
+            4000,
+            3000,
+            FilterType::Triangle,
+        ),
+        90,
+    );
+    let timed = |f: &dyn Fn() -> DynamicImage| {
+        let mut runs: Vec<_> = (0..3)
+            .map(|_| {
+                let t = Instant::now();
+                let img = f();
+                (t.elapsed(), img)
+            })
+            .collect();
+        runs.sort_by_key(|r| r.0);
+        runs.swap_remove(1)
+    };
+    let (full_in, full) = timed(&|| decode_picture(&big).unwrap());
+    let (reduced_in, reduced) =
+        timed(&|| decode_reduced_within(&big, DecodeLimits::default(), FINGERPRINT_SIDE).unwrap());
+    // The decoders are optimised even in the debug build (Cargo.toml), so these are
+    // the release figures to within our own code's share.
+    println!("12 MP JPEG: full decode {full_in:.1?}, 1/8 decode {reduced_in:.1?} (median of 3)");
+    assert_eq!((reduced.width(), reduced.height()), (500, 375));
+    let d = iscc::code_image(&full).distance(iscc::code_image(&reduced));
+    println!("12 MP: ISCC {d} bits between the full and the 1/8 decode");
+    worst_iscc = worst_iscc.max(d);
+    println!(
+        "{compared} JPEGs + 1 of 12 MP: worst ISCC {worst_iscc} (interop fixtures aside), \
+         worst pHash {worst_phash}"
+    );
+    assert!(compared >= 5, "{compared} JPEGs");
+    assert!(worst_iscc <= 4, "ISCC moved {worst_iscc} bits");
+    assert!(worst_phash <= 2, "pHash moved {worst_phash} bits");
+}
+
+#[test]
+fn iscc_unrelated_pictures_do_not_match() {
+    let n: usize = std::env::var("ISCC_FP_PICTURES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let started = Instant::now();
+    let mut rng = Rng(0x1_5cc0_fa15e);
+    let mut codes: Vec<Vec<IsccImageCode>> = Vec::with_capacity(n);
+    for _ in 0..n {
+        let img = generate_sized(&mut rng, 64, 161);
+        codes.push(iscc::entry_codes(&img));
+    }
+    let generated_in = started.elapsed();
+    let mut plain = [0u64; 65];
+    let mut tiles = [0u64; 65];
+    for (i, a) in codes.iter().enumerate() {
+        for b in &codes[i + 1..] {
+            plain[a[0].distance(b[0]) as usize] += 1;
+            // A query is one code (b[0]); the entry holds all of a's codes.
+            tiles[best(b[0], a) as usize] += 1;
+        }
+    }
+    let report = |name: &str, h: &[u64; 65]| {
+        let pairs: u64 = h.iter().sum();
+        let matched: u64 = h[..=iscc::MATCH_DISTANCE as usize].iter().sum();
+        let min = h.iter().position(|&c| c > 0).unwrap_or(64);
+        println!(
+            "ISCC {name}: {n} generated pictures, {pairs} pairs, {matched} within {} (rate {:.2e}); \
+             minimum distance {min}; pairs at 0..=16: {:?}",
+            iscc::MATCH_DISTANCE,
+            matched as f64 / pairs as f64,
+            &h[..=16]
+        );
+        matched as f64 / pairs as f64
+    };
+    let rate = report("plain code", &plain);
+    let rate_tiles = report("with tile codes", &tiles);
+    println!(
+        "generating and coding took {generated_in:.1?}, all {:.1?}",
+        started.elapsed()
+    );
+    assert!(n < 1000 || rate < 1e-4, "false-positive rate {rate:.2e}");
+    assert!(
+        n < 1000 || rate_tiles < 1e-3,
+        "false-positive rate with tiles {rate_tiles:.2e}"
+    );
 }

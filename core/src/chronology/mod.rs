@@ -1,6 +1,7 @@
 //! Chronology: when a signed asset existed. Merkle trees ([`merkle`]) and proof bundles
 //! ([`proof`]) build for wasm32; the log of signed assets with its SQLite and
-//! PostgreSQL stores ([`log`]), perceptual fingerprints ([`fingerprint`]) and the
+//! PostgreSQL stores ([`log`]), perceptual fingerprints ([`fingerprint`], the ISO
+//! ISCC image code [`iscc`], reduced JPEG decoding [`jpeg_scaled`]) and the
 //! search for a picture's originals ([`lookup`]) are native (feature `chronology`).
 
 pub mod merkle;
@@ -10,6 +11,10 @@ pub mod proof;
 pub mod difference;
 #[cfg(feature = "chronology")]
 pub mod fingerprint;
+#[cfg(feature = "chronology")]
+pub mod iscc;
+#[cfg(feature = "chronology")]
+pub mod jpeg_scaled;
 #[cfg(feature = "chronology")]
 pub mod log;
 #[cfg(feature = "chronology")]

@@ -227,6 +227,8 @@ where
     if let Some(t) = &rendered.thumbnail {
         builder.set_thumbnail(t.mime, &mut Cursor::new(&t.bytes))?;
     }
+    #[cfg(feature = "chronology")]
+    crate::credentials::sign::add_soft_binding(&mut builder, out_format, &rendered.bytes)?;
     finish(
         &mut builder,
         signer,

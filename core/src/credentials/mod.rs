@@ -14,6 +14,7 @@ pub mod hash;
 pub mod identity;
 pub mod metadata;
 pub mod report;
+pub mod soft_binding;
 mod step_anchors;
 pub mod trust;
 pub mod verify;

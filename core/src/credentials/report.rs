@@ -375,6 +375,40 @@ pub struct Report {
     /// The blacklist consulted (snapshot or chain), when one was.
     #[serde(default)]
     pub blacklist_source: Option<String>,
+    /// The active manifest's `c2pa.soft-binding` (a fingerprint of the pixels it was
+    /// signed over) and whether the pixels still match it; null when it has none.
+    #[serde(default)]
+    pub soft_binding: Option<SoftBindingReport>,
+}
+
+/// Whether the pixels still match a soft binding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SoftBindingStatus {
+    /// The code of the pixels is within the tolerance of the signed one.
+    Match,
+    /// The code of the pixels differs from the signed one (informational: the hard
+    /// binding decides whether the file is intact).
+    Mismatch,
+    /// Not compared: another algorithm, a value we cannot read, pixels we cannot
+    /// decode, or a verifier without picture decoders (the browser).
+    Unchecked,
+}
+
+/// A manifest's soft binding (assertion `c2pa.soft-binding`), as signed and as checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SoftBindingReport {
+    /// The algorithm, from the C2PA soft binding algorithm list (`io.iscc.v0` for
+    /// the ISCC Content-Code Image).
+    pub alg: String,
+    /// The value of its first block as signed (for `io.iscc.v0`, `ISCC:…`).
+    pub value: String,
+    /// Whether the pixels still match it.
+    pub status: SoftBindingStatus,
+    /// The code computed from the pixels, when they were compared.
+    pub computed: Option<String>,
+    /// Bits between the signed and the computed code, when they were compared.
+    pub distance: Option<u32>,
 }
 
 impl Report {

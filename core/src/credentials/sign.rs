@@ -119,6 +119,28 @@ pub(crate) fn add_anchors(
     Ok(())
 }
 
+/// Adds the `c2pa.soft-binding` assertion (see [`crate::credentials::soft_binding`])
+/// of the picture in `bytes`. Formats whose pixels we cannot decode (video, HEIC,
+/// GIF, TIFF) get none; a picture that cannot be decoded is an input error.
+#[cfg(feature = "chronology")]
+pub(crate) fn add_soft_binding(
+    builder: &mut Builder,
+    format: MediaFormat,
+    bytes: &[u8],
+) -> Result<(), SignError> {
+    use crate::credentials::soft_binding;
+    if !matches!(
+        format,
+        MediaFormat::Jpeg | MediaFormat::Png | MediaFormat::WebP
+    ) {
+        return Ok(());
+    }
+    let code = crate::chronology::iscc::code_bytes(bytes)
+        .map_err(|e| SignError::Input(format!("cannot compute the picture's soft binding: {e}")))?;
+    builder.add_assertion(soft_binding::LABEL, &soft_binding::assertion(code))?;
+    Ok(())
+}
+
 pub(crate) fn builder_context(trust: &TrustAnchors) -> Result<Context, SignError> {
     let mut settings = Settings::new()
         .with_value("verify.remote_manifest_fetch", false)?
@@ -188,6 +210,13 @@ where
     #[cfg(feature = "thumbnails")]
     if let Some(t) = &request.thumbnail {
         builder.set_thumbnail(t.mime, &mut std::io::Cursor::new(&t.bytes))?;
+    }
+    #[cfg(feature = "chronology")]
+    {
+        let mut bytes = Vec::new();
+        src.read_to_end(&mut bytes)?;
+        src.rewind()?;
+        add_soft_binding(&mut builder, format, &bytes)?;
     }
     if let Some(capture) = &request.capture {
         builder.add_assertion_json(

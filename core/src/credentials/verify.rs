@@ -86,7 +86,9 @@ where
     {
         std::thread::scope(|scope| {
             let hashing = scope.spawn(digest);
-            let (mut report, embedded) = examine(stream, format, size, options)?;
+            let (mut report, embedded) = examine(&mut stream, format, size, options)?;
+            #[cfg(feature = "chronology")]
+            check_soft_binding(&mut report, &mut stream)?;
             report.sha256 = hashing
                 .join()
                 .map_err(|_| io::Error::other("the hashing thread failed"))??;
@@ -96,7 +98,7 @@ where
     }
     #[cfg(target_arch = "wasm32")]
     {
-        let (mut report, embedded) = examine(stream, format, size, options)?;
+        let (mut report, embedded) = examine(&mut stream, format, size, options)?;
         report.sha256 = digest()?;
         attach_anchors(&mut report, embedded, &options.proofs);
         Ok(report)
@@ -112,10 +114,30 @@ where
     let (size, format) = probe(&mut stream)?;
     let sha256 = crate::credentials::hash::sha256_hex(&mut stream)?;
     stream.rewind()?;
-    let (mut report, embedded) = examine(stream, format, size, options)?;
+    let (mut report, embedded) = examine(&mut stream, format, size, options)?;
+    #[cfg(feature = "chronology")]
+    check_soft_binding(&mut report, &mut stream)?;
     report.sha256 = sha256;
     attach_anchors(&mut report, embedded, &options.proofs);
     Ok(report)
+}
+
+/// Compares the active manifest's soft binding, when it has one, with the pixels
+/// (see [`crate::credentials::soft_binding::check`]).
+#[cfg(feature = "chronology")]
+fn check_soft_binding<R: Read + Seek>(report: &mut Report, stream: &mut R) -> io::Result<()> {
+    let picture = matches!(
+        report.format.as_str(),
+        "image/jpeg" | "image/png" | "image/webp"
+    );
+    if report.soft_binding.is_none() || !picture {
+        return Ok(());
+    }
+    stream.rewind()?;
+    let mut bytes = Vec::new();
+    stream.read_to_end(&mut bytes)?;
+    crate::credentials::soft_binding::check(report, &bytes);
+    Ok(())
 }
 
 /// Size and format from the first bytes; leaves the stream rewound.
@@ -156,12 +178,17 @@ where
         chain: Vec::new(),
         blacklisted: false,
         blacklist_source: None,
+        soft_binding: None,
     };
 
     let context = shared_context(&options.trust)?;
     match Reader::from_shared_context(&context).with_stream(format.mime(), stream) {
         Ok(reader) => {
             fill_report(&mut report, &reader, &options.trust);
+            report.soft_binding = reader
+                .active_label()
+                .and_then(|l| reader.get_manifest(l))
+                .and_then(crate::credentials::soft_binding::read);
             embedded = embedded_proofs(&mut report, &reader);
         }
         Err(c2pa::Error::JumbfNotFound) | Err(c2pa::Error::ProvenanceMissing) => {}
