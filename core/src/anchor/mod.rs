@@ -43,4 +43,6 @@ pub use network::{
     parse_address, parse_private_key, AnchorError, Endpoint, Network, Preset, RetryPolicy, PRESETS,
 };
 #[cfg(feature = "anchor")]
+pub use publisher::endpoint_address_allowed;
+#[cfg(feature = "anchor")]
 pub use registry::accept_publisher;

@@ -141,7 +141,47 @@ where
     R: Read + Seek + Send,
     W: Read + Write + Seek + Send,
 {
+    let (format, mut builder) = creation_builder(src, request)?;
+    finish(&mut builder, signer, format, src, dest)?;
+    Ok(format)
+}
+
+/// Signs a fresh capture/creation like [`sign_stream`], but returns the manifest store
+/// (the bytes of a `.c2pa` sidecar) instead of embedding it: the asset is not changed,
+/// and the manifest binds its bytes as they are.
+pub fn sign_sidecar<R>(
+    src: &mut R,
+    signer: &dyn Signer,
+    request: &SignRequest,
+) -> Result<(MediaFormat, Vec<u8>), SignError>
+where
+    R: Read + Seek + Send,
+{
+    let (format, mut builder) = creation_builder(src, request)?;
+    builder.set_no_embed(true);
+    // The SDK copies the asset to its output even for a sidecar; that copy is dropped.
+    let mut copy = std::io::Cursor::new(Vec::new());
+    let store = builder
+        .sign(signer, format.mime(), src, &mut copy)
+        .map_err(|e| match e {
+            c2pa::Error::UnsupportedType => SignError::UnsupportedFormat(format.mime().into()),
+            e => SignError::C2pa(e),
+        })?;
+    Ok((format, store))
+}
+
+/// The builder for a fresh signing of `src` (refused when it already has credentials).
+fn creation_builder<R>(
+    src: &mut R,
+    request: &SignRequest,
+) -> Result<(MediaFormat, Builder), SignError>
+where
+    R: Read + Seek + Send,
+{
     let format = detect_format(src)?;
+    if matches!(format, MediaFormat::ManifestStore) {
+        return Err(SignError::UnsupportedFormat(format.mime().into()));
+    }
     if has_manifest(src, format)? {
         return Err(SignError::AlreadySigned);
     }
@@ -161,8 +201,7 @@ where
             capture,
         )?;
     }
-    finish(&mut builder, signer, format, src, dest)?;
-    Ok(format)
+    Ok((format, builder))
 }
 
 pub(crate) fn finish<R, W>(
