@@ -173,7 +173,12 @@ fn fragmented_mp4_is_checked_with_its_fragments() {
         .args(["fragment", "--fragments_glob", "dash1.m4s"])
         .output()
         .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
+    // It prints the codes of a fragment that does not validate (on stdout or stderr).
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     let theirs: BTreeSet<String> = text
         .split("code: \"")
         .skip(1)
@@ -408,9 +413,20 @@ fn sidecar_manifests_are_written_beside_and_found_beside() {
         assert_eq!(broken["verdict"], "invalid", "{broken}");
     }
 
+    // MP3 and FLAC: the SDK's sidecar does not bind the unchanged file (c2patool's own
+    // `-s` sidecar of these samples is Invalid too), so it is refused, nothing written.
+    for name in ["sample1.mp3", "sample1.flac"] {
+        let asset = dir.path().join(name);
+        std::fs::copy(formats().join(name), &asset).unwrap();
+        let o = provenant(&["sign", s(&asset), "--sidecar", "--key", s(&keys)]);
+        assert_clean_error(&o, 2);
+        assert!(stderr(&o).contains("sidecar"), "{}", stderr(&o));
+        assert!(!asset.with_extension("c2pa").exists());
+    }
+
     // -o names the sidecar; a sidecar of a sidecar is refused cleanly.
-    let asset = dir.path().join("song.mp3");
-    std::fs::copy(formats().join("sample1.mp3"), &asset).unwrap();
+    let asset = dir.path().join("drawing.svg");
+    std::fs::copy(formats().join("sample1.svg"), &asset).unwrap();
     let store = dir.path().join("out.c2pa");
     let o = provenant(&[
         "sign",

@@ -76,6 +76,25 @@ impl MediaFormat {
         binary.or_else(|| is_svg(head).then_some(Self::Svg))
     }
 
+    /// The length of the ID3v2 tag `head` starts with (header, frames and footer), if
+    /// it starts with one. FLAC files may carry one before their `fLaC` marker, so a
+    /// file that starts with ID3 is FLAC when `fLaC` follows the tag, else MP3.
+    pub fn id3_tag_len(head: &[u8]) -> Option<u64> {
+        match head {
+            [b'I', b'D', b'3', 2..=4, _, flags, s @ ..] if s.len() >= 4 => {
+                if s[..4].iter().any(|b| b & 0x80 != 0) {
+                    return None;
+                }
+                let size = s[..4]
+                    .iter()
+                    .fold(0u64, |acc, b| (acc << 7) | u64::from(*b));
+                let footer = if flags & 0x10 != 0 { 10 } else { 0 };
+                Some(10 + size + footer)
+            }
+            _ => None,
+        }
+    }
+
     /// The MIME type c2pa expects.
     pub fn mime(self) -> &'static str {
         match self {
@@ -245,6 +264,16 @@ mod tests {
         assert_eq!(MediaFormat::sniff(&[0xFF, 0xF1, 0x50, 0x80]), None);
         assert_eq!(MediaFormat::sniff(&[0xFF, 0xEB, 0x90, 0x64]), None);
         assert_eq!(MediaFormat::sniff(b"RIFF\0\0\0\0CDDAfmt "), None);
+        assert_eq!(
+            MediaFormat::id3_tag_len(b"ID3\x04\0\0\0\0\x01\x7f"),
+            Some(10 + 255)
+        );
+        assert_eq!(
+            MediaFormat::id3_tag_len(b"ID3\x04\0\x10\0\0\0\x01"),
+            Some(21)
+        );
+        assert_eq!(MediaFormat::id3_tag_len(b"ID3\x04\0\0\x80\0\0\0"), None);
+        assert_eq!(MediaFormat::id3_tag_len(b"fLaC"), None);
     }
 
     #[test]

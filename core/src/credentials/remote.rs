@@ -51,7 +51,7 @@ impl Default for FetchOptions {
 
 /// Why a remote manifest could not be fetched.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot fetch the remote manifest {url}: {message}")]
+#[error("remote manifest fetch failed: {message}")]
 pub struct FetchError {
     /// The URL the file names.
     pub url: String,
@@ -147,16 +147,19 @@ pub fn fetch_manifest_with(
     })
 }
 
-/// An error with its causes (reqwest's own message hides the interesting part).
+/// What went wrong, from the root cause (reqwest's own message repeats the URL and
+/// hides the interesting part).
 fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
+    let mut root = e.to_string();
     let mut source = e.source();
     while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
+        root = s.to_string();
         source = s.source();
     }
-    text
+    if e.to_string().contains("timed out") || root.contains("timed out") {
+        return format!("timed out: {root}");
+    }
+    root
 }
 
 /// The addresses of `found` the URL's host may be at; none left is an error.
@@ -170,9 +173,7 @@ pub fn allowed_addresses(
         .filter(|a| endpoint_address_allowed(a.ip(), allow_loopback))
         .collect();
     if kept.is_empty() {
-        return Err(format!(
-            "refused: {host} resolves to no public address (private, loopback and link-local ones are not fetched)"
-        ));
+        return Err(format!("refused: {host} resolves to no public address"));
     }
     Ok(kept)
 }

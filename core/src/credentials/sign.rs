@@ -27,6 +27,9 @@ pub enum SignError {
     /// Files of this format cannot be signed (or edited) here; names the format.
     #[error("{0} files cannot be signed here")]
     UnsupportedFormat(String),
+    /// The C2PA SDK cannot make a sidecar that holds for this format; names the format.
+    #[error("the C2PA SDK cannot make a valid sidecar manifest for {0} files (its hash does not match the unchanged file); sign without --sidecar")]
+    SidecarUnsupported(String),
     /// An edit could not be parsed or applied.
     #[cfg(feature = "edit")]
     #[error("edit: {0}")]
@@ -167,6 +170,21 @@ where
             c2pa::Error::UnsupportedType => SignError::UnsupportedFormat(format.mime().into()),
             e => SignError::C2pa(e),
         })?;
+    // The SDK's sidecars of some formats (MP3 and FLAC in 0.90.22) exclude a region
+    // the unchanged file does not have: check the new store against the file.
+    src.rewind()?;
+    let options = crate::credentials::verify::VerifyOptions {
+        manifest: Some(crate::credentials::verify::ExternalManifest {
+            bytes: std::sync::Arc::from(store.as_slice()),
+            origin: crate::credentials::verify::ManifestOrigin::Sidecar(String::new()),
+        }),
+        ..Default::default()
+    };
+    let report = crate::credentials::verify::verify_stream(&mut *src, &options)
+        .map_err(|e| SignError::Input(e.to_string()))?;
+    if report.verdict == crate::Verdict::Invalid {
+        return Err(SignError::SidecarUnsupported(format.mime().into()));
+    }
     Ok((format, store))
 }
 

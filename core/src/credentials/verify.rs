@@ -262,9 +262,17 @@ pub(crate) fn probe<R: Read + Seek>(stream: &mut R) -> Result<(u64, MediaFormat)
     }
     let mut head = [0u8; MediaFormat::SNIFF_LEN];
     let n = read_up_to(stream, &mut head)?;
-    let format = MediaFormat::sniff(&head[..n]).ok_or_else(|| VerifyError::UnknownFormat {
+    let mut format = MediaFormat::sniff(&head[..n]).ok_or_else(|| VerifyError::UnknownFormat {
         head: describe_head(&head[..n]),
     })?;
+    // An ID3 tag before `fLaC` is FLAC (signed FLAC files carry their manifest there).
+    if let Some(tag) = MediaFormat::id3_tag_len(&head[..n]).filter(|t| t + 4 <= size) {
+        stream.seek(SeekFrom::Start(tag))?;
+        let mut marker = [0u8; 4];
+        if read_up_to(stream, &mut marker)? == 4 && &marker == b"fLaC" {
+            format = MediaFormat::Flac;
+        }
+    }
     stream.rewind()?;
     Ok((size, format))
 }
