@@ -15,6 +15,7 @@ use crate::network::NetworkArgs;
 use crate::output::stdout_style;
 use crate::{config, render, Exit, Policy};
 
+#[path = "verify_sources.rs"]
 mod sources;
 
 /// How reports are printed.

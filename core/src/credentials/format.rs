@@ -180,23 +180,43 @@ fn is_svg(head: &[u8]) -> bool {
     if !(text.starts_with(b"<svg") || text.starts_with(b"<?xml") || text.starts_with(b"<!")) {
         return false;
     }
-    // The first element (a `<` not followed by `?` or `!`) must be `svg`.
-    let mut i = 0;
-    while let Some(offset) = text[i..].iter().position(|&b| b == b'<') {
-        let at = i + offset;
-        match text.get(at + 1) {
-            Some(b'?' | b'!') => i = at + 1,
-            Some(_) => {
-                let name = &text[at + 1..];
-                return name.starts_with(b"svg")
-                    && name
-                        .get(3)
-                        .is_some_and(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/');
+    // The first element must be `svg`: skip the prolog, comments, processing
+    // instructions and a doctype (with its internal subset) before it.
+    let mut rest = text;
+    loop {
+        let Some(at) = rest.iter().position(|&b| b == b'<') else {
+            return false;
+        };
+        rest = &rest[at..];
+        let skip_past = |rest: &[u8], end: &[u8]| -> Option<usize> {
+            rest.windows(end.len())
+                .position(|w| w == end)
+                .map(|i| i + end.len())
+        };
+        let next = if rest.starts_with(b"<!--") {
+            skip_past(rest, b"-->")
+        } else if rest.starts_with(b"<?") {
+            skip_past(rest, b"?>")
+        } else if rest.starts_with(b"<!") {
+            let close = rest.iter().position(|&b| b == b'>');
+            match rest.iter().position(|&b| b == b'[') {
+                Some(open) if close.is_none_or(|c| open < c) => {
+                    skip_past(rest, b"]>").or_else(|| skip_past(rest, b"]"))
+                }
+                _ => close.map(|c| c + 1),
             }
+        } else {
+            let name = &rest[1..];
+            return name.starts_with(b"svg")
+                && name
+                    .get(3)
+                    .is_some_and(|b| b.is_ascii_whitespace() || *b == b'>' || *b == b'/');
+        };
+        match next {
+            Some(n) => rest = &rest[n..],
             None => return false,
         }
     }
-    false
 }
 
 impl fmt::Display for MediaFormat {
