@@ -191,7 +191,9 @@ where
             worst = Some((report, embedded));
         }
     }
-    let (mut report, embedded) = worst.expect("at least one fragment");
+    let Some((mut report, embedded)) = worst else {
+        return verify_stream(init, options);
+    };
     for code in failures {
         if !report.codes.contains(&code) {
             report.codes.push(code);
