@@ -50,6 +50,7 @@ fn verdict_line(v: Verdict, style: Style) -> String {
         Verdict::Valid => style.paint("1;33", "● VALID (signer not trusted here)"),
         Verdict::Invalid => style.paint("1;31", "✘ INVALID"),
         Verdict::NoManifest => style.paint("1;90", "○ NO CONTENT CREDENTIALS"),
+        Verdict::NotChecked => style.paint("1;90", "◌ MANIFEST NOT CHECKED (stored remotely)"),
     }
 }
 
@@ -164,6 +165,19 @@ pub fn report_text(report: &Report, style: Style) -> String {
     }
     if let Some(binding) = &report.soft_binding {
         let _ = writeln!(out, "  {}", soft_binding_line(binding, style));
+    }
+    for c in &report.codes {
+        let url = || clean(c.url.as_deref().unwrap_or(""));
+        let line = match c.code.as_str() {
+            "manifest.sidecar" => format!("manifest from sidecar {}", url()),
+            "manifest.fetched" => format!("manifest fetched from {}", url()),
+            "manifest.remote" => format!(
+                "manifest stored remotely at {} (not fetched; --fetch-remote fetches it)",
+                url()
+            ),
+            _ => continue,
+        };
+        let _ = writeln!(out, "  {line}");
     }
     for c in report.failures().filter(|c| c.step.is_none()) {
         let _ = writeln!(

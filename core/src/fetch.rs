@@ -11,14 +11,31 @@
 //! connection. Loopback is allowed only by the development option the tests use.
 //! Redirects are never followed; every fetch has a deadline and a size cap.
 
+use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
+/// Looks a host name up: the system resolver, or a stub in tests (what the address
+/// filter sees; a stub that maps a name to 10.x shows the filter refusing it).
+pub type Lookup = Arc<
+    dyn Fn(String) -> Pin<Box<dyn Future<Output = std::io::Result<Vec<SocketAddr>>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// The system resolver.
+pub fn system_lookup() -> Lookup {
+    Arc::new(|host: String| {
+        Box::pin(async move { Ok(tokio::net::lookup_host((host.as_str(), 0)).await?.collect()) })
+    })
+}
+
 /// How a fetch is bounded and where it may go.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct FetchPolicy {
     /// Deadline for the whole exchange (connect, TLS, headers and body).
     pub timeout: Duration,
@@ -29,6 +46,20 @@ pub struct FetchPolicy {
     /// Extra TLS root certificates (PEM), beside the system's: a test server's CA, or
     /// a TLS-inspecting proxy's.
     pub extra_roots_pem: Option<Vec<u8>>,
+    /// How host names are looked up (default: the system resolver).
+    pub lookup: Option<Lookup>,
+}
+
+impl std::fmt::Debug for FetchPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FetchPolicy")
+            .field("timeout", &self.timeout)
+            .field("max_bytes", &self.max_bytes)
+            .field("allow_loopback", &self.allow_loopback)
+            .field("extra_roots", &self.extra_roots_pem.is_some())
+            .field("lookup", &self.lookup.as_ref().map(|_| "stub"))
+            .finish()
+    }
 }
 
 impl FetchPolicy {
@@ -39,6 +70,7 @@ impl FetchPolicy {
             max_bytes,
             allow_loopback: false,
             extra_roots_pem: None,
+            lookup: None,
         }
     }
 }
@@ -137,16 +169,16 @@ pub fn allowed_addresses(
 /// A resolver that hands the HTTP client only the addresses that passed the check.
 struct PublicOnly {
     allow_loopback: bool,
+    lookup: Lookup,
 }
 
 impl Resolve for PublicOnly {
     fn resolve(&self, name: Name) -> Resolving {
         let allow_loopback = self.allow_loopback;
         let host = name.as_str().to_owned();
+        let found = (self.lookup)(host.clone());
         Box::pin(async move {
-            let found: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let kept = allowed_addresses(&host, found, allow_loopback)?;
+            let kept = allowed_addresses(&host, found.await?, allow_loopback)?;
             Ok(Box::new(kept.into_iter()) as Addrs)
         })
     }
@@ -197,6 +229,7 @@ pub async fn get(url: &str, policy: &FetchPolicy) -> Result<Vec<u8>, FetchError>
         .user_agent(concat!("provenant/", env!("CARGO_PKG_VERSION")))
         .dns_resolver(Arc::new(PublicOnly {
             allow_loopback: policy.allow_loopback,
+            lookup: policy.lookup.clone().unwrap_or_else(system_lookup),
         }));
     if let Some(pem) = &policy.extra_roots_pem {
         let certs = reqwest::Certificate::from_pem_bundle(pem)
@@ -209,16 +242,11 @@ pub async fn get(url: &str, policy: &FetchPolicy) -> Result<Vec<u8>, FetchError>
     let client = builder
         .build()
         .map_err(|e| failed(format!("HTTP client: {e}")))?;
-    let mut response = client.get(parsed).send().await.map_err(|e| {
-        // reqwest's Display hides the cause (the resolver's refusal, the TLS error).
-        let mut why = e.to_string();
-        let mut source = std::error::Error::source(&e);
-        while let Some(s) = source {
-            why = format!("{why}: {s}");
-            source = s.source();
-        }
-        failed(why)
-    })?;
+    let mut response = client
+        .get(parsed)
+        .send()
+        .await
+        .map_err(|e| failed(root_cause(&e)))?;
     if response.status() != reqwest::StatusCode::OK {
         return Err(FetchError::Status {
             url: url.to_owned(),
@@ -243,6 +271,21 @@ pub async fn get(url: &str, policy: &FetchPolicy) -> Result<Vec<u8>, FetchError>
         body.extend_from_slice(&chunk);
     }
     Ok(body)
+}
+
+/// What went wrong, from the root cause: reqwest's own message repeats the URL and hides
+/// the interesting part (the resolver's refusal, the TLS error).
+fn root_cause(e: &reqwest::Error) -> String {
+    let mut root = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        root = s.to_string();
+        source = s.source();
+    }
+    if e.is_timeout() && !root.contains("timed out") {
+        return format!("timed out: {root}");
+    }
+    root
 }
 
 /// [`get`] from synchronous code (not from inside an async runtime).

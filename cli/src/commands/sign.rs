@@ -4,7 +4,9 @@ use anyhow::{Context, Result};
 use clap::ValueEnum;
 use provenant_core::credentials::identity::WithIdentities;
 use provenant_core::credentials::metadata::PhotoMetadata;
-use provenant_core::credentials::sign::{sign_stream, SignError, SignRequest, SourceType};
+use provenant_core::credentials::sign::{
+    sign_sidecar, sign_stream, SignError, SignRequest, SourceType,
+};
 use provenant_core::credentials::signer::Signer;
 use provenant_core::credentials::time_stamp::{TimeStampAuthority, TimeStamped};
 
@@ -26,19 +28,28 @@ pub enum SourceArg {
     Screenshot,
 }
 
-/// Signs a picture that has no content credentials yet (JPEG, PNG, WebP, GIF, TIFF,
-/// HEIC/AVIF and other formats C2PA can embed in).
+/// Signs a file that has no content credentials yet: pictures (JPEG, PNG, WebP, GIF,
+/// TIFF/DNG, HEIC/HEIF/AVIF, JPEG XL, SVG), video and audio (MP4, MOV, M4A, AVI, WAV,
+/// MP3, FLAC), recognised by content. With --sidecar the manifest goes to a `.c2pa` file
+/// and the input is left as it is.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Example:\n  provenant sign photo.jpg -o signed.jpg --key keys --title \"Harbour at dusk\"\n\n\
-    A file that already has content credentials is refused: use `provenant edit` to add a step."
+  provenant sign song.mp3 --sidecar --key keys        # writes song.c2pa\n\n\
+    A file that already has content credentials is refused: use `provenant edit` to add a step.\n\
+    Only JPEG, PNG and WebP pictures are recorded in the chronology log (it fingerprints \
+    their pixels); other formats are signed without a log entry."
 )]
 pub struct Args {
-    /// The picture to sign.
+    /// The file to sign.
     pub input: PathBuf,
-    /// Where to write the signed picture.
-    #[arg(short, long, value_name = "OUT")]
-    pub output: PathBuf,
+    /// Where to write the signed file (with --sidecar: the manifest store, default the
+    /// input's name with the extension `.c2pa`).
+    #[arg(short, long, value_name = "OUT", required_unless_present = "sidecar")]
+    pub output: Option<PathBuf>,
+    /// Write the signed manifest to a sidecar `.c2pa` file; the input stays byte-identical.
+    #[arg(long)]
+    pub sidecar: bool,
     #[command(flatten)]
     pub key: crate::signing::KeyArgs,
     /// Title recorded in the manifest (default: the input file name).
@@ -138,18 +149,37 @@ pub fn run(a: Args) -> Result<Exit> {
         ..Default::default()
     };
     let people = a.statements.identities()?;
-    let mut out = AtomicOutput::create(&a.output)?;
+    let output = a
+        .output
+        .clone()
+        .unwrap_or_else(|| a.input.with_extension("c2pa"));
+    let mut out = AtomicOutput::create(&output)?;
     let format = with_time_stamps(&identity, tsa.clone(), |signer| {
         let signer = WithIdentities::new(signer, people.clone());
-        sign_stream(&mut input, &mut out.file, &signer, &request)
+        if a.sidecar {
+            let (format, store) = sign_sidecar(&mut input, &signer, &request)?;
+            std::io::Write::write_all(&mut out.file, &store)?;
+            Ok(format)
+        } else {
+            sign_stream(&mut input, &mut out.file, &signer, &request)
+        }
     })
     .with_context(|| crate::shown(&a.input))?;
-    crate::chronology::record(&mut out, &a.output, &a.log)?;
+    if a.sidecar || !format.is_decodable_picture() {
+        if !a.log.no_log {
+            eprintln!(
+                "not logged: the chronology log records embedded JPEG, PNG and WebP pictures only"
+            );
+        }
+    } else {
+        crate::chronology::record(&mut out, &output, &a.log)?;
+    }
     out.commit()?;
     eprintln!(
-        "signed {} → {} ({format}, {}{})",
+        "signed {} → {} ({format}{}, {}{})",
         crate::shown(&a.input),
-        crate::shown(&a.output),
+        crate::shown(&output),
+        if a.sidecar { ", sidecar manifest" } else { "" },
         identity.alg(),
         stamped_note(tsa.as_ref())
     );
@@ -157,6 +187,6 @@ pub fn run(a: Args) -> Result<Exit> {
         "alg": identity.alg().to_string(),
         "tsa": tsa.as_ref().map(|t| t.url()),
     });
-    crate::output::print_written(a.json, &a.output, format.mime(), alg)?;
+    crate::output::print_written(a.json, &output, format.mime(), alg)?;
     Ok(Exit::Pass)
 }

@@ -1,9 +1,12 @@
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use provenant_core::credentials::verify::VerifyOptions;
-use provenant_core::inspect::Inspection;
+use provenant_core::blacklist::Blacklist;
+use provenant_core::credentials::verify::{
+    crjson_stream, remote_manifest_url, verify_fragmented, VerifyOptions,
+};
+use provenant_core::inspect::{AnchorCheck, Inspection};
 use provenant_core::policy::Evaluation;
 use provenant_core::{Report, Verdict};
 
@@ -12,17 +15,40 @@ use crate::network::NetworkArgs;
 use crate::output::stdout_style;
 use crate::{config, render, Exit, Policy};
 
+#[path = "verify_sources.rs"]
+mod sources;
+
+/// How reports are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// The verdict and the chain as a tree.
+    Text,
+    /// The JSON report (docs/report.schema.json).
+    Json,
+    /// The C2PA SDK's crJSON of the manifest store (validation results included).
+    Crjson,
+}
+
 /// Verifies each file: C2PA validation of every step of its edit chain against the
 /// trust anchors from --trust, PROVENANT_TRUST (a path list) and the config file.
 ///
 /// Prints the verdict and the chain as a tree, or the JSON report with --json (one
-/// file: a pretty object; several: one compact object per line).
+/// file: a pretty object; several: one compact object per line), or crJSON.
+///
+/// Reads every format the C2PA SDK reads, recognised by content: JPEG, PNG, WebP, GIF,
+/// TIFF/DNG, HEIC/HEIF/AVIF, JPEG XL, MP4/MOV/M4A (fragmented MP4 with --fragments),
+/// WAV, AVI, MP3, FLAC, SVG, PDF and bare `.c2pa` manifest stores. A file without an
+/// embedded manifest is checked against its sidecar (`NAME.c2pa` or `NAME.EXT.c2pa`
+/// beside it, or --manifest); a manifest stored at a URL is reported as
+/// `not_checked` with the `manifest.remote` code unless --fetch-remote fetches it.
 #[derive(Debug, clap::Args)]
 #[command(
     after_help = "Exit codes: 0 = every file meets the policy, 1 = a verdict fails it, \
     2 = could not run (the worst code wins).\n\nExamples:\n  \
     provenant verify photo.jpg --trust keys/root.pem\n  \
-    provenant verify *.jpg --policy valid --json | jq .verdict"
+    provenant verify *.jpg --policy valid --json | jq .verdict\n  \
+    provenant verify init.mp4 --fragments 'seg*.m4s'\n  \
+    provenant verify song.mp3 --manifest song.c2pa --format crjson"
 )]
 pub struct Args {
     /// Files to verify.
@@ -41,9 +67,33 @@ pub struct Args {
     /// anchors, AI-generated files), as `batch` takes it; --policy overrides its verdict.
     #[arg(long, value_name = "FILE")]
     pub policy_file: Option<PathBuf>,
-    /// Print the JSON report instead of the tree.
-    #[arg(long)]
+    /// Print the JSON report instead of the tree (same as --format json).
+    #[arg(long, conflicts_with = "format")]
     pub json: bool,
+    /// Output: `text` (the tree), `json` (the report) or `crjson` (the SDK's crJSON).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+    /// Check the file against this manifest store (`.c2pa`) instead of any manifest the
+    /// file carries or names (default for a file without one: a sidecar beside it).
+    #[arg(long, value_name = "FILE.c2pa")]
+    pub manifest: Option<PathBuf>,
+    /// The fragments of a fragmented MP4 whose initialization segment is FILE: paths,
+    /// or a file name pattern with `*`/`?` (quote it), e.g. 'seg*.m4s'; repeatable.
+    #[arg(long, value_name = "PATTERN")]
+    pub fragments: Vec<PathBuf>,
+    /// Fetch a manifest the file names by URL and check it (https only, public addresses
+    /// only, no redirects, at most 32 MiB, 20 s). Without it such files are `not_checked`.
+    #[arg(long)]
+    pub fetch_remote: bool,
+    /// Development and tests only: let --fetch-remote fetch from this machine.
+    #[arg(long, hide = true)]
+    pub allow_loopback_fetch: bool,
+    /// Tests only: trust only these PEM certificates for --fetch-remote's server.
+    #[arg(long, hide = true, value_name = "PEM")]
+    pub fetch_roots: Option<PathBuf>,
+    /// Tests only: HOST=ADDRESS:PORT, look HOST up as ADDRESS (the address filter still applies).
+    #[arg(long, hide = true, value_name = "RULE")]
+    pub fetch_resolve: Option<String>,
     /// Anchor proofs for the file (default: FILE.provenant-proof when it exists).
     /// Proofs of earlier steps also travel inside later manifests.
     #[arg(long, value_name = "FILE")]
@@ -74,6 +124,17 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<Exit> {
     let (cfg, _) = config::load_config()?;
+    let single = a.proof.is_some() || a.manifest.is_some() || !a.fragments.is_empty();
+    if single && a.files.len() > 1 {
+        anyhow::bail!("--proof, --manifest and --fragments apply to one file; give one file");
+    }
+    let format = match (a.json, a.format) {
+        (true, _) => OutputFormat::Json,
+        (false, f) => f.unwrap_or(OutputFormat::Text),
+    };
+    if format == OutputFormat::Crjson && !a.fragments.is_empty() {
+        anyhow::bail!("--format crjson is not available with --fragments");
+    }
     if a.proof.is_some() && a.files.len() > 1 {
         anyhow::bail!("--proof names the proofs of one file; give one file, or use FILE.provenant-proof sidecars");
     }
@@ -91,24 +152,26 @@ pub fn run(a: Args) -> Result<Exit> {
     let mut blacklist = checks.blacklist.take();
     let anchors = checks.anchors(a.fetch_proofs, a.allow_loopback_endpoints);
     let mut out = Printer {
-        json: a.json,
+        format,
         many: a.files.len() > 1,
         hinted: false,
         no_trust: options.trust.is_empty(),
     };
     let mut worst = Exit::Pass;
     for path in &a.files {
-        let mut inspection = Inspection {
-            options: &options,
-            anchors: anchors.as_ref(),
-            blacklist: blacklist.as_mut(),
-        };
-        let report = inspection.file(path, a.proof.as_deref());
-        let exit = match report.with_context(|| crate::shown(path)) {
-            Ok(mut report) => {
+        let checked = check_file(
+            &a,
+            path,
+            &options,
+            anchors.as_ref(),
+            blacklist.as_mut(),
+            format,
+        );
+        let exit = match checked.with_context(|| crate::shown(path)) {
+            Ok((mut report, crjson)) => {
                 report.file = Some(path.display().to_string());
                 let verdict = policy.policy.evaluate(&report);
-                match out.print(&report, &verdict)? {
+                match out.print(&report, &verdict, crjson.as_deref())? {
                     Some(exit) => exit,
                     None => return Ok(worst), // a closed pipe (e.g. `| head`)
                 }
@@ -123,10 +186,78 @@ pub fn run(a: Args) -> Result<Exit> {
     Ok(worst)
 }
 
+/// One file's report (with its crJSON when asked): the manifest it carries, else its
+/// sidecar; its fragments; its remote manifest when --fetch-remote.
+fn check_file(
+    a: &Args,
+    path: &Path,
+    options: &VerifyOptions,
+    anchors: Option<&AnchorCheck<'_>>,
+    mut blacklist: Option<&mut Blacklist>,
+    format: OutputFormat,
+) -> Result<(provenant_core::Report, Option<String>)> {
+    let mut options = options.clone();
+    if let Some(manifest) = &a.manifest {
+        options.manifest = Some(sources::read_sidecar(manifest)?);
+    }
+    let mut inspection = Inspection {
+        options: &options,
+        anchors,
+        blacklist: blacklist.as_deref_mut(),
+    };
+    let mut report = if a.fragments.is_empty() {
+        inspection.file(path, a.proof.as_deref())?
+    } else {
+        let init = crate::output::open_input(path)?;
+        let mut fragments = Vec::new();
+        for pattern in &a.fragments {
+            for file in sources::fragment_files(pattern)? {
+                fragments.push(crate::output::open_input(&file)?);
+            }
+        }
+        let mut report = verify_fragmented(std::io::BufReader::new(init), fragments, &options)?;
+        inspection.complete(&mut report)?;
+        report
+    };
+    let sidecar = (options.manifest.is_none() && report.verdict == Verdict::NoManifest)
+        .then(|| sources::sidecar_beside(path))
+        .flatten();
+    let remote = remote_manifest_url(&report).map(str::to_owned);
+    let refetch = if let Some(sidecar) = sidecar {
+        Some(sources::read_sidecar(&sidecar)?)
+    } else if let (Some(url), true) = (remote, a.fetch_remote) {
+        let dev = sources::FetchDev {
+            allow_loopback: a.allow_loopback_fetch,
+            roots: a.fetch_roots.as_deref(),
+            resolve: a.fetch_resolve.as_deref(),
+        };
+        Some(sources::fetch_remote(&url, &dev)?)
+    } else {
+        None
+    };
+    if let Some(external) = refetch {
+        options.manifest = Some(external);
+        let mut inspection = Inspection {
+            options: &options,
+            anchors,
+            blacklist,
+        };
+        report = inspection.file(path, a.proof.as_deref())?;
+    }
+    let crjson = match format {
+        OutputFormat::Crjson => crjson_stream(
+            std::io::BufReader::new(crate::output::open_input(path)?),
+            &options,
+        )?,
+        _ => None,
+    };
+    Ok((report, crjson))
+}
+
 /// Prints reports as `verify` does: the tree (with the policy's reasons when it fails)
 /// or JSON (pretty for one file, one line each for several).
 struct Printer {
-    json: bool,
+    format: OutputFormat,
     many: bool,
     /// The "who could vouch" hint was given.
     hinted: bool,
@@ -136,23 +267,42 @@ struct Printer {
 
 impl Printer {
     /// The exit code for this report, or `None` when stdout is closed.
-    fn print(&mut self, report: &Report, evaluation: &Evaluation) -> Result<Option<Exit>> {
-        let text = if self.json {
-            if self.many {
-                serde_json::to_string(report)?
-            } else {
-                report.to_json_pretty()
-            }
-        } else {
-            render::report_text(report, stdout_style())
+    fn print(
+        &mut self,
+        report: &Report,
+        evaluation: &Evaluation,
+        crjson: Option<&str>,
+    ) -> Result<Option<Exit>> {
+        let text = match self.format {
+            OutputFormat::Json if self.many => serde_json::to_string(report)?,
+            OutputFormat::Json => report.to_json_pretty(),
+            OutputFormat::Text => render::report_text(report, stdout_style()),
+            OutputFormat::Crjson => match crjson {
+                Some(crjson) if self.many => {
+                    serde_json::to_string(&serde_json::from_str::<serde_json::Value>(crjson)?)?
+                }
+                Some(crjson) => crjson.to_owned(),
+                None => {
+                    eprintln!(
+                        "{}: no manifest to show as crJSON (verdict {})",
+                        report
+                            .file
+                            .as_deref()
+                            .map(render::clean)
+                            .unwrap_or_default(),
+                        report.verdict.as_str()
+                    );
+                    String::new()
+                }
+            },
         };
         let stdout = std::io::stdout();
         let mut lock = stdout.lock();
-        if writeln!(lock, "{}", text.trim_end()).is_err() {
+        if !text.is_empty() && writeln!(lock, "{}", text.trim_end()).is_err() {
             return Ok(None);
         }
         if evaluation.passed {
-            if self.many && !self.json {
+            if self.many && self.format == OutputFormat::Text {
                 let _ = writeln!(lock);
             }
             return Ok(Some(Exit::Pass));
@@ -171,7 +321,7 @@ impl Printer {
                 );
             }
         }
-        if !self.json {
+        if self.format == OutputFormat::Text {
             for reason in &evaluation.reasons {
                 let _ = writeln!(
                     lock,

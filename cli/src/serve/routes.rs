@@ -276,7 +276,7 @@ async fn record(
                         "the file's signer does not chain to this server's trust anchors: only trusted files are recorded",
                     ))
                 }
-                Verdict::NoManifest => {
+                Verdict::NoManifest | Verdict::NotChecked => {
                     return Err(ApiError::new(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         "no_manifest",

@@ -43,4 +43,5 @@ pub use network::{
     parse_address, parse_private_key, AnchorError, Endpoint, Network, Preset, RetryPolicy, PRESETS,
 };
 #[cfg(feature = "anchor")]
+#[cfg(feature = "anchor")]
 pub use registry::accept_publisher;

@@ -6,7 +6,8 @@
 //! ([`signer`]) with its PKCS#11 (`pkcs11`) and external-command
 //! ([`external`]) backends, RFC 3161 time-stamps for new manifests ([`time_stamp`]), signing
 //! ([`sign`]) and pixel edits ([`edit`]) are native only, behind
-//! the `sign` and `edit` features.
+//! the `sign` and `edit` features. Remote manifest stores are fetched on request
+//! ([`remote`], native, feature `anchor` for its HTTP client).
 
 mod chain;
 pub mod format;
@@ -29,6 +30,8 @@ pub mod external;
 pub mod keys;
 #[cfg(feature = "pkcs11")]
 pub mod pkcs11;
+#[cfg(feature = "fetch")]
+pub mod remote;
 #[cfg(feature = "sign")]
 pub mod sign;
 #[cfg(feature = "sign")]

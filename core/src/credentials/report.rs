@@ -22,6 +22,9 @@ pub enum Verdict {
     Invalid,
     /// The file carries no C2PA manifest at all.
     NoManifest,
+    /// The file's manifest is stored elsewhere (a remote URL, see the
+    /// `manifest.remote` code) and was not fetched: nothing was checked.
+    NotChecked,
 }
 
 impl Verdict {
@@ -32,6 +35,7 @@ impl Verdict {
             Self::Valid => "valid",
             Self::Invalid => "invalid",
             Self::NoManifest => "no_manifest",
+            Self::NotChecked => "not_checked",
         }
     }
 }

@@ -27,6 +27,9 @@ pub enum SignError {
     /// Files of this format cannot be signed (or edited) here; names the format.
     #[error("{0} files cannot be signed here")]
     UnsupportedFormat(String),
+    /// The C2PA SDK cannot make a sidecar that holds for this format; names the format.
+    #[error("the C2PA SDK cannot make a valid sidecar manifest for {0} files (its hash does not match the unchanged file); sign without --sidecar")]
+    SidecarUnsupported(String),
     /// An edit could not be parsed or applied.
     #[cfg(feature = "edit")]
     #[error("edit: {0}")]
@@ -188,7 +191,62 @@ where
     R: Read + Seek + Send,
     W: Read + Write + Seek + Send,
 {
+    let (format, mut builder) = creation_builder(src, request)?;
+    finish(&mut builder, signer, format, src, dest)?;
+    Ok(format)
+}
+
+/// Signs a fresh capture/creation like [`sign_stream`], but returns the manifest store
+/// (the bytes of a `.c2pa` sidecar) instead of embedding it: the asset is not changed,
+/// and the manifest binds its bytes as they are.
+pub fn sign_sidecar<R>(
+    src: &mut R,
+    signer: &dyn Signer,
+    request: &SignRequest,
+) -> Result<(MediaFormat, Vec<u8>), SignError>
+where
+    R: Read + Seek + Send,
+{
+    let (format, mut builder) = creation_builder(src, request)?;
+    builder.set_no_embed(true);
+    // The SDK copies the asset to its output even for a sidecar; that copy is dropped.
+    let mut copy = std::io::Cursor::new(Vec::new());
+    let store = builder
+        .sign(signer, format.mime(), src, &mut copy)
+        .map_err(|e| match e {
+            c2pa::Error::UnsupportedType => SignError::UnsupportedFormat(format.mime().into()),
+            e => SignError::C2pa(e),
+        })?;
+    // The SDK's sidecars of some formats (MP3 and FLAC in 0.90.22) exclude a region
+    // the unchanged file does not have: check the new store against the file.
+    src.rewind()?;
+    let options = crate::credentials::verify::VerifyOptions {
+        manifest: Some(crate::credentials::verify::ExternalManifest {
+            bytes: std::sync::Arc::from(store.as_slice()),
+            origin: crate::credentials::verify::ManifestOrigin::Sidecar(String::new()),
+        }),
+        ..Default::default()
+    };
+    let report = crate::credentials::verify::verify_stream(&mut *src, &options)
+        .map_err(|e| SignError::Input(e.to_string()))?;
+    if report.verdict == crate::Verdict::Invalid {
+        return Err(SignError::SidecarUnsupported(format.mime().into()));
+    }
+    Ok((format, store))
+}
+
+/// The builder for a fresh signing of `src` (refused when it already has credentials).
+fn creation_builder<R>(
+    src: &mut R,
+    request: &SignRequest,
+) -> Result<(MediaFormat, Builder), SignError>
+where
+    R: Read + Seek + Send,
+{
     let format = detect_format(src)?;
+    if matches!(format, MediaFormat::ManifestStore) {
+        return Err(SignError::UnsupportedFormat(format.mime().into()));
+    }
     if has_manifest(src, format)? {
         return Err(SignError::AlreadySigned);
     }
@@ -224,8 +282,7 @@ where
             capture,
         )?;
     }
-    finish(&mut builder, signer, format, src, dest)?;
-    Ok(format)
+    Ok((format, builder))
 }
 
 pub(crate) fn finish<R, W>(

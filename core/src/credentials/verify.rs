@@ -24,6 +24,33 @@ use super::step_anchors::{attach_anchors, embedded_proofs};
 
 /// Our own code for a manifest store that is present but cannot be parsed.
 pub const MANIFEST_UNREADABLE: &str = "manifest.unreadable";
+/// Informational: the file's manifest is stored at a remote URL (the code's `url`) and
+/// was not fetched; the verdict is [`Verdict::NotChecked`].
+pub const MANIFEST_REMOTE: &str = "manifest.remote";
+/// Informational: the manifest store was read from a sidecar file (the code's `url`),
+/// not from the asset.
+pub const MANIFEST_SIDECAR: &str = "manifest.sidecar";
+/// Informational: the manifest store was fetched from the remote URL in the code's `url`.
+pub const MANIFEST_FETCHED: &str = "manifest.fetched";
+
+/// Where a manifest store kept outside the asset came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ManifestOrigin {
+    /// A `.c2pa` sidecar file (its path as shown to the user).
+    Sidecar(String),
+    /// The remote URL the asset names, fetched on request.
+    Remote(String),
+}
+
+/// A manifest store (`.c2pa`, JUMBF) kept outside the asset, checked against the
+/// asset's bytes instead of anything the asset carries.
+#[derive(Debug, Clone)]
+pub struct ExternalManifest {
+    /// The manifest store's bytes.
+    pub bytes: std::sync::Arc<[u8]>,
+    /// Where they came from (reported as an informational code).
+    pub origin: ManifestOrigin,
+}
 
 /// What the verifier accepts.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +60,8 @@ pub struct VerifyOptions {
     /// Anchor proofs found outside the file (sidecar, publisher endpoint, local log),
     /// matched to steps by manifest id. Proofs carried inside manifests are found anyway.
     pub proofs: Vec<SourcedProof>,
+    /// A manifest store from a sidecar or a remote URL, used instead of the asset's own.
+    pub manifest: Option<ExternalManifest>,
 }
 
 /// The file could not be examined at all (a verdict is never an error).
@@ -57,6 +86,9 @@ pub enum VerifyError {
     /// The C2PA reader refused the trust settings built from the trust anchors.
     #[error("the trust settings were rejected: {0}")]
     Settings(String),
+    /// The manifest store could not be turned into the requested output (crJSON).
+    #[error("the manifest store cannot be read: {0}")]
+    Manifest(String),
     /// Reading the file failed.
     #[error("read failed: {0}")]
     Io(#[from] io::Error),
@@ -86,7 +118,7 @@ where
     {
         std::thread::scope(|scope| {
             let hashing = scope.spawn(digest);
-            let (mut report, embedded) = examine(&mut stream, format, size, options)?;
+            let (mut report, embedded) = examine(&mut stream, NO_FRAGMENT, format, size, options)?;
             #[cfg(feature = "chronology")]
             check_soft_binding(&mut report, &mut stream)?;
             report.sha256 = hashing
@@ -98,7 +130,7 @@ where
     }
     #[cfg(target_arch = "wasm32")]
     {
-        let (mut report, embedded) = examine(&mut stream, format, size, options)?;
+        let (mut report, embedded) = examine(stream, NO_FRAGMENT, format, size, options)?;
         report.sha256 = digest()?;
         attach_anchors(&mut report, embedded, &options.proofs);
         Ok(report)
@@ -114,7 +146,7 @@ where
     let (size, format) = probe(&mut stream)?;
     let sha256 = crate::credentials::hash::sha256_hex(&mut stream)?;
     stream.rewind()?;
-    let (mut report, embedded) = examine(&mut stream, format, size, options)?;
+    let (mut report, embedded) = examine(&mut stream, NO_FRAGMENT, format, size, options)?;
     #[cfg(feature = "chronology")]
     check_soft_binding(&mut report, &mut stream)?;
     report.sha256 = sha256;
@@ -140,6 +172,111 @@ fn check_soft_binding<R: Read + Seek>(report: &mut Report, stream: &mut R) -> io
     Ok(())
 }
 
+/// No fragment: the type of `None` for [`examine`].
+const NO_FRAGMENT: Option<Cursor<&[u8]>> = None;
+
+/// Verifies a fragmented MP4: the initialization segment `init` (which carries the
+/// manifest) with each of its `fragments` (e.g. `.m4s` segments). Each fragment is
+/// checked against the manifest on its own; the report is that of the worst one, with
+/// the failure codes of the others added. No fragment is verification of `init` alone.
+pub fn verify_fragmented<R, F>(
+    mut init: R,
+    fragments: Vec<F>,
+    options: &VerifyOptions,
+) -> Result<Report, VerifyError>
+where
+    R: Read + Seek + Send,
+    F: Read + Seek + Send,
+{
+    if fragments.is_empty() {
+        return verify_stream(init, options);
+    }
+    let (size, format) = probe(&mut init)?;
+    let sha256 = crate::credentials::hash::sha256_hex(&mut init)?;
+    let mut worst: Option<(Report, Vec<SourcedProof>)> = None;
+    let mut failures: Vec<StatusCode> = Vec::new();
+    for fragment in fragments {
+        init.rewind()?;
+        let (report, embedded) = examine(&mut init, Some(fragment), format, size, options)?;
+        failures.extend(
+            report
+                .codes
+                .iter()
+                .filter(|c| c.kind == CodeKind::Failure)
+                .cloned(),
+        );
+        let rank = |r: &Report| match r.verdict {
+            Verdict::Trusted => 0,
+            Verdict::Valid => 1,
+            Verdict::NoManifest | Verdict::NotChecked => 2,
+            Verdict::Invalid => 3,
+        };
+        if worst.as_ref().is_none_or(|(w, _)| rank(&report) > rank(w)) {
+            worst = Some((report, embedded));
+        }
+    }
+    let Some((mut report, embedded)) = worst else {
+        return verify_stream(init, options);
+    };
+    for code in failures {
+        if !report.codes.contains(&code) {
+            report.codes.push(code);
+        }
+    }
+    report.sha256 = sha256;
+    attach_anchors(&mut report, embedded, &options.proofs);
+    Ok(report)
+}
+
+/// The file's manifest store as crJSON (the C2PA SDK's standard JSON form, validation
+/// results included), checked with `options` like [`verify_stream`]. `None` when the
+/// file carries no manifest or only names a remote one.
+pub fn crjson_stream<R>(
+    mut stream: R,
+    options: &VerifyOptions,
+) -> Result<Option<String>, VerifyError>
+where
+    R: Read + Seek + Send,
+{
+    let (_, format) = probe(&mut stream)?;
+    match open_reader(stream, NO_FRAGMENT, format, options)? {
+        Ok(reader) => reader
+            .crjson_checked()
+            .map(Some)
+            .map_err(|e| VerifyError::Manifest(e.to_string())),
+        Err(c2pa::Error::JumbfNotFound)
+        | Err(c2pa::Error::ProvenanceMissing)
+        | Err(c2pa::Error::RemoteManifestUrl(_)) => Ok(None),
+        Err(c2pa::Error::UnsupportedType) => Err(VerifyError::UnsupportedFormat {
+            format: format.mime().to_owned(),
+        }),
+        Err(e) => Err(VerifyError::Manifest(e.to_string())),
+    }
+}
+
+/// The C2PA reader for `stream` (with `fragment`, or the external manifest of
+/// `options`): the outer error is a settings problem, the inner one the SDK's answer.
+fn open_reader<R, F>(
+    stream: R,
+    fragment: Option<F>,
+    format: MediaFormat,
+    options: &VerifyOptions,
+) -> Result<c2pa::Result<Reader>, VerifyError>
+where
+    R: Read + Seek + Send,
+    F: Read + Seek + Send,
+{
+    let context = shared_context(&options.trust)?;
+    let reader = Reader::from_shared_context(&context);
+    Ok(match (&options.manifest, fragment) {
+        (_, Some(fragment)) => reader.with_fragment(format.mime(), stream, fragment),
+        (Some(external), None) => {
+            reader.with_manifest_data_and_stream(&external.bytes, format.mime(), stream)
+        }
+        (None, None) => reader.with_stream(format.mime(), stream),
+    })
+}
+
 /// Size and format from the first bytes; leaves the stream rewound.
 pub(crate) fn probe<R: Read + Seek>(stream: &mut R) -> Result<(u64, MediaFormat), VerifyError> {
     let size = stream.seek(SeekFrom::End(0))?;
@@ -149,22 +286,32 @@ pub(crate) fn probe<R: Read + Seek>(stream: &mut R) -> Result<(u64, MediaFormat)
     }
     let mut head = [0u8; MediaFormat::SNIFF_LEN];
     let n = read_up_to(stream, &mut head)?;
-    let format = MediaFormat::sniff(&head[..n]).ok_or_else(|| VerifyError::UnknownFormat {
+    let mut format = MediaFormat::sniff(&head[..n]).ok_or_else(|| VerifyError::UnknownFormat {
         head: describe_head(&head[..n]),
     })?;
+    // An ID3 tag before `fLaC` is FLAC (signed FLAC files carry their manifest there).
+    if let Some(tag) = MediaFormat::id3_tag_len(&head[..n]).filter(|t| t + 4 <= size) {
+        stream.seek(SeekFrom::Start(tag))?;
+        let mut marker = [0u8; 4];
+        if read_up_to(stream, &mut marker)? == 4 && &marker == b"fLaC" {
+            format = MediaFormat::Flac;
+        }
+    }
     stream.rewind()?;
     Ok((size, format))
 }
 
 /// The C2PA part of verification; `sha256` is filled in by the caller.
-fn examine<R>(
+fn examine<R, F>(
     stream: R,
+    fragment: Option<F>,
     format: MediaFormat,
     size: u64,
     options: &VerifyOptions,
 ) -> Result<(Report, Vec<SourcedProof>), VerifyError>
 where
     R: Read + Seek + Send,
+    F: Read + Seek + Send,
 {
     let mut embedded = Vec::new();
     let mut report = Report {
@@ -181,8 +328,19 @@ where
         soft_binding: None,
     };
 
-    let context = shared_context(&options.trust)?;
-    match Reader::from_shared_context(&context).with_stream(format.mime(), stream) {
+    if let Some(external) = &options.manifest {
+        let (code, url) = match &external.origin {
+            ManifestOrigin::Sidecar(path) => (MANIFEST_SIDECAR, path),
+            ManifestOrigin::Remote(url) => (MANIFEST_FETCHED, url),
+        };
+        report.codes.push(provenant_code(
+            code,
+            CodeKind::Informational,
+            Some(url.clone()),
+            None,
+        ));
+    }
+    match open_reader(stream, fragment, format, options)? {
         Ok(reader) => {
             fill_report(&mut report, &reader, &options.trust);
             report.soft_binding = reader
@@ -192,6 +350,15 @@ where
             embedded = embedded_proofs(&mut report, &reader);
         }
         Err(c2pa::Error::JumbfNotFound) | Err(c2pa::Error::ProvenanceMissing) => {}
+        Err(c2pa::Error::RemoteManifestUrl(url)) => {
+            report.verdict = Verdict::NotChecked;
+            report.codes.push(provenant_code(
+                MANIFEST_REMOTE,
+                CodeKind::Informational,
+                Some(url),
+                Some("the manifest is stored at this URL and was not fetched (verify --fetch-remote fetches it)".into()),
+            ));
+        }
         Err(c2pa::Error::UnsupportedType) => {
             return Err(VerifyError::UnsupportedFormat {
                 format: format.mime().to_owned(),
@@ -201,17 +368,41 @@ where
             // A manifest store is there but broken (or the container around it is):
             // that is a verdict about the file, not a failure to run.
             report.verdict = Verdict::Invalid;
-            report.codes.push(StatusCode {
-                code: MANIFEST_UNREADABLE.to_owned(),
-                kind: CodeKind::Failure,
-                origin: CodeOrigin::Provenant,
-                step: None,
-                url: None,
-                explanation: Some(e.to_string()),
-            });
+            report.codes.push(provenant_code(
+                MANIFEST_UNREADABLE,
+                CodeKind::Failure,
+                None,
+                Some(e.to_string()),
+            ));
         }
     }
     Ok((report, embedded))
+}
+
+fn provenant_code(
+    code: &str,
+    kind: CodeKind,
+    url: Option<String>,
+    explanation: Option<String>,
+) -> StatusCode {
+    StatusCode {
+        code: code.to_owned(),
+        kind,
+        origin: CodeOrigin::Provenant,
+        step: None,
+        url,
+        explanation,
+    }
+}
+
+/// The remote manifest URL a file names (the `manifest.remote` code), if its manifest
+/// is stored remotely.
+pub fn remote_manifest_url(report: &Report) -> Option<&str> {
+    report
+        .codes
+        .iter()
+        .find(|c| c.code == MANIFEST_REMOTE)
+        .and_then(|c| c.url.as_deref())
 }
 
 /// The capture assertion of a file's active manifest (the newest step), if it has a
