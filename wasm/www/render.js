@@ -21,6 +21,7 @@
     valid: { cls: 'valid', label: 'verdictValid', icon: '?', text: 'verdictValidText' },
     invalid: { cls: 'invalid', label: 'verdictInvalid', icon: '✖', text: 'verdictInvalidText' },
     no_manifest: { cls: 'none', label: 'verdictNone', icon: '–', text: 'verdictNoneText' },
+    not_checked: { cls: 'none', label: 'verdictNotChecked', icon: '◌', text: 'verdictNotCheckedText' },
   };
 
   const AI_SOURCE_TYPES = ['trainedAlgorithmicMedia', 'compositeWithTrainedAlgorithmicMedia',
