@@ -264,10 +264,17 @@ impl StatementArgs {
             .collect()
     }
 
-    /// The thumbnail of a picture, unless --no-thumbnail; none for other media.
-    pub fn thumbnail(&self, bytes: &[u8]) -> Result<Option<Thumbnail>> {
+    /// The thumbnail of a picture (unless --no-thumbnail) and its ISCC code, from one
+    /// reduced decode; none for other media.
+    pub fn thumbnail_and_code(
+        &self,
+        bytes: &[u8],
+    ) -> Result<(
+        Option<Thumbnail>,
+        Option<provenant_core::chronology::iscc::IsccImageCode>,
+    )> {
         if self.no_thumbnail || !is_picture(bytes) {
-            return Ok(None);
+            return Ok((None, None));
         }
         use provenant_core::chronology::fingerprint::{decode_reduced_within, DecodeLimits};
         // A JPEG is decoded reduced in the DCT domain, to no less than half the
@@ -275,9 +282,10 @@ impl StatementArgs {
         let min_side = provenant_core::credentials::thumbnail::LONG_EDGE / 2;
         let picture = decode_reduced_within(bytes, DecodeLimits::default(), min_side)
             .map_err(|e| anyhow!("cannot make a thumbnail: {e} (use --no-thumbnail to skip it)"))?;
-        Ok(Some(Thumbnail::of(&picture).map_err(|e| {
-            anyhow!("cannot make a thumbnail: {e} (use --no-thumbnail to skip it)")
-        })?))
+        let thumbnail = Thumbnail::of(&picture)
+            .map_err(|e| anyhow!("cannot make a thumbnail: {e} (use --no-thumbnail to skip it)"))?;
+        let code = provenant_core::chronology::iscc::code_image(&picture);
+        Ok((Some(thumbnail), Some(code)))
     }
 }
 

@@ -126,6 +126,7 @@ pub fn run(a: Args) -> Result<Exit> {
     let tsa = a.tsa.authority(&cfg)?;
     let mut input = open_input(&a.input)?;
     let head = crate::signing::picture_bytes(&a.input)?;
+    let (thumbnail, soft_binding) = a.statements.thumbnail_and_code(&head)?;
     let title = a.title.or_else(|| {
         a.input
             .file_name()
@@ -145,7 +146,8 @@ pub fn run(a: Args) -> Result<Exit> {
             .map(|e| provenant_core::chronology::proof::ProofSet::from_bundles(&[], Some(e))),
         metadata: Some(PhotoMetadata::from_media(&head).overridden_by(&a.statements.overrides())),
         do_not_train: a.statements.do_not_train,
-        thumbnail: a.statements.thumbnail(&head)?,
+        thumbnail,
+        soft_binding,
         ..Default::default()
     };
     let people = a.statements.identities()?;

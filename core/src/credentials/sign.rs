@@ -91,6 +91,10 @@ pub struct SignRequest {
     /// The claim thumbnail (the caller decoded the picture; see [`crate::credentials::thumbnail`]).
     #[cfg(feature = "thumbnails")]
     pub thumbnail: Option<crate::credentials::thumbnail::Thumbnail>,
+    /// The picture's ISCC code when the caller already decoded it (saves a decode);
+    /// else it is computed from the input.
+    #[cfg(feature = "chronology")]
+    pub soft_binding: Option<crate::chronology::iscc::IsccImageCode>,
 }
 
 /// Adds the photo metadata and the do-not-train statement, when there is something to say.
@@ -270,11 +274,19 @@ where
         builder.set_thumbnail(t.mime, &mut std::io::Cursor::new(&t.bytes))?;
     }
     #[cfg(feature = "chronology")]
-    {
-        let mut bytes = Vec::new();
-        src.read_to_end(&mut bytes)?;
-        src.rewind()?;
-        add_soft_binding(&mut builder, format, &bytes)?;
+    match request.soft_binding {
+        Some(code) => builder
+            .add_assertion(
+                crate::credentials::soft_binding::LABEL,
+                &crate::credentials::soft_binding::assertion(code),
+            )
+            .map(|_| ())?,
+        None => {
+            let mut bytes = Vec::new();
+            src.read_to_end(&mut bytes)?;
+            src.rewind()?;
+            add_soft_binding(&mut builder, format, &bytes)?;
+        }
     }
     if let Some(capture) = &request.capture {
         builder.add_assertion_json(

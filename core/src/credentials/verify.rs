@@ -62,6 +62,9 @@ pub struct VerifyOptions {
     pub proofs: Vec<SourcedProof>,
     /// A manifest store from a sidecar or a remote URL, used instead of the asset's own.
     pub manifest: Option<ExternalManifest>,
+    /// Do not decode the pixels to compare them with the soft binding (for callers that
+    /// only want the manifest, such as recording a file just signed in the log).
+    pub skip_soft_binding_check: bool,
 }
 
 /// The file could not be examined at all (a verdict is never an error).
@@ -120,7 +123,9 @@ where
             let hashing = scope.spawn(digest);
             let (mut report, embedded) = examine(&mut stream, NO_FRAGMENT, format, size, options)?;
             #[cfg(feature = "chronology")]
-            check_soft_binding(&mut report, &mut stream)?;
+            if !options.skip_soft_binding_check {
+                check_soft_binding(&mut report, &mut stream)?;
+            }
             report.sha256 = hashing
                 .join()
                 .map_err(|_| io::Error::other("the hashing thread failed"))??;
@@ -148,7 +153,9 @@ where
     stream.rewind()?;
     let (mut report, embedded) = examine(&mut stream, NO_FRAGMENT, format, size, options)?;
     #[cfg(feature = "chronology")]
-    check_soft_binding(&mut report, &mut stream)?;
+    if !options.skip_soft_binding_check {
+        check_soft_binding(&mut report, &mut stream)?;
+    }
     report.sha256 = sha256;
     attach_anchors(&mut report, embedded, &options.proofs);
     Ok(report)
