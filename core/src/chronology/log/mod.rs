@@ -22,6 +22,7 @@ use crate::chronology::merkle::{Hash, MerkleTree};
 use crate::chronology::proof::{LeafData, ProofBundle};
 
 mod batches;
+mod codes;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod sqlite;
@@ -138,6 +139,37 @@ pub fn data_dir() -> Result<PathBuf, LogError> {
         .ok_or(LogError::NoHome)
 }
 
+/// The algorithm of the perceptual fingerprint provenant computed before ISCC
+/// (`fingerprint::hash_image`); entries logged before fingerprints named their
+/// algorithm are migrated to it.
+pub const DCT_ALG: &str = "provenant-dct-v1";
+
+/// A 64-bit similarity code and what computed it. An entry's fingerprint is one; its
+/// extra codes (e.g. the codes of a picture's tiles, to find crops) are others. Codes
+/// are only ever compared with codes of the same `alg`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Code {
+    /// The algorithm (and, for extra codes, the kind), e.g. [`DCT_ALG`] or `io.iscc.v0`.
+    pub alg: String,
+    /// The 64 bits.
+    pub value: u64,
+}
+
+impl Code {
+    /// A code of algorithm `alg`.
+    pub fn new(alg: impl Into<String>, value: u64) -> Self {
+        Self {
+            alg: alg.into(),
+            value,
+        }
+    }
+
+    /// A [`DCT_ALG`] fingerprint.
+    pub fn dct(value: u64) -> Self {
+        Self::new(DCT_ALG, value)
+    }
+}
+
 /// A signed asset to record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewEntry {
@@ -147,8 +179,13 @@ pub struct NewEntry {
     pub manifest_id: Hash,
     /// Label of the file's active manifest (`urn:c2pa:...`).
     pub manifest_label: String,
-    /// 64-bit perceptual hash of the picture.
-    pub phash: u64,
+    /// The content's fingerprint; `None` for media without one (audio, video, PDF),
+    /// which no lookup ever matches. The Merkle leaf commits to its 64 bits (0 when
+    /// `None`).
+    pub fingerprint: Option<Code>,
+    /// Further codes searched the same way ([`Log::similar_code`]), e.g. tile codes.
+    /// Not part of the Merkle leaf.
+    pub extra_codes: Vec<Code>,
     /// Common name of the signer, for people reading the log.
     pub signer: Option<String>,
     /// Where the signed file was written (lets `lookup --diff` show the original).
@@ -162,8 +199,12 @@ pub struct NewEntry {
 pub struct Entry {
     /// Entry id in the log (increasing in logging order).
     pub id: i64,
-    /// What the entry commits to: its Merkle leaf.
+    /// What the entry commits to: its Merkle leaf (`leaf.phash` is the fingerprint's
+    /// 64 bits, 0 when the entry has none).
     pub leaf: LeafData,
+    /// The algorithm of the fingerprint in `leaf.phash`; `None` when the entry has no
+    /// fingerprint.
+    pub fingerprint_alg: Option<String>,
     /// Label of the asset's active manifest.
     pub manifest_label: String,
     /// Common name of the signer, if recorded.
@@ -323,7 +364,7 @@ impl Log {
     /// Records a signed asset. Logging the same manifest twice returns the first entry.
     pub fn add(&mut self, e: &NewEntry) -> Result<Entry, LogError> {
         self.write(false, |s| {
-            s.execute(INSERT_ENTRY, &entry_params(e, now()))?;
+            insert_entry(s, e, now())?;
             s.query(
                 &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE manifest_id = ?1"),
                 &[Param::Blob(Some(&e.manifest_id))],
@@ -342,7 +383,7 @@ impl Log {
         self.write(false, |s| {
             let mut added = 0;
             for e in entries {
-                added += s.execute(INSERT_ENTRY, &entry_params(e, at))? as usize;
+                added += usize::from(insert_entry(s, e, at)?);
             }
             Ok(added)
         })
@@ -369,10 +410,34 @@ impl Log {
         self.entries_where("content_sha256 = ?1 ORDER BY id", Param::Blob(Some(sha256)))
     }
 
-    /// Entries whose perceptual hash is within `max_distance` bits of `phash`,
-    /// nearest first (a linear scan: a popcount per entry).
+    /// Entries whose [`DCT_ALG`] fingerprint is within `max_distance` bits of `phash`,
+    /// nearest first (see [`Log::similar_code`]).
     pub fn similar(&self, phash: u64, max_distance: u32) -> Result<Vec<(Entry, u32)>, LogError> {
-        let mut ids = self.store.near(phash, max_distance)?;
+        self.similar_code(&Code::dct(phash), max_distance)
+    }
+
+    /// Entries with a code of `code.alg` (their fingerprint or an extra code) within
+    /// `max_distance` bits of `code.value`, nearest first, each once with its smallest
+    /// distance. A multi-index search (see `codes.rs`): sublinear in the log's size.
+    pub fn similar_code(
+        &self,
+        code: &Code,
+        max_distance: u32,
+    ) -> Result<Vec<(Entry, u32)>, LogError> {
+        self.entries_at(self.store.near(&code.alg, code.value, max_distance)?)
+    }
+
+    /// What [`Log::similar_code`] answers, by a linear scan of every code of
+    /// `code.alg` (for comparisons and benchmarks).
+    pub fn similar_scan(
+        &self,
+        code: &Code,
+        max_distance: u32,
+    ) -> Result<Vec<(Entry, u32)>, LogError> {
+        self.entries_at(self.store.near_scan(&code.alg, code.value, max_distance)?)
+    }
+
+    fn entries_at(&self, mut ids: Vec<(i64, u32)>) -> Result<Vec<(Entry, u32)>, LogError> {
         ids.sort_by_key(|&(id, d)| (d, id));
         let mut out = Vec::with_capacity(ids.len());
         for (id, d) in ids {
