@@ -19,6 +19,37 @@
 //! When a radius would need more than [`MAX_PROBES`] probes, the stores scan linearly
 //! instead (still exact).
 
+/// The algorithm of the perceptual fingerprint provenant computed before ISCC
+/// (`fingerprint::hash_image`); entries logged before fingerprints named their
+/// algorithm are migrated to it.
+pub const DCT_ALG: &str = "provenant-dct-v1";
+
+/// A 64-bit similarity code and what computed it. An entry's fingerprint is one; its
+/// extra codes (e.g. the codes of a picture's tiles, to find crops) are others. Codes
+/// are only ever compared with codes of the same `alg`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Code {
+    /// The algorithm (and, for extra codes, the kind), e.g. [`DCT_ALG`] or `io.iscc.v0`.
+    pub alg: String,
+    /// The 64 bits.
+    pub value: u64,
+}
+
+impl Code {
+    /// A code of algorithm `alg`.
+    pub fn new(alg: impl Into<String>, value: u64) -> Self {
+        Self {
+            alg: alg.into(),
+            value,
+        }
+    }
+
+    /// A [`DCT_ALG`] fingerprint.
+    pub fn dct(value: u64) -> Self {
+        Self::new(DCT_ALG, value)
+    }
+}
+
 /// The chunks of a code: `(shift, bits)`, chunk `i` being `(code >> shift) & (2^bits − 1)`.
 pub(super) const CHUNKS: [(u32, u32); 3] = [(42, 22), (21, 21), (0, 21)];
 

@@ -30,6 +30,7 @@ mod store;
 
 use batches::verified_tree;
 pub use batches::{Batch, BatchState, Inclusion, LogStatus};
+pub use codes::{Code, DCT_ALG};
 use store::*;
 
 /// The registry stores a batch size in 24 bits.
@@ -137,37 +138,6 @@ pub fn data_dir() -> Result<PathBuf, LogError> {
         .filter(|v| !v.is_empty())
         .map(|h| PathBuf::from(h).join(".local/share/provenant"))
         .ok_or(LogError::NoHome)
-}
-
-/// The algorithm of the perceptual fingerprint provenant computed before ISCC
-/// (`fingerprint::hash_image`); entries logged before fingerprints named their
-/// algorithm are migrated to it.
-pub const DCT_ALG: &str = "provenant-dct-v1";
-
-/// A 64-bit similarity code and what computed it. An entry's fingerprint is one; its
-/// extra codes (e.g. the codes of a picture's tiles, to find crops) are others. Codes
-/// are only ever compared with codes of the same `alg`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Code {
-    /// The algorithm (and, for extra codes, the kind), e.g. [`DCT_ALG`] or `io.iscc.v0`.
-    pub alg: String,
-    /// The 64 bits.
-    pub value: u64,
-}
-
-impl Code {
-    /// A code of algorithm `alg`.
-    pub fn new(alg: impl Into<String>, value: u64) -> Self {
-        Self {
-            alg: alg.into(),
-            value,
-        }
-    }
-
-    /// A [`DCT_ALG`] fingerprint.
-    pub fn dct(value: u64) -> Self {
-        Self::new(DCT_ALG, value)
-    }
 }
 
 /// A signed asset to record.
