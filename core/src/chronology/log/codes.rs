@@ -224,8 +224,7 @@ mod tests {
     fn chunk_sql_agrees_with_chunk_on_negative_codes() {
         // The SQL is checked against the stores in the log tests; here the arithmetic.
         let code = 0xF123_4567_89AB_CDEFu64;
-        for i in 0..CHUNKS.len() {
-            let (shift, bits) = CHUNKS[i];
+        for (i, &(shift, bits)) in CHUNKS.iter().enumerate() {
             let arithmetic = ((code as i64) >> shift) & ((1i64 << bits) - 1);
             assert_eq!(arithmetic, chunk(code, i));
         }
