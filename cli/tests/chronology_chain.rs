@@ -10,7 +10,7 @@ use std::process::Output;
 
 use common::network::{Anvil, Fault, FaultProxy, DEV_ADDRESSES, DEV_KEYS};
 use common::{code, command, keygen, s, samples, stderr, stdout};
-use provenant_core::chronology::{BatchState, Log, NewEntry, LOG_FILE};
+use provenant_core::chronology::{BatchState, Code, Log, NewEntry, LOG_FILE};
 use serde_json::{json, Value};
 
 /// A deployed registry with one publisher ("Daily Planet", admin = dev account 0)
@@ -472,7 +472,8 @@ fn synthetic(n: u64, salt: u64) -> Vec<NewEntry> {
                     &[0; 32],
                 ),
                 manifest_label: format!("urn:c2pa:synthetic-{salt}-{i}"),
-                phash: i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt,
+                fingerprint: Some(Code::dct(i.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt)),
+                extra_codes: Vec::new(),
                 signer: Some("bench".into()),
                 path: None,
                 published_at: None,

@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use provenant_core::chronology::merkle::leaf_hash;
-use provenant_core::chronology::{Inclusion, Log, NewEntry, LOG_FILE};
+use provenant_core::chronology::{Code, Inclusion, Log, NewEntry, LOG_FILE};
 
 /// Peak resident memory of this process so far (Linux), in MiB.
 fn peak_rss_mib() -> f64 {
@@ -38,7 +38,8 @@ fn main() {
                 content_sha256: leaf_hash(&k.to_le_bytes()),
                 manifest_id: leaf_hash(&(k ^ 0xdead_beef).to_be_bytes()),
                 manifest_label: format!("urn:c2pa:{k:016x}"),
-                phash: k.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+                fingerprint: Some(Code::dct(k.wrapping_mul(0x9E37_79B9_7F4A_7C15))),
+                extra_codes: Vec::new(),
                 signer: Some("Bench Desk".into()),
                 path: None,
                 published_at: None,

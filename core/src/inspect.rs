@@ -275,12 +275,21 @@ pub fn log_entry(
         .ok()
         .and_then(|v| Hash::try_from(v).ok())
         .ok_or(EntryError::NoHash)?;
-    let phash = fingerprint::hash_bytes_within(bytes, limits).map_err(EntryError::Fingerprint)?;
+    // One reduced decode for both fingerprints: the DCT hash and the ISCC codes (the
+    // whole picture and its overlapping regions, which find crops).
+    let picture = fingerprint::decode_reduced_within(bytes, limits, fingerprint::FINGERPRINT_SIDE)
+        .map_err(EntryError::Fingerprint)?;
+    let phash = fingerprint::hash_image(&picture);
+    let iscc_codes = crate::chronology::iscc::entry_codes(&picture)
+        .into_iter()
+        .map(|c| crate::chronology::Code::new(crate::chronology::iscc::ALG, c.0))
+        .collect();
     Ok(NewEntry {
         content_sha256,
         manifest_id,
         manifest_label: step.manifest.clone(),
-        phash: phash.0,
+        fingerprint: Some(crate::chronology::Code::dct(phash.0)),
+        extra_codes: iscc_codes,
         signer: step.signer.common_name.clone(),
         path,
         published_at,

@@ -47,7 +47,8 @@ pub fn run(a: Args) -> Result<Exit> {
     let sha: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&bytes).into();
     let log = Log::open_default()?;
     let carried = provenant_core::inspect::carried_manifest_ids(&bytes);
-    let matches = find_matches(&log, &sha, &carried, phash, a.max_distance)?;
+    let iscc = provenant_core::chronology::iscc::code_image(&query);
+    let matches = find_matches(&log, &sha, &carried, phash, Some(iscc), a.max_distance)?;
 
     if matches.is_empty() {
         eprintln!(

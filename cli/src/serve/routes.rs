@@ -426,6 +426,7 @@ async fn lookup(
                     )
                 })?;
             let phash = fingerprint::hash_image(&picture);
+            let iscc = provenant_core::chronology::iscc::code_image(&picture);
             let sha: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&bytes).into();
             let carried = match &state.validator {
                 Some(v) => v
@@ -440,6 +441,7 @@ async fn lookup(
                 &sha,
                 &carried,
                 phash,
+                Some(iscc),
                 max_distance,
             )
             .map_err(ApiError::store)?;

@@ -69,12 +69,15 @@ fn describe(log: &Log, e: &Entry, how: &'static str, distance: u32) -> Result<Ma
 }
 
 /// Log entries matching a picture: exact hash, the manifests it carries, perceptual
-/// hash within `max_distance`; earliest original first.
+/// hash within `max_distance`, and, when the query's ISCC code is given, any ISCC code
+/// of an entry (its whole picture or one of its regions, so crops are found) within
+/// [`super::iscc::MATCH_DISTANCE`]; earliest original first.
 pub fn find_matches(
     log: &Log,
     sha: &[u8; 32],
     carried: &[[u8; 32]],
     phash: fingerprint::PerceptualHash,
+    iscc: Option<super::iscc::IsccImageCode>,
     max_distance: u32,
 ) -> Result<Vec<Match>, LogError> {
     let mut matches: Vec<Match> = Vec::new();
@@ -95,6 +98,14 @@ pub fn find_matches(
     for (e, d) in log.similar(phash.0, max_distance)? {
         if seen.insert(e.id) {
             matches.push(describe(log, &e, "perceptual", d)?);
+        }
+    }
+    if let Some(code) = iscc {
+        let code = super::Code::new(super::iscc::ALG, code.0);
+        for (e, d) in log.similar_code(&code, super::iscc::MATCH_DISTANCE)? {
+            if seen.insert(e.id) {
+                matches.push(describe(log, &e, "perceptual", d)?);
+            }
         }
     }
     // Earliest original: anchored ones by block time first, then by logging time.

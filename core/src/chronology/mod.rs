@@ -24,6 +24,6 @@ pub mod lookup;
 pub use log::CRASH_POINTS;
 #[cfg(feature = "chronology")]
 pub use log::{
-    data_dir, is_postgres_url, AnchoringLock, Batch, BatchState, Entry, Inclusion, Log, LogError,
-    LogStatus, NewEntry, LOG_FILE, MAX_BATCH_LEAVES,
+    data_dir, is_postgres_url, AnchoringLock, Batch, BatchState, Code, Entry, Inclusion, Log,
+    LogError, LogStatus, NewEntry, DCT_ALG, LOG_FILE, MAX_BATCH_LEAVES,
 };

@@ -22,6 +22,7 @@ use crate::chronology::merkle::{Hash, MerkleTree};
 use crate::chronology::proof::{LeafData, ProofBundle};
 
 mod batches;
+mod codes;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod sqlite;
@@ -29,6 +30,7 @@ mod store;
 
 use batches::verified_tree;
 pub use batches::{Batch, BatchState, Inclusion, LogStatus};
+pub use codes::{Code, DCT_ALG};
 use store::*;
 
 /// The registry stores a batch size in 24 bits.
@@ -147,8 +149,13 @@ pub struct NewEntry {
     pub manifest_id: Hash,
     /// Label of the file's active manifest (`urn:c2pa:...`).
     pub manifest_label: String,
-    /// 64-bit perceptual hash of the picture.
-    pub phash: u64,
+    /// The content's fingerprint; `None` for media without one (audio, video, PDF),
+    /// which no lookup ever matches. The Merkle leaf commits to its 64 bits (0 when
+    /// `None`).
+    pub fingerprint: Option<Code>,
+    /// Further codes searched the same way ([`Log::similar_code`]), e.g. tile codes.
+    /// Not part of the Merkle leaf.
+    pub extra_codes: Vec<Code>,
     /// Common name of the signer, for people reading the log.
     pub signer: Option<String>,
     /// Where the signed file was written (lets `lookup --diff` show the original).
@@ -162,8 +169,12 @@ pub struct NewEntry {
 pub struct Entry {
     /// Entry id in the log (increasing in logging order).
     pub id: i64,
-    /// What the entry commits to: its Merkle leaf.
+    /// What the entry commits to: its Merkle leaf (`leaf.phash` is the fingerprint's
+    /// 64 bits, 0 when the entry has none).
     pub leaf: LeafData,
+    /// The algorithm of the fingerprint in `leaf.phash`; `None` when the entry has no
+    /// fingerprint.
+    pub fingerprint_alg: Option<String>,
     /// Label of the asset's active manifest.
     pub manifest_label: String,
     /// Common name of the signer, if recorded.
@@ -323,7 +334,7 @@ impl Log {
     /// Records a signed asset. Logging the same manifest twice returns the first entry.
     pub fn add(&mut self, e: &NewEntry) -> Result<Entry, LogError> {
         self.write(false, |s| {
-            s.execute(INSERT_ENTRY, &entry_params(e, now()))?;
+            insert_entry(s, e, now())?;
             s.query(
                 &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE manifest_id = ?1"),
                 &[Param::Blob(Some(&e.manifest_id))],
@@ -342,7 +353,7 @@ impl Log {
         self.write(false, |s| {
             let mut added = 0;
             for e in entries {
-                added += s.execute(INSERT_ENTRY, &entry_params(e, at))? as usize;
+                added += usize::from(insert_entry(s, e, at)?);
             }
             Ok(added)
         })
@@ -369,10 +380,34 @@ impl Log {
         self.entries_where("content_sha256 = ?1 ORDER BY id", Param::Blob(Some(sha256)))
     }
 
-    /// Entries whose perceptual hash is within `max_distance` bits of `phash`,
-    /// nearest first (a linear scan: a popcount per entry).
+    /// Entries whose [`DCT_ALG`] fingerprint is within `max_distance` bits of `phash`,
+    /// nearest first (see [`Log::similar_code`]).
     pub fn similar(&self, phash: u64, max_distance: u32) -> Result<Vec<(Entry, u32)>, LogError> {
-        let mut ids = self.store.near(phash, max_distance)?;
+        self.similar_code(&Code::dct(phash), max_distance)
+    }
+
+    /// Entries with a code of `code.alg` (their fingerprint or an extra code) within
+    /// `max_distance` bits of `code.value`, nearest first, each once with its smallest
+    /// distance. A multi-index search (see `codes.rs`): sublinear in the log's size.
+    pub fn similar_code(
+        &self,
+        code: &Code,
+        max_distance: u32,
+    ) -> Result<Vec<(Entry, u32)>, LogError> {
+        self.entries_at(self.store.near(&code.alg, code.value, max_distance)?)
+    }
+
+    /// What [`Log::similar_code`] answers, by a linear scan of every code of
+    /// `code.alg` (for comparisons and benchmarks).
+    pub fn similar_scan(
+        &self,
+        code: &Code,
+        max_distance: u32,
+    ) -> Result<Vec<(Entry, u32)>, LogError> {
+        self.entries_at(self.store.near_scan(&code.alg, code.value, max_distance)?)
+    }
+
+    fn entries_at(&self, mut ids: Vec<(i64, u32)>) -> Result<Vec<(Entry, u32)>, LogError> {
         ids.sort_by_key(|&(id, d)| (d, id));
         let mut out = Vec::with_capacity(ids.len());
         for (id, d) in ids {

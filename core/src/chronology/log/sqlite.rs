@@ -5,27 +5,39 @@ use std::path::Path;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ToSql};
 
-use super::{AnchoringLock, LockHolder, LogError, Param, Row, Store, Val};
+use super::codes::{probes, verified, CHUNKS};
+use super::{
+    codes_from_entries_sql, codes_schema, AnchoringLock, LockHolder, LogError, Param, Row, Store,
+    Val, DCT_ALG,
+};
 
-const SCHEMA: &str = "
+/// The schema version this code writes (`PRAGMA user_version`). 1: the first log;
+/// 2: fingerprints name their algorithm, may be absent, and are searched through
+/// `entry_codes`.
+const VERSION: i64 = 2;
+
+const ENTRIES: &str = "
 CREATE TABLE IF NOT EXISTS entries (
     id             INTEGER PRIMARY KEY,
     content_sha256 BLOB NOT NULL CHECK (length(content_sha256) = 32),
     manifest_id    BLOB NOT NULL UNIQUE CHECK (length(manifest_id) = 32),
     manifest_label TEXT NOT NULL,
-    phash          INTEGER NOT NULL,
+    phash          INTEGER,
     signer         TEXT,
     path           TEXT,
     published_at   TEXT,
     logged_at      INTEGER NOT NULL,
     batch_id       INTEGER REFERENCES batches(id),
     leaf_index     INTEGER,
-    CHECK ((batch_id IS NULL) = (leaf_index IS NULL))
+    fp_alg         TEXT,
+    CHECK ((batch_id IS NULL) = (leaf_index IS NULL)),
+    CHECK ((phash IS NULL) = (fp_alg IS NULL))
 );
+";
+
+const SCHEMA: &str = "
 CREATE INDEX IF NOT EXISTS entries_content ON entries(content_sha256);
 CREATE INDEX IF NOT EXISTS entries_batch ON entries(batch_id, leaf_index);
--- Covering index: a perceptual lookup scans (phash, id) pairs, not whole rows.
-CREATE INDEX IF NOT EXISTS entries_phash ON entries(phash, id);
 CREATE TABLE IF NOT EXISTS batches (
     id           INTEGER PRIMARY KEY,
     root         BLOB NOT NULL UNIQUE CHECK (length(root) = 32),
@@ -48,9 +60,25 @@ CREATE TABLE IF NOT EXISTS deployments (
     registry BLOB NOT NULL CHECK (length(registry) = 20),
     deployed_block INTEGER
 );
-PRAGMA user_version = 1;
 ";
 
+/// Version 1 → 2: `entries` rebuilt with a nullable `phash` and its `fp_alg`
+/// (every existing fingerprint is a [`DCT_ALG`] one), then the codes filled from it.
+fn migrate_from_1() -> String {
+    format!(
+        "ALTER TABLE entries RENAME TO entries_v1;
+         DROP INDEX IF EXISTS entries_phash;
+         DROP INDEX IF EXISTS entries_content;
+         DROP INDEX IF EXISTS entries_batch;
+         {ENTRIES}
+         INSERT INTO entries (id, content_sha256, manifest_id, manifest_label, phash, signer,
+                              path, published_at, logged_at, batch_id, leaf_index, fp_alg)
+             SELECT id, content_sha256, manifest_id, manifest_label, phash, signer,
+                    path, published_at, logged_at, batch_id, leaf_index, '{DCT_ALG}'
+             FROM entries_v1;
+         DROP TABLE entries_v1;"
+    )
+}
 #[derive(Debug)]
 pub(super) struct SqliteStore {
     conn: Connection,
@@ -84,7 +112,7 @@ impl SqliteStore {
             path: path.to_owned(),
             source,
         };
-        let conn = Connection::open(path).map_err(open_err)?;
+        let mut conn = Connection::open(path).map_err(open_err)?;
         conn.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(open_err)?;
         // WAL + FULL: a committed transaction survives a kill -9 or power loss.
@@ -97,17 +125,59 @@ impl SqliteStore {
         let version: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .map_err(open_err)?;
-        if version > 1 {
+        if version > VERSION {
             return Err(LogError::Corrupt(format!(
                 "{} was written by a newer provenant (schema {version})",
                 path.display()
             )));
         }
-        conn.execute_batch(SCHEMA).map_err(open_err)?;
+        if version < VERSION {
+            Self::upgrade(&mut conn)?;
+        }
         Ok(Self {
             conn,
             path: path.to_owned(),
         })
+    }
+
+    /// Creates the schema, or migrates a version-1 log, in one transaction.
+    fn upgrade(conn: &mut Connection) -> Result<(), LogError> {
+        // The rename below must not rewrite the batches' references; foreign keys are
+        // checked again once the new table is in place.
+        conn.pragma_update(None, "foreign_keys", false)?;
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        // Another process may have upgraded it meanwhile.
+        let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let has_entries: bool = tx.query_row(
+            "SELECT count(*) > 0 FROM sqlite_master WHERE type = 'table' AND name = 'entries'",
+            [],
+            |r| r.get(0),
+        )?;
+        if now < VERSION {
+            if has_entries {
+                tx.execute_batch(&migrate_from_1())?;
+            } else {
+                tx.execute_batch(ENTRIES)?;
+            }
+            tx.execute_batch(SCHEMA)?;
+            tx.execute_batch(&codes_schema("INTEGER PRIMARY KEY"))?;
+            if has_entries {
+                tx.execute_batch(&codes_from_entries_sql())?;
+            }
+            let broken: i64 =
+                tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                    r.get(0)
+                })?;
+            if broken > 0 {
+                return Err(LogError::Corrupt(format!(
+                    "{broken} broken references after the migration"
+                )));
+            }
+            tx.pragma_update(None, "user_version", VERSION)?;
+        }
+        tx.commit()?;
+        conn.pragma_update(None, "foreign_keys", true)?;
+        Ok(())
     }
 }
 
@@ -149,19 +219,40 @@ impl Store for SqliteStore {
         }
     }
 
-    fn near(&self, phash: u64, max_distance: u32) -> Result<Vec<(i64, u32)>, LogError> {
-        let mut ids = Vec::new();
-        let mut stmt = self
+    fn near(&self, alg: &str, code: u64, max_distance: u32) -> Result<Vec<(i64, u32)>, LogError> {
+        let Some(probes) = probes(code, max_distance) else {
+            return self.near_scan(alg, code, max_distance);
+        };
+        let kind: Option<i64> = self
             .conn
-            .prepare_cached("SELECT id, phash FROM entries INDEXED BY entries_phash")?;
-        let mut rows = stmt.query([])?;
-        while let Some(row) = rows.next()? {
-            let d = (row.get::<_, i64>(1)? as u64 ^ phash).count_ones();
-            if d <= max_distance {
-                ids.push((row.get::<_, i64>(0)?, d));
+            .prepare_cached("SELECT id FROM code_kinds WHERE name = ?1")?
+            .query_row([alg], |r| r.get(0))
+            .map(Some)
+            .or_else(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                e => Err(e),
+            })?;
+        let Some(kind) = kind else {
+            return Ok(Vec::new());
+        };
+        let mut candidates = Vec::new();
+        for (i, values) in probes.iter().enumerate().filter(|(_, v)| !v.is_empty()) {
+            // The values are integers this code computed, written inline: one statement
+            // per chunk, which SQLite runs as one index seek per value.
+            let list: Vec<String> = values.iter().map(i64::to_string).collect();
+            let sql = format!(
+                "SELECT entry_id, code FROM entry_codes INDEXED BY entry_codes_c{i} \
+                 WHERE kind = ?1 AND c{i} IN ({})",
+                list.join(",")
+            );
+            let mut stmt = self.conn.prepare(&sql)?;
+            let mut rows = stmt.query([kind])?;
+            while let Some(row) = rows.next()? {
+                candidates.push((row.get::<_, i64>(0)?, row.get::<_, i64>(1)? as u64));
             }
         }
-        Ok(ids)
+        debug_assert!(probes.len() == CHUNKS.len());
+        Ok(verified(candidates, code, max_distance))
     }
 
     fn anchoring_lock(&self, _shown: &Path) -> Result<AnchoringLock, LogError> {

@@ -3,13 +3,15 @@
 //! after). Then tests only a shared PostgreSQL database has.
 
 use super::*;
+use crate::chronology::proof::LeafData;
 
 fn entry(i: u64) -> NewEntry {
     NewEntry {
         content_sha256: crate::chronology::merkle::leaf_hash(&i.to_be_bytes()),
         manifest_id: crate::chronology::merkle::leaf_hash(&(i + 1_000_000).to_be_bytes()),
         manifest_label: format!("urn:c2pa:{i}"),
-        phash: i.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        fingerprint: Some(Code::dct(i.wrapping_mul(0x9E37_79B9_7F4A_7C15))),
+        extra_codes: Vec::new(),
         signer: Some("Desk".into()),
         path: None,
         published_at: None,
@@ -139,7 +141,9 @@ mod suite {
         }
         let target = entry(3);
         assert_eq!(log.by_content(&target.content_sha256).unwrap().len(), 1);
-        let near = log.similar(target.phash ^ 0b101, 4).unwrap();
+        let near = log
+            .similar(target.fingerprint.as_ref().unwrap().value ^ 0b101, 4)
+            .unwrap();
         assert_eq!(near.len(), 1);
         assert_eq!(
             (near[0].0.manifest_label.as_str(), near[0].1),
@@ -147,12 +151,125 @@ mod suite {
         );
         // Perceptual hashes with the top bit set (negative as a signed integer).
         let mut high = entry(40);
-        high.phash = u64::MAX - 1;
+        high.fingerprint = Some(Code::dct(u64::MAX - 1));
         log.add(&high).unwrap();
         let near = log.similar(u64::MAX, 1).unwrap();
         assert_eq!(near.len(), 1);
         assert_eq!((near[0].0.leaf.phash, near[0].1), (u64::MAX - 1, 1));
         assert_eq!(log.similar(u64::MAX, 64).unwrap().len(), 6);
+    }
+
+    pub fn fingerprints_are_compared_within_their_algorithm(db: &TestStore) {
+        let mut log = db.open();
+        let mut dct = entry(1);
+        dct.fingerprint = Some(Code::dct(0xABCD));
+        let mut iscc = entry(2);
+        iscc.fingerprint = Some(Code::new("io.iscc.v0", 0xABCD));
+        iscc.extra_codes = vec![
+            Code::new("io.iscc.v0/tile", 0x1111_0000_0000_0000),
+            Code::new("io.iscc.v0/tile", 0x2222_0000_0000_0000),
+        ];
+        let mut audio = entry(3);
+        audio.fingerprint = None;
+        assert_eq!(log.add_many(&[dct, iscc, audio.clone()]).unwrap(), 3);
+
+        let found = log.similar(0xABCD, 0).unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0.fingerprint_alg.as_deref(), Some(DCT_ALG));
+        let found = log
+            .similar_code(&Code::new("io.iscc.v0", 0xABCF), 1)
+            .unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            (found[0].0.manifest_label.as_str(), found[0].1),
+            ("urn:c2pa:2", 1)
+        );
+        assert_eq!(found[0].0.leaf.phash, 0xABCD);
+        // Tile codes: found by their kind, each entry once with its nearest code.
+        let tiles = log
+            .similar_code(&Code::new("io.iscc.v0/tile", 0x2222_0000_0000_0001), 64)
+            .unwrap();
+        assert_eq!(tiles.len(), 1);
+        assert_eq!(tiles[0].1, 1);
+        assert!(log
+            .similar_code(&Code::new("nobody", 0), 64)
+            .unwrap()
+            .is_empty());
+
+        // No fingerprint: never found by a lookup, its leaf commits to 0, and it seals.
+        let a = log.by_manifest_id(&audio.manifest_id).unwrap().unwrap();
+        assert_eq!((a.fingerprint_alg, a.leaf.phash), (None, 0));
+        assert!(log
+            .similar(0, 64)
+            .unwrap()
+            .iter()
+            .all(|(e, _)| e.manifest_label != "urn:c2pa:3"));
+        assert_eq!(log.similar(0, 64).unwrap().len(), 1);
+        assert_eq!(log.seal(10).unwrap()[0].leaf_count, 3);
+    }
+
+    /// The multi-index search against the linear scan and against the truth computed
+    /// here, on random codes with neighbours planted at every distance up to 16.
+    pub fn multi_index_search_equals_linear_scan(db: &TestStore) {
+        let mut log = db.open();
+        let mut state = 0x1234_5678_9ABC_DEF0u64;
+        let mut next = move || {
+            // xorshift64*
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            state.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        };
+        let queries: Vec<u64> = (0..6).map(|_| next()).collect();
+        let mut codes: Vec<u64> = (0..3000).map(|_| next()).collect();
+        for (qi, &q) in queries.iter().enumerate() {
+            for d in 0..=16u32 {
+                // A neighbour at exactly distance d: flip d distinct random bits.
+                let mut c = q;
+                let mut flipped = 0;
+                while flipped < d {
+                    let bit = 1u64 << (next() % 64);
+                    if c & bit == q & bit {
+                        c ^= bit;
+                        flipped += 1;
+                    }
+                }
+                codes.push(c);
+                // Neighbours whose differing bits sit all in one chunk.
+                if qi == 0 && d <= 12 {
+                    codes.push(q ^ ((1u64 << d) - 1));
+                    codes.push(q ^ (((1u64 << d) - 1) << (64 - d.max(1))));
+                }
+            }
+        }
+        let entries: Vec<NewEntry> = codes
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                let mut e = entry(10_000 + i as u64);
+                e.fingerprint = Some(Code::new("test-alg", c));
+                e
+            })
+            .collect();
+        assert_eq!(log.add_many(&entries).unwrap(), entries.len());
+        for &q in &queries {
+            for d in [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 14, 16] {
+                let mut truth: Vec<(i64, u32)> = Vec::new();
+                let mut mih = log.store.near("test-alg", q, d).unwrap();
+                let mut scan = log.store.near_scan("test-alg", q, d).unwrap();
+                mih.sort_unstable();
+                scan.sort_unstable();
+                for (id, _) in &scan {
+                    let e = log.entry(*id).unwrap().unwrap();
+                    truth.push((*id, (e.leaf.phash ^ q).count_ones()));
+                }
+                let expected = codes.iter().filter(|&&c| (c ^ q).count_ones() <= d).count();
+                assert_eq!(scan.len(), expected, "scan at d={d}");
+                assert_eq!(scan, truth, "scan distances at d={d}");
+                assert_eq!(mih, scan, "multi-index vs scan at d={d}");
+                assert!(expected > 0 || d == 0);
+            }
+        }
     }
 
     pub fn reopening_keeps_everything(db: &TestStore) {
@@ -216,6 +333,8 @@ store_suite!(
     add_is_idempotent_per_manifest,
     sealing_batches_and_proofs,
     finds_by_content_and_perceptual_hash,
+    fingerprints_are_compared_within_their_algorithm,
+    multi_index_search_equals_linear_scan,
     reopening_keeps_everything,
     anchoring_lock_is_exclusive,
     path_names_the_store,
@@ -226,6 +345,251 @@ fn sqlite_log_path_is_the_file() {
     let db = TestStore::sqlite();
     let log = Log::open(Path::new(&db.location)).unwrap();
     assert_eq!(log.path(), Path::new(&db.location));
+}
+
+/// Logs written by the previous schema (version 1, as `main` wrote them before
+/// fingerprints named their algorithm) open, migrate, and keep every entry, fingerprint
+/// and batch root.
+mod migration {
+    use super::*;
+
+    /// The version-1 SQLite schema, verbatim.
+    const SQLITE_V1: &str = "
+CREATE TABLE IF NOT EXISTS entries (
+    id             INTEGER PRIMARY KEY,
+    content_sha256 BLOB NOT NULL CHECK (length(content_sha256) = 32),
+    manifest_id    BLOB NOT NULL UNIQUE CHECK (length(manifest_id) = 32),
+    manifest_label TEXT NOT NULL,
+    phash          INTEGER NOT NULL,
+    signer         TEXT,
+    path           TEXT,
+    published_at   TEXT,
+    logged_at      INTEGER NOT NULL,
+    batch_id       INTEGER REFERENCES batches(id),
+    leaf_index     INTEGER,
+    CHECK ((batch_id IS NULL) = (leaf_index IS NULL))
+);
+CREATE INDEX IF NOT EXISTS entries_content ON entries(content_sha256);
+CREATE INDEX IF NOT EXISTS entries_batch ON entries(batch_id, leaf_index);
+-- Covering index: a perceptual lookup scans (phash, id) pairs, not whole rows.
+CREATE INDEX IF NOT EXISTS entries_phash ON entries(phash, id);
+CREATE TABLE IF NOT EXISTS batches (
+    id           INTEGER PRIMARY KEY,
+    root         BLOB NOT NULL UNIQUE CHECK (length(root) = 32),
+    leaf_count   INTEGER NOT NULL CHECK (leaf_count > 0),
+    sealed_at    INTEGER NOT NULL,
+    state        TEXT NOT NULL CHECK (state IN ('sealed', 'submitted', 'mined', 'anchored')),
+    chain_id     INTEGER,
+    registry     BLOB,
+    publisher    BLOB,
+    tx_hash      BLOB,
+    raw_tx       BLOB,
+    nonce        INTEGER,
+    block_number INTEGER,
+    block_hash   BLOB,
+    block_time   INTEGER,
+    submissions  INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS deployments (
+    chain_id INTEGER PRIMARY KEY,
+    registry BLOB NOT NULL CHECK (length(registry) = 20),
+    deployed_block INTEGER
+);
+PRAGMA user_version = 1;
+";
+
+    /// v1 entries, including fingerprints with the top bit set, and one sealed batch.
+    fn v1_rows() -> (Vec<NewEntry>, Hash) {
+        let mut entries: Vec<NewEntry> = (0..6).map(entry).collect();
+        entries[5].fingerprint = Some(Code::dct(u64::MAX - 4));
+        let leaves = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| {
+                LeafData {
+                    content_sha256: e.content_sha256,
+                    manifest_id: e.manifest_id,
+                    phash: e.fingerprint.as_ref().unwrap().value,
+                    logged_at: 1_700_000_000 + i as u64,
+                }
+                .leaf_hash()
+            })
+            .collect();
+        let root = MerkleTree::from_leaf_hashes(leaves).unwrap().root();
+        (entries, root)
+    }
+
+    fn check_migrated(log: &mut Log, entries: &[NewEntry], root: Hash) {
+        assert_eq!(log.status().unwrap().entries, 6);
+        let b = log.batches().unwrap();
+        assert_eq!((b.len(), b[0].root), (1, root));
+        // The batch's entries still hash to its root (bit-exact fingerprints).
+        let leaves = log
+            .batch_entries(b[0].id)
+            .unwrap()
+            .iter()
+            .map(|e| e.leaf.leaf_hash())
+            .collect();
+        verified_tree(&b[0], leaves).unwrap();
+        for e in entries {
+            let got = log.by_manifest_id(&e.manifest_id).unwrap().unwrap();
+            assert_eq!(got.fingerprint_alg.as_deref(), Some(DCT_ALG));
+            let code = e.fingerprint.as_ref().unwrap().value;
+            let near = log.similar(code ^ 0b11, 2).unwrap();
+            assert!(
+                near.iter().any(|(n, d)| n.id == got.id && *d == 2),
+                "{near:?}"
+            );
+        }
+        // New entries go on as usual, with or without a fingerprint.
+        let mut fresh = entry(100);
+        fresh.fingerprint = None;
+        log.add(&fresh).unwrap();
+        assert_eq!(log.seal(10).unwrap()[0].leaf_count, 1);
+    }
+
+    #[test]
+    fn sqlite_v1_log_migrates() {
+        let db = TestStore::sqlite();
+        let (entries, root) = v1_rows();
+        {
+            let conn = rusqlite::Connection::open(&db.location).unwrap();
+            conn.execute_batch(SQLITE_V1).unwrap();
+            conn.execute(
+                "INSERT INTO batches (id, root, leaf_count, sealed_at, state) \
+                 VALUES (1, ?1, 6, 1700000100, 'sealed')",
+                [&root[..]],
+            )
+            .unwrap();
+            for (i, e) in entries.iter().enumerate() {
+                conn.execute(
+                    "INSERT INTO entries (content_sha256, manifest_id, manifest_label, phash, \
+                     logged_at, batch_id, leaf_index) VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6)",
+                    rusqlite::params![
+                        &e.content_sha256[..],
+                        &e.manifest_id[..],
+                        e.manifest_label,
+                        e.fingerprint.as_ref().unwrap().value as i64,
+                        1_700_000_000 + i as i64,
+                        i as i64
+                    ],
+                )
+                .unwrap();
+            }
+        }
+        let mut log = db.open();
+        check_migrated(&mut log, &entries, root);
+        drop(log);
+        // Reopening a migrated log changes nothing.
+        let log = db.open();
+        assert_eq!(log.status().unwrap().entries, 7);
+        let conn = rusqlite::Connection::open(&db.location).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 2);
+    }
+
+    #[test]
+    fn sqlite_log_from_a_newer_provenant_is_refused() {
+        let db = TestStore::sqlite();
+        drop(db.open());
+        rusqlite::Connection::open(&db.location)
+            .unwrap()
+            .pragma_update(None, "user_version", 3)
+            .unwrap();
+        let err = Log::connect(&db.location).unwrap_err();
+        assert!(err.to_string().contains("newer provenant"), "{err}");
+    }
+
+    /// The version-1 PostgreSQL schema, verbatim.
+    #[cfg(feature = "postgres")]
+    const POSTGRES_V1: &str = "
+CREATE TABLE IF NOT EXISTS batches (
+    id           BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    root         BYTEA NOT NULL UNIQUE CHECK (octet_length(root) = 32),
+    leaf_count   BIGINT NOT NULL CHECK (leaf_count > 0),
+    sealed_at    BIGINT NOT NULL,
+    state        TEXT NOT NULL CHECK (state IN ('sealed', 'submitted', 'mined', 'anchored')),
+    chain_id     BIGINT,
+    registry     BYTEA,
+    publisher    BYTEA,
+    tx_hash      BYTEA,
+    raw_tx       BYTEA,
+    nonce        BIGINT,
+    block_number BIGINT,
+    block_hash   BYTEA,
+    block_time   BIGINT,
+    submissions  BIGINT NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS entries (
+    id             BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+    content_sha256 BYTEA NOT NULL CHECK (octet_length(content_sha256) = 32),
+    manifest_id    BYTEA NOT NULL UNIQUE CHECK (octet_length(manifest_id) = 32),
+    manifest_label TEXT NOT NULL,
+    phash          BIGINT NOT NULL,
+    signer         TEXT,
+    path           TEXT,
+    published_at   TEXT,
+    logged_at      BIGINT NOT NULL,
+    batch_id       BIGINT REFERENCES batches(id),
+    leaf_index     BIGINT,
+    CHECK ((batch_id IS NULL) = (leaf_index IS NULL))
+);
+CREATE INDEX IF NOT EXISTS entries_content ON entries(content_sha256);
+CREATE INDEX IF NOT EXISTS entries_batch ON entries(batch_id, leaf_index);
+CREATE INDEX IF NOT EXISTS entries_pending ON entries(id) WHERE batch_id IS NULL;
+CREATE TABLE IF NOT EXISTS deployments (
+    chain_id       BIGINT PRIMARY KEY,
+    registry       BYTEA NOT NULL CHECK (octet_length(registry) = 20),
+    deployed_block BIGINT
+);
+";
+
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn postgres_v1_store_migrates() {
+        let db = super::pg::TestDb::new();
+        let (entries, root) = v1_rows();
+        {
+            let mut c = ::postgres::Client::connect(&db.url, ::postgres::NoTls).unwrap();
+            c.batch_execute(
+                "CREATE TABLE provenant_schema (version INTEGER NOT NULL); \
+                 INSERT INTO provenant_schema VALUES (1);",
+            )
+            .unwrap();
+            c.batch_execute(POSTGRES_V1).unwrap();
+            c.execute(
+                "INSERT INTO batches (id, root, leaf_count, sealed_at, state) \
+                 VALUES (1, $1, 6, 1700000100, 'sealed')",
+                &[&&root[..]],
+            )
+            .unwrap();
+            for (i, e) in entries.iter().enumerate() {
+                c.execute(
+                    "INSERT INTO entries (content_sha256, manifest_id, manifest_label, phash, \
+                     logged_at, batch_id, leaf_index) VALUES ($1, $2, $3, $4, $5, 1, $6)",
+                    &[
+                        &&e.content_sha256[..],
+                        &&e.manifest_id[..],
+                        &e.manifest_label,
+                        &(e.fingerprint.as_ref().unwrap().value as i64),
+                        &(1_700_000_000 + i as i64),
+                        &(i as i64),
+                    ],
+                )
+                .unwrap();
+            }
+            // Identity columns continue after explicit ids.
+            c.batch_execute("SELECT setval(pg_get_serial_sequence('batches', 'id'), 1)")
+                .unwrap();
+        }
+        let mut log = Log::connect(&db.url).unwrap();
+        check_migrated(&mut log, &entries, root);
+        drop(log);
+        let log = Log::connect(&db.url).unwrap();
+        assert_eq!(log.status().unwrap().entries, 7);
+    }
 }
 
 #[cfg(feature = "postgres")]
