@@ -693,7 +693,7 @@ fn iscc_unrelated_pictures_do_not_match() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(10_000);
     let started = Instant::now();
-    let mut rng = Rng(0x1_5cc0_fa15e);
+    let mut rng = Rng(0x0015_cc0f_a15e);
     let mut codes: Vec<Vec<IsccImageCode>> = Vec::with_capacity(n);
     for _ in 0..n {
         let img = generate_sized(&mut rng, 64, 161);

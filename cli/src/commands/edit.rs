@@ -1,3 +1,4 @@
+use provenant_core::credentials::identity::WithIdentities;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -151,7 +152,7 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
     });
-    let overrides = a.statements.overrides();
+    let (overrides, people) = (a.statements.overrides(), a.statements.identities()?);
     let mut out = AtomicOutput::create(&a.output)?;
     let request = EditRequest {
         ops: &ops,
@@ -165,10 +166,8 @@ pub fn run(a: Args, matches: Option<&ArgMatches>) -> Result<Exit> {
         do_not_train: a.statements.do_not_train,
         thumbnails: !a.statements.no_thumbnail,
     };
-    let people = a.statements.identities()?;
     let outcome = super::sign::with_time_stamps(&identity, tsa.clone(), |signer| {
-        let signer =
-            provenant_core::credentials::identity::WithIdentities::new(signer, people.clone());
+        let signer = WithIdentities::new(signer, people.clone());
         edit_stream(&mut input, &mut out.file, &signer, &request)
     })
     .with_context(|| crate::shown(&a.input))?;

@@ -17,7 +17,6 @@ use c2pa::identity::builder::IdentityAssertionBuilder;
 #[cfg(feature = "sign")]
 use c2pa::identity::x509::X509CredentialHolder;
 use c2pa::Manifest;
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 #[cfg(feature = "sign")]
@@ -26,42 +25,7 @@ use super::signer::{algorithm_of, Signer, SignerError, SigningAlg};
 /// Label of a CAWG identity assertion.
 pub const IDENTITY_ASSERTION: &str = "cawg.identity";
 
-/// What a verifier found about one identity assertion of a step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IdentityClaim {
-    /// The assertion's label (`cawg.identity`, `cawg.identity__1`, ...).
-    pub label: String,
-    /// The credential type (`cawg.x509.cose` for X.509 certificates).
-    pub sig_type: Option<String>,
-    /// Who the credential names: the certificate's organisation, as the SDK reports it.
-    pub name: Option<String>,
-    /// The named actor's roles (e.g. `cawg.creator`).
-    #[serde(default)]
-    pub roles: Vec<String>,
-    /// The labels of the assertions the person signed over.
-    #[serde(default)]
-    pub signed_over: Vec<String>,
-    /// `trusted` (the credential chains to a CAWG trust anchor), `untrusted`,
-    /// `invalid` (a failure on the assertion) or `unchecked`.
-    pub state: IdentityState,
-    /// Failure codes on the assertion.
-    #[serde(default)]
-    pub failures: Vec<String>,
-}
-
-/// How far an identity assertion holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum IdentityState {
-    /// Well-formed, and the credential chains to a CAWG trust anchor.
-    Trusted,
-    /// Well-formed, but nobody here vouches for the credential.
-    Untrusted,
-    /// A check of the assertion failed.
-    Invalid,
-    /// No result was reported for it.
-    Unchecked,
-}
+pub use crate::credentials::report::{IdentityClaim, IdentityState};
 
 /// True when a status URL points at an identity assertion.
 pub fn is_identity_url(url: &str) -> bool {
@@ -91,7 +55,7 @@ pub fn identities_of(manifest: &Manifest) -> Vec<IdentityClaim> {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(|r| text(r))
+                .filter_map(text)
                 .take(16)
                 .collect(),
             signed_over: payload["referenced_assertions"]

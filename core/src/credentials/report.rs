@@ -240,7 +240,7 @@ pub struct ChainStep {
     pub do_not_train: bool,
     /// People who signed alongside the signer (CAWG identity assertions).
     #[serde(default)]
-    pub identities: Vec<crate::credentials::identity::IdentityClaim>,
+    pub identities: Vec<IdentityClaim>,
     /// The media type of the step's claim thumbnail, when it has one.
     #[serde(default)]
     pub thumbnail: Option<String>,
@@ -464,4 +464,41 @@ mod tests {
             "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"
         ));
     }
+}
+
+/// What a verifier found about one identity assertion of a step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityClaim {
+    /// The assertion's label (`cawg.identity`, `cawg.identity__1`, ...).
+    pub label: String,
+    /// The credential type (`cawg.x509.cose` for X.509 certificates).
+    pub sig_type: Option<String>,
+    /// Who the credential names: the certificate's organisation, as the SDK reports it.
+    pub name: Option<String>,
+    /// The named actor's roles (e.g. `cawg.creator`).
+    #[serde(default)]
+    pub roles: Vec<String>,
+    /// The labels of the assertions the person signed over.
+    #[serde(default)]
+    pub signed_over: Vec<String>,
+    /// `trusted` (the credential chains to a CAWG trust anchor), `untrusted`,
+    /// `invalid` (a failure on the assertion) or `unchecked`.
+    pub state: IdentityState,
+    /// Failure codes on the assertion.
+    #[serde(default)]
+    pub failures: Vec<String>,
+}
+
+/// How far an identity assertion holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IdentityState {
+    /// Well-formed, and the credential chains to a CAWG trust anchor.
+    Trusted,
+    /// Well-formed, but nobody here vouches for the credential.
+    Untrusted,
+    /// A check of the assertion failed.
+    Invalid,
+    /// No result was reported for it.
+    Unchecked,
 }
