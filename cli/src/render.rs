@@ -223,7 +223,7 @@ pub fn soft_binding_line(
                 )
             )
         ),
-        S::Unchecked => format!("{head} (not compared with the pixels)"),
+        S::Unchecked => format!("{head} (not compared with the pixels: --check-soft-binding)"),
     }
 }
 

@@ -35,7 +35,20 @@ fn signed_and_edited_files_carry_a_soft_binding_the_reference_tool_reads() {
 
     let mut values = Vec::new();
     for file in [&signed, &edited, &png] {
-        let ours = json(&verify_with(file, &[&root]));
+        // Without --check-soft-binding the value is shown but the pixels are not decoded.
+        let unchecked = json(&verify_with(file, &[&root]));
+        assert_eq!(
+            unchecked["soft_binding"]["status"], "unchecked",
+            "{unchecked}"
+        );
+        let ours = json(&provenant(&[
+            "verify",
+            s(file),
+            "--trust",
+            s(&root),
+            "--json",
+            "--check-soft-binding",
+        ]));
         assert_eq!(ours["verdict"], "trusted", "{}", file.display());
         let binding = &ours["soft_binding"];
         assert_eq!(
@@ -55,7 +68,13 @@ fn signed_and_edited_files_carry_a_soft_binding_the_reference_tool_reads() {
             .iter()
             .any(|c| c["code"] == "softBinding.match" && c["kind"] == "success"));
 
-        let text = stdout(&provenant(&["verify", s(file), "--trust", s(&root)]));
+        let text = stdout(&provenant(&[
+            "verify",
+            s(file),
+            "--trust",
+            s(&root),
+            "--check-soft-binding",
+        ]));
         assert!(
             text.contains(&format!(
                 "soft binding io.iscc.v0 {value} — matches the pixels"

@@ -264,11 +264,7 @@ pub fn log_entry(
     published_at: Option<String>,
     limits: fingerprint::DecodeLimits,
 ) -> Result<NewEntry, EntryError> {
-    let options = VerifyOptions {
-        skip_soft_binding_check: true,
-        ..Default::default()
-    };
-    let report = verify_bytes(bytes, &options).map_err(EntryError::Verify)?;
+    let report = verify_bytes(bytes, &VerifyOptions::default()).map_err(EntryError::Verify)?;
     let step = report.chain.first().ok_or(EntryError::NoManifest)?;
     let manifest_id = step.manifest_id_bytes().ok_or(EntryError::NoSigner)?;
     let content_sha256 = hex::decode(&report.sha256)

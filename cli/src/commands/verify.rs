@@ -60,6 +60,11 @@ pub struct Args {
     /// The C2PA trust list, the allowed list, TSA anchors and allowed EKUs.
     #[command(flatten)]
     pub trust_lists: crate::trust::TrustListArgs,
+    /// Also decode the pixels and compare them with the manifest's soft binding (its ISCC
+    /// code): `softBinding.match` or `softBinding.mismatch` (never fatal). Costs a picture
+    /// decode per file.
+    #[arg(long)]
+    pub check_soft_binding: bool,
     /// What passes (exit 0): `trusted` signers only, or any cryptographically `valid` file.
     #[arg(long, value_enum)]
     pub policy: Option<Policy>,
@@ -146,6 +151,7 @@ pub fn run(a: Args) -> Result<Exit> {
     let policy = policy_from(a.policy_file.as_deref(), a.policy, a.require_anchor, &cfg)?;
     let options = VerifyOptions {
         trust: trust_for(&policy, &a.trust, &a.trust_lists, &cfg)?,
+        check_soft_binding: a.check_soft_binding,
         ..Default::default()
     };
     let mut checks = Checks::load(&a.chain, &a.registry, &a.blacklist, &cfg)?;
