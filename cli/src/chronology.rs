@@ -25,6 +25,16 @@ pub struct LogArgs {
 /// temporary output), so a crash between the two leaves at worst an entry whose file
 /// was never renamed into place, never a signed file that is not logged.
 pub fn record(out: &mut AtomicOutput, path: &Path, args: &LogArgs) -> Result<()> {
+    record_decoded(out, path, args, None)
+}
+
+/// As [`record`], with the picture's pixels when the caller already decoded them.
+pub fn record_decoded(
+    out: &mut AtomicOutput,
+    path: &Path,
+    args: &LogArgs,
+    decoded: Option<&image::DynamicImage>,
+) -> Result<()> {
     if args.no_log {
         return Ok(());
     }
@@ -32,11 +42,12 @@ pub fn record(out: &mut AtomicOutput, path: &Path, args: &LogArgs) -> Result<()>
     let result = (|| -> Result<_> {
         let bytes = out.written()?;
         let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-        let entry = provenant_core::inspect::log_entry(
+        let entry = provenant_core::inspect::log_entry_of(
             &bytes,
             Some(absolute.display().to_string()),
             args.published_at.clone(),
             Default::default(),
+            decoded,
         )?;
         let mut log = Log::open_default()?;
         let logged = log.add(&entry)?;

@@ -264,29 +264,48 @@ impl StatementArgs {
             .collect()
     }
 
-    /// The thumbnail of a picture (unless --no-thumbnail) and its ISCC code, from one
-    /// reduced decode; none for other media.
-    pub fn thumbnail_and_code(
-        &self,
-        bytes: &[u8],
-    ) -> Result<(
-        Option<Thumbnail>,
-        Option<provenant_core::chronology::iscc::IsccImageCode>,
-    )> {
-        if self.no_thumbnail || !is_picture(bytes) {
-            return Ok((None, None));
+    /// A picture decoded once (reduced: a JPEG in the DCT domain) for its thumbnail
+    /// (unless --no-thumbnail), its ISCC soft binding and the log's fingerprints; none
+    /// for other media.
+    pub fn decode(&self, bytes: &[u8]) -> Result<Option<Decoded>> {
+        use provenant_core::chronology::fingerprint::{
+            decode_reduced_within, DecodeLimits, FINGERPRINT_SIDE,
+        };
+        if !is_picture(bytes) {
+            return Ok(None);
         }
-        use provenant_core::chronology::fingerprint::{decode_reduced_within, DecodeLimits};
-        // A JPEG is decoded reduced in the DCT domain, to no less than half the
-        // thumbnail's edge: a 12 MP photo becomes 1000x750 at a fraction of the cost.
-        let min_side = provenant_core::credentials::thumbnail::LONG_EDGE / 2;
+        // Half the thumbnail's edge at least: a 12 MP photo becomes 1000x750.
+        let min_side = if self.no_thumbnail {
+            FINGERPRINT_SIDE
+        } else {
+            provenant_core::credentials::thumbnail::LONG_EDGE / 2
+        };
         let picture = decode_reduced_within(bytes, DecodeLimits::default(), min_side)
-            .map_err(|e| anyhow!("cannot make a thumbnail: {e} (use --no-thumbnail to skip it)"))?;
-        let thumbnail = Thumbnail::of(&picture)
-            .map_err(|e| anyhow!("cannot make a thumbnail: {e} (use --no-thumbnail to skip it)"))?;
+            .map_err(|e| anyhow!("cannot decode the picture: {e}"))?;
+        let thumbnail = if self.no_thumbnail {
+            None
+        } else {
+            Some(Thumbnail::of(&picture).map_err(|e| {
+                anyhow!("cannot make a thumbnail: {e} (use --no-thumbnail to skip it)")
+            })?)
+        };
         let code = provenant_core::chronology::iscc::code_image(&picture);
-        Ok((Some(thumbnail), Some(code)))
+        Ok(Some(Decoded {
+            picture,
+            thumbnail,
+            code,
+        }))
     }
+}
+
+/// A picture decoded for signing, and what is made of it.
+pub struct Decoded {
+    /// The pixels (reduced).
+    pub picture: image::DynamicImage,
+    /// The claim thumbnail, unless --no-thumbnail.
+    pub thumbnail: Option<Thumbnail>,
+    /// The ISCC code (the soft binding).
+    pub code: provenant_core::chronology::iscc::IsccImageCode,
 }
 
 /// The whole file when it is a picture thumbnails and metadata are read from; empty for

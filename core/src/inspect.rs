@@ -264,6 +264,18 @@ pub fn log_entry(
     published_at: Option<String>,
     limits: fingerprint::DecodeLimits,
 ) -> Result<NewEntry, EntryError> {
+    log_entry_of(bytes, path, published_at, limits, None)
+}
+
+/// As [`log_entry`], with the picture's pixels when the caller already decoded them
+/// (signing does, for the thumbnail): the fingerprints come from those.
+pub fn log_entry_of(
+    bytes: &[u8],
+    path: Option<String>,
+    published_at: Option<String>,
+    limits: fingerprint::DecodeLimits,
+    decoded: Option<&image::DynamicImage>,
+) -> Result<NewEntry, EntryError> {
     let report = verify_bytes(bytes, &VerifyOptions::default()).map_err(EntryError::Verify)?;
     let step = report.chain.first().ok_or(EntryError::NoManifest)?;
     let manifest_id = step.manifest_id_bytes().ok_or(EntryError::NoSigner)?;
@@ -273,10 +285,18 @@ pub fn log_entry(
         .ok_or(EntryError::NoHash)?;
     // One reduced decode for both fingerprints: the DCT hash and the ISCC codes (the
     // whole picture and its overlapping regions, which find crops).
-    let picture = fingerprint::decode_reduced_within(bytes, limits, fingerprint::FINGERPRINT_SIDE)
-        .map_err(EntryError::Fingerprint)?;
-    let phash = fingerprint::hash_image(&picture);
-    let iscc_codes = crate::chronology::iscc::entry_codes(&picture)
+    let reduced;
+    let picture = match decoded {
+        Some(picture) => picture,
+        None => {
+            reduced =
+                fingerprint::decode_reduced_within(bytes, limits, fingerprint::FINGERPRINT_SIDE)
+                    .map_err(EntryError::Fingerprint)?;
+            &reduced
+        }
+    };
+    let phash = fingerprint::hash_image(picture);
+    let iscc_codes = crate::chronology::iscc::entry_codes(picture)
         .into_iter()
         .map(|c| crate::chronology::Code::new(crate::chronology::iscc::ALG, c.0))
         .collect();

@@ -126,7 +126,7 @@ pub fn run(a: Args) -> Result<Exit> {
     let tsa = a.tsa.authority(&cfg)?;
     let mut input = open_input(&a.input)?;
     let head = crate::signing::picture_bytes(&a.input)?;
-    let (thumbnail, soft_binding) = a.statements.thumbnail_and_code(&head)?;
+    let decoded = a.statements.decode(&head)?;
     let title = a.title.or_else(|| {
         a.input
             .file_name()
@@ -146,8 +146,8 @@ pub fn run(a: Args) -> Result<Exit> {
             .map(|e| provenant_core::chronology::proof::ProofSet::from_bundles(&[], Some(e))),
         metadata: Some(PhotoMetadata::from_media(&head).overridden_by(&a.statements.overrides())),
         do_not_train: a.statements.do_not_train,
-        thumbnail,
-        soft_binding,
+        thumbnail: decoded.as_ref().and_then(|d| d.thumbnail.clone()),
+        soft_binding: decoded.as_ref().map(|d| d.code),
         ..Default::default()
     };
     let people = a.statements.identities()?;
@@ -174,7 +174,12 @@ pub fn run(a: Args) -> Result<Exit> {
             );
         }
     } else {
-        crate::chronology::record(&mut out, &output, &a.log)?;
+        crate::chronology::record_decoded(
+            &mut out,
+            &output,
+            &a.log,
+            decoded.as_ref().map(|d| &d.picture),
+        )?;
     }
     out.commit()?;
     eprintln!(
