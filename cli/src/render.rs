@@ -459,7 +459,8 @@ mod action_tests {
         );
         assert!(!line.contains('\u{1b}'), "escapes are cleaned: {line}");
         b.status = SoftBindingStatus::Unchecked;
-        assert!(soft_binding_line(&b, style).ends_with("(not compared with the pixels)"));
+        assert!(soft_binding_line(&b, style)
+            .ends_with("(not compared with the pixels: --check-soft-binding)"));
     }
 
     #[test]
