@@ -688,10 +688,12 @@ fn reduced_jpeg_decode_stays_close_to_the_full_decode() {
 
 #[test]
 fn iscc_unrelated_pictures_do_not_match() {
+    // 2,000 pictures (2 M pairs) in the test suite's debug build; the published figure
+    // is ISCC_FP_PICTURES=10000 in a release build (docs/chronology.md).
     let n: usize = std::env::var("ISCC_FP_PICTURES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
+        .unwrap_or(2_000);
     let started = Instant::now();
     let mut rng = Rng(0x0015_cc0f_a15e);
     let mut codes: Vec<Vec<IsccImageCode>> = Vec::with_capacity(n);
