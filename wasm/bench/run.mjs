@@ -219,7 +219,7 @@ const browser = await chromium.launch({
     '--disable-sync',
     // No host name resolves: a file naming a remote manifest (formats/cloud.jpg) cannot
     // make either library send traffic off this machine (the page is on 127.0.0.1).
-    '--host-resolver-rules=MAP * ~NOTFOUND',
+    '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1',
   ],
 });
 const browserVersion = browser.version();

@@ -25,7 +25,7 @@ const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 // extension naming any other host cannot send traffic off this machine.
 const FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--host-resolver-rules=MAP * ~NOTFOUND'];
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'];
 
 const started = Date.now();
 let failures = 0;
