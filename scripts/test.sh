@@ -65,7 +65,7 @@ step "tests"
 # The chronology store tests run on SQLite and on a throwaway PostgreSQL server.
 pg_env="$(scripts/postgres.sh env)" # a failure to start the server stops the run here
 eval "$pg_env"
-PROVENANT_REQUIRE_C2PATOOL=1 cargo test --workspace --features provenant/failpoints
+cargo test --workspace --features provenant/failpoints
 
 # The browser steps use the CLI the test step just built (same features, no rebuild).
 export PROVENANT_BIN="$PWD/target/debug/provenant"

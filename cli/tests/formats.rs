@@ -19,17 +19,6 @@ fn formats() -> PathBuf {
     fixtures().join("formats")
 }
 
-/// The reference tool; these tests fail without it.
-fn c2patool() -> PathBuf {
-    std::env::var_os("PATH")
-        .and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|d| d.join("c2patool"))
-                .find(|p| p.is_file())
-        })
-        .expect("c2patool 0.27.22 is required on PATH (cargo install c2patool@0.27.22 --locked)")
-}
-
 /// `provenant verify FILE --json <extra>` → (exit code, report).
 fn verify_json(file: &Path, extra: &[&str]) -> (i32, serde_json::Value) {
     let mut args = vec!["verify", s(file), "--json"];

@@ -1,8 +1,7 @@
 //! Interop with the reference C2PA CLI (c2patool 0.27.22): what we sign and edit, it
 //! reports Trusted with our root as its trust anchor, with the same chain.
 //!
-//! Runs whenever `c2patool` is on PATH. When it is not, the test fails if
-//! PROVENANT_REQUIRE_C2PATOOL=1 (CI sets it) and otherwise says loudly that it did not run.
+//! Needs `c2patool` on PATH (`scripts/test.sh` installs it): without it the tests fail.
 
 #![allow(clippy::unwrap_used)]
 
@@ -11,25 +10,9 @@ use common::*;
 
 use std::process::Command;
 
-fn c2patool() -> Option<std::path::PathBuf> {
-    let found = std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|d| d.join("c2patool"))
-            .find(|p| p.is_file())
-    });
-    if found.is_none() {
-        assert!(
-            std::env::var("PROVENANT_REQUIRE_C2PATOOL").as_deref() != Ok("1"),
-            "c2patool is required (PROVENANT_REQUIRE_C2PATOOL=1) but not on PATH"
-        );
-        eprintln!("NOT RUN: c2patool is not on PATH (cargo install c2patool@0.27.22 --locked)");
-    }
-    found
-}
-
 #[test]
 fn reference_tool_trusts_our_signed_and_edited_files() {
-    let Some(tool) = c2patool() else { return };
+    let tool = c2patool();
     let dir = tempfile::tempdir().unwrap();
     let keys = keygen(dir.path(), &[]);
     let signed = dir.path().join("signed.jpg");
@@ -137,7 +120,7 @@ fn reference_tool_trusts_our_signed_and_edited_files() {
 
 #[test]
 fn we_agree_with_the_reference_tool_on_every_fixture() {
-    let Some(tool) = c2patool() else { return };
+    let tool = c2patool();
     for (path, anchors) in fixture_files() {
         let out = Command::new(&tool)
             .arg(&path)

@@ -10,16 +10,6 @@ use common::*;
 
 use std::process::Command;
 
-fn c2patool() -> std::path::PathBuf {
-    std::env::var_os("PATH")
-        .and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|d| d.join("c2patool"))
-                .find(|p| p.is_file())
-        })
-        .expect("c2patool is required on PATH (cargo install c2patool@0.27.22 --locked)")
-}
-
 #[test]
 fn signed_and_edited_files_carry_a_soft_binding_the_reference_tool_reads() {
     let tool = c2patool();

@@ -90,6 +90,12 @@ pub struct Args {
     /// only, no redirects, at most 32 MiB, 20 s). Without it such files are `not_checked`.
     #[arg(long)]
     pub fetch_remote: bool,
+    /// Save what the manifest store carries into DIR (created; must be empty): the store
+    /// (`manifest_store.c2pa`), the SDK's JSON of it (`manifest_store.json`), this report
+    /// (`report.json`) and the thumbnail of every step and ingredient
+    /// (`step-0.thumbnail.jpg`, `step-1.ingredient-0.thumbnail.jpg`, …). One file.
+    #[arg(long, value_name = "DIR")]
+    pub extract: Option<PathBuf>,
     /// Development and tests only: let --fetch-remote fetch from this machine.
     #[arg(long, hide = true)]
     pub allow_loopback_fetch: bool,
@@ -129,9 +135,18 @@ pub struct Args {
 
 pub fn run(a: Args) -> Result<Exit> {
     let (cfg, _) = config::load_config()?;
-    let single = a.proof.is_some() || a.manifest.is_some() || !a.fragments.is_empty();
+    let single =
+        a.proof.is_some() || a.manifest.is_some() || !a.fragments.is_empty() || a.extract.is_some();
     if single && a.files.len() > 1 {
-        anyhow::bail!("--proof, --manifest and --fragments apply to one file; give one file");
+        anyhow::bail!(
+            "--proof, --manifest, --fragments and --extract apply to one file; give one file"
+        );
+    }
+    if a.extract.is_some() && !a.fragments.is_empty() {
+        anyhow::bail!("--extract is not available with --fragments");
+    }
+    if let Some(dir) = &a.extract {
+        sources::prepare_extract_dir(dir)?;
     }
     let format = match (a.json, a.format) {
         (true, _) => OutputFormat::Json,
@@ -249,6 +264,10 @@ fn check_file(
             blacklist,
         };
         report = inspection.file(path, a.proof.as_deref())?;
+    }
+    if let Some(dir) = &a.extract {
+        report.file = Some(path.display().to_string());
+        sources::extract_to(dir, path, &report, &options)?;
     }
     let crjson = match format {
         OutputFormat::Crjson => crjson_stream(

@@ -162,6 +162,71 @@ fn wildcard_match(pattern: &[u8], text: &[u8]) -> bool {
     pattern[p..].iter().all(|&c| c == b'*')
 }
 
+/// Makes `dir` for --extract: created when absent, refused when it holds anything (so
+/// nothing of the reader's is overwritten and nothing stale is mistaken for the file's).
+pub fn prepare_extract_dir(dir: &Path) -> Result<()> {
+    match std::fs::read_dir(dir) {
+        Ok(mut entries) => {
+            if entries.next().is_some() {
+                anyhow::bail!(
+                    "--extract: {} is not empty; give a new or empty directory",
+                    crate::shown(dir)
+                );
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create {}", crate::shown(dir))),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("cannot read {}", crate::shown(dir)))),
+    }
+}
+
+/// Writes what `path`'s manifest store carries into `dir` (see `verify --extract`).
+pub fn extract_to(
+    dir: &Path,
+    path: &Path,
+    report: &provenant_core::Report,
+    options: &provenant_core::credentials::verify::VerifyOptions,
+) -> Result<()> {
+    use crate::output::write_new_file;
+    let file = std::io::BufReader::new(crate::output::open_input(path)?);
+    let extracted = provenant_core::credentials::extract::extract(file, report, options)?;
+    let mut written = vec!["report.json".to_owned()];
+    write_new_file(
+        &dir.join("report.json"),
+        report.to_json_pretty().as_bytes(),
+        false,
+    )?;
+    let store = extracted
+        .store
+        .as_deref()
+        .or(options.manifest.as_ref().map(|m| &*m.bytes));
+    if let Some(store) = store {
+        write_new_file(&dir.join("manifest_store.c2pa"), store, false)?;
+        written.push("manifest_store.c2pa".into());
+    }
+    if let Some(json) = &extracted.store_json {
+        write_new_file(&dir.join("manifest_store.json"), json.as_bytes(), false)?;
+        written.push("manifest_store.json".into());
+    }
+    for thumbnail in &extracted.thumbnails {
+        let name = thumbnail.file_name();
+        write_new_file(&dir.join(&name), &thumbnail.bytes, false)?;
+        written.push(name);
+    }
+    for skipped in &extracted.skipped {
+        eprintln!("--extract: left out {skipped}");
+    }
+    eprintln!(
+        "extracted {} file{} into {}: {}",
+        written.len(),
+        if written.len() == 1 { "" } else { "s" },
+        crate::shown(dir),
+        written.join(", ")
+    );
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::wildcard_match;

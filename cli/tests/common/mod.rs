@@ -14,6 +14,18 @@ pub fn samples() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../samples")
 }
 
+/// The reference tool, c2patool 0.27.22 (`scripts/test.sh` installs it): the tests that
+/// compare with it fail without it, never skip.
+pub fn c2patool() -> PathBuf {
+    std::env::var_os("PATH")
+        .and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|d| d.join("c2patool"))
+                .find(|p| p.is_file())
+        })
+        .expect("c2patool 0.27.22 is required on PATH (cargo install c2patool@0.27.22 --locked)")
+}
+
 /// Runs `provenant` with a clean environment (no config, no colour).
 /// Runs provenant with no config and a chronology log private to this test process.
 pub fn provenant(args: &[&str]) -> Output {

@@ -10,6 +10,7 @@
 //! ([`remote`], native, feature `anchor` for its HTTP client).
 
 mod chain;
+pub mod extract;
 pub mod format;
 pub mod hash;
 pub mod identity;

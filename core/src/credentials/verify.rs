@@ -285,6 +285,19 @@ where
     })
 }
 
+/// The C2PA reader for `stream` alone or with the external manifest of `options`
+/// (see [`open_reader`]).
+pub(crate) fn open_reader_for<R>(
+    stream: R,
+    format: MediaFormat,
+    options: &VerifyOptions,
+) -> Result<c2pa::Result<Reader>, VerifyError>
+where
+    R: Read + Seek + Send,
+{
+    open_reader(stream, NO_FRAGMENT, format, options)
+}
+
 /// Size and format from the first bytes; leaves the stream rewound.
 pub(crate) fn probe<R: Read + Seek>(stream: &mut R) -> Result<(u64, MediaFormat), VerifyError> {
     let size = stream.seek(SeekFrom::End(0))?;
