@@ -309,15 +309,20 @@ async fn record(
                         crate::render::clean(&e.to_string()),
                     )
                 })?;
+            // Kept so /manifests/{manifestId} can answer (see serve::sbr); an entry
+            // logged without one (before schema 3) gets it now.
+            let store = provenant_core::chronology::lookup::manifest_store_of(&bytes);
             let mut log = lock(&state);
-            if let Some(existing) = log
+            if log
                 .by_manifest_id(&entry.manifest_id)
                 .map_err(ApiError::store)?
+                .is_some()
             {
+                let existing = log
+                    .add_with_store(&entry, store.as_deref())
+                    .map_err(ApiError::store)?;
                 return Ok((StatusCode::OK, entry_json(&log, &existing)?));
             }
-            // Kept so /manifests/{manifestId} can answer (see serve::sbr).
-            let store = provenant_core::chronology::lookup::manifest_store_of(&bytes);
             let logged = log
                 .add_with_store(&entry, store.as_deref())
                 .map_err(ApiError::store)?;

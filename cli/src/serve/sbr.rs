@@ -29,7 +29,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use provenant_core::chronology::fingerprint::{self, PerceptualError};
+use provenant_core::chronology::fingerprint::PerceptualError;
 use provenant_core::chronology::iscc::{self, IsccImageCode};
 use provenant_core::chronology::lookup::parse_binding_value;
 use provenant_core::chronology::{Code, Entry, Log};
@@ -198,9 +198,11 @@ async fn by_large_binding(
     let state = st.clone();
     let v = st
         .gate
-        .run(up.admission, up.deadline, move || {
-            Ok(result(near(&lock(&state), code)?, max))
-        })
+        .run(
+            up.admission,
+            up.deadline,
+            move || -> Result<Value, ApiError> { Ok(result(near(&lock(&state), code)?, max)) },
+        )
         .await??;
     Ok(Json(v).into_response())
 }
@@ -246,32 +248,35 @@ async fn by_content(
     let up = upload(&st, peer.map(|p| p.0), &headers, body).await?;
     let bytes = up.bytes;
     let state = st.clone();
-    let v = st
-        .gate
-        .run(up.admission, up.deadline, move || {
-            let code = iscc::code_bytes_within(&bytes, state.settings.decode_limits).map_err(
-                |e| match e {
-                    PerceptualError::TooLarge(_) => ApiError::new(
-                        StatusCode::PAYLOAD_TOO_LARGE,
-                        "picture_too_large",
-                        crate::render::clean(&e.to_string()),
-                    ),
-                    _ => unsupported_media(&crate::render::clean(&e.to_string())),
+    let v =
+        st.gate
+            .run(
+                up.admission,
+                up.deadline,
+                move || -> Result<Value, ApiError> {
+                    let code = iscc::code_bytes_within(&bytes, state.settings.decode_limits)
+                        .map_err(|e| match e {
+                            PerceptualError::TooLarge(_) => ApiError::new(
+                                StatusCode::PAYLOAD_TOO_LARGE,
+                                "picture_too_large",
+                                crate::render::clean(&e.to_string()),
+                            ),
+                            _ => unsupported_media(&crate::render::clean(&e.to_string())),
+                        })?;
+                    let sha: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&bytes).into();
+                    let log = lock(&state);
+                    // The same bytes first (score 100), then the nearest codes.
+                    let mut found: Vec<(Entry, u32)> = log
+                        .by_content(&sha)
+                        .map_err(ApiError::store)?
+                        .into_iter()
+                        .map(|e| (e, 0))
+                        .collect();
+                    found.extend(near(&log, code)?);
+                    Ok(result(found, max))
                 },
-            )?;
-            let sha: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&bytes).into();
-            let log = lock(&state);
-            // The same bytes first (score 100), then the nearest codes.
-            let mut found: Vec<(Entry, u32)> = log
-                .by_content(&sha)
-                .map_err(ApiError::store)?
-                .into_iter()
-                .map(|e| (e, 0))
-                .collect();
-            found.extend(near(&log, code)?);
-            Ok(result(found, max))
-        })
-        .await??;
+            )
+            .await??;
     Ok(Json(v).into_response())
 }
 

@@ -169,10 +169,11 @@ pub fn run(a: &Args, endpoint: &str, bytes: &[u8]) -> Result<Exit> {
         ..FetchPolicy::public(MAX_ANSWER, TIMEOUT)
     };
     let value = binding_value(code);
+    let max = MAX_MATCHES.to_string();
     let query = serde_urlencoded::to_string([
         ("alg", iscc::ALG),
         ("value", value.as_str()),
-        ("maxResults", &MAX_MATCHES.to_string()),
+        ("maxResults", max.as_str()),
     ])?;
     let base = endpoint.trim_end_matches('/');
     let url = format!("{base}/matches/byBinding?{query}");
