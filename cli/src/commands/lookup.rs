@@ -1,5 +1,3 @@
-mod remote;
-
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
@@ -57,7 +55,7 @@ pub fn run(a: Args) -> Result<Exit> {
     }
     let bytes = crate::output::read_input(&a.file)?;
     if let Some(endpoint) = &a.endpoint {
-        return remote::run(&a, endpoint, &bytes);
+        return super::lookup_remote::run(&a, endpoint, &bytes);
     }
     let query = fingerprint::decode_picture(&bytes).with_context(|| crate::shown(&a.file))?;
     let phash = fingerprint::hash_image(&query);

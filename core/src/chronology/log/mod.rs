@@ -23,6 +23,7 @@ use crate::chronology::proof::{LeafData, ProofBundle};
 
 mod batches;
 mod codes;
+mod manifests;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod sqlite;
@@ -31,15 +32,12 @@ mod store;
 use batches::verified_tree;
 pub use batches::{Batch, BatchState, Inclusion, LogStatus};
 pub use codes::{Code, DCT_ALG};
+use manifests::manifests_schema;
+pub use manifests::MAX_MANIFEST_STORE;
 use store::*;
 
 /// The registry stores a batch size in 24 bits.
 pub const MAX_BATCH_LEAVES: u64 = (1 << 24) - 1;
-
-/// Largest manifest store (C2PA JUMBF bytes) the log keeps for an entry: 2 MiB, ample
-/// for a manifest with its thumbnail and ingredients. A larger store is not kept (the
-/// entry still is); its `GET /manifests/{manifestId}` answers 404.
-pub const MAX_MANIFEST_STORE: usize = 2 << 20;
 
 /// File name of the log inside the data directory.
 pub const LOG_FILE: &str = "chronology.sqlite";
@@ -339,60 +337,6 @@ impl Log {
     /// Records a signed asset. Logging the same manifest twice returns the first entry.
     pub fn add(&mut self, e: &NewEntry) -> Result<Entry, LogError> {
         self.add_with_store(e, None)
-    }
-
-    /// As [`Log::add`], keeping `store` (the file's C2PA manifest store, JUMBF) as the
-    /// entry's manifest store in the same transaction, unless the entry already has one
-    /// or the store is over [`MAX_MANIFEST_STORE`] (then only the entry is recorded).
-    /// Logging a manifest again with its store fills in the store of an entry logged
-    /// without one (e.g. before schema 3).
-    pub fn add_with_store(
-        &mut self,
-        e: &NewEntry,
-        store: Option<&[u8]>,
-    ) -> Result<Entry, LogError> {
-        self.write(false, |s| {
-            insert_entry(s, e, now())?;
-            let entry = s
-                .query(
-                    &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE manifest_id = ?1"),
-                    &[Param::Blob(Some(&e.manifest_id))],
-                )?
-                .first()
-                .map(entry_from_row)
-                .transpose()?
-                .ok_or_else(|| LogError::Corrupt("an entry vanished as it was added".into()))?;
-            if let Some(store) = store {
-                insert_manifest_store(s, entry.id, store)?;
-            }
-            Ok(entry)
-        })
-    }
-
-    /// The manifest store kept for entry `entry_id`, if any (see [`Log::add_with_store`]).
-    pub fn manifest_store(&self, entry_id: i64) -> Result<Option<Vec<u8>>, LogError> {
-        match self
-            .store
-            .query(
-                "SELECT store FROM manifest_stores WHERE entry_id = ?1",
-                &[Param::Int(Some(entry_id))],
-            )?
-            .first()
-        {
-            Some(row) => row.opt_blob(0),
-            None => Ok(None),
-        }
-    }
-
-    /// The first entry whose active manifest has this label (`urn:c2pa:…`), if logged.
-    pub fn by_manifest_label(&self, label: &str) -> Result<Option<Entry>, LogError> {
-        Ok(self
-            .entries_where(
-                "manifest_label = ?1 ORDER BY id LIMIT 1",
-                Param::Text(Some(label)),
-            )?
-            .into_iter()
-            .next())
     }
 
     /// Records many assets in one transaction (imports, benchmarks); duplicates of a

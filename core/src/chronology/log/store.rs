@@ -282,37 +282,6 @@ pub(super) fn codes_schema(id_type: &str) -> String {
     sql
 }
 
-/// Schema 3 (same SQL on both stores, `blob` being each store's byte type): the
-/// manifest store of each entry, kept so `GET /manifests/{manifestId}` can answer,
-/// at most [`MAX_MANIFEST_STORE`] bytes (checked in SQL too); and entries found by
-/// manifest label.
-pub(super) fn manifests_schema(blob: &str) -> String {
-    format!(
-        "CREATE TABLE IF NOT EXISTS manifest_stores (\n\
-             entry_id BIGINT PRIMARY KEY REFERENCES entries(id),\n\
-             store    {blob} NOT NULL CHECK (length(store) BETWEEN 1 AND {MAX_MANIFEST_STORE})\n\
-         );\n\
-         CREATE INDEX IF NOT EXISTS entries_label ON entries(manifest_label, id);\n"
-    )
-}
-
-/// Keeps `store` as entry `entry_id`'s manifest store unless it has one (in the
-/// caller's transaction); nothing when the store is empty or over the cap.
-pub(super) fn insert_manifest_store(
-    s: &dyn Store,
-    entry_id: i64,
-    store: &[u8],
-) -> Result<bool, LogError> {
-    if store.is_empty() || store.len() > MAX_MANIFEST_STORE {
-        return Ok(false);
-    }
-    Ok(s.execute(
-        "INSERT INTO manifest_stores (entry_id, store) VALUES (?1, ?2) \
-         ON CONFLICT(entry_id) DO NOTHING",
-        &[Param::Int(Some(entry_id)), Param::Blob(Some(store))],
-    )? == 1)
-}
-
 /// Fills `entry_codes` from the fingerprints already in `entries` (migration).
 pub(super) fn codes_from_entries_sql() -> String {
     let chunks: Vec<String> = (0..CHUNKS.len()).map(|i| chunk_sql("e.phash", i)).collect();

@@ -19,7 +19,7 @@ use provenant_core::credentials::verify::{
 use provenant_core::fetch::{get_blocking, FetchPolicy};
 use serde_json::{json, Value};
 
-use super::Args;
+use super::lookup::Args;
 use crate::Exit;
 
 /// Most matches asked for (`maxResults`) and followed.
