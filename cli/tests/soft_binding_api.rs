@@ -342,6 +342,10 @@ fn exercise(home: &Path, dir: &Path, signed: &[Signed], server: &Server) {
             let (id, score) = first_match(&r);
             assert_eq!(id, one.label, "{what} copy of {}", one.path.display());
             assert!(score >= 87, "{what}: score {score}");
+            eprintln!(
+                "{what} copy of {}: similarityScore {score}",
+                one.path.display()
+            );
         }
         // The signed file itself (same bytes), without alg (the service's default).
         let r = spec.check(by_content, "post", post(by_content, &[], &bytes));
@@ -664,4 +668,118 @@ fn resolution_api_over_postgres() {
     let (child, addr) = common::spawn_server(home.path(), &["--log", &db.url]);
     let server = Server { child, addr };
     exercise(home.path(), dir.path(), &signed, &server);
+}
+
+/// A file recorded through `POST /v1/chronology/entries` (a writer, a trusted signer)
+/// keeps its manifest store too, and a file the log does not know has none (404).
+#[test]
+fn entries_recorded_by_serve_keep_their_store() {
+    let spec = Spec { doc: api() };
+    let home = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let keys = keygen(dir.path(), &[]);
+    let path = dir.path().join("signed.jpg");
+    common::sign(&samples().join(SAMPLES[0]), &path, &keys, &["--no-log"]);
+    let report: Value = serde_json::from_str(&stdout(
+        &command(home.path())
+            .args(["verify", s(&path), "--json", "--policy", "valid"])
+            .output()
+            .unwrap(),
+    ))
+    .unwrap();
+    let label = report["chain"][0]["manifest"].as_str().unwrap().to_owned();
+    let log = home.path().join("served.sqlite");
+    let hash = common::writer_hash();
+    let (child, addr) = common::spawn_server(
+        home.path(),
+        &[
+            "--log",
+            s(&log),
+            "--trust",
+            s(&keys.join("root.pem")),
+            "--writer-token-sha256",
+            &hash,
+        ],
+    );
+    let _server = Server { child, addr };
+    let target = format!("/manifests/{label}");
+    let r = spec.check(
+        "/manifests/{manifestId}",
+        "get",
+        request(addr, "GET", &target, &[], b""),
+    );
+    assert_eq!(r.status, 404, "not logged yet");
+    let auth = format!("Authorization: Bearer {}", common::WRITER_TOKEN);
+    let bytes = std::fs::read(&path).unwrap();
+    let r = request(addr, "POST", "/v1/chronology/entries", &[&auth], &bytes);
+    assert_eq!(r.status, 201, "{}", String::from_utf8_lossy(&r.body));
+    let r = spec.check(
+        "/manifests/{manifestId}",
+        "get",
+        request(addr, "GET", &target, &[], b""),
+    );
+    assert_eq!(r.status, 200);
+    let store = dir.path().join("served.c2pa");
+    std::fs::write(&store, &r.body).unwrap();
+    let v = command(home.path())
+        .args([
+            "verify",
+            s(&path),
+            "--manifest",
+            s(&store),
+            "--json",
+            "--policy",
+            "valid",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&v), 0, "{}", stderr(&v));
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout(&v)).unwrap()["chain"][0]["manifest"],
+        label.as_str()
+    );
+}
+
+/// The /v1 body limit holds for the API's uploads: 413 before the body is read.
+#[test]
+fn uploads_are_held_to_the_body_limit() {
+    let spec = Spec { doc: api() };
+    let home = tempfile::tempdir().unwrap();
+    let log = home.path().join("log.sqlite");
+    let (child, addr) =
+        common::spawn_server(home.path(), &["--log", s(&log), "--max-body", "1KiB"]);
+    let _server = Server { child, addr };
+    let big = vec![0xffu8; 4096];
+    let r = spec.check(
+        "/matches/byContent",
+        "post",
+        request(
+            addr,
+            "POST",
+            "/matches/byContent",
+            &["Content-Type: image/jpeg"],
+            &big,
+        ),
+    );
+    assert_eq!(r.status, 413);
+    let r = spec.check(
+        "/matches/byBinding",
+        "post",
+        request(
+            addr,
+            "POST",
+            "/matches/byBinding",
+            &["Content-Type: application/json"],
+            &big,
+        ),
+    );
+    assert_eq!(r.status, 413);
+    // Under the limit, an empty log answers with no match.
+    let body = br#"{"alg":"io.iscc.v0","value":"ISCC:EEAZF2LFD2NPKJKK"}"#;
+    let r = spec.check(
+        "/matches/byBinding",
+        "post",
+        request(addr, "POST", "/matches/byBinding", &[], body),
+    );
+    assert_eq!((r.status, r.json()), (200, json!({ "matches": [] })));
 }
