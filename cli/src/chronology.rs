@@ -49,8 +49,10 @@ pub fn record_decoded(
             Default::default(),
             decoded,
         )?;
+        // The manifest store too, for the Soft Binding Resolution API's /manifests.
+        let store = provenant_core::chronology::lookup::manifest_store_of(&bytes);
         let mut log = Log::open_default()?;
-        let logged = log.add(&entry)?;
+        let logged = log.add_with_store(&entry, store.as_deref())?;
         Ok((logged.id, log.path().to_owned()))
     })();
     let (id, log_path) = result.with_context(|| {

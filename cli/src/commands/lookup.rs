@@ -15,7 +15,8 @@ use crate::Exit;
 /// earliest anchored original. With --diff, draws what changed.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:\n  provenant lookup viral-copy.jpg\n  \
-    provenant lookup viral-copy.jpg --diff changes.png --json\n\n\
+    provenant lookup viral-copy.jpg --diff changes.png --json\n  \
+    provenant lookup viral-copy.jpg --endpoint https://repository.example/\n\n\
     Exit codes: 0 = an original was found, 1 = none, 2 = could not run.")]
 pub struct Args {
     /// The picture to look up (any JPEG, PNG or WebP, with or without credentials).
@@ -29,6 +30,17 @@ pub struct Args {
     /// Print the matches as JSON on stdout.
     #[arg(long)]
     pub json: bool,
+    /// Ask this manifest repository instead of the local log, through the C2PA Soft
+    /// Binding Resolution API (`/matches/byBinding` with the picture's io.iscc.v0 code,
+    /// computed here; then `/manifests/{manifestId}`): https only, public addresses only.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["diff", "max_distance"])]
+    pub endpoint: Option<String>,
+    /// With --endpoint: write each recovered manifest store to DIR/<n>.c2pa.
+    #[arg(long, value_name = "DIR", requires = "endpoint")]
+    pub save_manifests: Option<PathBuf>,
+    /// Development and tests only: let --endpoint be on this machine.
+    #[arg(long, hide = true)]
+    pub allow_loopback_fetch: bool,
 }
 
 fn when(secs: u64) -> String {
@@ -42,6 +54,9 @@ pub fn run(a: Args) -> Result<Exit> {
         anyhow::bail!("--max-distance above 32 bits matches unrelated pictures");
     }
     let bytes = crate::output::read_input(&a.file)?;
+    if let Some(endpoint) = &a.endpoint {
+        return super::lookup_remote::run(&a, endpoint, &bytes);
+    }
     let query = fingerprint::decode_picture(&bytes).with_context(|| crate::shown(&a.file))?;
     let phash = fingerprint::hash_image(&query);
     let sha: [u8; 32] = <sha2::Sha256 as sha2::Digest>::digest(&bytes).into();

@@ -11,6 +11,7 @@ pub mod device;
 pub mod edit;
 pub mod keygen;
 pub mod lookup;
+pub mod lookup_remote;
 pub mod proof;
 pub mod registry;
 pub mod serve;

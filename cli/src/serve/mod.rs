@@ -8,6 +8,7 @@ pub mod error;
 pub mod limits;
 pub mod metrics;
 pub mod routes;
+pub mod sbr;
 pub mod writers;
 
 use std::io::Write;

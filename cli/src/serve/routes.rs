@@ -26,7 +26,7 @@ use super::limits::{check_declared_length, read_body, GaugeGuard};
 use super::{AppState, Peer};
 use crate::Policy;
 
-type Shared = Arc<AppState>;
+pub(super) type Shared = Arc<AppState>;
 
 pub fn router(state: Shared) -> Router {
     Router::new()
@@ -37,6 +37,7 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/chronology/lookup", post(lookup))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .merge(super::sbr::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
@@ -53,7 +54,8 @@ fn route_label(path: Option<&MatchedPath>) -> &'static str {
         Some("/v1/chronology/lookup") => "/v1/chronology/lookup",
         Some("/healthz") => "/healthz",
         Some("/metrics") => "/metrics",
-        _ => "other",
+        Some(other) => super::sbr::route_label(other).unwrap_or("other"),
+        None => "other",
     }
 }
 
@@ -98,7 +100,9 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-fn query<T: for<'de> Deserialize<'de> + Default>(raw: Option<String>) -> Result<T, ApiError> {
+pub(super) fn query<T: for<'de> Deserialize<'de> + Default>(
+    raw: Option<String>,
+) -> Result<T, ApiError> {
     match raw {
         None => Ok(T::default()),
         Some(q) => serde_urlencoded::from_str(&q).map_err(ApiError::bad_query),
@@ -106,13 +110,13 @@ fn query<T: for<'de> Deserialize<'de> + Default>(raw: Option<String>) -> Result<
 }
 
 /// A body admitted and read within the limits, with the request's deadline.
-struct Upload {
-    bytes: Vec<u8>,
-    admission: OwnedSemaphorePermit,
-    deadline: Instant,
+pub(super) struct Upload {
+    pub(super) bytes: Vec<u8>,
+    pub(super) admission: OwnedSemaphorePermit,
+    pub(super) deadline: Instant,
 }
 
-async fn upload(
+pub(super) async fn upload(
     st: &AppState,
     peer: Option<Peer>,
     headers: &HeaderMap,
@@ -135,7 +139,7 @@ async fn upload(
     })
 }
 
-fn lock(st: &AppState) -> std::sync::MutexGuard<'_, Log> {
+pub(super) fn lock(st: &AppState) -> std::sync::MutexGuard<'_, Log> {
     st.store.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -305,14 +309,23 @@ async fn record(
                         crate::render::clean(&e.to_string()),
                     )
                 })?;
+            // Kept so /manifests/{manifestId} can answer (see serve::sbr); an entry
+            // logged without one (before schema 3) gets it now.
+            let store = provenant_core::chronology::lookup::manifest_store_of(&bytes);
             let mut log = lock(&state);
-            if let Some(existing) = log
+            if log
                 .by_manifest_id(&entry.manifest_id)
                 .map_err(ApiError::store)?
+                .is_some()
             {
+                let existing = log
+                    .add_with_store(&entry, store.as_deref())
+                    .map_err(ApiError::store)?;
                 return Ok((StatusCode::OK, entry_json(&log, &existing)?));
             }
-            let logged = log.add(&entry).map_err(ApiError::store)?;
+            let logged = log
+                .add_with_store(&entry, store.as_deref())
+                .map_err(ApiError::store)?;
             Ok((StatusCode::CREATED, entry_json(&log, &logged)?))
         })
         .await??;
@@ -333,7 +346,7 @@ fn parse_hash(text: &str) -> Result<[u8; 32], ApiError> {
 }
 
 /// Runs a store query on a blocking thread within the limits (no body to read).
-async fn store_query<T, F>(st: &Shared, work: F) -> Result<T, ApiError>
+pub(super) async fn store_query<T, F>(st: &Shared, work: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
     F: FnOnce(&Log) -> Result<T, ApiError> + Send + 'static,

@@ -23,6 +23,7 @@ use crate::chronology::proof::{LeafData, ProofBundle};
 
 mod batches;
 mod codes;
+mod manifests;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod sqlite;
@@ -31,6 +32,8 @@ mod store;
 use batches::verified_tree;
 pub use batches::{Batch, BatchState, Inclusion, LogStatus};
 pub use codes::{Code, DCT_ALG};
+use manifests::manifests_schema;
+pub use manifests::MAX_MANIFEST_STORE;
 use store::*;
 
 /// The registry stores a batch size in 24 bits.
@@ -333,17 +336,7 @@ impl Log {
 
     /// Records a signed asset. Logging the same manifest twice returns the first entry.
     pub fn add(&mut self, e: &NewEntry) -> Result<Entry, LogError> {
-        self.write(false, |s| {
-            insert_entry(s, e, now())?;
-            s.query(
-                &format!("SELECT {ENTRY_COLUMNS} FROM entries WHERE manifest_id = ?1"),
-                &[Param::Blob(Some(&e.manifest_id))],
-            )?
-            .first()
-            .map(entry_from_row)
-            .transpose()?
-            .ok_or_else(|| LogError::Corrupt("an entry vanished as it was added".into()))
-        })
+        self.add_with_store(e, None)
     }
 
     /// Records many assets in one transaction (imports, benchmarks); duplicates of a

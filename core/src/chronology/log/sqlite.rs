@@ -7,14 +7,15 @@ use rusqlite::{Connection, ToSql};
 
 use super::codes::{probes, verified, CHUNKS};
 use super::{
-    codes_from_entries_sql, codes_schema, AnchoringLock, LockHolder, LogError, Param, Row, Store,
-    Val, DCT_ALG,
+    codes_from_entries_sql, codes_schema, manifests_schema, AnchoringLock, LockHolder, LogError,
+    Param, Row, Store, Val, DCT_ALG,
 };
 
 /// The schema version this code writes (`PRAGMA user_version`). 1: the first log;
 /// 2: fingerprints name their algorithm, may be absent, and are searched through
-/// `entry_codes`.
-const VERSION: i64 = 2;
+/// `entry_codes`; 3: entries keep their manifest store (`manifest_stores`) and are
+/// found by manifest label.
+const VERSION: i64 = 3;
 
 const ENTRIES: &str = "
 CREATE TABLE IF NOT EXISTS entries (
@@ -140,7 +141,7 @@ impl SqliteStore {
         })
     }
 
-    /// Creates the schema, or migrates a version-1 log, in one transaction.
+    /// Creates the schema, or migrates a version-1 or version-2 log, in one transaction.
     fn upgrade(conn: &mut Connection) -> Result<(), LogError> {
         // The rename below must not rewrite the batches' references; foreign keys are
         // checked again once the new table is in place.
@@ -154,16 +155,20 @@ impl SqliteStore {
             |r| r.get(0),
         )?;
         if now < VERSION {
-            if has_entries {
+            // A log with entries but no version 2 is a version-1 log.
+            let from_1 = has_entries && now < 2;
+            if from_1 {
                 tx.execute_batch(&migrate_from_1())?;
-            } else {
+            } else if !has_entries {
                 tx.execute_batch(ENTRIES)?;
             }
             tx.execute_batch(SCHEMA)?;
             tx.execute_batch(&codes_schema("INTEGER PRIMARY KEY"))?;
-            if has_entries {
+            if from_1 {
                 tx.execute_batch(&codes_from_entries_sql())?;
             }
+            // Version 2 → 3: new tables and an index only.
+            tx.execute_batch(&manifests_schema("BLOB"))?;
             let broken: i64 =
                 tx.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
                     r.get(0)

@@ -272,6 +272,50 @@ mod suite {
         }
     }
 
+    pub fn manifest_stores_are_kept_and_capped(db: &TestStore) {
+        let mut log = db.open();
+        let store: Vec<u8> = (0..5000u32).map(|i| (i % 251) as u8).collect();
+        let kept = log.add_with_store(&entry(1), Some(&store)).unwrap();
+        assert_eq!(
+            log.manifest_store(kept.id).unwrap().as_deref(),
+            Some(&store[..])
+        );
+        // Found by label; an unknown label or entry has nothing.
+        let found = log.by_manifest_label("urn:c2pa:1").unwrap().unwrap();
+        assert_eq!(found.id, kept.id);
+        assert!(log.by_manifest_label("urn:c2pa:nope").unwrap().is_none());
+        assert!(log.manifest_store(kept.id + 100).unwrap().is_none());
+        // Logged again with another store: the first one stays.
+        let again = log.add_with_store(&entry(1), Some(b"other")).unwrap();
+        assert_eq!(again.id, kept.id);
+        assert_eq!(
+            log.manifest_store(kept.id).unwrap().as_deref(),
+            Some(&store[..])
+        );
+        // Logged without a store, then again with one: the store is filled in.
+        let bare = log.add(&entry(2)).unwrap();
+        assert!(log.manifest_store(bare.id).unwrap().is_none());
+        log.add_with_store(&entry(2), Some(b"late")).unwrap();
+        assert_eq!(
+            log.manifest_store(bare.id).unwrap().as_deref(),
+            Some(&b"late"[..])
+        );
+        // Over the cap (and empty): the entry is recorded, its store is not.
+        let big = vec![7u8; MAX_MANIFEST_STORE + 1];
+        let e3 = log.add_with_store(&entry(3), Some(&big)).unwrap();
+        assert!(log.manifest_store(e3.id).unwrap().is_none());
+        let e4 = log.add_with_store(&entry(4), Some(&[])).unwrap();
+        assert!(log.manifest_store(e4.id).unwrap().is_none());
+        // Exactly at the cap: kept.
+        let max = vec![9u8; MAX_MANIFEST_STORE];
+        let e5 = log.add_with_store(&entry(5), Some(&max)).unwrap();
+        assert_eq!(
+            log.manifest_store(e5.id).unwrap().map(|v| v.len()),
+            Some(MAX_MANIFEST_STORE)
+        );
+        assert_eq!(log.status().unwrap().entries, 5);
+    }
+
     pub fn reopening_keeps_everything(db: &TestStore) {
         {
             let mut log = db.open();
@@ -335,6 +379,7 @@ store_suite!(
     finds_by_content_and_perceptual_hash,
     fingerprints_are_compared_within_their_algorithm,
     multi_index_search_equals_linear_scan,
+    manifest_stores_are_kept_and_capped,
     reopening_keeps_everything,
     anchoring_lock_is_exclusive,
     path_names_the_store,
@@ -487,7 +532,95 @@ PRAGMA user_version = 1;
         let v: i64 = conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .unwrap();
-        assert_eq!(v, 2);
+        assert_eq!(v, 3);
+    }
+
+    /// A version-2 log is the version-3 schema without `manifest_stores` and the label
+    /// index (the only differences), at user_version 2.
+    fn check_v2_migrated(location: &str, v2_entries: &[NewEntry]) {
+        let mut log = Log::connect(location).unwrap();
+        assert_eq!(log.status().unwrap().entries, v2_entries.len() as u64);
+        for e in v2_entries {
+            let got = log.by_manifest_label(&e.manifest_label).unwrap().unwrap();
+            assert_eq!(got.leaf.manifest_id, e.manifest_id);
+            assert!(log.manifest_store(got.id).unwrap().is_none());
+            // The multi-index codes survived untouched.
+            let code = e.fingerprint.as_ref().unwrap().value;
+            assert!(log
+                .similar(code, 0)
+                .unwrap()
+                .iter()
+                .any(|(n, _)| n.id == got.id));
+        }
+        // An old entry logged again with its store gets it; new entries keep theirs.
+        let old = log.add_with_store(&v2_entries[0], Some(b"jumbf")).unwrap();
+        assert_eq!(
+            log.manifest_store(old.id).unwrap().as_deref(),
+            Some(&b"jumbf"[..])
+        );
+        let new = log.add_with_store(&entry(50), Some(b"new")).unwrap();
+        assert_eq!(
+            log.manifest_store(new.id).unwrap().as_deref(),
+            Some(&b"new"[..])
+        );
+        drop(log);
+        let log = Log::connect(location).unwrap();
+        assert_eq!(log.status().unwrap().entries, v2_entries.len() as u64 + 1);
+        assert_eq!(
+            log.manifest_store(new.id).unwrap().as_deref(),
+            Some(&b"new"[..])
+        );
+    }
+
+    #[test]
+    fn sqlite_v2_log_migrates() {
+        let db = TestStore::sqlite();
+        let entries: Vec<NewEntry> = (0..4).map(entry).collect();
+        {
+            let mut log = db.open();
+            log.add_many(&entries).unwrap();
+            log.seal(10).unwrap();
+        }
+        {
+            let conn = rusqlite::Connection::open(&db.location).unwrap();
+            conn.execute_batch(
+                "DROP INDEX entries_label; DROP TABLE manifest_stores; PRAGMA user_version = 2;",
+            )
+            .unwrap();
+        }
+        check_v2_migrated(&db.location, &entries);
+        let conn = rusqlite::Connection::open(&db.location).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, 3);
+    }
+
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn postgres_v2_store_migrates() {
+        let db = super::pg::TestDb::new();
+        let entries: Vec<NewEntry> = (0..4).map(entry).collect();
+        {
+            let mut log = Log::connect(&db.url).unwrap();
+            log.add_many(&entries).unwrap();
+            log.seal(10).unwrap();
+        }
+        {
+            let mut c = ::postgres::Client::connect(&db.url, ::postgres::NoTls).unwrap();
+            c.batch_execute(
+                "DROP INDEX entries_label; DROP TABLE manifest_stores; \
+                 UPDATE provenant_schema SET version = 2;",
+            )
+            .unwrap();
+        }
+        check_v2_migrated(&db.url, &entries);
+        let mut c = ::postgres::Client::connect(&db.url, ::postgres::NoTls).unwrap();
+        let v: i32 = c
+            .query_one("SELECT max(version) FROM provenant_schema", &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(v, 3);
     }
 
     #[test]
@@ -496,7 +629,7 @@ PRAGMA user_version = 1;
         drop(db.open());
         rusqlite::Connection::open(&db.location)
             .unwrap()
-            .pragma_update(None, "user_version", 3)
+            .pragma_update(None, "user_version", 4)
             .unwrap();
         let err = Log::connect(&db.location).unwrap_err();
         assert!(err.to_string().contains("newer provenant"), "{err}");
