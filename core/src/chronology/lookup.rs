@@ -126,10 +126,7 @@ pub fn find_matches(
 pub fn manifest_store_of(bytes: &[u8]) -> Option<Vec<u8>> {
     let mut src = std::io::Cursor::new(bytes);
     let (_, format) = crate::credentials::verify::probe(&mut src).ok()?;
-    src.set_position(0);
-    c2pa::jumbf_io::load_jumbf_from_stream(format.mime(), &mut src)
-        .ok()
-        .filter(|store| !store.is_empty())
+    crate::credentials::extract::embedded_store(&mut src, format)
 }
 
 /// The `value` of a Soft Binding Resolution API query (`/matches/byBinding`) for an

@@ -70,6 +70,17 @@ fn extension_for(mime: &str) -> &'static str {
     }
 }
 
+/// The manifest store (JUMBF) embedded in a `format` file, as a `.c2pa` sidecar holds it;
+/// `None` when there is none (or the format keeps it where the SDK does not look).
+pub fn embedded_store<R: Read + Seek + Send>(
+    stream: &mut R,
+    format: crate::credentials::format::MediaFormat,
+) -> Option<Vec<u8>> {
+    c2pa::jumbf_io::load_jumbf_from_stream(format.mime(), stream)
+        .ok()
+        .filter(|store| !store.is_empty())
+}
+
 /// Takes the store, its JSON and every thumbnail out of `stream`, numbered as in
 /// `report` (the report of the same stream with the same `options`).
 pub fn extract<R>(
@@ -83,13 +94,8 @@ where
     let mut out = Extracted::default();
     let (_, format) = crate::credentials::verify::probe(&mut stream)?;
     if options.manifest.is_none() {
-        let mut store = Vec::new();
-        // Not every format keeps its store where this finds it; then there is none to save.
-        if let Ok(bytes) = c2pa::jumbf_io::load_jumbf_from_stream(format.mime(), &mut stream) {
-            store = bytes;
-        }
+        out.store = embedded_store(&mut stream, format);
         stream.rewind()?;
-        out.store = (!store.is_empty()).then_some(store);
     }
     let Ok(reader) = open_reader_for(stream, format, options)? else {
         return Ok(out);
