@@ -65,6 +65,46 @@ pub fn record_decoded(
     Ok(())
 }
 
+/// As [`record`], for media whose pixels are not fingerprinted (video, audio, PDF, GIF,
+/// TIFF, HEIC, SVG…): read back as a stream, never whole, and found later by its hash and
+/// its manifests only.
+pub fn record_media(out: &mut AtomicOutput, path: &Path, args: &LogArgs) -> Result<()> {
+    use std::io::{Seek, SeekFrom, Write};
+    if args.no_log {
+        return Ok(());
+    }
+    let shown = crate::shown(path);
+    let result = (|| -> Result<_> {
+        out.file.flush()?;
+        let at = out.file.stream_position()?;
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+        out.file.seek(SeekFrom::Start(0))?;
+        let entry = provenant_core::inspect::media_log_entry_of(
+            std::io::BufReader::new(&out.file),
+            Some(absolute.display().to_string()),
+            args.published_at.clone(),
+        )?;
+        out.file.seek(SeekFrom::Start(0))?;
+        let store = provenant_core::credentials::verify::probe_format(&mut out.file)
+            .ok()
+            .and_then(|format| {
+                provenant_core::credentials::extract::embedded_store(&mut out.file, format)
+            });
+        out.file.seek(SeekFrom::Start(at))?;
+        let mut log = Log::open_default()?;
+        let logged = log.add_with_store(&entry, store.as_deref())?;
+        Ok((logged.id, log.path().to_owned()))
+    })();
+    let (id, log_path) = result.with_context(|| {
+        format!("recording {shown} in the chronology log failed, so it was not written (use --no-log to skip the log)")
+    })?;
+    eprintln!(
+        "logged {shown} as chronology entry {id} in {} (no fingerprint for this format: found by its hash and manifests; anchor it with `provenant anchor`)",
+        log_path.display()
+    );
+    Ok(())
+}
+
 /// Proofs for the steps of `parent` that the log has on chain and that the parent's
 /// own manifests do not already carry, plus the publisher's endpoint.
 pub fn carried_proofs(parent: &Report, endpoint: Option<String>) -> Result<Option<ProofSet>> {

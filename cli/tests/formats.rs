@@ -323,8 +323,20 @@ fn every_writable_format_is_signed_and_trusted_by_both_tools() {
         ));
         let o = provenant(&["sign", s(&input), "-o", s(&out), "--key", s(&keys)]);
         assert_eq!(code(&o), 0, "{mime}: {}", stderr(&o));
-        // Non-pictures are not fingerprinted for the log (and say so).
-        assert!(stderr(&o).contains("not logged"), "{mime}: {}", stderr(&o));
+        // Logged without a fingerprint (and it says so): the log finds the file by its
+        // manifest, so it can be anchored like a picture.
+        assert!(
+            stderr(&o).contains("no fingerprint for this format"),
+            "{mime}: {}",
+            stderr(&o)
+        );
+        let o = provenant(&["proof", s(&out), "--json"]);
+        assert_eq!(code(&o), 1, "{mime}: {}", stderr(&o));
+        assert_eq!(
+            json(&o)["steps"][0]["status"],
+            "pending, not yet sealed: run `provenant anchor`",
+            "{mime}"
+        );
         let (exit, report) = verify_json(&out, &["--trust", s(&root)]);
         assert_eq!(report["verdict"], "trusted", "{mime}: {report}");
         assert_eq!(report["format"], mime);

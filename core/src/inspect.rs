@@ -277,12 +277,7 @@ pub fn log_entry_of(
     decoded: Option<&image::DynamicImage>,
 ) -> Result<NewEntry, EntryError> {
     let report = verify_bytes(bytes, &VerifyOptions::default()).map_err(EntryError::Verify)?;
-    let step = report.chain.first().ok_or(EntryError::NoManifest)?;
-    let manifest_id = step.manifest_id_bytes().ok_or(EntryError::NoSigner)?;
-    let content_sha256 = hex::decode(&report.sha256)
-        .ok()
-        .and_then(|v| Hash::try_from(v).ok())
-        .ok_or(EntryError::NoHash)?;
+    let mut entry = entry_of_report(&report, path, published_at)?;
     // One reduced decode for both fingerprints: the DCT hash and the ISCC codes (the
     // whole picture and its overlapping regions, which find crops).
     let reduced;
@@ -296,16 +291,48 @@ pub fn log_entry_of(
         }
     };
     let phash = fingerprint::hash_image(picture);
-    let iscc_codes = crate::chronology::iscc::entry_codes(picture)
+    entry.extra_codes = crate::chronology::iscc::entry_codes(picture)
         .into_iter()
         .map(|c| crate::chronology::Code::new(crate::chronology::iscc::ALG, c.0))
         .collect();
+    entry.fingerprint = Some(crate::chronology::Code::dct(phash.0));
+    Ok(entry)
+}
+
+/// The log entry for a signed file whose pixels we do not fingerprint (video, audio,
+/// PDF, GIF, TIFF, HEIC, SVG…), read as a stream so a large video is never held in
+/// memory: found by its hash and its manifests, never by a similarity lookup.
+pub fn media_log_entry_of<R>(
+    stream: R,
+    path: Option<String>,
+    published_at: Option<String>,
+) -> Result<NewEntry, EntryError>
+where
+    R: Read + std::io::Seek + Send,
+{
+    let report = crate::credentials::verify::verify_stream(stream, &VerifyOptions::default())
+        .map_err(EntryError::Verify)?;
+    entry_of_report(&report, path, published_at)
+}
+
+/// The entry's hash, manifest and signer from a file's report (no fingerprint yet).
+fn entry_of_report(
+    report: &Report,
+    path: Option<String>,
+    published_at: Option<String>,
+) -> Result<NewEntry, EntryError> {
+    let step = report.chain.first().ok_or(EntryError::NoManifest)?;
+    let manifest_id = step.manifest_id_bytes().ok_or(EntryError::NoSigner)?;
+    let content_sha256 = hex::decode(&report.sha256)
+        .ok()
+        .and_then(|v| Hash::try_from(v).ok())
+        .ok_or(EntryError::NoHash)?;
     Ok(NewEntry {
         content_sha256,
         manifest_id,
         manifest_label: step.manifest.clone(),
-        fingerprint: Some(crate::chronology::Code::dct(phash.0)),
-        extra_codes: iscc_codes,
+        fingerprint: None,
+        extra_codes: Vec::new(),
         signer: step.signer.common_name.clone(),
         path,
         published_at,

@@ -167,12 +167,14 @@ pub fn run(a: Args) -> Result<Exit> {
         }
     })
     .with_context(|| crate::shown(&a.input))?;
-    if a.sidecar || !format.is_decodable_picture() {
+    if a.sidecar {
         if !a.log.no_log {
             eprintln!(
-                "not logged: the chronology log records embedded JPEG, PNG and WebP pictures only"
+                "not logged: the chronology log records files that embed their manifest (the asset is unchanged; log the signed file it ships with)"
             );
         }
+    } else if !format.is_decodable_picture() {
+        crate::chronology::record_media(&mut out, &output, &a.log)?;
     } else {
         crate::chronology::record_decoded(
             &mut out,

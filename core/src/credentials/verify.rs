@@ -298,6 +298,11 @@ where
     open_reader(stream, NO_FRAGMENT, format, options)
 }
 
+/// The media format of a stream, by content (rewound afterwards).
+pub fn probe_format<R: Read + Seek>(stream: &mut R) -> Result<MediaFormat, VerifyError> {
+    probe(stream).map(|(_, format)| format)
+}
+
 /// Size and format from the first bytes; leaves the stream rewound.
 pub(crate) fn probe<R: Read + Seek>(stream: &mut R) -> Result<(u64, MediaFormat), VerifyError> {
     let size = stream.seek(SeekFrom::End(0))?;
