@@ -2,6 +2,9 @@
 // context menu, answers the content script's verification requests, and keeps each tab's results
 // for the extension's own details page (details.html: the action popup, and the window a click on
 // a mark opens). No remote code: the verifier is pkg/provenant_wasm_bg.wasm, shipped inside the extension.
+// With "fetch proofs from the publisher's endpoint" on in the options (off by default), the proofs of
+// steps without one are first fetched from the chronology endpoint their manifest names (pkg/published.js;
+// devAllowLoopbackEndpoints, a storage key with no control, lets the tests use 127.0.0.1).
 // With a Polygon RPC endpoint set in the options, anchor proofs are checked over JSON-RPC
 // (pkg/anchors.js, shared with the page) against the registries the user trusts. With a blacklist
 // snapshot and trusted snapshot keys, the report is then checked against the snapshot (wasm
@@ -16,8 +19,10 @@
 // in the page, and nothing about a result goes back to the page: the content script gets a
 // verdict class for the mark it draws in a closed shadow root, and the details (report, errors,
 // sizes, hashes) live in chrome.storage.session, which content scripts cannot read.
-import init, { verify, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy } from './pkg/provenant_wasm.js';
+import init, { verify, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy, proofFetches,
+  attachEndpointAnswers } from './pkg/provenant_wasm.js';
 import './pkg/anchors.js'; // a classic script: publishes globalThis.ProvenantAnchors
+import './pkg/published.js'; // a classic script: publishes globalThis.ProvenantPublished
 import './pkg/i18n.js'; // a classic script: globalThis.ProvenantI18n (chrome.i18n, for render.js)
 import './pkg/render.js'; // a classic script: globalThis.ProvenantRender (verdictInfo, isBlacklisted)
 
@@ -33,7 +38,8 @@ function verifier() {
 }
 
 async function settings() {
-  const s = await chrome.storage.local.get({ trustPem: '', allowedPem: '', rpcUrl: '', registries: [], blacklistSnapshot: '',
+  const s = await chrome.storage.local.get({ trustPem: '', allowedPem: '', rpcUrl: '', registries: [], fetchPublished: false,
+    devAllowLoopbackEndpoints: false, blacklistSnapshot: '',
     blacklistKeys: [], blacklistSeen: {} });
   return s;
 }
@@ -90,13 +96,20 @@ export async function verifyUrl(srcUrl) {
     }
     if (bytes.byteLength > MAX_BYTES) return { error: { code: 'input.tooLarge', message: t('imageTooLarge') } };
     await verifier();
-    const { trustPem, allowedPem, rpcUrl, registries, blacklistSnapshot, blacklistKeys, blacklistSeen } = await settings();
+    const { trustPem, allowedPem, rpcUrl, registries, fetchPublished, devAllowLoopbackEndpoints, blacklistSnapshot, blacklistKeys,
+      blacklistSeen } = await settings();
     const name = (() => { try { return decodeURIComponent(new URL(srcUrl).pathname.split('/').pop()) || null; } catch (_) { return null; } })();
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
     const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
     // allowedPem: end-entity certificates trusted as themselves (provenant verify --allowed).
     let report = verify(bytes, trustPem || undefined, name || undefined, sha256, allowedPem || undefined);
     const out = {};
+    if (fetchPublished === true) {
+      const published = await globalThis.ProvenantPublished.fetchPublished({ proofFetches, attachEndpointAnswers }, report,
+        { allowLoopback: devAllowLoopbackEndpoints === true });
+      report = published.reportJson;
+      if (published.error) out.anchorError = published.error;
+    }
     if (typeof rpcUrl === 'string' && rpcUrl.trim()) {
       const checked = await globalThis.ProvenantAnchors.checkAnchors({ anchorCalls, applyAnchorAnswers, publisherOfCall },
         report, rpcUrl.trim(), Array.isArray(registries) ? registries : []);

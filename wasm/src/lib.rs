@@ -3,6 +3,7 @@
 
 mod anchors;
 mod blacklist;
+mod published;
 
 pub use blacklist::{apply_blacklist_json, apply_blacklist_seen, parse_seen, Applied};
 
@@ -190,6 +191,32 @@ pub fn apply_anchor_answers(report_json: &str, answers_json: &str) -> Result<Str
 #[wasm_bindgen(js_name = publisherOfCall)]
 pub fn publisher_of_call(address: &str) -> Result<String, JsValue> {
     anchors::publisher_of_call(address).map_err(throw)
+}
+
+/// `proofFetches(reportJson, allowLoopback) → string`: `{report, fetches: [{step, endpoint,
+/// url}]}`, the publisher endpoint fetches the report needs (each URL through the core's
+/// URL rule; refused ones are noted in `report` and not listed). See `published.rs`.
+#[wasm_bindgen(js_name = proofFetches)]
+pub fn proof_fetches(report_json: &str, allow_loopback: bool) -> Result<String, JsValue> {
+    published::proof_fetches(report_json, allow_loopback).map_err(throw)
+}
+
+/// `attachEndpointAnswers(reportJson, answersJson) → string` (the updated report):
+/// answers are `[{step, endpoint, status, body?, error?}]`.
+#[wasm_bindgen(js_name = attachEndpointAnswers)]
+pub fn attach_endpoint_answers(report_json: &str, answers_json: &str) -> Result<String, JsValue> {
+    published::attach_endpoint_answers(report_json, answers_json).map_err(throw)
+}
+
+/// `endpointProofsUrl(endpoint, manifestId, allowLoopback) → string`: the proofs URL, or
+/// throws `{code: "fetch.refused", message}` when the URL rule refuses it.
+#[wasm_bindgen(js_name = endpointProofsUrl)]
+pub fn endpoint_proofs_url(
+    endpoint: &str,
+    manifest_id: &str,
+    allow_loopback: bool,
+) -> Result<String, JsValue> {
+    published::endpoint_proofs_url(endpoint, manifest_id, allow_loopback).map_err(throw)
 }
 
 /// The policy the page and the extension apply (JSON, the fields of a policy file

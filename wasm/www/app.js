@@ -17,6 +17,9 @@ await I.load(new URL('./pkg/', import.meta.url), [params.get('lang'), ...(naviga
 I.apply(document, true);
 const RPC_KEY = 'provenant.rpcUrl';
 const REGISTRIES_KEY = 'provenant.registries'; // JSON array of 0x addresses
+const PUBLISHED_KEY = 'provenant.fetchPublished'; // '1': fetch proofs from publishers' endpoints (opt-in)
+// Development and tests only, no control on the page: let publisher endpoints on 127.0.0.1 be fetched.
+const DEV_LOOPBACK_KEY = 'provenant.dev.allowLoopbackEndpoints';
 const SNAPSHOT_KEY = 'provenant.blacklistSnapshot'; // the snapshot file's text
 const SNAPSHOT_NAME_KEY = 'provenant.blacklistSnapshotName';
 const BLACKLIST_KEYS_KEY = 'provenant.blacklistKeys'; // JSON array of hex Ed25519 public keys
@@ -99,7 +102,9 @@ async function verifyBytes(buffer, fileName) {
     const blacklistKeys = savedBlacklistKeys();
     const blacklistSeen = localStorage.getItem(SEEN_KEY) || '';
     const { report, policy, anchorError, blacklistError, blacklistSource } = await ask({ bytes: buffer, trustPem, allowedPem, fileName,
-      rpcUrl, registries, blacklistSnapshot, blacklistKeys, blacklistSeen }, [buffer]);
+      rpcUrl, registries, blacklistSnapshot, blacklistKeys, blacklistSeen,
+      fetchPublished: localStorage.getItem(PUBLISHED_KEY) === '1',
+      allowLoopbackEndpoints: localStorage.getItem(DEV_LOOPBACK_KEY) === '1' }, [buffer]);
     if (blacklistSource) rememberSnapshot(blacklistSource);
     const parsed = JSON.parse(report);
     setStatus('');
@@ -198,6 +203,8 @@ const rpcInput = $('rpc-url');
 const registriesInput = $('registries');
 rpcInput.value = localStorage.getItem(RPC_KEY) || '';
 registriesInput.value = savedRegistries().join('\n');
+const publishedInput = $('fetch-published');
+publishedInput.checked = localStorage.getItem(PUBLISHED_KEY) === '1';
 $('anchors-save').addEventListener('click', () => {
   const state = $('anchors-state');
   const rpcUrl = rpcInput.value.trim();
@@ -211,6 +218,7 @@ $('anchors-save').addEventListener('click', () => {
   if (bad !== undefined) { state.textContent = t('pageBadRegistry', bad.slice(0, 60)); return; }
   localStorage.setItem(RPC_KEY, rpcUrl);
   localStorage.setItem(REGISTRIES_KEY, JSON.stringify(lines));
+  localStorage.setItem(PUBLISHED_KEY, publishedInput.checked ? '1' : '0');
   state.textContent = !rpcUrl ? t('anchorsSavedNone')
     : lines.length === 1 ? t('anchorsSavedOne') : lines.length ? t('anchorsSaved', lines.length) : t('anchorsSavedNoRegistry');
 });
