@@ -89,6 +89,24 @@ function ask(message, transfer = []) {
 
 // ---- verifying ----
 let busy = false;
+const MAX_SIDECAR = 16 * 1024 * 1024; // the wasm module's MAX_SIDECAR_BYTES
+let sidecar = null; // {buffer, name}: a .c2pa manifest store the reader gave beside the picture
+let lastFile = null; // the picture last chosen, verified again when a sidecar is added or removed
+let thumbUrls = []; // blob: URLs of the thumbnails shown, revoked when the result is replaced
+const THUMB_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
+/** {manifest label: blob: URL} for the wasm module's sanitised claim thumbnails. */
+function thumbnailUrls(list) {
+  thumbUrls.forEach((u) => URL.revokeObjectURL(u));
+  thumbUrls = [];
+  const out = {};
+  (Array.isArray(list) ? list : []).forEach((t) => {
+    if (!t || !THUMB_TYPES.includes(t.type) || !(t.bytes instanceof Uint8Array) || typeof t.manifest !== 'string') return;
+    const url = URL.createObjectURL(new Blob([t.bytes], { type: t.type }));
+    thumbUrls.push(url);
+    out[t.manifest] = url;
+  });
+  return out;
+}
 async function verifyBytes(buffer, fileName) {
   resultBox.replaceChildren();
   setStatus(t('verifying', fileName), true);
@@ -101,14 +119,17 @@ async function verifyBytes(buffer, fileName) {
     const blacklistSnapshot = currentSnapshot().text;
     const blacklistKeys = savedBlacklistKeys();
     const blacklistSeen = localStorage.getItem(SEEN_KEY) || '';
-    const { report, policy, anchorError, blacklistError, blacklistSource } = await ask({ bytes: buffer, trustPem, allowedPem, fileName,
+    const side = sidecar ? { sidecar: sidecar.buffer.slice(0), sidecarName: sidecar.name } : {};
+    const transfer = side.sidecar ? [buffer, side.sidecar] : [buffer];
+    const { report, policy, anchorError, blacklistError, blacklistSource, thumbnails } = await ask({ ...side, bytes: buffer, trustPem, allowedPem, fileName,
       rpcUrl, registries, blacklistSnapshot, blacklistKeys, blacklistSeen,
       fetchPublished: localStorage.getItem(PUBLISHED_KEY) === '1',
-      allowLoopbackEndpoints: localStorage.getItem(DEV_LOOPBACK_KEY) === '1' }, [buffer]);
+      allowLoopbackEndpoints: localStorage.getItem(DEV_LOOPBACK_KEY) === '1' }, transfer);
     if (blacklistSource) rememberSnapshot(blacklistSource);
     const parsed = JSON.parse(report);
     setStatus('');
-    resultBox.replaceChildren(R.renderReport(parsed, { anchorError, blacklistError, policy: JSON.parse(policy) }));
+    resultBox.replaceChildren(R.renderReport(parsed, { anchorError, blacklistError, policy: JSON.parse(policy),
+      thumbnails: thumbnailUrls(thumbnails) }));
   } catch (err) {
     showError(err);
   } finally {
@@ -122,6 +143,7 @@ function tooBig(size) {
 
 async function verifyFile(file) {
   if (!file) return;
+  lastFile = file;
   if (file.size > MAX_BYTES) { showError(tooBig(file.size)); return; } // before reading it
   if (file.size === 0) { showError({ code: 'input.empty', message: t('fileEmpty') }); return; }
   let buffer;
@@ -175,6 +197,32 @@ drop.addEventListener('drop', (e) => {
   drop.classList.remove('over');
   const file = e.dataTransfer && e.dataTransfer.files[0];
   if (file) verifyFile(file);
+});
+function showSidecar() {
+  $('sidecar-state').textContent = sidecar ? sidecar.name : '';
+  $('sidecar-clear').hidden = !sidecar;
+}
+$('sidecar').addEventListener('change', async (e) => {
+  const file = e.target.files[0];
+  e.target.value = '';
+  if (!file) return;
+  if (file.size === 0 || file.size > MAX_SIDECAR) {
+    showError({ code: 'options.invalid', message: t('sidecarBad') });
+    return;
+  }
+  try {
+    sidecar = { buffer: await file.arrayBuffer(), name: file.name };
+  } catch (err) {
+    showError({ code: 'input.unreadable', message: t('fileUnreadable', err.message) });
+    return;
+  }
+  showSidecar();
+  if (lastFile) verifyFile(lastFile);
+});
+$('sidecar-clear').addEventListener('click', () => {
+  sidecar = null;
+  showSidecar();
+  if (lastFile) verifyFile(lastFile);
 });
 $('url-form').addEventListener('submit', (e) => { e.preventDefault(); verifyUrl($('url').value.trim()); });
 

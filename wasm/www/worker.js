@@ -1,8 +1,9 @@
 // Runs the wasm verifier off the main thread so the page never freezes.
 // Messages in: {id, bytes: ArrayBuffer, trustPem, allowedPem?, fileName, rpcUrl?, registries?, fetchPublished?,
-// allowLoopbackEndpoints?, blacklistSnapshot?, blacklistKeys?, blacklistSeen?} or {id, type: 'version'}.
+// allowLoopbackEndpoints?, blacklistSnapshot?, blacklistKeys?, blacklistSeen?, sidecar?: ArrayBuffer (a .c2pa manifest
+// store beside the picture), sidecarName?} or {id, type: 'version'}.
 // Messages out: {id, ok: true, report: string, policy: string, anchorError?: string, blacklistError?: string,
-// blacklistSource?: {sourceKey, block}} or {id, ok: false, error: {code, message}, fatal?}.
+// blacklistSource?: {sourceKey, block}, thumbnails: [{manifest, type, bytes: Uint8Array}] (sanitised claim thumbnails)} or {id, ok: false, error: {code, message}, fatal?}.
 // With fetchPublished (opt-in) the proofs of steps without one are first fetched from the publisher's
 // chronology endpoint their manifest names (published.js; allowLoopbackEndpoints is the tests' development
 // setting). With an RPC URL the report's anchor proofs are checked over JSON-RPC (anchors.js) after verifying;
@@ -12,7 +13,7 @@
 // report "not checked" and becomes blacklistError; one that was used comes back as blacklistSource,
 // for the page to remember (this worker has no storage).
 import init, { verify, version, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy,
-  proofFetches, attachEndpointAnswers } from './pkg/provenant_wasm.js';
+  proofFetches, attachEndpointAnswers, thumbnails } from './pkg/provenant_wasm.js';
 import './anchors.js'; // a classic script: publishes globalThis.ProvenantAnchors
 import './published.js'; // a classic script: publishes globalThis.ProvenantPublished
 
@@ -40,8 +41,11 @@ self.onmessage = async (event) => {
     }
     const bytes = new Uint8Array(msg.bytes);
     // allowedPem: end-entity certificates trusted as themselves (provenant verify --allowed).
+    const sidecar = msg.sidecar instanceof ArrayBuffer ? new Uint8Array(msg.sidecar) : undefined;
+    const sidecarName = sidecar && typeof msg.sidecarName === 'string' ? msg.sidecarName : undefined;
     let report = verify(bytes, msg.trustPem || undefined, msg.fileName || undefined, await sha256Hex(bytes),
-      msg.allowedPem || undefined);
+      msg.allowedPem || undefined, sidecar, sidecarName);
+    const thumbs = thumbnails(bytes, sidecar);
     let anchorError;
     if (msg.fetchPublished === true) {
       const published = await self.ProvenantPublished.fetchPublished({ proofFetches, attachEndpointAnswers }, report,
@@ -72,7 +76,8 @@ self.onmessage = async (event) => {
     // The core's one policy (the default: trusted, no blacklisted camera or signer), as the CLI,
     // batch and serve apply it: {passed, reasons: [{rule, message}]}.
     const policy = evaluatePolicy(report, '');
-    self.postMessage({ id: msg.id, ok: true, report, policy, anchorError, blacklistError, blacklistSource });
+    self.postMessage({ id: msg.id, ok: true, report, policy, anchorError, blacklistError, blacklistSource, thumbnails: thumbs },
+      thumbs.map((t) => t.bytes.buffer));
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError) {
       // A panic or trap leaves the module in an unknown state: the page restarts this worker.
