@@ -1,6 +1,6 @@
 // End-to-end tests of the verifier page and the MV3 extension in real headless Chromium.
 //   node wasm/tests/e2e/run.mjs          (after wasm/build.sh)
-//   E2E_ONLY=page,extension,published,store node wasm/tests/e2e/run.mjs   (only those groups; default all)
+//   E2E_ONLY=page,extension,published,details,store node wasm/tests/e2e/run.mjs   (only those groups; default all)
 // Exits non-zero on any failure; a missing Chromium or wasm package is a failure, never a skip.
 // Inputs are made at test time with the real CLI; screenshots go to target/e2e-artifacts/.
 import { chromium } from 'playwright-core';
@@ -18,6 +18,7 @@ import { pageReaderTests, extensionReaderTests, extensionLocaleTests } from './r
 import { scanTests } from './scan.mjs';
 import { storeTests } from './store.mjs';
 import { publishedTests } from './published.mjs';
+import { stepDetailsTests } from './details.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const wasmDir = path.resolve(here, '../..');
@@ -1046,6 +1047,9 @@ if (runs('extension')) {
 }
 if (runs('published')) {
   await publishedTests({ launch, wasmDir, root, site, test, assert, assertIncludes, W, artifacts, cli, env, anvilUrl, registry, rpcCall, pageReady });
+}
+if (runs('details')) {
+  await stepDetailsTests({ launch, wasmDir, root, site, test, assert, assertIncludes, W, artifacts, cli, env, shared, pageReady, axeSource });
 }
 if (runs('store')) await storeTests({ root, wasmDir, work, pageReady, test, assert, assertIncludes, launch, startServer, W, rootPem, artifacts });
 
