@@ -57,23 +57,24 @@ pub fn claim_thumbnails(bytes: &[u8], sidecar: Option<&[u8]>) -> Vec<Thumbnail> 
     let Some(format) = MediaFormat::sniff(head) else {
         return Vec::new();
     };
+    let reader = c2pa::Reader::from_context(c2pa::Context::new());
     let reader = match sidecar {
         Some(store) => {
-            c2pa::Reader::from_manifest_data_and_stream(store, format.mime(), Cursor::new(bytes))
+            reader.with_manifest_data_and_stream(store, format.mime(), Cursor::new(bytes))
         }
-        None => c2pa::Reader::from_stream(format.mime(), Cursor::new(bytes)),
+        None => reader.with_stream(format.mime(), Cursor::new(bytes)),
     };
     let Ok(reader) = reader else {
         return Vec::new();
     };
-    let mut labels: Vec<&String> = reader.manifests().keys().collect();
-    labels.sort();
+    let mut manifests: Vec<_> = reader.manifests().iter().collect();
+    manifests.sort_by(|a, b| a.0.cmp(b.0));
     let mut out = Vec::new();
-    for label in labels {
+    for (label, manifest) in manifests {
         if out.len() >= MAX_THUMBNAILS {
             break;
         }
-        let Some(thumb) = reader.manifests()[label].thumbnail_ref() else {
+        let Some(thumb) = manifest.thumbnail_ref() else {
             continue;
         };
         let Some(media_type) = declared(&thumb.format) else {
