@@ -45,7 +45,9 @@ self.onmessage = async (event) => {
     const sidecarName = sidecar && typeof msg.sidecarName === 'string' ? msg.sidecarName : undefined;
     let report = verify(bytes, msg.trustPem || undefined, msg.fileName || undefined, await sha256Hex(bytes),
       msg.allowedPem || undefined, sidecar, sidecarName);
-    const thumbs = thumbnails(bytes, sidecar);
+    // Read again only when a step declares a thumbnail (a second pass over the file).
+    const declared = (JSON.parse(report).chain || []).some((s) => s && typeof s.thumbnail === 'string');
+    const thumbs = declared ? thumbnails(bytes, sidecar) : [];
     let anchorError;
     if (msg.fetchPublished === true) {
       const published = await self.ProvenantPublished.fetchPublished({ proofFetches, attachEndpointAnswers }, report,
