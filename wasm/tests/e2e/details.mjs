@@ -30,6 +30,32 @@ export async function stepDetailsTests({ launch, wasmDir, root, site, test, asse
   fs.copyFileSync(path.join(shared, 'formats/cloud_manifest.c2pa'), W('cloud_manifest.c2pa'));
   const rootPem = fs.readFileSync(W('newsroom-keys/root.pem'), 'utf8');
 
+  await test('details: every catalog (en, es, fr, de, ar) has the same keys, and every key the page and the extension use', async () => {
+    const dir = path.join(wasmDir, 'extension/_locales');
+    const keys = {};
+    for (const lang of ['en', 'es', 'fr', 'de', 'ar']) {
+      const cat = JSON.parse(fs.readFileSync(path.join(dir, lang, 'messages.json'), 'utf8'));
+      keys[lang] = Object.keys(cat).sort();
+      for (const [k, v] of Object.entries(cat)) assert(v && typeof v.message === 'string' && v.message, `${lang}: ${k} is empty`);
+    }
+    for (const lang of ['es', 'fr', 'de', 'ar']) {
+      const missing = keys.en.filter((k) => !keys[lang].includes(k));
+      const extra = keys[lang].filter((k) => !keys.en.includes(k));
+      assert(!missing.length && !extra.length, `${lang}: missing ${missing.join(', ')}; extra ${extra.join(', ')}`);
+    }
+    const used = new Set();
+    for (const f of ['www/render.js', 'www/app.js', 'www/index.html', 'extension/options.html', 'extension/options.js',
+      'extension/details.js', 'extension/background.js', 'extension/content.js']) {
+      const src = fs.readFileSync(path.join(wasmDir, f), 'utf8');
+      for (const m of src.matchAll(/\b[Tt]\('([A-Za-z][A-Za-z0-9]*)'/g)) used.add(m[1]);
+      for (const m of src.matchAll(/data-i18n(?:-[a-z-]+)?="([A-Za-z][A-Za-z0-9]*)"/g)) used.add(m[1]);
+    }
+    for (const k of ['optPublishedLabel', 'optPublishedHelp', 'metaCaption', 'doNotTrain', 'identityLine', 'remoteNotFetched',
+      'sidecarRead', 'pageSidecarLabel', 'thumbAlt']) assert(used.has(k), 'the new key ' + k + ' is used');
+    const unknown = [...used].filter((k) => !keys.en.includes(k));
+    assert(!unknown.length, 'keys used but in no catalog: ' + unknown.join(', '));
+  });
+
   const ctx = await launch();
   const page = ctx.pages()[0] || await ctx.newPage();
   const requests = [];
