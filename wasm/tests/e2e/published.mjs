@@ -53,7 +53,7 @@ export async function publishedTests({ launch, wasmDir, root, site, test, assert
   const sample = path.join(root, 'samples/second-capture.jpg');
   run(['sign', sample, '-o', W('published.jpg'), '--key', W('pub-keys')], pubEnv);
   for (let i = 0; ; i++) {
-    run(['anchor', '--chain', anvilUrl, '--key-file', W('anchor.key'), '--poll', '0.1'], pubEnv);
+    run(['anchor', '--chain', anvilUrl, '--registry', registry, '--key-file', W('anchor.key'), '--poll', '0.1'], pubEnv);
     if (JSON.parse(run(['anchor', 'status', '--json'], pubEnv)).anchored_batches >= 1) break;
     if (i === 10) throw new Error('the batch of published.jpg never became anchored');
     await rpcCall(anvilUrl, 'anvil_mine', [3]);
