@@ -76,9 +76,25 @@
     return { status: 200, body: new TextDecoder().decode(bytes) };
   }
 
+  /** The endpoint notes (anchor.endpointUnavailable) of `after` that `before` did not have, as one line. */
+  function notes(before, after) {
+    const of = (json) => {
+      try {
+        return (JSON.parse(json).codes || []).filter((c) => c && c.code === 'anchor.endpointUnavailable')
+          .map((c) => String(c.explanation || '').slice(0, 300));
+      } catch (_) {
+        return [];
+      }
+    };
+    const old = of(before);
+    const added = of(after).filter((n) => !old.includes(n));
+    return added.length ? 'publisher endpoint: ' + added.join('; ') : undefined;
+  }
+
   /**
    * fetchPublished(wasm, reportJson, {allowLoopback}) → {reportJson, fetched, error?}
-   * wasm: {proofFetches, attachEndpointAnswers}. `fetched`: the URLs requested.
+   * wasm: {proofFetches, attachEndpointAnswers}. `fetched`: the URLs requested. `error`: the
+   * endpoints refused or failed (also noted in the report as anchor.endpointUnavailable).
    */
   async function fetchPublished(wasm, reportJson, options) {
     const allowLoopback = !!(options && options.allowLoopback);
@@ -86,7 +102,7 @@
       const planned = JSON.parse(wasm.proofFetches(reportJson, allowLoopback));
       const noted = JSON.stringify(planned.report);
       const fetches = Array.isArray(planned.fetches) ? planned.fetches : [];
-      if (!fetches.length) return { reportJson: noted, fetched: [] };
+      if (!fetches.length) return { reportJson: noted, fetched: [], error: notes(reportJson, noted) };
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
       let answers;
@@ -96,7 +112,8 @@
       } finally {
         clearTimeout(timer);
       }
-      return { reportJson: wasm.attachEndpointAnswers(noted, JSON.stringify(answers)), fetched: fetches.map((f) => f.url) };
+      const out = wasm.attachEndpointAnswers(noted, JSON.stringify(answers));
+      return { reportJson: out, fetched: fetches.map((f) => f.url), error: notes(reportJson, out) };
     } catch (e) {
       return { reportJson, fetched: [], error: 'publisher endpoint: ' + reason(e) };
     }
