@@ -20,7 +20,7 @@
 // verdict class for the mark it draws in a closed shadow root, and the details (report, errors,
 // sizes, hashes) live in chrome.storage.session, which content scripts cannot read.
 import init, { verify, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy, proofFetches,
-  attachEndpointAnswers } from './pkg/provenant_wasm.js';
+  attachEndpointAnswers, thumbnails } from './pkg/provenant_wasm.js';
 import './pkg/anchors.js'; // a classic script: publishes globalThis.ProvenantAnchors
 import './pkg/published.js'; // a classic script: publishes globalThis.ProvenantPublished
 import './pkg/i18n.js'; // a classic script: globalThis.ProvenantI18n (chrome.i18n, for render.js)
@@ -76,6 +76,25 @@ async function checkBlacklist(reportJson, snapshot, keys, seen) {
   }
 }
 
+// Claim thumbnails kept with a result (chrome.storage.session holds JSON, 10 MB in all, for up to
+// 40 results per tab): base64, at most 160 KiB of thumbnails per picture; larger ones are left out.
+// When the storage is full, the older results of the tab lose their thumbnails (updateTab).
+const MAX_THUMB = 160 * 1024;
+const MAX_THUMBS_PER_PICTURE = 160 * 1024;
+function keptThumbnails(bytes, reportJson) {
+  if (!(JSON.parse(reportJson).chain || []).some((s) => s && typeof s.thumbnail === 'string')) return [];
+  const out = [];
+  let total = 0;
+  for (const t of thumbnails(bytes)) {
+    if (t.bytes.byteLength > MAX_THUMB || total + t.bytes.byteLength > MAX_THUMBS_PER_PICTURE) continue;
+    total += t.bytes.byteLength;
+    let bin = '';
+    for (let i = 0; i < t.bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, t.bytes.subarray(i, i + 0x8000));
+    out.push({ manifest: t.manifest, type: t.type, base64: btoa(bin) });
+  }
+  return out;
+}
+
 /** Fetches an image (host permission: no CORS needed) and verifies it, then checks its anchors
  * when an RPC endpoint is set and applies the blacklist snapshot when one is set.
  * Returns {report, anchorError?, blacklistError?} or {error}. */
@@ -104,6 +123,8 @@ export async function verifyUrl(srcUrl) {
     // allowedPem: end-entity certificates trusted as themselves (provenant verify --allowed).
     let report = verify(bytes, trustPem || undefined, name || undefined, sha256, allowedPem || undefined);
     const out = {};
+    const thumbs = keptThumbnails(bytes, report);
+    if (thumbs.length) out.thumbnails = thumbs;
     if (fetchPublished === true) {
       const published = await globalThis.ProvenantPublished.fetchPublished({ proofFetches, attachEndpointAnswers }, report,
         { allowLoopback: devAllowLoopbackEndpoints === true });
@@ -146,8 +167,18 @@ function updateTab(tabId, change) {
     const k = key(tabId);
     const got = await chrome.storage.session.get(k);
     const entries = change(Array.isArray(got[k]) ? got[k] : []);
-    if (entries.length) await chrome.storage.session.set({ [k]: entries });
-    else await chrome.storage.session.remove(k);
+    if (!entries.length) {
+      await chrome.storage.session.remove(k);
+      return;
+    }
+    try {
+      await chrome.storage.session.set({ [k]: entries });
+    } catch (e) {
+      // Over the quota: keep every result, only the newest with its thumbnails.
+      const lean = entries.map((en, i) => (i === entries.length - 1 || !en.result || !en.result.thumbnails ? en
+        : { ...en, result: { ...en.result, thumbnails: undefined } }));
+      await chrome.storage.session.set({ [k]: lean });
+    }
   }).catch((e) => console.warn('provenant: could not keep the result', e));
   return storeQueue;
 }

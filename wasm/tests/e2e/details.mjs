@@ -124,7 +124,7 @@ export async function stepDetailsTests({ launch, wasmDir, root, site, test, asse
   });
   await ctx.close();
 
-  // The extension renders the same report with the same renderer (no thumbnails: see wasm/README.md).
+  // The extension renders the same report with the same renderer; thumbnails travel as base64 with the result.
   const ext = path.join(wasmDir, 'extension');
   const ectx = await launch([`--disable-extensions-except=${ext}`, `--load-extension=${ext}`], { ignoreDefaultArgs: ['--disable-extensions'] });
   let sw = ectx.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://'));
@@ -132,7 +132,7 @@ export async function stepDetailsTests({ launch, wasmDir, root, site, test, asse
   const extId = new URL(sw.url()).host;
   fs.writeFileSync(W('details.html'), `<!doctype html><html><head><meta charset="utf-8"><title>details</title></head><body>
 <img src="newsroom.jpg" alt="newsroom" style="width:200px"><img src="cloud.jpg" alt="cloud" style="width:200px"></body></html>`);
-  await test('details: extension details show caption, credit, do-not-train, the identity and the remote manifest not fetched', async () => {
+  await test('details: extension details show the thumbnail, caption, credit, do-not-train, the identity and the remote manifest not fetched', async () => {
     await sw.evaluate((pem) => chrome.storage.local.set({ trustPem: pem }), rootPem);
     const tab = await ectx.newPage();
     const url = site.url + '/fixtures/details.html';
@@ -150,6 +150,10 @@ export async function stepDetailsTests({ launch, wasmDir, root, site, test, asse
       assertIncludes(body, want, 'details page');
     }
     assertIncludes(await d.locator('.pv-remote').first().textContent(), 'kept at http', 'remote');
+    const thumb = d.locator('.pv-entry', { hasText: 'newsroom.jpg' }).locator('img.pv-thumb');
+    assert((await thumb.count()) === 1, 'one thumbnail in the extension');
+    const img = await thumb.evaluate((i) => i.decode().then(() => ({ src: i.src, w: i.naturalWidth }), (e) => ({ src: i.src, error: String(e) })));
+    assert(img.src.startsWith('blob:chrome-extension://') && img.w > 0, 'a decoded blob: image: ' + JSON.stringify(img));
     const v = await axeViolations(d, axeSource);
     assert(v.length === 0, 'axe (extension details): ' + JSON.stringify(v).slice(0, 1200));
     await d.screenshot({ path: path.join(artifacts, 'extension-step-details.png'), fullPage: true });
