@@ -10,15 +10,26 @@
 //! addresses that passed the check, so a name that resolves to 10.x is refused before any
 //! connection. Loopback is allowed only by the development option the tests use.
 //! Redirects are never followed; every fetch has a deadline and a size cap.
+//!
+//! The address and URL rules ([`address_allowed`], [`allowed_addresses`], [`check_url`])
+//! need no network and are built without the `fetch` feature too: the browser verifier
+//! checks the URLs it is asked to fetch with them (a browser cannot see DNS answers, so
+//! there only IP literals can be refused).
 
+#[cfg(feature = "fetch")]
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
+#[cfg(feature = "fetch")]
 use std::pin::Pin;
+#[cfg(feature = "fetch")]
 use std::sync::Arc;
+#[cfg(feature = "fetch")]
 use std::time::Duration;
 
+#[cfg(feature = "fetch")]
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 
+#[cfg(feature = "fetch")]
 /// Looks a host name up: the system resolver, or a stub in tests (what the address
 /// filter sees; a stub that maps a name to 10.x shows the filter refusing it).
 pub type Lookup = Arc<
@@ -27,6 +38,7 @@ pub type Lookup = Arc<
         + Sync,
 >;
 
+#[cfg(feature = "fetch")]
 /// The system resolver.
 pub fn system_lookup() -> Lookup {
     Arc::new(|host: String| {
@@ -34,6 +46,7 @@ pub fn system_lookup() -> Lookup {
     })
 }
 
+#[cfg(feature = "fetch")]
 /// How a fetch is bounded and where it may go.
 #[derive(Clone)]
 pub struct FetchPolicy {
@@ -50,6 +63,7 @@ pub struct FetchPolicy {
     pub lookup: Option<Lookup>,
 }
 
+#[cfg(feature = "fetch")]
 impl std::fmt::Debug for FetchPolicy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FetchPolicy")
@@ -62,6 +76,7 @@ impl std::fmt::Debug for FetchPolicy {
     }
 }
 
+#[cfg(feature = "fetch")]
 impl FetchPolicy {
     /// Public addresses only, `max_bytes` at most, within `timeout`.
     pub fn public(max_bytes: usize, timeout: Duration) -> Self {
@@ -166,12 +181,14 @@ pub fn allowed_addresses(
     Ok(kept)
 }
 
+#[cfg(feature = "fetch")]
 /// A resolver that hands the HTTP client only the addresses that passed the check.
 struct PublicOnly {
     allow_loopback: bool,
     lookup: Lookup,
 }
 
+#[cfg(feature = "fetch")]
 impl Resolve for PublicOnly {
     fn resolve(&self, name: Name) -> Resolving {
         let allow_loopback = self.allow_loopback;
@@ -186,12 +203,12 @@ impl Resolve for PublicOnly {
 
 /// Checks the URL's scheme and, for an IP literal, its address (names are checked
 /// after resolution).
-pub fn check_url(url: &str, allow_loopback: bool) -> Result<reqwest::Url, FetchError> {
+pub fn check_url(url: &str, allow_loopback: bool) -> Result<url::Url, FetchError> {
     let refused = |why: String| FetchError::Refused {
         url: url.to_owned(),
         why,
     };
-    let parsed = reqwest::Url::parse(url).map_err(|e| refused(format!("not a URL: {e}")))?;
+    let parsed = url::Url::parse(url).map_err(|e| refused(format!("not a URL: {e}")))?;
     if !parsed.username().is_empty() || parsed.password().is_some() {
         return Err(refused(
             "user names and passwords in URLs are not sent".into(),
@@ -214,6 +231,7 @@ pub fn check_url(url: &str, allow_loopback: bool) -> Result<reqwest::Url, FetchE
     }
 }
 
+#[cfg(feature = "fetch")]
 /// GETs `url` under `policy`: the body of a 200 answer, or why not.
 pub async fn get(url: &str, policy: &FetchPolicy) -> Result<Vec<u8>, FetchError> {
     let parsed = check_url(url, policy.allow_loopback)?;
@@ -273,6 +291,7 @@ pub async fn get(url: &str, policy: &FetchPolicy) -> Result<Vec<u8>, FetchError>
     Ok(body)
 }
 
+#[cfg(feature = "fetch")]
 /// What went wrong, from the root cause: reqwest's own message repeats the URL and hides
 /// the interesting part (the resolver's refusal, the TLS error).
 fn root_cause(e: &reqwest::Error) -> String {
@@ -288,6 +307,7 @@ fn root_cause(e: &reqwest::Error) -> String {
     root
 }
 
+#[cfg(feature = "fetch")]
 /// [`get`] from synchronous code (not from inside an async runtime).
 pub fn get_blocking(url: &str, policy: &FetchPolicy) -> Result<Vec<u8>, FetchError> {
     let rt = tokio::runtime::Builder::new_current_thread()

@@ -11,6 +11,9 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use crate::anchor::endpoint::{
+    attach_endpoint_proofs, endpoint_requests, ANCHOR_ENDPOINT_UNAVAILABLE,
+};
 use crate::anchor::{AnchorError, Network};
 use crate::blacklist::Blacklist;
 use crate::chronology::fingerprint;
@@ -20,15 +23,12 @@ use crate::chronology::NewEntry;
 use crate::credentials::hash::sha256_hex;
 use crate::credentials::report::{CodeKind, CodeOrigin, Report, StatusCode};
 use crate::credentials::verify::{
-    attach_proofs, verify_bytes, verify_stream_with_digest, SourcedProof, VerifyError,
-    VerifyOptions, ANCHOR_MALFORMED,
+    verify_bytes, verify_stream_with_digest, SourcedProof, VerifyError, VerifyOptions,
+    ANCHOR_MALFORMED,
 };
 
 /// Largest proof file read (a proof set is far smaller).
 const MAX_PROOF_FILE_BYTES: u64 = 16 * 1024 * 1024;
-
-/// Each endpoint fetch may take the whole RPC timeout: bound how many one file causes.
-const MAX_FETCHES: usize = 8;
 
 /// Why a file could not be inspected (a verdict is never an error).
 #[derive(Debug, thiserror::Error)]
@@ -200,38 +200,25 @@ fn sidecar_proofs(
     Ok((proofs, problems))
 }
 
-/// Fills steps without an anchor from their publisher's endpoint. An endpoint that
-/// fails is noted in the report; verification goes on.
+/// Fills steps without an anchor from their publisher's endpoint (the requests planned
+/// by [`crate::anchor::endpoint`], as in the browser). An endpoint that fails is noted in
+/// the report; verification goes on.
 fn fetch_missing_proofs(network: &Network, report: &mut Report, allow_loopback: bool) {
     let mut fetched = Vec::new();
-    let mut problems = Vec::new();
-    let mut asked = std::collections::HashSet::new();
-    for step in &report.chain {
-        let (None, Some(endpoint), Some(id)) =
-            (&step.anchor, &step.chronology_endpoint, &step.manifest_id)
-        else {
-            continue;
-        };
-        if asked.len() >= MAX_FETCHES || !asked.insert((endpoint.clone(), id.clone())) {
-            continue;
-        }
-        match network.fetch_proofs(endpoint, id, allow_loopback) {
-            Ok(bundles) => fetched.extend(bundles.into_iter().map(|bundle| SourcedProof {
-                bundle,
-                source: "endpoint",
-            })),
-            Err(e) => problems.push(StatusCode {
-                code: "anchor.endpointUnavailable".into(),
+    for request in endpoint_requests(report, allow_loopback) {
+        match network.fetch_proofs(&request.endpoint, &request.manifest_id, allow_loopback) {
+            Ok(bundles) => fetched.extend(bundles),
+            Err(e) => report.codes.push(StatusCode {
+                code: ANCHOR_ENDPOINT_UNAVAILABLE.into(),
                 kind: CodeKind::Informational,
                 origin: CodeOrigin::Provenant,
-                step: Some(step.index),
+                step: Some(request.step),
                 url: None,
                 explanation: Some(e.to_string()),
             }),
         }
     }
-    report.codes.extend(problems);
-    attach_proofs(report, &fetched);
+    attach_endpoint_proofs(report, fetched);
 }
 
 /// Why a signed file cannot become a chronology log entry.

@@ -39,7 +39,6 @@ pub mod anchor;
 pub mod blacklist;
 pub mod chronology;
 pub mod credentials;
-#[cfg(feature = "fetch")]
 pub mod fetch;
 #[cfg(feature = "anchor")]
 pub mod inspect;

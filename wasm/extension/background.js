@@ -2,6 +2,9 @@
 // context menu, answers the content script's verification requests, and keeps each tab's results
 // for the extension's own details page (details.html: the action popup, and the window a click on
 // a mark opens). No remote code: the verifier is pkg/provenant_wasm_bg.wasm, shipped inside the extension.
+// With "fetch proofs from the publisher's endpoint" on in the options (off by default), the proofs of
+// steps without one are first fetched from the chronology endpoint their manifest names (pkg/published.js;
+// devAllowLoopbackEndpoints, a storage key with no control, lets the tests use 127.0.0.1).
 // With a Polygon RPC endpoint set in the options, anchor proofs are checked over JSON-RPC
 // (pkg/anchors.js, shared with the page) against the registries the user trusts. With a blacklist
 // snapshot and trusted snapshot keys, the report is then checked against the snapshot (wasm
@@ -16,8 +19,10 @@
 // in the page, and nothing about a result goes back to the page: the content script gets a
 // verdict class for the mark it draws in a closed shadow root, and the details (report, errors,
 // sizes, hashes) live in chrome.storage.session, which content scripts cannot read.
-import init, { verify, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy } from './pkg/provenant_wasm.js';
+import init, { verify, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy, proofFetches,
+  attachEndpointAnswers, thumbnails } from './pkg/provenant_wasm.js';
 import './pkg/anchors.js'; // a classic script: publishes globalThis.ProvenantAnchors
+import './pkg/published.js'; // a classic script: publishes globalThis.ProvenantPublished
 import './pkg/i18n.js'; // a classic script: globalThis.ProvenantI18n (chrome.i18n, for render.js)
 import './pkg/render.js'; // a classic script: globalThis.ProvenantRender (verdictInfo, isBlacklisted)
 
@@ -33,7 +38,8 @@ function verifier() {
 }
 
 async function settings() {
-  const s = await chrome.storage.local.get({ trustPem: '', allowedPem: '', rpcUrl: '', registries: [], blacklistSnapshot: '',
+  const s = await chrome.storage.local.get({ trustPem: '', allowedPem: '', rpcUrl: '', registries: [], fetchPublished: false,
+    devAllowLoopbackEndpoints: false, blacklistSnapshot: '',
     blacklistKeys: [], blacklistSeen: {} });
   return s;
 }
@@ -70,6 +76,25 @@ async function checkBlacklist(reportJson, snapshot, keys, seen) {
   }
 }
 
+// Claim thumbnails kept with a result (chrome.storage.session holds JSON, 10 MB in all, for up to
+// 40 results per tab): base64, at most 160 KiB of thumbnails per picture; larger ones are left out.
+// When the storage is full, the older results of the tab lose their thumbnails (updateTab).
+const MAX_THUMB = 160 * 1024;
+const MAX_THUMBS_PER_PICTURE = 160 * 1024;
+function keptThumbnails(bytes, reportJson) {
+  if (!(JSON.parse(reportJson).chain || []).some((s) => s && typeof s.thumbnail === 'string')) return [];
+  const out = [];
+  let total = 0;
+  for (const t of thumbnails(bytes)) {
+    if (t.bytes.byteLength > MAX_THUMB || total + t.bytes.byteLength > MAX_THUMBS_PER_PICTURE) continue;
+    total += t.bytes.byteLength;
+    let bin = '';
+    for (let i = 0; i < t.bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, t.bytes.subarray(i, i + 0x8000));
+    out.push({ manifest: t.manifest, type: t.type, base64: btoa(bin) });
+  }
+  return out;
+}
+
 /** Fetches an image (host permission: no CORS needed) and verifies it, then checks its anchors
  * when an RPC endpoint is set and applies the blacklist snapshot when one is set.
  * Returns {report, anchorError?, blacklistError?} or {error}. */
@@ -90,13 +115,22 @@ export async function verifyUrl(srcUrl) {
     }
     if (bytes.byteLength > MAX_BYTES) return { error: { code: 'input.tooLarge', message: t('imageTooLarge') } };
     await verifier();
-    const { trustPem, allowedPem, rpcUrl, registries, blacklistSnapshot, blacklistKeys, blacklistSeen } = await settings();
+    const { trustPem, allowedPem, rpcUrl, registries, fetchPublished, devAllowLoopbackEndpoints, blacklistSnapshot, blacklistKeys,
+      blacklistSeen } = await settings();
     const name = (() => { try { return decodeURIComponent(new URL(srcUrl).pathname.split('/').pop()) || null; } catch (_) { return null; } })();
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
     const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
     // allowedPem: end-entity certificates trusted as themselves (provenant verify --allowed).
     let report = verify(bytes, trustPem || undefined, name || undefined, sha256, allowedPem || undefined);
     const out = {};
+    const thumbs = keptThumbnails(bytes, report);
+    if (thumbs.length) out.thumbnails = thumbs;
+    if (fetchPublished === true) {
+      const published = await globalThis.ProvenantPublished.fetchPublished({ proofFetches, attachEndpointAnswers }, report,
+        { allowLoopback: devAllowLoopbackEndpoints === true });
+      report = published.reportJson;
+      if (published.error) out.anchorError = published.error;
+    }
     if (typeof rpcUrl === 'string' && rpcUrl.trim()) {
       const checked = await globalThis.ProvenantAnchors.checkAnchors({ anchorCalls, applyAnchorAnswers, publisherOfCall },
         report, rpcUrl.trim(), Array.isArray(registries) ? registries : []);
@@ -133,8 +167,18 @@ function updateTab(tabId, change) {
     const k = key(tabId);
     const got = await chrome.storage.session.get(k);
     const entries = change(Array.isArray(got[k]) ? got[k] : []);
-    if (entries.length) await chrome.storage.session.set({ [k]: entries });
-    else await chrome.storage.session.remove(k);
+    if (!entries.length) {
+      await chrome.storage.session.remove(k);
+      return;
+    }
+    try {
+      await chrome.storage.session.set({ [k]: entries });
+    } catch (e) {
+      // Over the quota: keep every result, only the newest with its thumbnails.
+      const lean = entries.map((en, i) => (i === entries.length - 1 || !en.result || !en.result.thumbnails ? en
+        : { ...en, result: { ...en.result, thumbnails: undefined } }));
+      await chrome.storage.session.set({ [k]: lean });
+    }
   }).catch((e) => console.warn('provenant: could not keep the result', e));
   return storeQueue;
 }

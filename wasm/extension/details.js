@@ -20,6 +20,26 @@ function nameOf(src) {
   try { return decodeURIComponent(new URL(src).pathname.split('/').pop()) || src; } catch (_) { return src; }
 }
 
+// Claim thumbnails kept with a result (base64 from the service worker, sanitised by the wasm module)
+// are shown through blob: URLs, revoked when the list is drawn again.
+const THUMB_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
+let thumbUrls = [];
+function thumbnailUrls(list) {
+  const out = {};
+  (Array.isArray(list) ? list : []).slice(0, 16).forEach((t) => {
+    if (!t || !THUMB_TYPES.includes(t.type) || typeof t.base64 !== 'string' || typeof t.manifest !== 'string') return;
+    try {
+      const bin = atob(t.base64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      const url = URL.createObjectURL(new Blob([bytes], { type: t.type }));
+      thumbUrls.push(url);
+      out[t.manifest] = url;
+    } catch (_) { /* not base64: no thumbnail */ }
+  });
+  return out;
+}
+
 function renderEntry(e) {
   const box = document.createElement('section');
   box.className = 'pv-entry' + (e.id === selected ? ' pv-entry-selected' : '');
@@ -34,7 +54,8 @@ function renderEntry(e) {
   src.dir = 'ltr'; // a URL reads left to right, also in a right-to-left window
   box.append(h, src);
   const r = e.result || {};
-  box.appendChild(r.report ? R.renderReport(r.report, { anchorError: r.anchorError, blacklistError: r.blacklistError, policy: r.policy })
+  box.appendChild(r.report ? R.renderReport(r.report, { anchorError: r.anchorError, blacklistError: r.blacklistError, policy: r.policy,
+    thumbnails: thumbnailUrls(r.thumbnails) })
     : R.renderError(r.error || { message: I.t('noResult') }));
   return box;
 }
@@ -53,6 +74,8 @@ async function show() {
       list.textContent = I.t('noEntries');
       return;
     }
+    thumbUrls.forEach((u) => URL.revokeObjectURL(u));
+    thumbUrls = [];
     list.replaceChildren(...entries.slice().reverse().map(renderEntry));
     const sel = selected && document.getElementById('entry-' + selected);
     if (sel) {

@@ -1,7 +1,10 @@
 // Options: trust anchors, the allowed list (end-entity certificates trusted as themselves), auto-scan, Polygon RPC endpoint and trusted registries (anchor checks),
 // the camera blacklist (a signed snapshot file and the keys trusted to sign snapshots), blacklist
 // curators (stored only) — all in chrome.storage.local.
-const DEFAULTS = { trustPem: '', allowedPem: '', autoScan: false, rpcUrl: '', registries: [], curators: [], blacklistKeys: [] };
+// fetchPublished: opt-in fetch of proofs from publishers' endpoints (the development setting that lets
+// endpoints on 127.0.0.1 through, devAllowLoopbackEndpoints, has no control here: the tests set it).
+const DEFAULTS = { trustPem: '', allowedPem: '', autoScan: false, rpcUrl: '', registries: [], fetchPublished: false, curators: [],
+  blacklistKeys: [] };
 // chrome.storage.local holds 10 MB in all: a larger snapshot is refused.
 const MAX_SNAPSHOT_CHARS = 8 * 1024 * 1024;
 const $ = (id) => document.getElementById(id);
@@ -13,6 +16,7 @@ chrome.storage.local.get(DEFAULTS).then((s) => {
   $('autoScan').checked = s.autoScan;
   $('rpcUrl').value = s.rpcUrl;
   $('registries').value = s.registries.join('\n');
+  $('fetchPublished').checked = s.fetchPublished === true;
   $('curators').value = s.curators.join('\n');
   $('blacklistKeys').value = s.blacklistKeys.join('\n');
 });
@@ -77,6 +81,7 @@ $('save').addEventListener('click', async () => {
     autoScan: $('autoScan').checked,
     rpcUrl,
     registries,
+    fetchPublished: $('fetchPublished').checked,
     curators: $('curators').value.split('\n').map((l) => l.trim()).filter(Boolean),
     blacklistKeys,
   });

@@ -3,11 +3,14 @@
 
 mod anchors;
 mod blacklist;
+mod published;
+mod thumbnails;
 
 pub use blacklist::{apply_blacklist_json, apply_blacklist_seen, parse_seen, Applied};
 
 use provenant_core::credentials::verify::{
-    verify_bytes, verify_stream_with_digest, VerifyError, VerifyOptions,
+    verify_bytes, verify_stream_with_digest, ExternalManifest, ManifestOrigin, VerifyError,
+    VerifyOptions,
 };
 use provenant_core::TrustAnchors;
 use serde::Serialize;
@@ -88,8 +91,41 @@ pub fn verify_with_trust(
     file_name: Option<&str>,
     sha256: Option<&str>,
 ) -> Result<String, WasmError> {
+    verify_with_sidecar(bytes, trust, file_name, sha256, None)
+}
+
+/// The largest `.c2pa` sidecar accepted (manifest stores are far smaller).
+pub const MAX_SIDECAR_BYTES: usize = 16 * 1024 * 1024;
+
+/// As [`verify_with_trust`], with `sidecar`: a `.c2pa` manifest store the reader gave
+/// beside the asset, and its name (reported in the `manifest.sidecar` code). It is checked
+/// against the asset's bytes instead of anything the asset carries.
+pub fn verify_with_sidecar(
+    bytes: &[u8],
+    trust: TrustAnchors,
+    file_name: Option<&str>,
+    sha256: Option<&str>,
+    sidecar: Option<(&[u8], &str)>,
+) -> Result<String, WasmError> {
+    let manifest = match sidecar {
+        Some((store, _)) if store.is_empty() || store.len() > MAX_SIDECAR_BYTES => {
+            return Err(WasmError {
+                code: "options.invalid",
+                message: format!(
+                    "a sidecar manifest store must hold 1 byte to {} MiB",
+                    MAX_SIDECAR_BYTES >> 20
+                ),
+            })
+        }
+        Some((store, name)) => Some(ExternalManifest {
+            bytes: store.into(),
+            origin: ManifestOrigin::Sidecar(name.chars().take(200).collect()),
+        }),
+        None => None,
+    };
     let options = VerifyOptions {
         trust,
+        manifest,
         ..Default::default()
     };
     let mut report = match sha256 {
@@ -112,24 +148,56 @@ pub fn verify_with_trust(
     })
 }
 
-/// JS entry point: `verify(Uint8Array, trustPem?, fileName?, sha256?, allowedPem?) →
-/// string` (report JSON); throws `{code, message}`. Pass the file's SHA-256 (hex) when the
-/// caller has it (e.g. from `crypto.subtle.digest`), else it is computed here.
-/// `allowedPem`: end-entity certificates trusted as themselves (the allowed list).
+/// JS entry point: `verify(Uint8Array, trustPem?, fileName?, sha256?, allowedPem?,
+/// sidecar?, sidecarName?) → string` (report JSON); throws `{code, message}`. Pass the
+/// file's SHA-256 (hex) when the caller has it (e.g. from `crypto.subtle.digest`), else it
+/// is computed here. `allowedPem`: end-entity certificates trusted as themselves (the
+/// allowed list). `sidecar`: a `.c2pa` manifest store given beside the asset.
 #[wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
 pub fn verify(
     bytes: &[u8],
     trust_pem: Option<String>,
     file_name: Option<String>,
     sha256: Option<String>,
     allowed_pem: Option<String>,
+    sidecar: Option<Vec<u8>>,
+    sidecar_name: Option<String>,
 ) -> Result<String, JsValue> {
     let trust = trust_anchors(
         trust_pem.as_deref().unwrap_or(""),
         allowed_pem.as_deref().unwrap_or(""),
     )
     .map_err(throw)?;
-    verify_with_trust(bytes, trust, file_name.as_deref(), sha256.as_deref()).map_err(throw)
+    let name = sidecar_name.unwrap_or_else(|| "sidecar.c2pa".into());
+    verify_with_sidecar(
+        bytes,
+        trust,
+        file_name.as_deref(),
+        sha256.as_deref(),
+        sidecar.as_deref().map(|s| (s, name.as_str())),
+    )
+    .map_err(throw)
+}
+
+/// `thumbnails(Uint8Array, sidecar?) → [{manifest, type, bytes: Uint8Array}]`: the claim
+/// thumbnails of the file's manifests, sanitised (see `thumbnails.rs`: JPEG, PNG or WebP
+/// only, sniffed, at most 1 MiB each); an empty array when there are none.
+#[wasm_bindgen]
+pub fn thumbnails(bytes: &[u8], sidecar: Option<Vec<u8>>) -> js_sys::Array {
+    let out = js_sys::Array::new();
+    for t in thumbnails::claim_thumbnails(bytes, sidecar.as_deref()) {
+        let obj = js_sys::Object::new();
+        let _ = js_sys::Reflect::set(&obj, &"manifest".into(), &t.manifest.into());
+        let _ = js_sys::Reflect::set(&obj, &"type".into(), &t.media_type.into());
+        let _ = js_sys::Reflect::set(
+            &obj,
+            &"bytes".into(),
+            &js_sys::Uint8Array::from(t.bytes.as_slice()).into(),
+        );
+        out.push(&obj);
+    }
+    out
 }
 
 fn throw(e: WasmError) -> JsValue {
@@ -190,6 +258,32 @@ pub fn apply_anchor_answers(report_json: &str, answers_json: &str) -> Result<Str
 #[wasm_bindgen(js_name = publisherOfCall)]
 pub fn publisher_of_call(address: &str) -> Result<String, JsValue> {
     anchors::publisher_of_call(address).map_err(throw)
+}
+
+/// `proofFetches(reportJson, allowLoopback) → string`: `{report, fetches: [{step, endpoint,
+/// url}]}`, the publisher endpoint fetches the report needs (each URL through the core's
+/// URL rule; refused ones are noted in `report` and not listed). See `published.rs`.
+#[wasm_bindgen(js_name = proofFetches)]
+pub fn proof_fetches(report_json: &str, allow_loopback: bool) -> Result<String, JsValue> {
+    published::proof_fetches(report_json, allow_loopback).map_err(throw)
+}
+
+/// `attachEndpointAnswers(reportJson, answersJson) → string` (the updated report):
+/// answers are `[{step, endpoint, status, body?, error?}]`.
+#[wasm_bindgen(js_name = attachEndpointAnswers)]
+pub fn attach_endpoint_answers(report_json: &str, answers_json: &str) -> Result<String, JsValue> {
+    published::attach_endpoint_answers(report_json, answers_json).map_err(throw)
+}
+
+/// `endpointProofsUrl(endpoint, manifestId, allowLoopback) → string`: the proofs URL, or
+/// throws `{code: "fetch.refused", message}` when the URL rule refuses it.
+#[wasm_bindgen(js_name = endpointProofsUrl)]
+pub fn endpoint_proofs_url(
+    endpoint: &str,
+    manifest_id: &str,
+    allow_loopback: bool,
+) -> Result<String, JsValue> {
+    published::endpoint_proofs_url(endpoint, manifest_id, allow_loopback).map_err(throw)
 }
 
 /// The policy the page and the extension apply (JSON, the fields of a policy file
@@ -280,6 +374,56 @@ mod tests {
         let v = verdict(&allowed);
         assert_eq!(v["verdict"], "trusted");
         assert_eq!(v["chain"][0]["vouched_by"], "allowed_list");
+    }
+
+    #[test]
+    fn a_remote_manifest_is_not_fetched_and_a_sidecar_is_checked_against_the_asset() {
+        let asset = fixture("formats/cloud.jpg");
+        let alone: serde_json::Value =
+            serde_json::from_str(&verify_to_json(&asset, "", None).unwrap()).unwrap();
+        assert_eq!(alone["verdict"], "not_checked");
+        let remote = alone["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["code"] == "manifest.remote")
+            .expect("a manifest.remote code");
+        assert!(remote["url"].as_str().unwrap().starts_with("http"));
+
+        let store = fixture("formats/cloud_manifest.c2pa");
+        let trust = trust_anchors("", "").unwrap();
+        let with: serde_json::Value = serde_json::from_str(
+            &verify_with_sidecar(&asset, trust, None, None, Some((&store, "cloud.c2pa"))).unwrap(),
+        )
+        .unwrap();
+        assert_ne!(with["verdict"], "not_checked", "{with}");
+        assert_ne!(with["verdict"], "invalid", "{with}");
+        assert!(with["codes"].to_string().contains("manifest.sidecar"));
+        assert!(with["codes"].to_string().contains("cloud.c2pa"));
+        // The same store against other bytes does not bind them.
+        let other = fixture("c2pa-rs/C.jpg");
+        let trust = trust_anchors("", "").unwrap();
+        let wrong: serde_json::Value = serde_json::from_str(
+            &verify_with_sidecar(&other, trust, None, None, Some((&store, "cloud.c2pa"))).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(wrong["verdict"], "invalid", "{wrong}");
+        let trust = trust_anchors("", "").unwrap();
+        assert_eq!(
+            verify_with_sidecar(&asset, trust, None, None, Some((b"", "x")))
+                .unwrap_err()
+                .code,
+            "options.invalid"
+        );
+        // Thumbnails come from the sidecar too.
+        let declared = with["chain"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["thumbnail"].is_string())
+            .count();
+        let found = thumbnails::claim_thumbnails(&asset, Some(&store)).len();
+        assert!(found <= declared, "{found} thumbnails, {declared} declared");
     }
 
     #[test]

@@ -119,6 +119,8 @@ fn browser_verify(bytes: &[u8], trust_pem: Option<&str>, file_name: Option<&str>
         file_name.map(str::to_owned),
         None,
         None,
+        None,
+        None,
     ) {
         Ok(json) => Outcome::Report(
             serde_json::from_str(&json).unwrap_or_else(|e| panic!("report is not JSON ({e})")),
@@ -498,4 +500,81 @@ fn apply_blacklist_refuses_unusable_snapshots_with_structured_errors() {
         "{message}"
     );
     console_log!("applyBlacklist: 8 unusable inputs refused as blacklist.invalid");
+}
+
+/// The URL rule for publisher endpoints, through the JS exports (the core's `check_url`):
+/// private, metadata and loopback literals and plain http are refused before any request;
+/// loopback only with the development setting.
+#[wasm_bindgen_test]
+fn publisher_endpoint_urls_follow_the_cores_rule_in_the_browser() {
+    let id = "ab".repeat(32);
+    let refused = |endpoint: &str, loopback: bool| -> String {
+        let thrown =
+            provenant_wasm::endpoint_proofs_url(endpoint, &id, loopback).expect_err(endpoint);
+        js_sys::Reflect::get(&thrown, &JsValue::from_str("code"))
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    for (endpoint, loopback) in [
+        ("https://10.0.0.1/pub", true),
+        ("https://169.254.169.254/latest", true),
+        ("https://[fd00:ec2::254]/", true),
+        ("http://publisher.example/pub", true),
+        ("https://127.0.0.1:8443/pub", false),
+        ("https://user:pw@publisher.example/pub", true),
+        ("javascript:alert(1)", true),
+    ] {
+        assert_eq!(refused(endpoint, loopback), "fetch.refused", "{endpoint}");
+    }
+    assert_eq!(
+        provenant_wasm::endpoint_proofs_url("https://publisher.example/pub/", &id, false).unwrap(),
+        format!("https://publisher.example/pub/proofs/{id}")
+    );
+    assert!(provenant_wasm::endpoint_proofs_url("http://127.0.0.1:9/pub", &id, true).is_ok());
+    // A report naming a refused endpoint plans no fetch and says why.
+    let Outcome::Report(mut report) =
+        browser_verify(fixture("interop/peer-edited.jpg"), None, None)
+    else {
+        panic!("peer-edited.jpg did not verify");
+    };
+    report["chain"][0]["chronology_endpoint"] = Value::from("https://169.254.169.254/latest");
+    let planned: Value = serde_json::from_str(
+        &provenant_wasm::proof_fetches(&report.to_string(), true).expect("planned"),
+    )
+    .unwrap();
+    assert_eq!(planned["fetches"], serde_json::json!([]));
+    assert!(planned["report"]["codes"]
+        .to_string()
+        .contains("anchor.endpointUnavailable"));
+    console_log!("publisher endpoint URL rule checked in the browser");
+}
+
+/// A `.c2pa` sidecar through the JS `verify`, and the claim thumbnails export.
+#[wasm_bindgen_test]
+fn a_sidecar_and_thumbnails_through_the_exports() {
+    let asset = fixture("formats/cloud.jpg");
+    let store = fixture("formats/cloud_manifest.c2pa").to_vec();
+    let json = provenant_wasm::verify(
+        asset,
+        None,
+        None,
+        None,
+        None,
+        Some(store),
+        Some("cloud.c2pa".into()),
+    )
+    .expect("verified");
+    let report: Value = serde_json::from_str(&json).unwrap();
+    assert_ne!(report["verdict"], "not_checked", "{report}");
+    assert!(report["codes"].to_string().contains("manifest.sidecar"));
+    let thumbs = provenant_wasm::thumbnails(fixture("interop/peer-edited.jpg"), None);
+    assert!(thumbs.length() > 0);
+    for t in thumbs.iter() {
+        let kind = js_sys::Reflect::get(&t, &JsValue::from_str("type"))
+            .unwrap()
+            .as_string()
+            .unwrap();
+        assert!(["image/jpeg", "image/png", "image/webp"].contains(&kind.as_str()));
+    }
 }

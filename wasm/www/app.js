@@ -17,6 +17,9 @@ await I.load(new URL('./pkg/', import.meta.url), [params.get('lang'), ...(naviga
 I.apply(document, true);
 const RPC_KEY = 'provenant.rpcUrl';
 const REGISTRIES_KEY = 'provenant.registries'; // JSON array of 0x addresses
+const PUBLISHED_KEY = 'provenant.fetchPublished'; // '1': fetch proofs from publishers' endpoints (opt-in)
+// Development and tests only, no control on the page: let publisher endpoints on 127.0.0.1 be fetched.
+const DEV_LOOPBACK_KEY = 'provenant.dev.allowLoopbackEndpoints';
 const SNAPSHOT_KEY = 'provenant.blacklistSnapshot'; // the snapshot file's text
 const SNAPSHOT_NAME_KEY = 'provenant.blacklistSnapshotName';
 const BLACKLIST_KEYS_KEY = 'provenant.blacklistKeys'; // JSON array of hex Ed25519 public keys
@@ -86,6 +89,24 @@ function ask(message, transfer = []) {
 
 // ---- verifying ----
 let busy = false;
+const MAX_SIDECAR = 16 * 1024 * 1024; // the wasm module's MAX_SIDECAR_BYTES
+let sidecar = null; // {buffer, name}: a .c2pa manifest store the reader gave beside the picture
+let lastFile = null; // the picture last chosen, verified again when a sidecar is added or removed
+let thumbUrls = []; // blob: URLs of the thumbnails shown, revoked when the result is replaced
+const THUMB_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
+/** {manifest label: blob: URL} for the wasm module's sanitised claim thumbnails. */
+function thumbnailUrls(list) {
+  thumbUrls.forEach((u) => URL.revokeObjectURL(u));
+  thumbUrls = [];
+  const out = {};
+  (Array.isArray(list) ? list : []).forEach((t) => {
+    if (!t || !THUMB_TYPES.includes(t.type) || !(t.bytes instanceof Uint8Array) || typeof t.manifest !== 'string') return;
+    const url = URL.createObjectURL(new Blob([t.bytes], { type: t.type }));
+    thumbUrls.push(url);
+    out[t.manifest] = url;
+  });
+  return out;
+}
 async function verifyBytes(buffer, fileName) {
   resultBox.replaceChildren();
   setStatus(t('verifying', fileName), true);
@@ -98,12 +119,17 @@ async function verifyBytes(buffer, fileName) {
     const blacklistSnapshot = currentSnapshot().text;
     const blacklistKeys = savedBlacklistKeys();
     const blacklistSeen = localStorage.getItem(SEEN_KEY) || '';
-    const { report, policy, anchorError, blacklistError, blacklistSource } = await ask({ bytes: buffer, trustPem, allowedPem, fileName,
-      rpcUrl, registries, blacklistSnapshot, blacklistKeys, blacklistSeen }, [buffer]);
+    const side = sidecar ? { sidecar: sidecar.buffer.slice(0), sidecarName: sidecar.name } : {};
+    const transfer = side.sidecar ? [buffer, side.sidecar] : [buffer];
+    const { report, policy, anchorError, blacklistError, blacklistSource, thumbnails } = await ask({ ...side, bytes: buffer, trustPem, allowedPem, fileName,
+      rpcUrl, registries, blacklistSnapshot, blacklistKeys, blacklistSeen,
+      fetchPublished: localStorage.getItem(PUBLISHED_KEY) === '1',
+      allowLoopbackEndpoints: localStorage.getItem(DEV_LOOPBACK_KEY) === '1' }, transfer);
     if (blacklistSource) rememberSnapshot(blacklistSource);
     const parsed = JSON.parse(report);
     setStatus('');
-    resultBox.replaceChildren(R.renderReport(parsed, { anchorError, blacklistError, policy: JSON.parse(policy) }));
+    resultBox.replaceChildren(R.renderReport(parsed, { anchorError, blacklistError, policy: JSON.parse(policy),
+      thumbnails: thumbnailUrls(thumbnails) }));
   } catch (err) {
     showError(err);
   } finally {
@@ -117,6 +143,7 @@ function tooBig(size) {
 
 async function verifyFile(file) {
   if (!file) return;
+  lastFile = file;
   if (file.size > MAX_BYTES) { showError(tooBig(file.size)); return; } // before reading it
   if (file.size === 0) { showError({ code: 'input.empty', message: t('fileEmpty') }); return; }
   let buffer;
@@ -171,6 +198,32 @@ drop.addEventListener('drop', (e) => {
   const file = e.dataTransfer && e.dataTransfer.files[0];
   if (file) verifyFile(file);
 });
+function showSidecar() {
+  $('sidecar-state').textContent = sidecar ? sidecar.name : '';
+  $('sidecar-clear').hidden = !sidecar;
+}
+$('sidecar').addEventListener('change', async (e) => {
+  const file = e.target.files[0];
+  e.target.value = '';
+  if (!file) return;
+  if (file.size === 0 || file.size > MAX_SIDECAR) {
+    showError({ code: 'options.invalid', message: t('sidecarBad') });
+    return;
+  }
+  try {
+    sidecar = { buffer: await file.arrayBuffer(), name: file.name };
+  } catch (err) {
+    showError({ code: 'input.unreadable', message: t('fileUnreadable', err.message) });
+    return;
+  }
+  showSidecar();
+  if (lastFile) verifyFile(lastFile);
+});
+$('sidecar-clear').addEventListener('click', () => {
+  sidecar = null;
+  showSidecar();
+  if (lastFile) verifyFile(lastFile);
+});
 $('url-form').addEventListener('submit', (e) => { e.preventDefault(); verifyUrl($('url').value.trim()); });
 
 const pem = $('trust-pem');
@@ -198,6 +251,8 @@ const rpcInput = $('rpc-url');
 const registriesInput = $('registries');
 rpcInput.value = localStorage.getItem(RPC_KEY) || '';
 registriesInput.value = savedRegistries().join('\n');
+const publishedInput = $('fetch-published');
+publishedInput.checked = localStorage.getItem(PUBLISHED_KEY) === '1';
 $('anchors-save').addEventListener('click', () => {
   const state = $('anchors-state');
   const rpcUrl = rpcInput.value.trim();
@@ -211,6 +266,7 @@ $('anchors-save').addEventListener('click', () => {
   if (bad !== undefined) { state.textContent = t('pageBadRegistry', bad.slice(0, 60)); return; }
   localStorage.setItem(RPC_KEY, rpcUrl);
   localStorage.setItem(REGISTRIES_KEY, JSON.stringify(lines));
+  localStorage.setItem(PUBLISHED_KEY, publishedInput.checked ? '1' : '0');
   state.textContent = !rpcUrl ? t('anchorsSavedNone')
     : lines.length === 1 ? t('anchorsSavedOne') : lines.length ? t('anchorsSaved', lines.length) : t('anchorsSavedNoRegistry');
 });

@@ -227,6 +227,11 @@
     const dl = el('dl', 'pv-facts');
     if (report.file) row(dl, T('rowFile'), report.file, 'pv-file');
     row(dl, T('rowFormat'), T('formatSize', report.format, report.size));
+    const kept = (code) => (report.codes || []).find((c) => c && c.code === code && typeof c.url === 'string');
+    const remote = kept('manifest.remote');
+    if (remote) row(dl, T('rowRemote'), T('remoteNotFetched', remote.url.slice(0, 500)), 'pv-remote');
+    const sidecar = kept('manifest.sidecar');
+    if (sidecar) row(dl, T('rowSidecar'), T('sidecarRead', sidecar.url.slice(0, 200)), 'pv-sidecar');
     policyRow(dl, opts && opts.policy);
     const chain = report.chain || [];
     if (chain.length === 0) {
@@ -283,7 +288,7 @@
     return box;
   }
 
-  function renderStep(report, step) {
+  function renderStep(report, step, opts) {
     const li = el('li', 'pv-step pv-step-' + step.status);
     li.setAttribute('data-step', String(step.index));
     const head = el('div', 'pv-step-head');
@@ -315,6 +320,7 @@
       acts.appendChild(el('li', 'pv-action', t));
     });
     if (acts.childNodes.length) li.appendChild(acts);
+    renderStepDetails(li, step, opts);
 
     const stepFailures = (step.failures || []).slice();
     (report.codes || []).forEach((c) => {
@@ -351,8 +357,54 @@
     return li;
   }
 
+  const IDENTITY_STATES = { trusted: 'identityTrusted', untrusted: 'identityUntrusted', invalid: 'identityInvalid',
+    unchecked: 'identityUnchecked' };
+
+  /** A step's signed thumbnail, photo metadata, "do not train" and CAWG identities. The
+   * thumbnail is shown only from a blob: URL the caller made (never a URL from the report). */
+  function renderStepDetails(li, step, opts) {
+    const thumbs = opts && opts.thumbnails;
+    const src = thumbs && Object.prototype.hasOwnProperty.call(thumbs, step.manifest) ? String(thumbs[step.manifest]) : '';
+    if (src.startsWith('blob:')) {
+      const img = el('img', 'pv-thumb');
+      img.src = src;
+      img.alt = T('thumbAlt', step.index);
+      img.decoding = 'async';
+      li.appendChild(img);
+    } else if (step.thumbnail) {
+      li.appendChild(el('div', 'pv-thumb-none pv-muted', T('thumbNotShown', String(step.thumbnail).slice(0, 100))));
+    }
+    const m = step.metadata && typeof step.metadata === 'object' ? step.metadata : null;
+    if (m) {
+      const dl = el('dl', 'pv-facts pv-metadata');
+      const text = (v) => (typeof v === 'string' && v ? v : null);
+      const put = (name, value, cls) => { if (value) row(dl, name, value, cls); };
+      put(T('metaCaption'), text(m.caption), 'pv-meta-caption');
+      const creators = Array.isArray(m.creator) ? m.creator.filter((c) => typeof c === 'string' && c) : [];
+      put(T('metaCreator'), creators.join(', '), 'pv-meta-creator');
+      put(T('metaCredit'), text(m.credit), 'pv-meta-credit');
+      put(T('metaCopyright'), text(m.copyright), 'pv-meta-copyright');
+      put(T('metaDateline'), [text(m.city), text(m.country), text(m.date_created)].filter(Boolean).join(', '), 'pv-meta-dateline');
+      if (dl.childNodes.length) li.appendChild(dl);
+    }
+    if (step.do_not_train === true) li.appendChild(el('div', 'pv-dnt', T('doNotTrain')));
+    const people = Array.isArray(step.identities) ? step.identities.filter((p) => p && typeof p === 'object') : [];
+    if (people.length) {
+      const ul = el('ul', 'pv-identities');
+      people.slice(0, 32).forEach((p) => {
+        const roles = Array.isArray(p.roles) ? p.roles.map((r) => String(r).replace(/^cawg\./, '')).join(', ') : '';
+        const state = IDENTITY_STATES[p.state] ? T(IDENTITY_STATES[p.state]) : T('identityUnchecked');
+        const item = el('li', 'pv-identity pv-identity-' + (IDENTITY_STATES[p.state] ? p.state : 'unchecked'),
+          T('identityLine', typeof p.name === 'string' && p.name ? p.name : T('identityUnnamed'), roles || '—', state));
+        ul.appendChild(item);
+      });
+      li.appendChild(el('div', 'pv-identities-title', T('identitiesTitle')));
+      li.appendChild(ul);
+    }
+  }
+
   /** The full chain as a tree (parent → ingredients), every step with status and failures. */
-  function renderChain(report) {
+  function renderChain(report, opts) {
     const box = el('section', 'pv-chain');
     const chain = report.chain || [];
     box.appendChild(el('h4', null, chain.length === 1 ? T('chainTitleOne') : T('chainTitle', chain.length)));
@@ -368,7 +420,7 @@
       (byParent.get(parentKey) || []).forEach((s) => {
         if (seen.has(s.index) || depth > 64) return; // hostile cycles
         seen.add(s.index);
-        const li = renderStep(report, s);
+        const li = renderStep(report, s, opts);
         if (byParent.has(s.index)) li.appendChild(build(s.index, depth + 1));
         ul.appendChild(li);
       });
@@ -376,13 +428,14 @@
     }
     const tree = build(-1, 0);
     // Steps whose parent is missing still get shown.
-    chain.forEach((s) => { if (!seen.has(s.index)) tree.appendChild(renderStep(report, s)); });
+    chain.forEach((s) => { if (!seen.has(s.index)) tree.appendChild(renderStep(report, s, opts)); });
     box.appendChild(tree);
     return box;
   }
 
   /** Badge + summary + chain, in one container. opts: {anchorError?, blacklistError?} (a failed
-   * on-chain check, a blacklist snapshot that could not be used). */
+   * on-chain check, a blacklist snapshot that could not be used), thumbnails? ({manifest label:
+   * blob: URL}, made by the caller from the wasm module's sanitised claim thumbnails). */
   function renderReport(report, opts) {
     const box = el('div', 'pv-report pv-report-' + verdictInfo(report.verdict).cls);
     box.setAttribute('data-verdict', report.verdict);
@@ -391,7 +444,7 @@
       box.setAttribute('data-blacklisted', 'true');
     }
     box.appendChild(renderSummary(report, opts));
-    if ((report.chain || []).length) box.appendChild(renderChain(report));
+    if ((report.chain || []).length) box.appendChild(renderChain(report, opts));
     return box;
   }
 
@@ -431,6 +484,11 @@
 .pv-blacklist-listed{color:#7a0b0b;background:#fde0dd;font-weight:700;padding:0 .3em;border-radius:3px}
 .pv-blacklist-clear{color:#1b7f3a}.pv-blacklist-error{color:#b3261e}
 .pv-status-blacklisted{background:#7a0b0b;margin-inline-start:.3em}
+.pv-thumb{display:block;max-width:160px;max-height:160px;margin:.3em 0;border:1px solid #ccc}
+.pv-metadata{margin:.3em 0;font-size:13px}.pv-dnt{color:#8a1c7c;font-weight:600;font-size:13px}
+.pv-identities-title{font-weight:600;font-size:13px;margin-top:.2em}
+.pv-identities{margin:.1em 0;padding-inline-start:1.2em;font-size:13px}.pv-identity{overflow-wrap:anywhere}
+.pv-identity-trusted{color:#1b7f3a}.pv-identity-invalid{color:#b3261e}
 .pv-step-blacklist{color:#7a0b0b;font-weight:600;margin:.2em 0;padding-inline-start:1.2em}.pv-blacklist-hit{overflow-wrap:anywhere}
 `;
 

@@ -1,16 +1,21 @@
 // Runs the wasm verifier off the main thread so the page never freezes.
-// Messages in: {id, bytes: ArrayBuffer, trustPem, allowedPem?, fileName, rpcUrl?, registries?, blacklistSnapshot?,
-// blacklistKeys?, blacklistSeen?} or {id, type: 'version'}.
+// Messages in: {id, bytes: ArrayBuffer, trustPem, allowedPem?, fileName, rpcUrl?, registries?, fetchPublished?,
+// allowLoopbackEndpoints?, blacklistSnapshot?, blacklistKeys?, blacklistSeen?, sidecar?: ArrayBuffer (a .c2pa manifest
+// store beside the picture), sidecarName?} or {id, type: 'version'}.
 // Messages out: {id, ok: true, report: string, policy: string, anchorError?: string, blacklistError?: string,
-// blacklistSource?: {sourceKey, block}} or {id, ok: false, error: {code, message}, fatal?}.
-// With an RPC URL the report's anchor proofs are checked over JSON-RPC (anchors.js) after verifying;
+// blacklistSource?: {sourceKey, block}, thumbnails: [{manifest, type, bytes: Uint8Array}] (sanitised claim thumbnails)} or {id, ok: false, error: {code, message}, fatal?}.
+// With fetchPublished (opt-in) the proofs of steps without one are first fetched from the publisher's
+// chronology endpoint their manifest names (published.js; allowLoopbackEndpoints is the tests' development
+// setting). With an RPC URL the report's anchor proofs are checked over JSON-RPC (anchors.js) after verifying;
 // then, with a blacklist snapshot, the report is checked against it (wasm applyBlacklist: signature
 // by one of blacklistKeys, expiry, entries, and not older than the block blacklistSeen — the page's
 // record, {sourceKey: "block"} — holds for its source). A snapshot that cannot be used leaves the
 // report "not checked" and becomes blacklistError; one that was used comes back as blacklistSource,
 // for the page to remember (this worker has no storage).
-import init, { verify, version, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy } from './pkg/provenant_wasm.js';
+import init, { verify, version, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy,
+  proofFetches, attachEndpointAnswers, thumbnails } from './pkg/provenant_wasm.js';
 import './anchors.js'; // a classic script: publishes globalThis.ProvenantAnchors
+import './published.js'; // a classic script: publishes globalThis.ProvenantPublished
 
 const ready = init({ module_or_path: new URL('./pkg/provenant_wasm_bg.wasm', import.meta.url) });
 
@@ -36,14 +41,25 @@ self.onmessage = async (event) => {
     }
     const bytes = new Uint8Array(msg.bytes);
     // allowedPem: end-entity certificates trusted as themselves (provenant verify --allowed).
+    const sidecar = msg.sidecar instanceof ArrayBuffer ? new Uint8Array(msg.sidecar) : undefined;
+    const sidecarName = sidecar && typeof msg.sidecarName === 'string' ? msg.sidecarName : undefined;
     let report = verify(bytes, msg.trustPem || undefined, msg.fileName || undefined, await sha256Hex(bytes),
-      msg.allowedPem || undefined);
+      msg.allowedPem || undefined, sidecar, sidecarName);
+    // Read again only when a step declares a thumbnail (a second pass over the file).
+    const declared = (JSON.parse(report).chain || []).some((s) => s && typeof s.thumbnail === 'string');
+    const thumbs = declared ? thumbnails(bytes, sidecar) : [];
     let anchorError;
+    if (msg.fetchPublished === true) {
+      const published = await self.ProvenantPublished.fetchPublished({ proofFetches, attachEndpointAnswers }, report,
+        { allowLoopback: msg.allowLoopbackEndpoints === true });
+      report = published.reportJson;
+      if (published.error) anchorError = published.error;
+    }
     if (typeof msg.rpcUrl === 'string' && msg.rpcUrl.trim()) {
       const checked = await self.ProvenantAnchors.checkAnchors({ anchorCalls, applyAnchorAnswers, publisherOfCall },
         report, msg.rpcUrl.trim(), Array.isArray(msg.registries) ? msg.registries : []);
       report = checked.reportJson;
-      anchorError = checked.error;
+      anchorError = checked.error || anchorError;
     }
     let blacklistError;
     let blacklistSource;
@@ -62,7 +78,8 @@ self.onmessage = async (event) => {
     // The core's one policy (the default: trusted, no blacklisted camera or signer), as the CLI,
     // batch and serve apply it: {passed, reasons: [{rule, message}]}.
     const policy = evaluatePolicy(report, '');
-    self.postMessage({ id: msg.id, ok: true, report, policy, anchorError, blacklistError, blacklistSource });
+    self.postMessage({ id: msg.id, ok: true, report, policy, anchorError, blacklistError, blacklistSource, thumbnails: thumbs },
+      thumbs.map((t) => t.bytes.buffer));
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError) {
       // A panic or trap leaves the module in an unknown state: the page restarts this worker.

@@ -1,13 +1,15 @@
 //! Anchoring on an EVM network through the registry contract.
 //!
 //! [`check`] is the sans-IO anchor check (which calls to make, what their answers mean),
-//! shared by the CLI and the browser. The rest is native (feature `anchor`): the
+//! shared by the CLI and the browser, as is [`endpoint`] (which proofs to ask a publisher's
+//! endpoint for, and what its answer adds). The rest is native (feature `anchor`): the
 //! JSON-RPC client with retries (`network`), registry administration and views
 //! (`registry`), the batch state machine that anchors the chronology log
 //! (`anchoring`), proofs from publisher endpoints (`publisher`) and the blacklist
 //! governance transactions (`curation`), all reached through [`Network`].
 
 pub mod check;
+pub mod endpoint;
 
 #[cfg(feature = "anchor")]
 mod anchoring;

@@ -28,11 +28,8 @@ impl Network {
             endpoint: endpoint.to_owned(),
             message,
         };
-        crate::fetch::check_url(endpoint, allow_loopback).map_err(|e| fail(why(e)))?;
-        if manifest_id.len() != 64 || !manifest_id.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Err(fail("bad manifest id".into()));
-        }
-        let url = format!("{}/proofs/{manifest_id}", endpoint.trim_end_matches('/'));
+        let url =
+            super::endpoint::proofs_url(endpoint, manifest_id, allow_loopback).map_err(fail)?;
         let policy = FetchPolicy {
             allow_loopback,
             ..FetchPolicy::public(
@@ -48,9 +45,7 @@ impl Network {
             }
             Err(e) => return Err(fail(why(e))),
         };
-        let set =
-            crate::chronology::proof::ProofSet::parse(&body).map_err(|e| fail(e.to_string()))?;
-        Ok(set.bundles().0)
+        super::endpoint::proofs_from_answer(&body).map_err(fail)
     }
 }
 

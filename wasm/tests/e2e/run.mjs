@@ -1,5 +1,6 @@
 // End-to-end tests of the verifier page and the MV3 extension in real headless Chromium.
 //   node wasm/tests/e2e/run.mjs          (after wasm/build.sh)
+//   E2E_ONLY=page,extension,published,details,store node wasm/tests/e2e/run.mjs   (only those groups; default all)
 // Exits non-zero on any failure; a missing Chromium or wasm package is a failure, never a skip.
 // Inputs are made at test time with the real CLI; screenshots go to target/e2e-artifacts/.
 import { chromium } from 'playwright-core';
@@ -16,6 +17,8 @@ import { hostileTests, cdpReader } from './hostile.mjs';
 import { pageReaderTests, extensionReaderTests, extensionLocaleTests } from './reader.mjs';
 import { scanTests } from './scan.mjs';
 import { storeTests } from './store.mjs';
+import { publishedTests } from './published.mjs';
+import { stepDetailsTests } from './details.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const wasmDir = path.resolve(here, '../..');
@@ -28,6 +31,8 @@ const FLAGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-qui
   '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'];
 
 const started = Date.now();
+const ONLY = (process.env.E2E_ONLY || '').split(',').map((g) => g.trim()).filter(Boolean);
+const runs = (group) => ONLY.length === 0 || ONLY.includes(group);
 let failures = 0;
 let passes = 0;
 const results = [];
@@ -59,7 +64,7 @@ for (const d of ['www/pkg', 'extension/pkg']) {
     if (!fs.existsSync(path.join(wasmDir, d, f))) fatal(`wasm/${d}/${f} is missing: run wasm/build.sh first`);
   }
 }
-for (const f of ['render.js', 'anchors.js']) {
+for (const f of ['render.js', 'anchors.js', 'published.js']) {
   if (!fs.existsSync(path.join(wasmDir, 'extension/pkg', f))) fatal(`wasm/extension/pkg/${f} is missing: run wasm/build.sh`);
 }
 const ANVIL = path.join(root, 'node_modules/.bin/anvil');
@@ -327,7 +332,7 @@ async function launch(extraArgs = [], opts = {}) {
 }
 
 // ===================== the verifier page =====================
-{
+if (runs('page')) {
   const ctx = await launch();
   const page = ctx.pages()[0] || await ctx.newPage();
   const consoleErrors = [];
@@ -791,7 +796,7 @@ async function launch(extraArgs = [], opts = {}) {
 // ===================== the extension =====================
 // Results are read as a reader sees them: the marks over the pictures (through DevTools' view of
 // their closed shadow roots, cdpReader) and the extension's own details page.
-{
+if (runs('extension')) {
   const ext = path.join(wasmDir, 'extension');
   const ctx = await launch([`--disable-extensions-except=${ext}`, `--load-extension=${ext}`], { ignoreDefaultArgs: ['--disable-extensions'] });
   let sw = ctx.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://'));
@@ -1040,7 +1045,13 @@ async function launch(extraArgs = [], opts = {}) {
   await ctx.close();
   await extensionLocaleTests({ launch, extDir: ext, site, test, assert, assertIncludes, W, artifacts, rootPem, axeSource, waitMarks, cdpReader });
 }
-await storeTests({ root, wasmDir, work, pageReady, test, assert, assertIncludes, launch, startServer, W, rootPem, artifacts });
+if (runs('published')) {
+  await publishedTests({ launch, wasmDir, root, site, test, assert, assertIncludes, W, artifacts, cli, env, anvilUrl, registry, rpcCall, pageReady });
+}
+if (runs('details')) {
+  await stepDetailsTests({ launch, wasmDir, root, site, test, assert, assertIncludes, W, artifacts, cli, env, shared, pageReady, axeSource });
+}
+if (runs('store')) await storeTests({ root, wasmDir, work, pageReady, test, assert, assertIncludes, launch, startServer, W, rootPem, artifacts });
 
 await site.close();
 await other.close();
