@@ -53,13 +53,14 @@ fn lookup(home: &Path, file: &Path) -> Value {
 
 #[test]
 fn lookup_finds_a_large_signed_jpeg_and_its_copies() {
-    let home = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let keys = keygen(dir.path(), &[]);
     let input = dir.path().join("large.jpg");
     std::fs::write(&input, large_jpeg()).unwrap();
     let signed = dir.path().join("signed.jpg");
     for extra in [&[][..], &["--no-thumbnail"][..]] {
+        // A log of its own for each way of signing.
+        let home = tempfile::tempdir().unwrap();
         let mut args = vec!["sign", s(&input), "-o", s(&signed), "--key", s(&keys)];
         args.extend_from_slice(extra);
         let out = run(home.path(), &args);
