@@ -286,8 +286,11 @@ impl StatementArgs {
                 .map_err(|e| anyhow!("cannot decode the picture: {e}"))?;
         let (thumbnail, fingerprints, code) = std::thread::scope(|scope| {
             let thumbnail = (!self.no_thumbnail).then(|| scope.spawn(|| Thumbnail::of(&picture)));
+            // The soft binding from the decoded pixels themselves, as before (what
+            // `verify --check-soft-binding` computes, to the bit on the samples); the
+            // log's 13 codes and hash from the further reduced copy.
+            let code = provenant_core::chronology::iscc::code_image(&picture);
             let fingerprints = fingerprint_picture(&picture, factor).into_owned();
-            let code = provenant_core::chronology::iscc::code_image(&fingerprints);
             let thumbnail = thumbnail.map(|t| {
                 t.join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))

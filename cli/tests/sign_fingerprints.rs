@@ -81,7 +81,9 @@ fn lookup_finds_a_large_signed_jpeg_and_its_copies() {
         let label = report["chain"][0]["manifest"].as_str().unwrap().to_owned();
         let binding = &report["soft_binding"];
         assert_eq!(binding["status"], "match", "{extra:?}: {binding}");
-        assert!(binding["distance"].as_u64().unwrap() <= 2, "{binding}");
+        // Signed from the thumbnail-size decode, checked on the 1/8 decode: within the
+        // soft binding's tolerance (8 bits).
+        assert!(binding["distance"].as_u64().unwrap() <= 8, "{binding}");
         if extra.is_empty() {
             let thumb = &report["chain"][0]["thumbnail"];
             assert!(
