@@ -266,10 +266,11 @@ impl StatementArgs {
 
     /// A picture decoded once (reduced: a JPEG in the DCT domain) for its thumbnail
     /// (unless --no-thumbnail), its ISCC soft binding and the log's fingerprints; none
-    /// for other media.
+    /// for other media. The thumbnail is encoded on a second thread while this one
+    /// reduces the pixels further to the fingerprints' size and codes them.
     pub fn decode(&self, bytes: &[u8]) -> Result<Option<Decoded>> {
         use provenant_core::chronology::fingerprint::{
-            decode_reduced_within, DecodeLimits, FINGERPRINT_SIDE,
+            decode_reduced_with_factor, fingerprint_picture, DecodeLimits, FINGERPRINT_SIDE,
         };
         if !is_picture(bytes) {
             return Ok(None);
@@ -280,18 +281,27 @@ impl StatementArgs {
         } else {
             provenant_core::credentials::thumbnail::LONG_EDGE / 2
         };
-        let picture = decode_reduced_within(bytes, DecodeLimits::default(), min_side)
-            .map_err(|e| anyhow!("cannot decode the picture: {e}"))?;
-        let thumbnail = if self.no_thumbnail {
-            None
-        } else {
-            Some(Thumbnail::of(&picture).map_err(|e| {
-                anyhow!("cannot make a thumbnail: {e} (use --no-thumbnail to skip it)")
-            })?)
-        };
-        let code = provenant_core::chronology::iscc::code_image(&picture);
+        let (picture, factor) =
+            decode_reduced_with_factor(bytes, DecodeLimits::default(), min_side)
+                .map_err(|e| anyhow!("cannot decode the picture: {e}"))?;
+        let (thumbnail, fingerprints, code) = std::thread::scope(|scope| {
+            let thumbnail = (!self.no_thumbnail).then(|| scope.spawn(|| Thumbnail::of(&picture)));
+            // The soft binding from the decoded pixels themselves, as before (what
+            // `verify --check-soft-binding` computes, to the bit on the samples); the
+            // log's 13 codes and hash from the further reduced copy.
+            let code = provenant_core::chronology::iscc::code_image(&picture);
+            let fingerprints = fingerprint_picture(&picture, factor).into_owned();
+            let thumbnail = thumbnail.map(|t| {
+                t.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            });
+            (thumbnail, fingerprints, code)
+        });
+        let thumbnail = thumbnail
+            .transpose()
+            .map_err(|e| anyhow!("cannot make a thumbnail: {e} (use --no-thumbnail to skip it)"))?;
         Ok(Some(Decoded {
-            picture,
+            picture: fingerprints,
             thumbnail,
             code,
         }))
@@ -300,7 +310,7 @@ impl StatementArgs {
 
 /// A picture decoded for signing, and what is made of it.
 pub struct Decoded {
-    /// The pixels (reduced).
+    /// The pixels reduced to the fingerprints' size (see `fingerprint_picture`).
     pub picture: image::DynamicImage,
     /// The claim thumbnail, unless --no-thumbnail.
     pub thumbnail: Option<Thumbnail>,

@@ -292,11 +292,21 @@ pub fn decode_reduced_within(
     limits: DecodeLimits,
     min_side: u32,
 ) -> Result<DynamicImage, PerceptualError> {
+    decode_reduced_with_factor(bytes, limits, min_side).map(|(img, _)| img)
+}
+
+/// As [`decode_reduced_within`], with the reduction the picture was decoded at (1: in
+/// full), for [`fingerprint_picture`].
+pub fn decode_reduced_with_factor(
+    bytes: &[u8],
+    limits: DecodeLimits,
+    min_side: u32,
+) -> Result<(DynamicImage, u32), PerceptualError> {
     let reader = ImageReader::new(Cursor::new(bytes))
         .with_guessed_format()
         .map_err(|e| PerceptualError::Decode(e.to_string()))?;
     if reader.format() != Some(image::ImageFormat::Jpeg) {
-        return decode_picture_within(bytes, limits);
+        return decode_picture_within(bytes, limits).map(|img| (img, 1));
     }
     // The header, its limits and the orientation through the same decoder as a full
     // decode, so both paths refuse the same pictures.
@@ -304,15 +314,41 @@ pub fn decode_reduced_within(
     let orientation = decoder
         .orientation()
         .unwrap_or(image::metadata::Orientation::NoTransforms);
+    let (width, height) = decoder.dimensions();
     drop(decoder);
     let max_alloc = usize::try_from(limits.max_alloc).unwrap_or(usize::MAX);
     let mut img = match super::jpeg_scaled::decode(bytes, min_side, max_alloc) {
         Ok(Some(img)) => img,
-        Ok(None) => return decode_picture_within(bytes, limits),
+        Ok(None) => return decode_picture_within(bytes, limits).map(|img| (img, 1)),
         Err(e) => return Err(PerceptualError::Decode(e)),
     };
+    let factor = super::jpeg_scaled::reduction(width, height, min_side).0;
     img.apply_orientation(orientation);
-    Ok(img)
+    Ok((img, factor))
+}
+
+/// The picture the log's fingerprints (the DCT hash and the ISCC entry codes) are
+/// computed from, made of one already decoded reduced by `factor` (e.g. for a
+/// thumbnail): block-averaged down to the reduction a decode at [`FINGERPRINT_SIDE`]
+/// would have used (for a JPEG, the 1/8 decode a lookup or a soft-binding check
+/// makes; block means are what that decode gives, up to rounding). Hashing the
+/// thumbnail-size pixels instead costs many times more and gives the same codes
+/// within a bit or two.
+#[must_use]
+pub fn fingerprint_picture(
+    picture: &DynamicImage,
+    factor: u32,
+) -> std::borrow::Cow<'_, DynamicImage> {
+    let factor = factor.max(1);
+    let (w, h) = (
+        picture.width().saturating_mul(factor),
+        picture.height().saturating_mul(factor),
+    );
+    let wanted = super::jpeg_scaled::reduction(w, h, FINGERPRINT_SIDE).0;
+    if wanted <= factor {
+        return std::borrow::Cow::Borrowed(picture);
+    }
+    std::borrow::Cow::Owned(super::jpeg_scaled::box_reduce(picture, wanted / factor))
 }
 
 /// Decodes a picture (see [`decode_picture`]) and returns its [`hash_image`].

@@ -135,13 +135,24 @@ pub const TILE_REGIONS: [(f32, f32, f32, f32); 12] = [
 #[must_use]
 pub fn entry_codes(img: &DynamicImage) -> Vec<IsccImageCode> {
     let (w, h) = (img.width(), img.height());
-    let mut codes = vec![code_image(img)];
+    // Compositing over white is per pixel, so it is done once for all 13 regions.
+    let rgb = over_white(img);
+    let code = |x0: u32, y0: u32, x1: u32, y1: u32| {
+        let region = Region {
+            x0: x0.min(w) as usize,
+            y0: y0.min(h) as usize,
+            x1: x1.min(w) as usize,
+            y1: y1.min(h) as usize,
+        };
+        code_of_grey(&normalize_region(&rgb, w as usize, region)).unwrap_or(IsccImageCode(0))
+    };
+    let mut codes = vec![code(0, 0, w, h)];
     for (l, t, r, b) in TILE_REGIONS {
         let x0 = (w as f32 * l) as u32;
         let y0 = (h as f32 * t) as u32;
         let x1 = w.saturating_sub((w as f32 * r) as u32).max(x0 + 1);
         let y1 = h.saturating_sub((h as f32 * b) as u32).max(y0 + 1);
-        codes.push(code_image(&img.crop_imm(x0, y0, x1 - x0, y1 - y0)));
+        codes.push(code(x0, y0, x1, y1));
     }
     codes
 }
@@ -180,13 +191,36 @@ pub fn code_bytes(bytes: &[u8]) -> Result<IsccImageCode, PerceptualError> {
 /// An empty picture gives all black.
 #[must_use]
 pub fn normalize(img: &DynamicImage) -> [u8; SIDE * SIDE] {
-    let mut out = [0u8; SIDE * SIDE];
     let (w, h) = (img.width() as usize, img.height() as usize);
     if w == 0 || h == 0 {
+        return [0u8; SIDE * SIDE];
+    }
+    let region = Region {
+        x0: 0,
+        y0: 0,
+        x1: w,
+        y1: h,
+    };
+    normalize_region(&over_white(img), w, region)
+}
+
+/// A rectangle of a picture, end exclusive.
+#[derive(Clone, Copy)]
+struct Region {
+    x0: usize,
+    y0: usize,
+    x1: usize,
+    y1: usize,
+}
+
+/// [`normalize`] of a region of an RGB picture `w` pixels wide (already over white):
+/// the same as normalising that region cropped out.
+fn normalize_region(rgb: &[u8], w: usize, r: Region) -> [u8; SIDE * SIDE] {
+    let mut out = [0u8; SIDE * SIDE];
+    if r.x1 <= r.x0 || r.y1 <= r.y0 {
         return out;
     }
-    let rgb = over_white(img);
-    let (x0, y0, x1, y1) = trimmed_box(&rgb, w, h);
+    let (x0, y0, x1, y1) = trimmed_box(rgb, w, r);
     let (tw, th) = (x1 - x0, y1 - y0);
     let mut grey = Vec::with_capacity(tw * th);
     for y in y0..y1 {
@@ -217,13 +251,19 @@ fn over_white(img: &DynamicImage) -> Vec<u8> {
     out
 }
 
-/// `(x0, y0, x1, y1)`, end exclusive: the pixels that differ from the top-left one.
-fn trimmed_box(rgb: &[u8], w: usize, h: usize) -> (usize, usize, usize, usize) {
-    let corner = rgb.get(..3).unwrap_or(&[0, 0, 0]);
-    let (mut x0, mut y0, mut x1, mut y1) = (w, h, 0, 0);
-    for (y, row) in rgb.chunks_exact(3 * w).enumerate().take(h) {
-        for (x, p) in row.chunks_exact(3).enumerate() {
+/// `(x0, y0, x1, y1)`, end exclusive, within region `r` of a picture `w` pixels wide:
+/// the pixels that differ from the region's top-left one (all of `r` when none does).
+fn trimmed_box(rgb: &[u8], w: usize, r: Region) -> (usize, usize, usize, usize) {
+    let at = 3 * (r.y0 * w + r.x0);
+    let corner = rgb.get(at..at + 3).unwrap_or(&[0, 0, 0]);
+    let (mut x0, mut y0, mut x1, mut y1) = (r.x1, r.y1, r.x0, r.y0);
+    for y in r.y0..r.y1 {
+        let row = rgb
+            .get(3 * (y * w + r.x0)..3 * (y * w + r.x1))
+            .unwrap_or(&[]);
+        for (i, p) in row.chunks_exact(3).enumerate() {
             if p != corner {
+                let x = r.x0 + i;
                 x0 = x0.min(x);
                 x1 = x1.max(x + 1);
                 y0 = y0.min(y);
@@ -231,8 +271,8 @@ fn trimmed_box(rgb: &[u8], w: usize, h: usize) -> (usize, usize, usize, usize) {
             }
         }
     }
-    if x1 == 0 {
-        (0, 0, w, h)
+    if x1 <= x0 {
+        (r.x0, r.y0, r.x1, r.y1)
     } else {
         (x0, y0, x1, y1)
     }
@@ -385,5 +425,46 @@ mod tests {
         assert_eq!(a, b);
         let code = code_image(&DynamicImage::ImageRgb8(inner));
         assert_ne!(code, IsccImageCode(0));
+    }
+
+    #[test]
+    fn entry_codes_equal_the_codes_of_the_cropped_regions() {
+        // Regions are coded in place; this pins that it is the same as cropping each
+        // region out and coding it, with and without transparency, framed or not.
+        let mut state = 7u32;
+        let mut noise = move || {
+            state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+            (state >> 16) as u8
+        };
+        let rgb = RgbImage::from_fn(123, 77, |x, y| {
+            if x < 6 || y > 70 {
+                Rgb([255, 255, 255])
+            } else {
+                Rgb([(x * 2) as u8 ^ noise(), (y * 3) as u8, noise()])
+            }
+        });
+        let rgba = RgbaImage::from_fn(50, 90, |x, y| {
+            Rgba([(x * 5) as u8, (y * 2) as u8, 40, (x * y) as u8])
+        });
+        for img in [
+            DynamicImage::ImageRgb8(rgb),
+            DynamicImage::ImageRgba8(rgba),
+            DynamicImage::ImageLuma8(image::GrayImage::from_fn(3, 2, |x, _| {
+                image::Luma([x as u8 * 90])
+            })),
+            DynamicImage::new_rgb8(1, 1),
+            DynamicImage::new_rgb8(0, 0),
+        ] {
+            let (w, h) = (img.width(), img.height());
+            let mut expected = vec![code_image(&img)];
+            for (l, t, r, b) in TILE_REGIONS {
+                let x0 = (w as f32 * l) as u32;
+                let y0 = (h as f32 * t) as u32;
+                let x1 = w.saturating_sub((w as f32 * r) as u32).max(x0 + 1);
+                let y1 = h.saturating_sub((h as f32 * b) as u32).max(y0 + 1);
+                expected.push(code_image(&img.crop_imm(x0, y0, x1 - x0, y1 - y0)));
+            }
+            assert_eq!(entry_codes(&img), expected, "{w}x{h} {:?}", img.color());
+        }
     }
 }

@@ -9,7 +9,6 @@
 
 use std::io::Cursor;
 
-use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::DynamicImage;
 
@@ -46,8 +45,24 @@ impl Thumbnail {
                 bytes,
             });
         }
-        let rgb = DynamicImage::ImageRgb8(picture.to_rgb8());
-        rgb.write_with_encoder(JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY))?;
+        // `jpeg-encoder` (baseline, 4:2:0 at this quality, the usual libjpeg quality
+        // scaling): a few times faster than the `image` crate's encoder and smaller.
+        let rgb = picture.to_rgb8();
+        let too_large = || {
+            image::ImageError::Limits(image::error::LimitError::from_kind(
+                image::error::LimitErrorKind::DimensionError,
+            ))
+        };
+        let width = u16::try_from(rgb.width()).map_err(|_| too_large())?;
+        let height = u16::try_from(rgb.height()).map_err(|_| too_large())?;
+        jpeg_encoder::Encoder::new(&mut bytes, JPEG_QUALITY)
+            .encode(rgb.as_raw(), width, height, jpeg_encoder::ColorType::Rgb)
+            .map_err(|e| {
+                image::ImageError::Encoding(image::error::EncodingError::new(
+                    image::error::ImageFormatHint::Exact(image::ImageFormat::Jpeg),
+                    e,
+                ))
+            })?;
         Ok(Self {
             mime: "image/jpeg",
             bytes,
