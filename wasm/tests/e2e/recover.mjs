@@ -158,6 +158,7 @@ export async function recoverTests({ launch, wasmDir, root, site, test, assert, 
       return {
         verdict: await page.locator('#result .pv-report').getAttribute('data-verdict'),
         badge: await page.locator('#result .pv-badge').first().textContent(),
+        badgeClass: await page.locator('#result .pv-badge').first().getAttribute('class'),
         recovery: await page.locator('#result .pv-recovery').count() ? await page.locator('#result .pv-recovery').getAttribute('data-recovery') : null,
         text: (await page.locator('#result .pv-recovery').allTextContents()).join(' '),
       };
@@ -221,6 +222,7 @@ export async function recoverTests({ launch, wasmDir, root, site, test, assert, 
       const r = await upload('rec-stripped.jpg');
       assert(r.verdict === 'no_manifest', JSON.stringify(r));
       assertIncludes(r.badge, 'No content credentials', 'badge');
+      assert(r.badgeClass.split(' ').includes('pv-badge-none'), 'badge colour: ' + r.badgeClass);
       assert(r.recovery === 'recovered', JSON.stringify(r));
       assertIncludes(r.text, 'A similar picture was signed by ' + signed['rec-harbour.jpg'].signer, 'recovery');
       assertIncludes(r.text, 'its credentials verify and its signer is trusted', 'recovery');
