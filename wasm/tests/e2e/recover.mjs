@@ -90,11 +90,18 @@ export async function recoverTests({ launch, wasmDir, root, site, test, assert, 
     tampered[soi + 600] ^= 0xff;
   }
   const farStore = await storeOf(signed['rec-second.jpg'].label);
-  let mode = 'real'; // 'real' | 'tampered' (a store that does not verify) | 'far' (a valid store of another picture)
+  // 'real' | 'tampered' (a store that does not verify) | 'far' (a valid store of another picture) | 'redirect' | 'huge'
+  let mode = 'real';
   const repo = await logServer(async (req, res) => {
     const cors = { 'access-control-allow-origin': '*', 'cache-control': 'no-store' };
     try {
       if (req.method !== 'GET') { res.writeHead(405, cors).end(); return; }
+      if (mode === 'redirect') { res.writeHead(302, { ...cors, location: serveUrl + req.url }).end(); return; }
+      if (mode === 'huge') { // an endless-looking answer: 300 KiB of matches, without a length
+        res.writeHead(200, { ...cors, 'content-type': 'application/json' });
+        res.end('{"matches":[' + '{"manifestId":"urn:c2pa:x","similarityScore":1},'.repeat(6200) + '{}]}');
+        return;
+      }
       if (mode !== 'real' && req.url.startsWith('/manifests/')) {
         res.writeHead(200, { ...cors, 'content-type': 'application/c2pa' }).end(mode === 'tampered' ? tampered : farStore);
         return;
@@ -258,6 +265,21 @@ export async function recoverTests({ launch, wasmDir, root, site, test, assert, 
           assert(r.verdict === 'no_manifest' && r.recovery === 'none', m + ': ' + JSON.stringify(r));
           assert(!r.text.includes('A similar picture was signed'), m + ': ' + r.text);
           onlyCodesSent(m, true);
+        } finally { mode = 'real'; }
+      }
+    });
+
+    await test('recover: page, a repository that redirects or answers too much → "could not be asked", nothing recovered', async () => {
+      for (const [m, why] of [['redirect', 'redirects are not followed'], ['huge', 'answer larger than 256 KiB']]) {
+        mode = m;
+        repo.log.length = 0;
+        try {
+          const r = await upload('rec-stripped.jpg');
+          assert(r.verdict === 'no_manifest' && r.recovery === 'error', m + ': ' + JSON.stringify(r));
+          assertIncludes(r.text, why, m);
+          onlyCodesSent(m, false);
+          const v = await axeViolations(page, axeSource);
+          assert(v.length === 0, 'axe: ' + JSON.stringify(v).slice(0, 1200));
         } finally { mode = 'real'; }
       }
     });
