@@ -57,11 +57,12 @@ for dest in "$here/www/pkg" "$here/extension/pkg"; do
   cp "$pkg"/provenant_wasm.js "$pkg"/provenant_wasm_bg.wasm "$pkg"/*.d.ts "$dest"/
 done
 # The extension cannot load files outside its folder: it gets its own copies of the shared
-# renderer, the anchor checker, the publisher-endpoint fetcher and the i18n helper; the page gets a copy of the extension's
+# renderer, the anchor checker, the publisher-endpoint fetcher, the original finder and the i18n helper; the page gets a copy of the extension's
 # message catalogs (one set of translations for both).
 cp "$here/www/render.js" "$here/extension/pkg/render.js"
 cp "$here/www/anchors.js" "$here/extension/pkg/anchors.js"
 cp "$here/www/published.js" "$here/extension/pkg/published.js"
+cp "$here/www/recover.js" "$here/extension/pkg/recover.js"
 cp "$here/www/i18n.js" "$here/extension/pkg/i18n.js"
 cp -r "$here/extension/_locales" "$here/www/pkg/_locales"
 

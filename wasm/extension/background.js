@@ -14,15 +14,21 @@
 // chrome.storage.local (blacklistSeen, {sourceKey: "block"}), written only here and only after
 // a snapshot was used (signature by a trusted key, expiry, entries and age checked).
 //
+// With "look for the original of pictures without credentials" on (recoverOriginals + recoverEndpoint, off by
+// default), a picture with no manifest is fingerprinted here and its original looked up at that repository
+// (pkg/recover.js: only the 64-bit code leaves the browser); the result is kept as `recovery` beside the
+// report, which it never changes (the mark stays "no credentials").
+//
 // SECURITY (issue 12, item 4): pages are hostile and choose which URLs get fetched. Pictures are
 // fetched without cookies or other credentials and without a referrer, only once they have loaded
 // in the page, and nothing about a result goes back to the page: the content script gets a
 // verdict class for the mark it draws in a closed shadow root, and the details (report, errors,
 // sizes, hashes) live in chrome.storage.session, which content scripts cannot read.
 import init, { verify, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy, proofFetches,
-  attachEndpointAnswers, thumbnails } from './pkg/provenant_wasm.js';
+  attachEndpointAnswers, thumbnails, isccImageCode, recoverQueryUrl, recoverBestMatch, recoverJudge } from './pkg/provenant_wasm.js';
 import './pkg/anchors.js'; // a classic script: publishes globalThis.ProvenantAnchors
 import './pkg/published.js'; // a classic script: publishes globalThis.ProvenantPublished
+import './pkg/recover.js'; // a classic script: publishes globalThis.ProvenantRecover
 import './pkg/i18n.js'; // a classic script: globalThis.ProvenantI18n (chrome.i18n, for render.js)
 import './pkg/render.js'; // a classic script: globalThis.ProvenantRender (verdictInfo, isBlacklisted)
 
@@ -39,7 +45,7 @@ function verifier() {
 
 async function settings() {
   const s = await chrome.storage.local.get({ trustPem: '', allowedPem: '', rpcUrl: '', registries: [], fetchPublished: false,
-    devAllowLoopbackEndpoints: false, blacklistSnapshot: '',
+    devAllowLoopbackEndpoints: false, blacklistSnapshot: '', recoverOriginals: false, recoverEndpoint: '',
     blacklistKeys: [], blacklistSeen: {} });
   return s;
 }
@@ -81,6 +87,11 @@ async function checkBlacklist(reportJson, snapshot, keys, seen) {
 // When the storage is full, the older results of the tab lose their thumbnails (updateTab).
 const MAX_THUMB = 160 * 1024;
 const MAX_THUMBS_PER_PICTURE = 160 * 1024;
+function base64Of(bytes) {
+  let bin = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}
 function keptThumbnails(bytes, reportJson) {
   if (!(JSON.parse(reportJson).chain || []).some((s) => s && typeof s.thumbnail === 'string')) return [];
   const out = [];
@@ -88,9 +99,7 @@ function keptThumbnails(bytes, reportJson) {
   for (const t of thumbnails(bytes)) {
     if (t.bytes.byteLength > MAX_THUMB || total + t.bytes.byteLength > MAX_THUMBS_PER_PICTURE) continue;
     total += t.bytes.byteLength;
-    let bin = '';
-    for (let i = 0; i < t.bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, t.bytes.subarray(i, i + 0x8000));
-    out.push({ manifest: t.manifest, type: t.type, base64: btoa(bin) });
+    out.push({ manifest: t.manifest, type: t.type, base64: base64Of(t.bytes) });
   }
   return out;
 }
@@ -116,7 +125,7 @@ export async function verifyUrl(srcUrl) {
     if (bytes.byteLength > MAX_BYTES) return { error: { code: 'input.tooLarge', message: t('imageTooLarge') } };
     await verifier();
     const { trustPem, allowedPem, rpcUrl, registries, fetchPublished, devAllowLoopbackEndpoints, blacklistSnapshot, blacklistKeys,
-      blacklistSeen } = await settings();
+      blacklistSeen, recoverOriginals, recoverEndpoint } = await settings();
     const name = (() => { try { return decodeURIComponent(new URL(srcUrl).pathname.split('/').pop()) || null; } catch (_) { return null; } })();
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
     const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
@@ -125,6 +134,16 @@ export async function verifyUrl(srcUrl) {
     const out = {};
     const thumbs = keptThumbnails(bytes, report);
     if (thumbs.length) out.thumbnails = thumbs;
+    if (recoverOriginals === true && typeof recoverEndpoint === 'string' && recoverEndpoint.trim() &&
+        globalThis.ProvenantRecover.applies(JSON.parse(report))) {
+      const found = await globalThis.ProvenantRecover.recover(
+        { isccImageCode, recoverQueryUrl, recoverBestMatch, recoverJudge, verify, thumbnails }, bytes,
+        { endpoint: recoverEndpoint.trim(), allowLoopback: devAllowLoopbackEndpoints === true, trustPem, allowedPem });
+      out.recovery = { state: found.state, judgement: found.judgement, error: found.error };
+      if (found.thumbnail && found.thumbnail.bytes.byteLength <= MAX_THUMB) {
+        out.recovery.thumbnail = { type: found.thumbnail.type, base64: base64Of(found.thumbnail.bytes) };
+      }
+    }
     if (fetchPublished === true) {
       const published = await globalThis.ProvenantPublished.fetchPublished({ proofFetches, attachEndpointAnswers }, report,
         { allowLoopback: devAllowLoopbackEndpoints === true });

@@ -54,8 +54,12 @@ function renderEntry(e) {
   src.dir = 'ltr'; // a URL reads left to right, also in a right-to-left window
   box.append(h, src);
   const r = e.result || {};
+  // A similar signed picture the reader's repository knows (opt-in), shown apart from this file's verdict.
+  const recovery = r.recovery && typeof r.recovery === 'object' ? r.recovery : undefined;
+  const recoveryThumbnail = recovery && recovery.thumbnail
+    ? thumbnailUrls([{ ...recovery.thumbnail, manifest: 'recovered' }]).recovered : undefined;
   box.appendChild(r.report ? R.renderReport(r.report, { anchorError: r.anchorError, blacklistError: r.blacklistError, policy: r.policy,
-    thumbnails: thumbnailUrls(r.thumbnails) })
+    thumbnails: thumbnailUrls(r.thumbnails), recovery, recoveryThumbnail })
     : R.renderError(r.error || { message: I.t('noResult') }));
   return box;
 }

@@ -3,8 +3,10 @@
 // curators (stored only) — all in chrome.storage.local.
 // fetchPublished: opt-in fetch of proofs from publishers' endpoints (the development setting that lets
 // endpoints on 127.0.0.1 through, devAllowLoopbackEndpoints, has no control here: the tests set it).
+// recoverOriginals + recoverEndpoint: opt-in lookup of the original of pictures without credentials (only
+// their 64-bit fingerprint is sent; the service worker applies the core's URL rule before any request).
 const DEFAULTS = { trustPem: '', allowedPem: '', autoScan: false, rpcUrl: '', registries: [], fetchPublished: false, curators: [],
-  blacklistKeys: [] };
+  blacklistKeys: [], recoverOriginals: false, recoverEndpoint: '' };
 // chrome.storage.local holds 10 MB in all: a larger snapshot is refused.
 const MAX_SNAPSHOT_CHARS = 8 * 1024 * 1024;
 const $ = (id) => document.getElementById(id);
@@ -17,6 +19,8 @@ chrome.storage.local.get(DEFAULTS).then((s) => {
   $('rpcUrl').value = s.rpcUrl;
   $('registries').value = s.registries.join('\n');
   $('fetchPublished').checked = s.fetchPublished === true;
+  $('recoverOriginals').checked = s.recoverOriginals === true;
+  $('recoverEndpoint').value = s.recoverEndpoint;
   $('curators').value = s.curators.join('\n');
   $('blacklistKeys').value = s.blacklistKeys.join('\n');
 });
@@ -73,6 +77,13 @@ $('save').addEventListener('click', async () => {
   const blacklistKeys = $('blacklistKeys').value.split('\n').map((l) => l.trim()).filter(Boolean);
   const badKey = blacklistKeys.find((l) => !/^(0x)?[0-9a-fA-F]{64}$/.test(l));
   if (badKey !== undefined) { $('state').textContent = t('badKey', badKey.slice(0, 80)); return; }
+  const recoverEndpoint = $('recoverEndpoint').value.trim();
+  const { devAllowLoopbackEndpoints } = await chrome.storage.local.get({ devAllowLoopbackEndpoints: false });
+  const loopback = devAllowLoopbackEndpoints === true && /^http:\/\/(127\.[0-9.]+|\[::1\])(:[0-9]+)?(\/|$)/.test(recoverEndpoint);
+  if ((recoverEndpoint || $('recoverOriginals').checked) && !/^https:\/\/[^/?#]/.test(recoverEndpoint) && !loopback) {
+    $('state').textContent = t('optRecoverBad');
+    return;
+  }
   const allowedPem = $('allowedPem').value;
   if (allowedPem.trim() && !allowedPem.includes('-----BEGIN CERTIFICATE-----')) { $('state').textContent = t('badAllowed'); return; }
   await chrome.storage.local.set({
@@ -82,6 +93,8 @@ $('save').addEventListener('click', async () => {
     rpcUrl,
     registries,
     fetchPublished: $('fetchPublished').checked,
+    recoverOriginals: $('recoverOriginals').checked,
+    recoverEndpoint,
     curators: $('curators').value.split('\n').map((l) => l.trim()).filter(Boolean),
     blacklistKeys,
   });

@@ -4,6 +4,7 @@
 mod anchors;
 mod blacklist;
 mod published;
+mod recover;
 mod thumbnails;
 
 pub use blacklist::{apply_blacklist_json, apply_blacklist_seen, parse_seen, Applied};
@@ -284,6 +285,48 @@ pub fn endpoint_proofs_url(
     allow_loopback: bool,
 ) -> Result<String, JsValue> {
     published::endpoint_proofs_url(endpoint, manifest_id, allow_loopback).map_err(throw)
+}
+
+/// `isccImageCode(rgba, width, height) → string`: the ISCC Content-Code Image (`ISCC:…`,
+/// `io.iscc.v0`) of RGBA pixels the browser decoded (see `recover.rs`).
+#[wasm_bindgen(js_name = isccImageCode)]
+pub fn iscc_image_code(rgba: &[u8], width: u32, height: u32) -> Result<String, JsValue> {
+    recover::image_code(rgba, width, height).map_err(throw)
+}
+
+/// `isccDistance(a, b) → number`: bits between two ISCC image codes.
+#[wasm_bindgen(js_name = isccDistance)]
+pub fn iscc_distance(a: &str, b: &str) -> Result<u32, JsValue> {
+    recover::distance(a, b).map_err(throw)
+}
+
+/// `recoverQueryUrl(endpoint, code, allowLoopback) → string`: the `/matches/byBinding` URL
+/// for a code; throws `{code: "fetch.refused"}` when the URL rule refuses the endpoint.
+#[wasm_bindgen(js_name = recoverQueryUrl)]
+pub fn recover_query_url(
+    endpoint: &str,
+    code: &str,
+    allow_loopback: bool,
+) -> Result<String, JsValue> {
+    recover::by_binding_url(endpoint, code, allow_loopback).map_err(throw)
+}
+
+/// `recoverBestMatch(endpoint, answer, allowLoopback) → string`: JSON
+/// `{manifestId, similarityScore, url}` of the best match, or `null`.
+#[wasm_bindgen(js_name = recoverBestMatch)]
+pub fn recover_best_match(
+    endpoint: &str,
+    answer: &str,
+    allow_loopback: bool,
+) -> Result<String, JsValue> {
+    recover::best_match(endpoint, answer, allow_loopback).map_err(throw)
+}
+
+/// `recoverJudge(reportJson, localCode) → string`: whether a recovered manifest store's
+/// report (verified standalone) counts as the original of a picture with `localCode`.
+#[wasm_bindgen(js_name = recoverJudge)]
+pub fn recover_judge(report_json: &str, local_code: &str) -> Result<String, JsValue> {
+    recover::judge(report_json, local_code).map_err(throw)
 }
 
 /// The policy the page and the extension apply (JSON, the fields of a policy file

@@ -20,6 +20,9 @@ const REGISTRIES_KEY = 'provenant.registries'; // JSON array of 0x addresses
 const PUBLISHED_KEY = 'provenant.fetchPublished'; // '1': fetch proofs from publishers' endpoints (opt-in)
 // Development and tests only, no control on the page: let publisher endpoints on 127.0.0.1 be fetched.
 const DEV_LOOPBACK_KEY = 'provenant.dev.allowLoopbackEndpoints';
+// '1': look up the original of a picture without credentials at the reader's repository (opt-in).
+const RECOVER_KEY = 'provenant.recoverOriginals';
+const RECOVER_ENDPOINT_KEY = 'provenant.recoverEndpoint';
 const SNAPSHOT_KEY = 'provenant.blacklistSnapshot'; // the snapshot file's text
 const SNAPSHOT_NAME_KEY = 'provenant.blacklistSnapshotName';
 const BLACKLIST_KEYS_KEY = 'provenant.blacklistKeys'; // JSON array of hex Ed25519 public keys
@@ -121,15 +124,23 @@ async function verifyBytes(buffer, fileName) {
     const blacklistSeen = localStorage.getItem(SEEN_KEY) || '';
     const side = sidecar ? { sidecar: sidecar.buffer.slice(0), sidecarName: sidecar.name } : {};
     const transfer = side.sidecar ? [buffer, side.sidecar] : [buffer];
-    const { report, policy, anchorError, blacklistError, blacklistSource, thumbnails } = await ask({ ...side, bytes: buffer, trustPem, allowedPem, fileName,
+    const recoverEndpoint = localStorage.getItem(RECOVER_KEY) === '1' ? localStorage.getItem(RECOVER_ENDPOINT_KEY) || '' : '';
+    const { report, policy, anchorError, blacklistError, blacklistSource, thumbnails, recovery, recoveryThumbnail } =
+      await ask({ ...side, bytes: buffer, trustPem, allowedPem, fileName, recoverEndpoint,
       rpcUrl, registries, blacklistSnapshot, blacklistKeys, blacklistSeen,
       fetchPublished: localStorage.getItem(PUBLISHED_KEY) === '1',
       allowLoopbackEndpoints: localStorage.getItem(DEV_LOOPBACK_KEY) === '1' }, transfer);
     if (blacklistSource) rememberSnapshot(blacklistSource);
     const parsed = JSON.parse(report);
     setStatus('');
+    const thumbs = thumbnailUrls(thumbnails);
+    let recoveryThumb;
+    if (recovery && recoveryThumbnail && THUMB_TYPES.includes(recoveryThumbnail.type) && recoveryThumbnail.bytes instanceof Uint8Array) {
+      recoveryThumb = URL.createObjectURL(new Blob([recoveryThumbnail.bytes], { type: recoveryThumbnail.type }));
+      thumbUrls.push(recoveryThumb);
+    }
     resultBox.replaceChildren(R.renderReport(parsed, { anchorError, blacklistError, policy: JSON.parse(policy),
-      thumbnails: thumbnailUrls(thumbnails) }));
+      thumbnails: thumbs, recovery, recoveryThumbnail: recoveryThumb }));
   } catch (err) {
     showError(err);
   } finally {
@@ -269,6 +280,26 @@ $('anchors-save').addEventListener('click', () => {
   localStorage.setItem(PUBLISHED_KEY, publishedInput.checked ? '1' : '0');
   state.textContent = !rpcUrl ? t('anchorsSavedNone')
     : lines.length === 1 ? t('anchorsSavedOne') : lines.length ? t('anchorsSaved', lines.length) : t('anchorsSavedNoRegistry');
+});
+
+// ---- pictures without credentials: the repository asked for their originals (opt-in) ----
+const recoverOn = $('recover-on');
+const recoverEndpoint = $('recover-endpoint');
+recoverOn.checked = localStorage.getItem(RECOVER_KEY) === '1';
+recoverEndpoint.value = localStorage.getItem(RECOVER_ENDPOINT_KEY) || '';
+$('recover-save').addEventListener('click', async () => {
+  const state = $('recover-state');
+  const endpoint = recoverEndpoint.value.trim();
+  if (recoverOn.checked && !endpoint) { state.textContent = t('recoverNeedsEndpoint'); return; }
+  if (endpoint) {
+    // The core's URL rule (https only; loopback only with the development setting), in the worker.
+    const checked = await ask({ type: 'checkRecoverEndpoint', endpoint,
+      allowLoopbackEndpoints: localStorage.getItem(DEV_LOOPBACK_KEY) === '1' }).catch((e) => e);
+    if (!checked || checked.ok !== true) { state.textContent = t('recoverBadEndpoint', String((checked && checked.message) || '').slice(0, 200)); return; }
+  }
+  localStorage.setItem(RECOVER_KEY, recoverOn.checked ? '1' : '0');
+  localStorage.setItem(RECOVER_ENDPOINT_KEY, endpoint);
+  state.textContent = recoverOn.checked ? t('recoverSavedOn') : t('recoverSavedOff');
 });
 
 // ---- camera blacklist: a signed snapshot file and the keys trusted to sign it ----

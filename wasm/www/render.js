@@ -433,6 +433,36 @@
     return box;
   }
 
+  /** What the repository the reader configured knows of a picture without credentials (opt-in; see
+   * recover.js): a section apart from the file's own verdict, which it never changes. recovery:
+   * {state: 'recovered' | 'none' | 'error', judgement?, error?}; thumb: a blob: URL made by the caller. */
+  function renderRecovery(recovery, thumb) {
+    const box = el('section', 'pv-recovery pv-recovery-' + (['recovered', 'none', 'error'].includes(recovery.state) ? recovery.state : 'error'));
+    box.setAttribute('data-recovery', String(recovery.state));
+    const head = el('h3', 'pv-recovery-title', T('recoverTitle'));
+    head.id = 'pv-recovery-' + Math.random().toString(36).slice(2);
+    box.setAttribute('aria-labelledby', head.id);
+    box.appendChild(head);
+    const j = recovery.judgement || {};
+    if (recovery.state === 'recovered') {
+      const trust = j.trust === 'trusted' ? T('recoverTrusted') : T('recoverUntrusted');
+      box.appendChild(el('p', 'pv-recovery-text', T('recoverFound', String(j.signer || j.issuer || '?').slice(0, 200),
+        formatTime(j.time) || T('recoverNoDate'), trust, String(Number(j.distance)), String(Number(j.similarity)))));
+      box.appendChild(el('p', 'pv-muted', T('recoverNotThisFile')));
+      if (thumb) {
+        const img = el('img', 'pv-thumb');
+        img.src = thumb;
+        img.alt = T('recoverThumbAlt');
+        box.appendChild(img);
+      }
+    } else if (recovery.state === 'none') {
+      box.appendChild(el('p', 'pv-recovery-text', T('recoverNone')));
+    } else {
+      box.appendChild(el('p', 'pv-recovery-text', T('recoverFailed', String(recovery.error || '').slice(0, 300))));
+    }
+    return box;
+  }
+
   /** Badge + summary + chain, in one container. opts: {anchorError?, blacklistError?} (a failed
    * on-chain check, a blacklist snapshot that could not be used), thumbnails? ({manifest label:
    * blob: URL}, made by the caller from the wasm module's sanitised claim thumbnails). */
@@ -445,6 +475,8 @@
     }
     box.appendChild(renderSummary(report, opts));
     if ((report.chain || []).length) box.appendChild(renderChain(report, opts));
+    // Only beside "no credentials": a similar signed picture, never this file's own verdict.
+    if (opts && opts.recovery && report.verdict === 'no_manifest') box.appendChild(renderRecovery(opts.recovery, opts.recoveryThumbnail));
     return box;
   }
 
@@ -489,6 +521,8 @@
 .pv-identities-title{font-weight:600;font-size:13px;margin-top:.2em}
 .pv-identities{margin:.1em 0;padding-inline-start:1.2em;font-size:13px}.pv-identity{overflow-wrap:anywhere}
 .pv-identity-trusted{color:#1b7f3a}.pv-identity-invalid{color:#b3261e}
+.pv-recovery{border:1px dashed #5f6368;border-radius:6px;padding:.4em .8em;margin:.75em 0;background:#f6f7f8}
+.pv-recovery-title{font-size:14px;margin:.2em 0}.pv-recovery-text{margin:.25em 0;overflow-wrap:anywhere}
 .pv-step-blacklist{color:#7a0b0b;font-weight:600;margin:.2em 0;padding-inline-start:1.2em}.pv-blacklist-hit{overflow-wrap:anywhere}
 `;
 
@@ -500,6 +534,6 @@
 
   global.ProvenantRender = Object.freeze({
     verdictInfo, renderBadge, renderSummary, renderChain, renderReport, renderError,
-    styleElement, CSS, isAiStep, formatTime, isBlacklisted, blacklistSummary,
+    styleElement, CSS, isAiStep, formatTime, isBlacklisted, blacklistSummary, renderRecovery,
   });
 })(globalThis);

@@ -1,7 +1,8 @@
 // Runs the wasm verifier off the main thread so the page never freezes.
 // Messages in: {id, bytes: ArrayBuffer, trustPem, allowedPem?, fileName, rpcUrl?, registries?, fetchPublished?,
-// allowLoopbackEndpoints?, blacklistSnapshot?, blacklistKeys?, blacklistSeen?, sidecar?: ArrayBuffer (a .c2pa manifest
-// store beside the picture), sidecarName?} or {id, type: 'version'}.
+// allowLoopbackEndpoints?, recoverEndpoint?, blacklistSnapshot?, blacklistKeys?, blacklistSeen?, sidecar?: ArrayBuffer (a .c2pa manifest
+// store beside the picture), sidecarName?} or {id, type: 'version'}
+// or {id, type: 'checkRecoverEndpoint', endpoint, allowLoopbackEndpoints?} (throws {code: 'fetch.refused'} when refused).
 // Messages out: {id, ok: true, report: string, policy: string, anchorError?: string, blacklistError?: string,
 // blacklistSource?: {sourceKey, block}, thumbnails: [{manifest, type, bytes: Uint8Array}] (sanitised claim thumbnails)} or {id, ok: false, error: {code, message}, fatal?}.
 // With fetchPublished (opt-in) the proofs of steps without one are first fetched from the publisher's
@@ -12,10 +13,16 @@
 // record, {sourceKey: "block"} — holds for its source). A snapshot that cannot be used leaves the
 // report "not checked" and becomes blacklistError; one that was used comes back as blacklistSource,
 // for the page to remember (this worker has no storage).
+// With recoverEndpoint (opt-in: "look for the original of pictures without credentials"), a picture with no
+// manifest is fingerprinted here and its original looked up at that repository (recover.js: only the
+// 64-bit code is sent); the answer comes back as `recovery` ({state, judgement?, error?}) and
+// `recoveryThumbnail` ({type, bytes}), beside the file's own report, which it never changes.
 import init, { verify, version, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy,
-  proofFetches, attachEndpointAnswers, thumbnails } from './pkg/provenant_wasm.js';
+  proofFetches, attachEndpointAnswers, thumbnails, isccImageCode, recoverQueryUrl, recoverBestMatch,
+  recoverJudge } from './pkg/provenant_wasm.js';
 import './anchors.js'; // a classic script: publishes globalThis.ProvenantAnchors
 import './published.js'; // a classic script: publishes globalThis.ProvenantPublished
+import './recover.js'; // a classic script: publishes globalThis.ProvenantRecover
 
 const ready = init({ module_or_path: new URL('./pkg/provenant_wasm_bg.wasm', import.meta.url) });
 
@@ -37,6 +44,11 @@ self.onmessage = async (event) => {
     }
     if (msg.type === 'version') {
       self.postMessage({ id: msg.id, ok: true, version: version() });
+      return;
+    }
+    if (msg.type === 'checkRecoverEndpoint') { // the repository URL through the core's URL rule
+      recoverQueryUrl(String(msg.endpoint || ''), 'ISCC:EEAQAAAAAAAAAAAA', msg.allowLoopbackEndpoints === true);
+      self.postMessage({ id: msg.id, ok: true });
       return;
     }
     const bytes = new Uint8Array(msg.bytes);
@@ -75,11 +87,23 @@ self.onmessage = async (event) => {
         blacklistError = 'blacklist check failed: ' + (e && typeof e === 'object' && 'message' in e ? String(e.message) : String(e));
       }
     }
+    let recovery;
+    let recoveryThumbnail;
+    if (typeof msg.recoverEndpoint === 'string' && msg.recoverEndpoint.trim() &&
+        self.ProvenantRecover.applies(JSON.parse(report))) {
+      const found = await self.ProvenantRecover.recover(
+        { isccImageCode, recoverQueryUrl, recoverBestMatch, recoverJudge, verify, thumbnails }, bytes,
+        { endpoint: msg.recoverEndpoint.trim(), allowLoopback: msg.allowLoopbackEndpoints === true,
+          trustPem: msg.trustPem, allowedPem: msg.allowedPem });
+      recoveryThumbnail = found.thumbnail;
+      recovery = { state: found.state, judgement: found.judgement, error: found.error };
+    }
     // The core's one policy (the default: trusted, no blacklisted camera or signer), as the CLI,
     // batch and serve apply it: {passed, reasons: [{rule, message}]}.
     const policy = evaluatePolicy(report, '');
-    self.postMessage({ id: msg.id, ok: true, report, policy, anchorError, blacklistError, blacklistSource, thumbnails: thumbs },
-      thumbs.map((t) => t.bytes.buffer));
+    self.postMessage({ id: msg.id, ok: true, report, policy, anchorError, blacklistError, blacklistSource, thumbnails: thumbs,
+      recovery, recoveryThumbnail },
+    thumbs.map((t) => t.bytes.buffer).concat(recoveryThumbnail ? [recoveryThumbnail.bytes.buffer] : []));
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError) {
       // A panic or trap leaves the module in an unknown state: the page restarts this worker.

@@ -34,6 +34,7 @@ use std::str::FromStr;
 
 use image::DynamicImage;
 
+#[cfg(feature = "chronology")]
 use super::fingerprint::{self, DecodeLimits, PerceptualError};
 
 /// The soft-binding algorithm name of this code in the C2PA soft binding
@@ -174,6 +175,7 @@ pub fn code_image(img: &DynamicImage) -> IsccImageCode {
 
 /// Decodes a picture within `limits` (a JPEG reduced in the DCT domain) and returns
 /// its code.
+#[cfg(feature = "chronology")]
 pub fn code_bytes_within(
     bytes: &[u8],
     limits: DecodeLimits,
@@ -183,6 +185,7 @@ pub fn code_bytes_within(
 }
 
 /// As [`code_bytes_within`] with the default limits.
+#[cfg(feature = "chronology")]
 pub fn code_bytes(bytes: &[u8]) -> Result<IsccImageCode, PerceptualError> {
     code_bytes_within(bytes, DecodeLimits::default())
 }

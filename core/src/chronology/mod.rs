@@ -11,7 +11,7 @@ pub mod proof;
 pub mod difference;
 #[cfg(feature = "chronology")]
 pub mod fingerprint;
-#[cfg(feature = "chronology")]
+#[cfg(feature = "iscc")]
 pub mod iscc;
 #[cfg(feature = "chronology")]
 pub mod jpeg_scaled;

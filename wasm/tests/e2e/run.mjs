@@ -1,6 +1,6 @@
 // End-to-end tests of the verifier page and the MV3 extension in real headless Chromium.
 //   node wasm/tests/e2e/run.mjs          (after wasm/build.sh)
-//   E2E_ONLY=page,extension,published,details,store node wasm/tests/e2e/run.mjs   (only those groups; default all)
+//   E2E_ONLY=page,extension,published,details,store,recover node wasm/tests/e2e/run.mjs   (only those groups; default all)
 // Exits non-zero on any failure; a missing Chromium or wasm package is a failure, never a skip.
 // Inputs are made at test time with the real CLI; screenshots go to target/e2e-artifacts/.
 import { chromium } from 'playwright-core';
@@ -19,6 +19,7 @@ import { scanTests } from './scan.mjs';
 import { storeTests } from './store.mjs';
 import { publishedTests } from './published.mjs';
 import { stepDetailsTests } from './details.mjs';
+import { recoverTests } from './recover.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const wasmDir = path.resolve(here, '../..');
@@ -64,7 +65,7 @@ for (const d of ['www/pkg', 'extension/pkg']) {
     if (!fs.existsSync(path.join(wasmDir, d, f))) fatal(`wasm/${d}/${f} is missing: run wasm/build.sh first`);
   }
 }
-for (const f of ['render.js', 'anchors.js', 'published.js']) {
+for (const f of ['render.js', 'anchors.js', 'published.js', 'recover.js']) {
   if (!fs.existsSync(path.join(wasmDir, 'extension/pkg', f))) fatal(`wasm/extension/pkg/${f} is missing: run wasm/build.sh`);
 }
 const ANVIL = path.join(root, 'node_modules/.bin/anvil');
@@ -1050,6 +1051,9 @@ if (runs('published')) {
 }
 if (runs('details')) {
   await stepDetailsTests({ launch, wasmDir, root, site, test, assert, assertIncludes, W, artifacts, cli, env, shared, pageReady, axeSource });
+}
+if (runs('recover')) {
+  await recoverTests({ launch, wasmDir, root, site, test, assert, assertIncludes, W, artifacts, cli, env, pageReady, axeSource });
 }
 if (runs('store')) await storeTests({ root, wasmDir, work, pageReady, test, assert, assertIncludes, launch, startServer, W, rootPem, artifacts });
 
