@@ -783,3 +783,60 @@ fn uploads_are_held_to_the_body_limit() {
     );
     assert_eq!((r.status, r.json()), (200, json!({ "matches": [] })));
 }
+
+/// Web pages may read the API's GET answers only from the origin `--allow-origin`
+/// names; without it no CORS header is sent, and a bad origin is refused at start.
+#[test]
+fn cross_origin_reads_only_when_allowed() {
+    let home = tempfile::tempdir().unwrap();
+    let log = home.path().join("log.sqlite");
+    let target = "/services/supportedAlgorithms";
+    let allow = |head: &str| {
+        head.lines().find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("access-control-allow-origin:")
+                .map(|v| v.trim().to_owned())
+        })
+    };
+    {
+        let (child, addr) = common::spawn_server(home.path(), &["--log", s(&log)]);
+        let _server = Server { child, addr };
+        let r = request(addr, "GET", target, &["Origin: https://evil.example"], b"");
+        assert_eq!(r.status, 200);
+        assert_eq!(allow(&r.head), None, "{}", r.head);
+    }
+    let (child, addr) = common::spawn_server(
+        home.path(),
+        &["--log", s(&log), "--allow-origin", "https://verify.example"],
+    );
+    let _server = Server { child, addr };
+    let r = request(
+        addr,
+        "GET",
+        target,
+        &["Origin: https://verify.example"],
+        b"",
+    );
+    assert_eq!(r.status, 200);
+    assert_eq!(
+        allow(&r.head).as_deref(),
+        Some("https://verify.example"),
+        "{}",
+        r.head
+    );
+    assert!(r.head.to_ascii_lowercase().contains("vary: origin"));
+    // /v1 stays same-origin whatever the flag says.
+    let r = request(
+        addr,
+        "GET",
+        "/healthz",
+        &["Origin: https://verify.example"],
+        b"",
+    );
+    assert_eq!(allow(&r.head), None, "{}", r.head);
+    for bad in ["verify.example", "https://verify.example/path", "ftp://x"] {
+        let o = common::provenant(&["serve", "--log", s(&log), "--allow-origin", bad]);
+        assert_eq!(common::code(&o), 2, "{bad}");
+        assert!(stderr(&o).contains("give an origin such as"), "{}", stderr(&o));
+    }
+}

@@ -95,6 +95,12 @@ pub struct Args {
     /// Print one access-log line per request to stderr.
     #[arg(long)]
     pub access_log: bool,
+    /// Let web pages from ORIGIN (e.g. `https://verify.example`, or `*` for any) read the
+    /// Soft Binding Resolution API's GET answers (CORS), as the browser verifier's
+    /// "look for the original" needs. Off by default: on a private network, `*` would let
+    /// any page its users open read the repository.
+    #[arg(long, value_name = "ORIGIN", value_parser = parse_origin)]
+    pub allow_origin: Option<String>,
     /// Policy file (TOML, see docs/policy.md) that `?policy=` evaluates; the query's
     /// `trusted`/`valid` replaces its required verdict.
     #[arg(long, value_name = "FILE")]
@@ -147,6 +153,7 @@ pub fn run(a: Args) -> Result<Exit> {
         max_body: a.max_body,
         max_connections: a.max_connections as usize,
         access_log: a.access_log,
+        allow_origin: a.allow_origin,
         min_upload_rate: a.min_upload_rate.saturating_mul(1024),
         uploads_per_client: a.max_uploads_per_client as usize,
         decode_limits: provenant_core::chronology::fingerprint::DecodeLimits {
@@ -156,4 +163,29 @@ pub fn run(a: Args) -> Result<Exit> {
     };
     serve::run(settings, checks, store)?;
     Ok(Exit::Pass)
+}
+
+/// `*` or a bare `scheme://host[:port]` origin (what browsers send in `Origin`).
+fn parse_origin(text: &str) -> Result<String, String> {
+    if text == "*" {
+        return Ok(text.to_owned());
+    }
+    let bad = || {
+        format!(
+            "give an origin such as https://verify.example (scheme, host and port only), or *; got {text:?}"
+        )
+    };
+    let lower = text.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"))
+        .ok_or_else(bad)?;
+    let host_ok = !rest.is_empty()
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
+    if !host_ok {
+        return Err(bad());
+    }
+    Ok(lower)
 }

@@ -38,6 +38,9 @@ pub struct Settings {
     pub uploads_per_client: usize,
     /// How much decoding one uploaded picture may take (lookup, recording).
     pub decode_limits: provenant_core::chronology::fingerprint::DecodeLimits,
+    /// The origin web pages may read the Soft Binding Resolution API from (CORS); none
+    /// by default.
+    pub allow_origin: Option<String>,
 }
 
 /// Shared by every request.

@@ -37,7 +37,10 @@ pub fn router(state: Shared) -> Router {
         .route("/v1/chronology/lookup", post(lookup))
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .merge(super::sbr::routes())
+        .merge(super::sbr::routes().layer(middleware::from_fn_with_state(
+            state.clone(),
+            super::sbr::cors,
+        )))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state.clone(), observe))

@@ -56,6 +56,27 @@ pub fn routes() -> Router<Shared> {
         .route("/services/supportedAlgorithms", get(supported))
 }
 
+/// Adds `Access-Control-Allow-Origin` to the GET answers when `--allow-origin` is set,
+/// so a verifier page on that origin can read them (simple GETs need no preflight; the
+/// POST routes stay for non-browser clients).
+pub async fn cors(
+    State(st): State<Shared>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let get = req.method() == axum::http::Method::GET;
+    let mut response = next.run(req).await;
+    let allowed = st.settings.allow_origin.as_deref().filter(|_| get);
+    if let Some(value) = allowed.and_then(|o| header::HeaderValue::from_str(o).ok()) {
+        let headers = response.headers_mut();
+        headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, value);
+        if allowed != Some("*") {
+            headers.insert(header::VARY, header::HeaderValue::from_static("Origin"));
+        }
+    }
+    response
+}
+
 /// The route labels of these endpoints (for metrics), if `path` is one.
 pub fn route_label(path: &str) -> Option<&'static str> {
     match path {
