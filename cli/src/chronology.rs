@@ -35,34 +35,21 @@ pub fn record_decoded(
     args: &LogArgs,
     decoded: Option<&image::DynamicImage>,
 ) -> Result<()> {
-    if args.no_log {
-        return Ok(());
-    }
-    let shown = crate::shown(path);
-    let result = (|| -> Result<_> {
+    add_entry(path, args, "", |location| {
         let bytes = out.written()?;
-        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
         let entry = provenant_core::inspect::log_entry_of(
             &bytes,
-            Some(absolute.display().to_string()),
+            location,
             args.published_at.clone(),
             Default::default(),
             decoded,
         )?;
         // The manifest store too, for the Soft Binding Resolution API's /manifests.
-        let store = provenant_core::chronology::lookup::manifest_store_of(&bytes);
-        let mut log = Log::open_default()?;
-        let logged = log.add_with_store(&entry, store.as_deref())?;
-        Ok((logged.id, log.path().to_owned()))
-    })();
-    let (id, log_path) = result.with_context(|| {
-        format!("recording {shown} in the chronology log failed, so it was not written (use --no-log to skip the log)")
-    })?;
-    eprintln!(
-        "logged {shown} as chronology entry {id} in {} (anchor it with `provenant anchor`)",
-        log_path.display()
-    );
-    Ok(())
+        Ok((
+            entry,
+            provenant_core::chronology::lookup::manifest_store_of(&bytes),
+        ))
+    })
 }
 
 /// As [`record`], for media whose pixels are not fingerprinted (video, audio, PDF, GIF,
@@ -70,18 +57,14 @@ pub fn record_decoded(
 /// its manifests only.
 pub fn record_media(out: &mut AtomicOutput, path: &Path, args: &LogArgs) -> Result<()> {
     use std::io::{Seek, SeekFrom, Write};
-    if args.no_log {
-        return Ok(());
-    }
-    let shown = crate::shown(path);
-    let result = (|| -> Result<_> {
+    let note = "no fingerprint for this format: found by its hash and manifests; ";
+    add_entry(path, args, note, |location| {
         out.file.flush()?;
         let at = out.file.stream_position()?;
-        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
         out.file.seek(SeekFrom::Start(0))?;
         let entry = provenant_core::inspect::media_log_entry_of(
             std::io::BufReader::new(&out.file),
-            Some(absolute.display().to_string()),
+            location,
             args.published_at.clone(),
         )?;
         out.file.seek(SeekFrom::Start(0))?;
@@ -91,6 +74,25 @@ pub fn record_media(out: &mut AtomicOutput, path: &Path, args: &LogArgs) -> Resu
                 provenant_core::credentials::extract::embedded_store(&mut out.file, format)
             });
         out.file.seek(SeekFrom::Start(at))?;
+        Ok((entry, store))
+    })
+}
+
+/// Adds the entry `make` builds (given the file's absolute location) with its manifest
+/// store to the log, and says so; a failure names the file and stops the signing.
+fn add_entry(
+    path: &Path,
+    args: &LogArgs,
+    note: &str,
+    make: impl FnOnce(Option<String>) -> Result<(provenant_core::chronology::NewEntry, Option<Vec<u8>>)>,
+) -> Result<()> {
+    if args.no_log {
+        return Ok(());
+    }
+    let shown = crate::shown(path);
+    let result = (|| -> Result<_> {
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+        let (entry, store) = make(Some(absolute.display().to_string()))?;
         let mut log = Log::open_default()?;
         let logged = log.add_with_store(&entry, store.as_deref())?;
         Ok((logged.id, log.path().to_owned()))
@@ -99,7 +101,7 @@ pub fn record_media(out: &mut AtomicOutput, path: &Path, args: &LogArgs) -> Resu
         format!("recording {shown} in the chronology log failed, so it was not written (use --no-log to skip the log)")
     })?;
     eprintln!(
-        "logged {shown} as chronology entry {id} in {} (no fingerprint for this format: found by its hash and manifests; anchor it with `provenant anchor`)",
+        "logged {shown} as chronology entry {id} in {} ({note}anchor it with `provenant anchor`)",
         log_path.display()
     );
     Ok(())

@@ -8,60 +8,10 @@ use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::Child;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use common::{code, command, keygen, s, samples, sign, stderr};
 use serde_json::Value;
-
-/// A database of its own on the test server, dropped with this.
-struct Database {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl Database {
-    fn new() -> Self {
-        let admin = std::env::var("PROVENANT_TEST_POSTGRES")
-            .ok()
-            .filter(|v| !v.is_empty())
-            .expect(
-                "PROVENANT_TEST_POSTGRES is not set: these tests need a PostgreSQL server. \
-                 Run `eval \"$(scripts/postgres.sh env)\"` (or `scripts/postgres.sh start` and \
-                 export PROVENANT_TEST_POSTGRES=<the URL it prints>), then run them again",
-            );
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let name = format!("provenant_replicas_{}_{nanos}", std::process::id());
-        postgres::Client::connect(&admin, postgres::NoTls)
-            .unwrap()
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
-        let scheme_end = base.find("://").unwrap() + 3;
-        let host_end = base[scheme_end..]
-            .find('/')
-            .map_or(base.len(), |i| scheme_end + i);
-        let mut url = format!("{}/{name}", &base[..host_end]);
-        if !query.is_empty() {
-            url = format!("{url}?{query}");
-        }
-        Self { admin, name, url }
-    }
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = c.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
-}
 
 struct Replica {
     child: Child,
@@ -167,7 +117,7 @@ fn recorded_through_found_through(from: &Replica, to: &Replica, bytes: &[u8]) {
 
 #[test]
 fn replicas_on_one_postgres_database_share_the_log() {
-    let db = Database::new();
+    let db = common::pg::Database::new("replicas");
     let dir = tempfile::tempdir().unwrap();
     let keys = keygen(dir.path(), &[]);
     let harbour = signed(dir.path(), &keys, "harbour-capture.jpg");
@@ -181,7 +131,7 @@ fn replicas_on_one_postgres_database_share_the_log() {
 
 #[test]
 fn provenant_log_puts_the_cli_on_postgres() {
-    let db = Database::new();
+    let db = common::pg::Database::new("replicas");
     let dir = tempfile::tempdir().unwrap();
     let keys = keygen(dir.path(), &[]);
     let out = dir.path().join("signed.jpg");

@@ -9,12 +9,13 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Child;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
+use common::http::{read_response, Response};
 use common::{code, command, keygen, s, samples, stderr, stdout};
 use image::{DynamicImage, GenericImageView};
 use serde_json::{json, Value};
@@ -36,13 +37,6 @@ fn api() -> Value {
     let path =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/sbr/softbinding-api.json");
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
-#[derive(Debug)]
-struct Response {
-    status: u16,
-    head: String,
-    body: Vec<u8>,
 }
 
 impl Response {
@@ -85,35 +79,7 @@ fn request(
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).unwrap();
     let _ = stream.write_all(body);
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw).unwrap();
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
-    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    let mut body = raw[split + 4..].to_vec();
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        body = dechunk(&body);
-    }
-    Response { status, head, body }
-}
-
-fn dechunk(mut data: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = data.windows(2).position(|w| w == b"\r\n").unwrap();
-        let size =
-            usize::from_str_radix(std::str::from_utf8(&data[..line_end]).unwrap().trim(), 16)
-                .unwrap();
-        data = &data[line_end + 2..];
-        if size == 0 {
-            return out;
-        }
-        out.extend_from_slice(&data[..size]);
-        data = &data[size + 2..];
-    }
+    read_response(stream)
 }
 
 /// The API document, and checks of answers against it.
@@ -610,58 +576,9 @@ fn resolution_api_over_sqlite() {
     remote_lookup(home.path(), dir.path(), &signed[0], &server);
 }
 
-/// A database of its own on the PostgreSQL test server, dropped with this.
-struct Database {
-    admin: String,
-    name: String,
-    url: String,
-}
-
-impl Database {
-    fn new() -> Self {
-        let admin = std::env::var("PROVENANT_TEST_POSTGRES")
-            .ok()
-            .filter(|v| !v.is_empty())
-            .expect(
-                "PROVENANT_TEST_POSTGRES is not set: this test needs a PostgreSQL server. \
-                 Run `eval \"$(scripts/postgres.sh env)\"`, then run it again",
-            );
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let name = format!("provenant_sbr_{}_{nanos}", std::process::id());
-        postgres::Client::connect(&admin, postgres::NoTls)
-            .unwrap()
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap();
-        let (base, query) = admin.split_once('?').unwrap_or((&admin, ""));
-        let scheme_end = base.find("://").unwrap() + 3;
-        let host_end = base[scheme_end..]
-            .find('/')
-            .map_or(base.len(), |i| scheme_end + i);
-        let mut url = format!("{}/{name}", &base[..host_end]);
-        if !query.is_empty() {
-            url = format!("{url}?{query}");
-        }
-        Self { admin, name, url }
-    }
-}
-
-impl Drop for Database {
-    fn drop(&mut self) {
-        if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
-            let _ = c.batch_execute(&format!(
-                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
-                self.name
-            ));
-        }
-    }
-}
-
 #[test]
 fn resolution_api_over_postgres() {
-    let db = Database::new();
+    let db = common::pg::Database::new("sbr");
     let home = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let signed = sign_samples(home.path(), dir.path(), Some(&db.url));
@@ -837,6 +754,10 @@ fn cross_origin_reads_only_when_allowed() {
     for bad in ["verify.example", "https://verify.example/path", "ftp://x"] {
         let o = common::provenant(&["serve", "--log", s(&log), "--allow-origin", bad]);
         assert_eq!(common::code(&o), 2, "{bad}");
-        assert!(stderr(&o).contains("give an origin such as"), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("give an origin such as"),
+            "{}",
+            stderr(&o)
+        );
     }
 }

@@ -278,12 +278,28 @@ pub fn log_entry_of(
         }
     };
     let phash = fingerprint::hash_image(picture);
-    entry.extra_codes = crate::chronology::iscc::entry_codes(picture)
+    let mut codes = crate::chronology::iscc::entry_codes(picture);
+    // The whole picture's code is the one the manifest signed as its soft binding when it
+    // has one (a soft binding resolution query with the manifest's own value then finds
+    // this entry at distance 0); the region codes stay the pixels'.
+    if let (Some(first), Some(signed)) = (codes.first_mut(), signed_iscc(&report)) {
+        *first = signed;
+    }
+    entry.extra_codes = codes
         .into_iter()
         .map(|c| crate::chronology::Code::new(crate::chronology::iscc::ALG, c.0))
         .collect();
     entry.fingerprint = Some(crate::chronology::Code::dct(phash.0));
     Ok(entry)
+}
+
+/// The `io.iscc.v0` code the file's active manifest signed as its soft binding.
+fn signed_iscc(report: &Report) -> Option<crate::chronology::iscc::IsccImageCode> {
+    report
+        .soft_binding
+        .as_ref()
+        .filter(|b| b.alg == crate::chronology::iscc::ALG)
+        .and_then(|b| b.value.parse().ok())
 }
 
 /// The log entry for a signed file whose pixels we do not fingerprint (video, audio,

@@ -1,7 +1,9 @@
 //! Helpers shared by the CLI integration tests: run the real binary.
 #![allow(dead_code)]
 
+pub mod http;
 pub mod network;
+pub mod pg;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
