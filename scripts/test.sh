@@ -54,7 +54,7 @@ step "layout: no module cycles in core, file and command sizes, no machine paths
 python3 scripts/check-layout.py
 
 step "each cargo feature of provenant-core builds on its own"
-for feature in "" sign thumbnails edit chronology postgres anchor fetch device pkcs11 failpoints; do
+for feature in "" sign thumbnails edit iscc chronology postgres anchor fetch device pkcs11 failpoints; do
   cargo check -q -p provenant-core --no-default-features ${feature:+--features "$feature"}
 done
 
