@@ -6,24 +6,7 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
 use common::*;
-
-fn openssl(dir: &Path, args: &[&str]) -> std::process::Output {
-    let out = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("openssl is needed (apt-get install openssl)");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out
-}
 
 #[test]
 fn every_algorithm_signs_and_openssl_reads_the_keys() {
@@ -88,30 +71,7 @@ fn a_signing_request_for_a_listed_ca_and_the_import_of_what_it_issued() {
     assert!(text.contains("1.3.6.1.5.5.7.3.36"), "{text}");
 
     // The CA (OpenSSL) issues with the requested extensions, and CA:FALSE.
-    openssl(
-        d,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.crt",
-            "-subj",
-            "/CN=A Listed CA",
-            "-days",
-            "30",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign",
-        ],
-    );
+    openssl_ca(d, "A Listed CA", "ca.key", "ca.crt", "30");
     std::fs::write(d.join("ee.ext"), "basicConstraints=critical,CA:FALSE\n").unwrap();
     let csr = keys.join("signer.csr");
     // The CA signs the request into `out`, with `extra` options.

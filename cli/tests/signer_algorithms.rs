@@ -7,22 +7,8 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
-use common::{code, json, provenant, s, samples, stderr};
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let o = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("openssl is required for this test: {e}"));
-    assert!(
-        o.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-}
+use common::{code, json, openssl, provenant, s, samples, stderr};
 
 const EXTENSIONS: &str = "\
 [ca]

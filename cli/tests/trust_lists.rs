@@ -185,34 +185,9 @@ impl LoopbackHttps {
     fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let openssl = |args: &[&str]| {
-            let o = std::process::Command::new("openssl")
-                .current_dir(dir.path())
-                .args(args)
-                .output()
-                .expect("openssl is required for the HTTPS fetch test");
-            assert!(o.status.success(), "openssl {args:?}: {}", stderr(&o));
+            openssl(dir.path(), args);
         };
-        openssl(&[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=provenant test CA",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign",
-        ]);
+        openssl_ca(dir.path(), "provenant test CA", "ca.key", "ca.pem", "2");
         openssl(&[
             "req",
             "-newkey",

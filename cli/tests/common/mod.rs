@@ -28,6 +28,51 @@ pub fn c2patool() -> PathBuf {
         .expect("c2patool 0.27.22 is required on PATH (cargo install c2patool@0.27.22 --locked)")
 }
 
+/// Runs `openssl` in `dir` (the tests play CAs and servers with it); a failure names the
+/// arguments and OpenSSL's message.
+pub fn openssl(dir: &Path, args: &[&str]) -> Output {
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("openssl is needed for this test (apt-get install openssl)");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// A self-signed P-256 CA made by OpenSSL in `dir`: `key` and `cert` (file names there).
+pub fn openssl_ca(dir: &Path, cn: &str, key: &str, cert: &str, days: &str) {
+    let subject = format!("/CN={cn}");
+    openssl(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            key,
+            "-out",
+            cert,
+            "-days",
+            days,
+            "-subj",
+            &subject,
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign",
+        ],
+    );
+}
+
 /// Runs `provenant` with a clean environment (no config, no colour).
 /// Runs provenant with no config and a chronology log private to this test process.
 pub fn provenant(args: &[&str]) -> Output {

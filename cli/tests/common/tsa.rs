@@ -7,7 +7,6 @@
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -35,18 +34,10 @@ pub struct LoopbackTsa {
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
+/// A CA and, under it, a certificate for time-stamping (EKU timeStamping, critical).
+/// OpenSSL's standard output.
 fn openssl(dir: &Path, args: &[&str]) -> Vec<u8> {
-    let out = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("openssl is needed for the time-stamp tests (apt-get install openssl)");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    out.stdout
+    super::openssl(dir, args).stdout
 }
 
 /// A CA and, under it, a certificate for time-stamping (EKU timeStamping, critical).
