@@ -364,7 +364,8 @@ pub fn version() -> String {
 mod tests {
     use super::*;
 
-    fn fixture(rel: &str) -> Vec<u8> {
+    /// A file of `../shared/fixtures` (the wasm crate's unit tests share it).
+    pub(crate) fn fixture(rel: &str) -> Vec<u8> {
         let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../shared/fixtures")
             .join(rel);

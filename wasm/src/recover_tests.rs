@@ -1,11 +1,6 @@
 use super::*;
 
-fn fixture(rel: &str) -> Vec<u8> {
-    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures")
-        .join(rel);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-}
+use crate::tests::fixture;
 
 #[test]
 fn the_code_of_rgba_is_cores_code() {

@@ -104,12 +104,7 @@ pub fn claim_thumbnails(bytes: &[u8], sidecar: Option<&[u8]>) -> Vec<Thumbnail> 
 mod tests {
     use super::*;
 
-    fn fixture(rel: &str) -> Vec<u8> {
-        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/fixtures")
-            .join(rel);
-        std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
-    }
+    use crate::tests::fixture;
 
     #[test]
     fn the_claim_thumbnails_of_a_signed_file_are_sniffed_images() {
