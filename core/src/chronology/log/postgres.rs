@@ -90,9 +90,6 @@ CREATE TABLE IF NOT EXISTS deployments (
 );
 ";
 
-/// Session setting of every connection: no parallel query workers (see `connect`).
-const NO_PARALLEL: &str = "-c max_parallel_workers_per_gather=0";
-
 pub(super) struct PgStore {
     client: RefCell<Client>,
     config: Config,
@@ -196,17 +193,6 @@ impl PgStore {
         if config.get_application_name().is_none() {
             config.application_name("provenant");
         }
-        // The log's statements are index probes that take about a millisecond; an
-        // ad-hoc parallel plan of the similarity lookup spends 15-30 ms starting workers
-        // (at 1 M entries: 29.6 ms with two workers, 0.9 ms without; docs/platform.md).
-        // A URL that sets the parallel workers itself (`?options=-c
-        // max_parallel_workers_per_gather=2`) keeps its choice.
-        let options = match config.get_options() {
-            Some(given) if given.contains("max_parallel_workers_per_gather") => given.to_owned(),
-            Some(given) => format!("{given} {NO_PARALLEL}"),
-            None => NO_PARALLEL.to_owned(),
-        };
-        config.options(&options);
         let shown = shown(&config);
         let client = config.connect(NoTls).map_err(|source| LogError::Connect {
             location: shown.clone(),
