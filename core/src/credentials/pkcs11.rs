@@ -2,9 +2,10 @@
 //!
 //! The key is named by an RFC 7512 URI (`pkcs11:token=…;object=…`), the module is loaded
 //! at run time, the certificate chain comes from a PEM file (tokens rarely hold the
-//! whole chain), and the algorithm from its signing certificate: Ed25519 (`CKM_EDDSA`)
-//! or ECDSA on P-256/384/521 (`CKM_ECDSA` over the SHA-2 digest, answered as raw
-//! `r||s`). One session, logged in once, serves every signature of a [`Pkcs11Signer`].
+//! whole chain), and the algorithm from its signing certificate: Ed25519 (`CKM_EDDSA`),
+//! ECDSA on P-256/384/521 (`CKM_ECDSA` over the SHA-2 digest, answered as raw `r||s`)
+//! or RSA-PSS (`CKM_SHA256/384/512_RSA_PKCS_PSS`, MGF1 with the same hash, salt as long
+//! as the hash: COSE's PS256/384/512). One session, logged in once, serves every signature of a [`Pkcs11Signer`].
 //! The PIN is handed in by the caller; a PIN in the URI (`pin-value`) is refused.
 
 use std::path::{Path, PathBuf};
@@ -13,11 +14,12 @@ use std::sync::Mutex;
 use cryptoki::context::{CInitializeArgs, Pkcs11};
 use cryptoki::error::{Error as CkError, RvError};
 use cryptoki::mechanism::eddsa::{EddsaParams, EddsaSignatureScheme};
-use cryptoki::mechanism::Mechanism;
+use cryptoki::mechanism::rsa::{PkcsMgfType, PkcsPssParams};
+use cryptoki::mechanism::{Mechanism, MechanismType};
 use cryptoki::object::{Attribute, AttributeType, KeyType, ObjectClass, ObjectHandle};
 use cryptoki::session::{Session, UserType};
 use cryptoki::slot::Slot;
-use cryptoki::types::AuthPin;
+use cryptoki::types::{AuthPin, Ulong};
 use sha2::Digest;
 
 use super::signer::{algorithm_of, chain_ders, checked_signature, FailureSlot};
@@ -174,11 +176,7 @@ impl Pkcs11Signer {
         let want_type = match alg {
             SigningAlg::Ed25519 => KeyType::EC_EDWARDS,
             SigningAlg::Es256 | SigningAlg::Es384 | SigningAlg::Es512 => KeyType::EC,
-            other => {
-                return Err(SignerError::UnsupportedKey(format!(
-                    "{other} from a PKCS#11 token (Ed25519 and ECDSA keys are supported)"
-                )))
-            }
+            SigningAlg::Ps256 | SigningAlg::Ps384 | SigningAlg::Ps512 => KeyType::RSA,
         };
         if !module.exists() {
             return Err(SignerError::Pkcs11(format!(
@@ -229,24 +227,58 @@ impl Pkcs11Signer {
     }
 
     fn sign_checked(&self, data: &[u8]) -> Result<Vec<u8>, SignerError> {
-        let eddsa;
-        let (mechanism, input): (&Mechanism, Vec<u8>) = match self.alg {
-            SigningAlg::Ed25519 => {
-                eddsa = Mechanism::Eddsa(EddsaParams::new(EddsaSignatureScheme::Pure));
-                (&eddsa, data.to_vec())
-            }
-            SigningAlg::Es384 => (&Mechanism::Ecdsa, sha2::Sha384::digest(data).to_vec()),
-            SigningAlg::Es512 => (&Mechanism::Ecdsa, sha2::Sha512::digest(data).to_vec()),
-            _ => (&Mechanism::Ecdsa, sha2::Sha256::digest(data).to_vec()),
+        let (mechanism, input): (Mechanism, Vec<u8>) = match self.alg {
+            SigningAlg::Ed25519 => (
+                Mechanism::Eddsa(EddsaParams::new(EddsaSignatureScheme::Pure)),
+                data.to_vec(),
+            ),
+            SigningAlg::Es384 => (Mechanism::Ecdsa, sha2::Sha384::digest(data).to_vec()),
+            SigningAlg::Es512 => (Mechanism::Ecdsa, sha2::Sha512::digest(data).to_vec()),
+            // The token hashes: it is given the bytes themselves.
+            SigningAlg::Ps256 => (
+                Mechanism::Sha256RsaPkcsPss(pss(
+                    MechanismType::SHA256,
+                    PkcsMgfType::MGF1_SHA256,
+                    32,
+                )),
+                data.to_vec(),
+            ),
+            SigningAlg::Ps384 => (
+                Mechanism::Sha384RsaPkcsPss(pss(
+                    MechanismType::SHA384,
+                    PkcsMgfType::MGF1_SHA384,
+                    48,
+                )),
+                data.to_vec(),
+            ),
+            SigningAlg::Ps512 => (
+                Mechanism::Sha512RsaPkcsPss(pss(
+                    MechanismType::SHA512,
+                    PkcsMgfType::MGF1_SHA512,
+                    64,
+                )),
+                data.to_vec(),
+            ),
+            SigningAlg::Es256 => (Mechanism::Ecdsa, sha2::Sha256::digest(data).to_vec()),
         };
         let session = self
             .session
             .lock()
             .map_err(|_| SignerError::Pkcs11("the session is poisoned".into()))?;
         let signature = session
-            .sign(mechanism, self.key, &input)
+            .sign(&mechanism, self.key, &input)
             .map_err(ck("the token refused to sign"))?;
         checked_signature(self.alg, &self.certs[0], data, signature)
+    }
+}
+
+/// RSASSA-PSS as COSE's PS256/384/512 want it: MGF1 with the message's hash, and a salt
+/// as long as that hash.
+fn pss(hash_alg: MechanismType, mgf: PkcsMgfType, salt: u8) -> PkcsPssParams {
+    PkcsPssParams {
+        hash_alg,
+        mgf,
+        s_len: Ulong::from(std::os::raw::c_ulong::from(salt)),
     }
 }
 
