@@ -119,6 +119,16 @@ impl World {
         self.run(&refs)
     }
 
+    /// Account 0 proposes an entry (`what` is `--evidence` or `--certificate`); its id.
+    fn propose(&self, set: &str, what: &str, file: &Path, reason: &str) -> String {
+        self.bl_ok(
+            0,
+            &["propose", "--set", set, what, s(file), "--reason", reason],
+        )
+        .trim()
+        .to_owned()
+    }
+
     fn bl_ok(&self, who: usize, args: &[&str]) -> String {
         let out = self.bl(who, args);
         assert_eq!(code(&out), 0, "blacklist {args:?}\n{}", stderr(&out));
@@ -365,21 +375,7 @@ fn a_curator_quorum_blacklists_one_camera_from_a_day_on() {
     assert!(stderr(&late).contains("erased"), "{}", stderr(&late));
 
     // Reporter (account 0) proposes with a2 as evidence, from day 2 on.
-    let id = w
-        .bl_ok(
-            0,
-            &[
-                "propose",
-                "--set",
-                &set,
-                "--evidence",
-                s(&a2),
-                "--reason",
-                "staged scene (report 42)",
-            ],
-        )
-        .trim()
-        .to_owned();
+    let id = w.propose(&set, "--evidence", &a2, "staged scene (report 42)");
     assert_eq!(w.entry(&id)["status"], "proposed");
     // One approval is below the 2-of-3 threshold.
     w.cur_ok(1, &["approve", &id], &a2);
@@ -561,21 +557,7 @@ fn appeals_stop_entries_and_certificates_pull_a_fleet() {
     let photo = w.capture(&cam, "p.jpg", day);
 
     // Appeal during the timelock stops the entry; upheld by a quorum → rejected.
-    let id = w
-        .bl_ok(
-            0,
-            &[
-                "propose",
-                "--set",
-                &set,
-                "--evidence",
-                s(&photo),
-                "--reason",
-                "bribed report",
-            ],
-        )
-        .trim()
-        .to_owned();
+    let id = w.propose(&set, "--evidence", &photo, "bribed report");
     w.cur_ok(1, &["approve", &id], &photo);
     w.cur_ok(2, &["approve", &id], &photo);
     w.bl_ok(4, &["appeal", &id, "--reason", "the reporter was paid"]);
@@ -594,21 +576,7 @@ fn appeals_stop_entries_and_certificates_pull_a_fleet() {
     );
 
     // An appeal after the timelock is refused.
-    let id2 = w
-        .bl_ok(
-            0,
-            &[
-                "propose",
-                "--set",
-                &set,
-                "--evidence",
-                s(&photo),
-                "--reason",
-                "second report",
-            ],
-        )
-        .trim()
-        .to_owned();
+    let id2 = w.propose(&set, "--evidence", &photo, "second report");
     w.cur_ok(1, &["approve", &id2], &photo);
     w.cur_ok(3, &["approve", &id2], &photo);
     w.pass_time(TIMELOCK + 1);
@@ -617,21 +585,7 @@ fn appeals_stop_entries_and_certificates_pull_a_fleet() {
 
     // The fleet certificate (the maker's signer cert) blacklisted: every camera of the fleet is flagged.
     let fleet = w.path("maker").join("chain.pem");
-    let cid = w
-        .bl_ok(
-            0,
-            &[
-                "propose",
-                "--set",
-                &set,
-                "--certificate",
-                s(&fleet),
-                "--reason",
-                "maker key leaked",
-            ],
-        )
-        .trim()
-        .to_owned();
+    let cid = w.propose(&set, "--certificate", &fleet, "maker key leaked");
     w.bl_ok(2, &["approve", &cid]);
     w.bl_ok(3, &["approve", &cid]);
     w.pass_time(TIMELOCK + 1);
@@ -666,21 +620,7 @@ fn a_decryption_share_with_a_wrong_proof_is_rejected() {
     let day = now();
     let cam = w.device("cam", &group, day);
     let photo = w.capture(&cam, "p.jpg", day);
-    let id = w
-        .bl_ok(
-            0,
-            &[
-                "propose",
-                "--set",
-                &set,
-                "--evidence",
-                s(&photo),
-                "--reason",
-                "r",
-            ],
-        )
-        .trim()
-        .to_owned();
+    let id = w.propose(&set, "--evidence", &photo, "r");
     let roots = w.path("maker").join("root.pem");
     for j in 1..=3 {
         w.ok(&[
@@ -956,21 +896,7 @@ fn attack_b_a_copied_capture_assertion_does_not_blacklist_the_whistleblower() {
     let chain = network(&w);
     let registry = registry_address(&w);
     for (fake, why) in [(&self_signed, "trusted"), (&other_fleet, "bound")] {
-        let id = w
-            .bl_ok(
-                0,
-                &[
-                    "propose",
-                    "--set",
-                    &set,
-                    "--evidence",
-                    s(fake),
-                    "--reason",
-                    "fake",
-                ],
-            )
-            .trim()
-            .to_owned();
+        let id = w.propose(&set, "--evidence", fake, "fake");
         for who in [1, 2] {
             refused(&w.curator_act(who, &["approve", &id], fake), why);
         }
@@ -1075,21 +1001,7 @@ fn curators_generate_their_key_without_a_dealer() {
     let evidence = w.capture(&cam, "evidence.jpg", day);
     let later = w.capture(&cam, "later.jpg", day + DAY);
     let unrelated = w.capture(&other, "unrelated.jpg", day + DAY);
-    let id = w
-        .bl_ok(
-            0,
-            &[
-                "propose",
-                "--set",
-                &set,
-                "--evidence",
-                s(&evidence),
-                "--reason",
-                "staged",
-            ],
-        )
-        .trim()
-        .to_owned();
+    let id = w.propose(&set, "--evidence", &evidence, "staged");
     w.cur_ok(1, &["approve", &id], &evidence);
     w.cur_ok(3, &["approve", &id], &evidence);
     w.pass_time(TIMELOCK + 1);
