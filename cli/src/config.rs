@@ -33,9 +33,12 @@ pub struct Config {
     pub policy: Option<Policy>,
     /// The publisher's chronology endpoint, written into every manifest signed here.
     pub publisher_endpoint: Option<String>,
-    /// RFC 3161 time-stamp authority (http:// URL) that `sign` and `edit` ask for a
-    /// time-stamp on every new manifest; `--tsa` overrides it.
+    /// RFC 3161 time-stamp authority (http:// or https:// URL) that `sign` and `edit`
+    /// ask for a time-stamp on every new manifest; `--tsa` overrides it.
     pub tsa_url: Option<String>,
+    /// Extra TLS roots (PEM, relative to the config file) for an https:// TSA;
+    /// `--tsa-ca` overrides it.
+    pub tsa_ca: Option<PathBuf>,
     /// The PKCS#11 module `sign` and `edit` load for a `pkcs11:` key (relative to the
     /// config file); `--pkcs11-module` and `PROVENANT_PKCS11_MODULE` override it.
     pub pkcs11_module: Option<PathBuf>,
@@ -88,6 +91,7 @@ pub fn load_config() -> Result<(Config, Option<PathBuf>)> {
         .chain(config.identity_trust.iter_mut())
         .chain(config.trust_config.as_mut())
         .chain(config.pkcs11_module.as_mut())
+        .chain(config.tsa_ca.as_mut())
     {
         if t.is_relative() {
             *t = dir.join(&*t);

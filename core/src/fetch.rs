@@ -56,6 +56,10 @@ pub struct FetchPolicy {
     pub max_bytes: usize,
     /// Let loopback addresses (127.0.0.0/8, ::1) be fetched: development and tests.
     pub allow_loopback: bool,
+    /// The URL was configured by the operator (a time-stamp authority on the newsroom's
+    /// own network), not named by a file or a web page: any address may be reached.
+    /// Never set for URLs that come from outside data.
+    pub operator_configured: bool,
     /// Extra TLS root certificates (PEM), beside the system's: a test server's CA, or
     /// a TLS-inspecting proxy's.
     pub extra_roots_pem: Option<Vec<u8>>,
@@ -70,6 +74,7 @@ impl std::fmt::Debug for FetchPolicy {
             .field("timeout", &self.timeout)
             .field("max_bytes", &self.max_bytes)
             .field("allow_loopback", &self.allow_loopback)
+            .field("operator_configured", &self.operator_configured)
             .field("extra_roots", &self.extra_roots_pem.is_some())
             .field("lookup", &self.lookup.as_ref().map(|_| "stub"))
             .finish()
@@ -84,6 +89,7 @@ impl FetchPolicy {
             timeout,
             max_bytes,
             allow_loopback: false,
+            operator_configured: false,
             extra_roots_pem: None,
             lookup: None,
         }
@@ -234,7 +240,47 @@ pub fn check_url(url: &str, allow_loopback: bool) -> Result<url::Url, FetchError
 #[cfg(feature = "fetch")]
 /// GETs `url` under `policy`: the body of a 200 answer, or why not.
 pub async fn get(url: &str, policy: &FetchPolicy) -> Result<Vec<u8>, FetchError> {
-    let parsed = check_url(url, policy.allow_loopback)?;
+    Ok(send(url, policy, None).await?.body)
+}
+
+#[cfg(feature = "fetch")]
+/// A 200 answer: its declared content type and its body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The body (at most the policy's `max_bytes`).
+    pub body: Vec<u8>,
+}
+
+#[cfg(feature = "fetch")]
+/// POSTs `body` as `content_type` to `url` under `policy`: the 200 answer, or why not.
+pub async fn post(
+    url: &str,
+    content_type: &str,
+    body: &[u8],
+    policy: &FetchPolicy,
+) -> Result<Answer, FetchError> {
+    send(url, policy, Some((content_type, body))).await
+}
+
+#[cfg(feature = "fetch")]
+async fn send(
+    url: &str,
+    policy: &FetchPolicy,
+    post: Option<(&str, &[u8])>,
+) -> Result<Answer, FetchError> {
+    let parsed = if policy.operator_configured {
+        url::Url::parse(url)
+            .ok()
+            .filter(|u| matches!(u.scheme(), "https" | "http"))
+            .ok_or_else(|| FetchError::Refused {
+                url: url.to_owned(),
+                why: "not an http(s) URL".into(),
+            })?
+    } else {
+        check_url(url, policy.allow_loopback)?
+    };
     let failed = |why: String| FetchError::Failed {
         url: url.to_owned(),
         why,
@@ -244,11 +290,13 @@ pub async fn get(url: &str, policy: &FetchPolicy) -> Result<Vec<u8>, FetchError>
         .connect_timeout(policy.timeout)
         .redirect(reqwest::redirect::Policy::none())
         .no_proxy()
-        .user_agent(concat!("provenant/", env!("CARGO_PKG_VERSION")))
-        .dns_resolver(Arc::new(PublicOnly {
+        .user_agent(concat!("provenant/", env!("CARGO_PKG_VERSION")));
+    if !policy.operator_configured {
+        builder = builder.dns_resolver(Arc::new(PublicOnly {
             allow_loopback: policy.allow_loopback,
             lookup: policy.lookup.clone().unwrap_or_else(system_lookup),
         }));
+    }
     if let Some(pem) = &policy.extra_roots_pem {
         let certs = reqwest::Certificate::from_pem_bundle(pem)
             .map_err(|e| failed(format!("extra root certificates: {e}")))?;
@@ -260,11 +308,14 @@ pub async fn get(url: &str, policy: &FetchPolicy) -> Result<Vec<u8>, FetchError>
     let client = builder
         .build()
         .map_err(|e| failed(format!("HTTP client: {e}")))?;
-    let mut response = client
-        .get(parsed)
-        .send()
-        .await
-        .map_err(|e| failed(root_cause(&e)))?;
+    let request = match post {
+        Some((content_type, body)) => client
+            .post(parsed)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .body(body.to_vec()),
+        None => client.get(parsed),
+    };
+    let mut response = request.send().await.map_err(|e| failed(root_cause(&e)))?;
     if response.status() != reqwest::StatusCode::OK {
         return Err(FetchError::Status {
             url: url.to_owned(),
@@ -281,6 +332,10 @@ pub async fn get(url: &str, policy: &FetchPolicy) -> Result<Vec<u8>, FetchError>
     {
         return Err(too_large());
     }
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(|e| failed(e.to_string()))? {
         if body.len() + chunk.len() > policy.max_bytes {
@@ -288,7 +343,7 @@ pub async fn get(url: &str, policy: &FetchPolicy) -> Result<Vec<u8>, FetchError>
         }
         body.extend_from_slice(&chunk);
     }
-    Ok(body)
+    Ok(Answer { content_type, body })
 }
 
 #[cfg(feature = "fetch")]
@@ -310,6 +365,25 @@ fn root_cause(e: &reqwest::Error) -> String {
 #[cfg(feature = "fetch")]
 /// [`get`] from synchronous code (not from inside an async runtime).
 pub fn get_blocking(url: &str, policy: &FetchPolicy) -> Result<Vec<u8>, FetchError> {
+    block_on(url, get(url, policy))
+}
+
+#[cfg(feature = "fetch")]
+/// [`post`] from synchronous code (not from inside an async runtime).
+pub fn post_blocking(
+    url: &str,
+    content_type: &str,
+    body: &[u8],
+    policy: &FetchPolicy,
+) -> Result<Answer, FetchError> {
+    block_on(url, post(url, content_type, body, policy))
+}
+
+#[cfg(feature = "fetch")]
+fn block_on<T>(
+    url: &str,
+    work: impl std::future::Future<Output = Result<T, FetchError>>,
+) -> Result<T, FetchError> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -317,7 +391,7 @@ pub fn get_blocking(url: &str, policy: &FetchPolicy) -> Result<Vec<u8>, FetchErr
             url: url.to_owned(),
             why: format!("runtime: {e}"),
         })?;
-    rt.block_on(get(url, policy))
+    rt.block_on(work)
 }
 
 #[cfg(test)]

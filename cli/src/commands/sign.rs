@@ -72,21 +72,30 @@ pub struct Args {
 /// Where new manifests get their RFC 3161 time-stamp (shared by `sign` and `edit`).
 #[derive(Debug, clap::Args)]
 pub struct TsaArgs {
-    /// Time-stamp every new manifest at this RFC 3161 time-stamp authority (http:// URL;
-    /// default: `tsa_url` in the config file). If the TSA fails, nothing is written.
+    /// Time-stamp every new manifest at this RFC 3161 time-stamp authority (http:// or
+    /// https:// URL; default: `tsa_url` in the config file). If the TSA fails, nothing is
+    /// written.
     #[arg(long, value_name = "URL")]
     pub tsa: Option<String>,
+    /// Also trust these TLS roots (PEM) for an https:// TSA, beside the system's: a TSA
+    /// behind your own CA (default: `tsa_ca` in the config file).
+    #[arg(long, value_name = "PEM")]
+    pub tsa_ca: Option<PathBuf>,
 }
 
 impl TsaArgs {
     /// The TSA from the flag, else the config file's `tsa_url`, else none.
     pub fn authority(&self, cfg: &crate::config::Config) -> Result<Option<TimeStampAuthority>> {
-        self.tsa
-            .as_deref()
-            .or(cfg.tsa_url.as_deref())
-            .map(TimeStampAuthority::new)
-            .transpose()
-            .map_err(Into::into)
+        let Some(url) = self.tsa.as_deref().or(cfg.tsa_url.as_deref()) else {
+            return Ok(None);
+        };
+        let mut tsa = TimeStampAuthority::new(url)?;
+        if let Some(ca) = self.tsa_ca.as_ref().or(cfg.tsa_ca.as_ref()) {
+            let pem = std::fs::read(ca)
+                .with_context(|| format!("cannot read the TSA's TLS roots {}", ca.display()))?;
+            tsa = tsa.with_tls_roots(pem);
+        }
+        Ok(Some(tsa))
     }
 }
 

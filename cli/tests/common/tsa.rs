@@ -1,6 +1,7 @@
 //! A real RFC 3161 time-stamp authority on loopback for tests: OpenSSL's responder
 //! (`openssl ts -reply`) with a CA and TSA certificate made here, behind a tiny HTTP/1.1
-//! server on 127.0.0.1 (a thread of the test). It stops when dropped.
+//! server on 127.0.0.1 (a thread of the test), plain or over TLS (rustls, with a server
+//! certificate for 127.0.0.1 from the same CA). It stops when dropped.
 //!
 //! `Behaviour` makes it misbehave, for the failure tests.
 
@@ -29,6 +30,7 @@ pub enum Behaviour {
 pub struct LoopbackTsa {
     dir: tempfile::TempDir,
     port: u16,
+    tls: bool,
     stop: Arc<AtomicBool>,
     served: Arc<AtomicUsize>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -118,8 +120,82 @@ fn make_tsa_credentials(d: &Path) {
     std::fs::write(d.join("ts.cnf"), config).expect("write");
 }
 
+/// A TLS server certificate for 127.0.0.1 under the same CA, and the rustls config.
+fn tls_config(d: &Path) -> Arc<rustls::ServerConfig> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+    openssl(
+        d,
+        &[
+            "req",
+            "-new",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-keyout",
+            "tls.key",
+            "-out",
+            "tls.csr",
+            "-subj",
+            "/O=Loopback Time/CN=127.0.0.1",
+        ],
+    );
+    std::fs::write(
+        d.join("tls.ext"),
+        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
+         extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n",
+    )
+    .expect("write");
+    openssl(
+        d,
+        &[
+            "x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-out",
+            "tls.crt", "-days", "30", "-extfile", "tls.ext",
+        ],
+    );
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(d.join("tls.crt"))
+        .expect("tls.crt")
+        .map(|c| c.expect("a certificate"))
+        .collect();
+    let key = PrivateKeyDer::from_pem_file(d.join("tls.key")).expect("tls.key");
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::aws_lc_rs::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .expect("TLS versions")
+    .with_no_client_auth()
+    .with_single_cert(certs, key)
+    .expect("server certificate");
+    Arc::new(config)
+}
+
+/// Reads one request and answers it as `behaviour` says.
+fn serve(s: &mut (impl Read + Write), dir: &Path, behaviour: Behaviour, served: &AtomicUsize) {
+    let Some(request) = read_request(s) else {
+        return;
+    };
+    served.fetch_add(1, Ordering::SeqCst);
+    if behaviour == Behaviour::Silent {
+        // Hold the connection until the client gives up (the socket's read timeout is
+        // well past the client's deadline, so the client's timeout is what ends it).
+        let _ = s.read(&mut [0u8; 1]);
+        return;
+    }
+    let (status, body) = reply(dir, behaviour, &request);
+    let head = format!(
+        "HTTP/1.1 {status} X\r\nContent-Type: application/timestamp-reply\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let _ = s.write_all(head.as_bytes());
+    let _ = s.write_all(&body);
+    let _ = s.flush();
+}
+
 /// One HTTP request: (head, body), body by Content-Length.
-fn read_request(s: &mut TcpStream) -> Option<Vec<u8>> {
+fn read_request(s: &mut impl Read) -> Option<Vec<u8>> {
     let mut raw = Vec::new();
     let mut buf = [0u8; 4096];
     loop {
@@ -185,8 +261,19 @@ fn reply(dir: &Path, behaviour: Behaviour, request: &[u8]) -> (u16, Vec<u8>) {
 
 impl LoopbackTsa {
     pub fn start(behaviour: Behaviour) -> Self {
+        Self::start_with(behaviour, false)
+    }
+
+    /// The same TSA at an `https://` URL; its TLS certificate chains to
+    /// [`root_pem_path`](Self::root_pem_path).
+    pub fn start_tls(behaviour: Behaviour) -> Self {
+        Self::start_with(behaviour, true)
+    }
+
+    fn start_with(behaviour: Behaviour, tls: bool) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         make_tsa_credentials(dir.path());
+        let tls_config = tls.then(|| tls_config(dir.path()));
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
         let port = listener.local_addr().expect("addr").port();
         let stop = Arc::new(AtomicBool::new(false));
@@ -197,32 +284,31 @@ impl LoopbackTsa {
                 if stop2.load(Ordering::SeqCst) {
                     break;
                 }
-                let Ok(mut s) = conn else { continue };
-                let _ = s.set_read_timeout(Some(Duration::from_secs(10)));
-                let Some(request) = read_request(&mut s) else {
-                    continue;
+                let Ok(mut tcp) = conn else { continue };
+                let wait = if behaviour == Behaviour::Silent {
+                    60
+                } else {
+                    10
                 };
-                served2.fetch_add(1, Ordering::SeqCst);
-                if behaviour == Behaviour::Silent {
-                    // Hold the connection until the client gives up (well past its
-                    // deadline, so the client's timeout is what ends it).
-                    let _ = s.set_read_timeout(Some(Duration::from_secs(60)));
-                    let _ = s.read(&mut [0u8; 1]);
-                    continue;
+                let _ = tcp.set_read_timeout(Some(Duration::from_secs(wait)));
+                match &tls_config {
+                    None => serve(&mut tcp, &path, behaviour, &served2),
+                    Some(config) => {
+                        let Ok(server) = rustls::ServerConnection::new(config.clone()) else {
+                            continue;
+                        };
+                        let mut tls = rustls::StreamOwned::new(server, tcp);
+                        serve(&mut tls, &path, behaviour, &served2);
+                        tls.conn.send_close_notify();
+                        let _ = tls.flush();
+                    }
                 }
-                let (status, body) = reply(&path, behaviour, &request);
-                let head = format!(
-                    "HTTP/1.1 {status} X\r\nContent-Type: application/timestamp-reply\r\n\
-                     Content-Length: {}\r\nConnection: close\r\n\r\n",
-                    body.len()
-                );
-                let _ = s.write_all(head.as_bytes());
-                let _ = s.write_all(&body);
             }
         });
         Self {
             dir,
             port,
+            tls,
             stop,
             served,
             thread: Some(thread),
@@ -230,7 +316,8 @@ impl LoopbackTsa {
     }
 
     pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}/tsa", self.port)
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://127.0.0.1:{}/tsa", self.port)
     }
 
     /// The PEM of the TSA's root, to pass as a trust anchor.

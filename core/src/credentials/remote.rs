@@ -75,6 +75,7 @@ pub fn fetch_manifest_with(
         timeout: options.timeout,
         max_bytes: options.max_bytes,
         allow_loopback: options.allow_loopback,
+        operator_configured: false,
         extra_roots_pem: options.extra_roots_pem.clone(),
         lookup: Some(lookup),
     };

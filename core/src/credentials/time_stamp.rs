@@ -70,6 +70,10 @@ pub struct TimeStampAuthority {
     port: u16,
     path: String,
     timeout: Duration,
+    /// An `https://` URL: reached through the TLS client of the `fetch` feature.
+    tls: bool,
+    /// Extra TLS roots (PEM) for an `https://` TSA, beside the system's.
+    extra_roots_pem: Option<Vec<u8>>,
 }
 
 impl TimeStampAuthority {
@@ -87,13 +91,14 @@ impl TimeStampAuthority {
         let Some((scheme, rest)) = url.split_once("://") else {
             return Err(bad("not a URL (expected http://host[:port]/path)"));
         };
-        if scheme.eq_ignore_ascii_case("https") {
+        let tls = scheme.eq_ignore_ascii_case("https");
+        if tls && !cfg!(feature = "fetch") {
             return Err(bad(
-                "https is not supported (no TLS client here); use the TSA's http:// URL — its answers are signed",
+                "https is not supported in this build (no TLS client); use the TSA's http:// URL — its answers are signed",
             ));
         }
-        if !scheme.eq_ignore_ascii_case("http") {
-            return Err(bad("only http:// URLs are supported"));
+        if !tls && !scheme.eq_ignore_ascii_case("http") {
+            return Err(bad("only http:// and https:// URLs are supported"));
         }
         let (authority, path) = match rest.find(['/', '?']) {
             Some(i) if rest[i..].starts_with('/') => (&rest[..i], rest[i..].to_owned()),
@@ -103,14 +108,25 @@ impl TimeStampAuthority {
         if authority.contains('@') {
             return Err(bad("user names and passwords in the URL are not supported"));
         }
-        let (host, port) = split_host_port(authority).ok_or_else(|| bad("bad host or port"))?;
+        let default_port = if tls { 443 } else { 80 };
+        let (host, port) =
+            split_host_port(authority, default_port).ok_or_else(|| bad("bad host or port"))?;
         Ok(Self {
             url: url.to_owned(),
             host,
             port,
             path,
             timeout: DEFAULT_TIMEOUT,
+            tls,
+            extra_roots_pem: None,
         })
+    }
+
+    /// The same TSA, trusting these TLS roots (PEM) beside the system's for an
+    /// `https://` URL: a newsroom's own TSA behind its own CA.
+    pub fn with_tls_roots(mut self, pem: Vec<u8>) -> Self {
+        self.extra_roots_pem = Some(pem);
+        self
     }
 
     /// The same TSA with another deadline for the whole exchange.
@@ -140,6 +156,9 @@ impl TimeStampAuthority {
 
     /// POSTs an RFC 3161 request (DER) and returns the TSA's response body (DER).
     pub fn post(&self, request: &[u8]) -> Result<Vec<u8>, TimeStampError> {
+        if self.tls {
+            return self.post_tls(request);
+        }
         let deadline = Instant::now() + self.timeout;
         // The system resolver has no deadline of its own: it answers on a thread that is
         // abandoned (and ends by itself) when the deadline passes first.
@@ -211,6 +230,52 @@ impl TimeStampAuthority {
         self.parse_response(&raw)
     }
 
+    /// The `https://` exchange, through the TLS client of the `fetch` feature: the same
+    /// deadline, cap, no redirects and no proxy; any address (the operator chose the TSA).
+    #[cfg(feature = "fetch")]
+    fn post_tls(&self, request: &[u8]) -> Result<Vec<u8>, TimeStampError> {
+        use crate::fetch::{post_blocking, FetchError, FetchPolicy};
+        let policy = FetchPolicy {
+            allow_loopback: true,
+            operator_configured: true,
+            extra_roots_pem: self.extra_roots_pem.clone(),
+            ..FetchPolicy::public(MAX_RESPONSE, self.timeout)
+        };
+        let answer = post_blocking(&self.url, "application/timestamp-query", request, &policy)
+            .map_err(|e| match e {
+                FetchError::Status { status, .. } => {
+                    let also = if (300..400).contains(&status) {
+                        " (redirects are not followed)"
+                    } else {
+                        ""
+                    };
+                    self.bad_response(format!("HTTP status {status}{also}"))
+                }
+                FetchError::TooLarge { .. } => self.too_large(MAX_RESPONSE + 1),
+                FetchError::Refused { why, .. } | FetchError::Failed { why, .. } => {
+                    self.unreachable(why)
+                }
+            })?;
+        self.check_content_type(answer.content_type.as_deref().unwrap_or_default())?;
+        Ok(answer.body)
+    }
+
+    #[cfg(not(feature = "fetch"))]
+    fn post_tls(&self, _request: &[u8]) -> Result<Vec<u8>, TimeStampError> {
+        Err(self.unreachable("https is not supported in this build"))
+    }
+
+    fn check_content_type(&self, ctype: &str) -> Result<(), TimeStampError> {
+        let mime = ctype.split(';').next().unwrap_or_default().trim();
+        if mime.eq_ignore_ascii_case("application/timestamp-reply") {
+            Ok(())
+        } else {
+            Err(self.bad_response(format!(
+                "content type {ctype:?}, not application/timestamp-reply"
+            )))
+        }
+    }
+
     /// Reads until the peer closes, the cap is passed or the deadline is reached.
     fn read_capped(&self, stream: &mut TcpStream, deadline: Instant) -> std::io::Result<Vec<u8>> {
         let cap = MAX_HEADER + MAX_RESPONSE + 1;
@@ -233,7 +298,10 @@ impl TimeStampAuthority {
         }
     }
 
-    fn parse_response(&self, raw: &[u8]) -> Result<Vec<u8>, TimeStampError> {
+    /// The body of a raw HTTP/1.x answer from the TSA: status 200, type
+    /// `application/timestamp-reply`, plain or chunked, at most the size cap. Public for
+    /// the fuzzer: the answer is outside data.
+    pub fn parse_response(&self, raw: &[u8]) -> Result<Vec<u8>, TimeStampError> {
         let end = find(raw, b"\r\n\r\n")
             .filter(|&e| e <= MAX_HEADER)
             .ok_or_else(|| self.bad_response("not an HTTP response (no header end)"))?;
@@ -262,13 +330,7 @@ impl TimeStampAuthority {
             };
             return Err(self.bad_response(format!("HTTP status {status}{also}")));
         }
-        let ctype = header("content-type").unwrap_or_default();
-        let mime = ctype.split(';').next().unwrap_or_default().trim();
-        if !mime.eq_ignore_ascii_case("application/timestamp-reply") {
-            return Err(self.bad_response(format!(
-                "content type {ctype:?}, not application/timestamp-reply"
-            )));
-        }
+        self.check_content_type(&header("content-type").unwrap_or_default())?;
         let body = &raw[end + 4..];
         let chunked =
             header("transfer-encoding").is_some_and(|t| t.to_ascii_lowercase().contains("chunked"));
@@ -305,7 +367,14 @@ impl TimeStampAuthority {
         let request = default_rfc3161_message(message)
             .map_err(|e| self.bad_response(format!("cannot build the request: {e}")))?;
         let response = self.post(&request)?;
-        if let Some(status) = pki_status(&response) {
+        self.check_response(&response, message)?;
+        Ok(response)
+    }
+
+    /// Checks a time-stamp response (DER) for `message`: granted, and a well-formed token
+    /// over exactly that message. Public for the fuzzer: the response is outside data.
+    pub fn check_response(&self, response: &[u8], message: &[u8]) -> Result<(), TimeStampError> {
+        if let Some(status) = pki_status(response) {
             if status > 1 {
                 return Err(
                     self.bad_response(format!("the TSA refused the request (PKIStatus {status})"))
@@ -315,18 +384,18 @@ impl TimeStampAuthority {
         // The trust decision is each verifier's; here only "is it a token over this".
         let mut log = StatusTracker::default();
         verify_time_stamp(
-            &response,
+            response,
             message,
             &CertificateTrustPolicy::passthrough(),
             &mut log,
             false,
         )
         .map_err(|e| self.bad_response(e))?;
-        Ok(response)
+        Ok(())
     }
 }
 
-fn split_host_port(authority: &str) -> Option<(String, u16)> {
+fn split_host_port(authority: &str, default_port: u16) -> Option<(String, u16)> {
     let (host, port) = if let Some(rest) = authority.strip_prefix('[') {
         let (h, after) = rest.split_once(']')?;
         let port = match after {
@@ -342,7 +411,7 @@ fn split_host_port(authority: &str) -> Option<(String, u16)> {
     };
     let port = match port {
         Some(p) => p.parse().ok().filter(|&p| p != 0)?,
-        None => 80,
+        None => default_port,
     };
     let ok = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':');
     (!host.is_empty() && host.chars().all(ok)).then(|| (host.to_owned(), port))
@@ -507,8 +576,9 @@ mod tests {
         assert_eq!((t.port, t.path.as_str()), (80, "/"));
         let t = TimeStampAuthority::new("http://[::1]:9/").unwrap();
         assert_eq!((t.host.as_str(), t.port), ("::1", 9));
+        let t = TimeStampAuthority::new("https://tsa.example/ts").unwrap();
+        assert_eq!((t.port, t.tls), (443, true));
         for bad in [
-            "https://tsa.example/",
             "ftp://tsa.example/",
             "tsa.example",
             "http://",
