@@ -15,18 +15,18 @@ use std::io::{Read, Write};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::signer::{algorithm_of, chain_ders, checked_signature, FailureSlot};
-use super::signer::{Signer, SignerError, SigningAlg};
+use super::signer::{algorithm_of, chain_ders, CertifiedKey, RemoteKey};
+use super::signer::{SignerError, SigningAlg};
 
-/// A signer that runs a command for each signature.
+/// The command that signs, and its deadline per signature.
 #[derive(Debug)]
-pub struct ExternalSigner {
+pub struct SignerCommand {
     command: String,
-    alg: SigningAlg,
-    certs: Vec<Vec<u8>>,
-    failure: FailureSlot,
     timeout: Duration,
 }
+
+/// A signer that runs a command for each signature.
+pub type ExternalSigner = CertifiedKey<SignerCommand>;
 
 /// How long a signer command may take for one signature unless set.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
@@ -43,31 +43,27 @@ impl ExternalSigner {
         }
         let certs = chain_ders(chain_pem)?;
         let alg = algorithm_of(&certs[0])?;
-        Ok(Self {
+        let command = SignerCommand {
             command: command.to_owned(),
-            alg,
-            certs,
-            failure: FailureSlot::default(),
             timeout: DEFAULT_TIMEOUT,
-        })
+        };
+        Ok(Self::from_parts(command, alg, certs))
     }
 
     /// The same signer with another deadline per signature.
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.key_mut().timeout = timeout;
         self
     }
+}
 
-    /// The algorithm, from the certificate.
-    pub fn alg(&self) -> SigningAlg {
-        self.alg
+impl RemoteKey for SignerCommand {
+    fn sign_raw(&self, _alg: SigningAlg, data: &[u8]) -> Result<Vec<u8>, SignerError> {
+        self.run(data)
     }
+}
 
-    /// Why the last signature failed, if it did.
-    pub fn take_failure(&self) -> Option<SignerError> {
-        self.failure.take()
-    }
-
+impl SignerCommand {
     fn run(&self, data: &[u8]) -> Result<Vec<u8>, SignerError> {
         let mut command = Command::new("sh");
         command
@@ -164,7 +160,7 @@ impl ExternalSigner {
                 self.command
             )));
         }
-        checked_signature(self.alg, &self.certs[0], data, output.stdout)
+        Ok(output.stdout)
     }
 }
 
@@ -198,22 +194,4 @@ fn kill_group(child: &mut Child) {
     }
     let _ = child.kill();
     let _ = child.wait();
-}
-
-impl Signer for ExternalSigner {
-    fn sign(&self, data: &[u8]) -> c2pa::Result<Vec<u8>> {
-        self.run(data).map_err(|e| self.failure.fail(e))
-    }
-
-    fn alg(&self) -> SigningAlg {
-        self.alg
-    }
-
-    fn certs(&self) -> c2pa::Result<Vec<Vec<u8>>> {
-        Ok(self.certs.clone())
-    }
-
-    fn reserve_size(&self) -> usize {
-        1024 + self.certs.iter().map(Vec::len).sum::<usize>()
-    }
 }

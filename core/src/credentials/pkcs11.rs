@@ -22,8 +22,8 @@ use cryptoki::slot::Slot;
 use cryptoki::types::{AuthPin, Ulong};
 use sha2::Digest;
 
-use super::signer::{algorithm_of, chain_ders, checked_signature, FailureSlot};
-use super::signer::{Signer, SignerError, SigningAlg};
+use super::signer::{algorithm_of, chain_ders, CertifiedKey, RemoteKey};
+use super::signer::{SignerError, SigningAlg};
 
 /// The parts of an RFC 7512 `pkcs11:` URI this signer uses.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -143,24 +143,24 @@ fn ck(what: &str) -> impl Fn(CkError) -> SignerError + '_ {
     move |e| SignerError::Pkcs11(format!("{what}: {e}"))
 }
 
-/// A signer whose private key stays in a PKCS#11 token.
-pub struct Pkcs11Signer {
+/// A private key in a PKCS#11 token, with the logged-in session that uses it.
+pub struct TokenKey {
     // Declared before the context so it closes before the module is finalised.
     session: Mutex<Session>,
     key: ObjectHandle,
-    alg: SigningAlg,
-    certs: Vec<Vec<u8>>,
-    failure: FailureSlot,
     _context: Pkcs11,
 }
 
-impl std::fmt::Debug for Pkcs11Signer {
+impl std::fmt::Debug for TokenKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pkcs11Signer")
-            .field("alg", &self.alg)
+        f.debug_struct("TokenKey")
+            .field("key", &self.key)
             .finish_non_exhaustive()
     }
 }
+
+/// A signer whose private key stays in a PKCS#11 token.
+pub type Pkcs11Signer = CertifiedKey<TokenKey>;
 
 impl Pkcs11Signer {
     /// Loads `module`, finds the token and key `uri` names, logs in with `pin`, and
@@ -206,28 +206,18 @@ impl Pkcs11Signer {
                 e => SignerError::Pkcs11(format!("cannot log in: {e}")),
             })?;
         let key = find_key(&session, uri, want_type)?;
-        Ok(Self {
+        let key = TokenKey {
             session: Mutex::new(session),
             key,
-            alg,
-            certs,
-            failure: FailureSlot::default(),
             _context: context,
-        })
+        };
+        Ok(Self::from_parts(key, alg, certs))
     }
+}
 
-    /// The algorithm, from the certificate.
-    pub fn alg(&self) -> SigningAlg {
-        self.alg
-    }
-
-    /// Why the last signature failed, if it did.
-    pub fn take_failure(&self) -> Option<SignerError> {
-        self.failure.take()
-    }
-
-    fn sign_checked(&self, data: &[u8]) -> Result<Vec<u8>, SignerError> {
-        let (mechanism, input): (Mechanism, Vec<u8>) = match self.alg {
+impl RemoteKey for TokenKey {
+    fn sign_raw(&self, alg: SigningAlg, data: &[u8]) -> Result<Vec<u8>, SignerError> {
+        let (mechanism, input): (Mechanism, Vec<u8>) = match alg {
             SigningAlg::Ed25519 => (
                 Mechanism::Eddsa(EddsaParams::new(EddsaSignatureScheme::Pure)),
                 data.to_vec(),
@@ -265,10 +255,9 @@ impl Pkcs11Signer {
             .session
             .lock()
             .map_err(|_| SignerError::Pkcs11("the session is poisoned".into()))?;
-        let signature = session
+        session
             .sign(&mechanism, self.key, &input)
-            .map_err(ck("the token refused to sign"))?;
-        checked_signature(self.alg, &self.certs[0], data, signature)
+            .map_err(ck("the token refused to sign"))
     }
 }
 
@@ -366,24 +355,6 @@ fn find_key(
         _ => Err(SignerError::Pkcs11(
             "the token does not say the key's type".into(),
         )),
-    }
-}
-
-impl Signer for Pkcs11Signer {
-    fn sign(&self, data: &[u8]) -> c2pa::Result<Vec<u8>> {
-        self.sign_checked(data).map_err(|e| self.failure.fail(e))
-    }
-
-    fn alg(&self) -> SigningAlg {
-        self.alg
-    }
-
-    fn certs(&self) -> c2pa::Result<Vec<Vec<u8>>> {
-        Ok(self.certs.clone())
-    }
-
-    fn reserve_size(&self) -> usize {
-        1024 + self.certs.iter().map(Vec::len).sum::<usize>()
     }
 }
 

@@ -146,11 +146,11 @@ pub fn chain_ders(chain_pem: &[u8]) -> Result<Vec<Vec<u8>>, SignerError> {
 /// Where a signer that talks to a token or a command keeps the reason its last
 /// signature failed: the SDK wraps errors from [`Signer::sign`] and says less.
 #[derive(Debug, Default)]
-pub struct FailureSlot(std::sync::Mutex<Option<SignerError>>);
+struct FailureSlot(std::sync::Mutex<Option<SignerError>>);
 
 impl FailureSlot {
     /// Records `e` and returns the SDK error to hand back from `sign`.
-    pub fn fail(&self, e: SignerError) -> c2pa::Error {
+    fn fail(&self, e: SignerError) -> c2pa::Error {
         let message = e.to_string();
         if let Ok(mut slot) = self.0.lock() {
             *slot = Some(e);
@@ -159,8 +159,74 @@ impl FailureSlot {
     }
 
     /// The last failure, if any.
-    pub fn take(&self) -> Option<SignerError> {
+    fn take(&self) -> Option<SignerError> {
         self.0.lock().ok()?.take()
+    }
+}
+
+/// A private key held elsewhere — a PKCS#11 token, a signing command — that signs bytes
+/// for a given algorithm and answers with a signature in its own form.
+pub trait RemoteKey: std::fmt::Debug + Send + Sync {
+    /// Signs `data` as `alg` says; [`CertifiedKey`] checks the answer.
+    fn sign_raw(&self, alg: SigningAlg, data: &[u8]) -> Result<Vec<u8>, SignerError>;
+}
+
+/// A [`RemoteKey`] with its certificate chain: the algorithm comes from the signing
+/// certificate, every signature is brought into COSE's form and checked against that
+/// certificate ([`checked_signature`]), and the reason of the last failure is kept.
+#[derive(Debug)]
+pub struct CertifiedKey<K> {
+    key: K,
+    alg: SigningAlg,
+    certs: Vec<Vec<u8>>,
+    failure: FailureSlot,
+}
+
+impl<K: RemoteKey> CertifiedKey<K> {
+    /// `key` signing for the chain `certs` (DER, signer first, at least one), as `alg`
+    /// (what [`algorithm_of`] says of the first).
+    pub(crate) fn from_parts(key: K, alg: SigningAlg, certs: Vec<Vec<u8>>) -> Self {
+        Self {
+            key,
+            alg,
+            certs,
+            failure: FailureSlot::default(),
+        }
+    }
+
+    /// The algorithm, from the certificate.
+    pub fn alg(&self) -> SigningAlg {
+        self.alg
+    }
+
+    /// Why the last signature failed, if it did.
+    pub fn take_failure(&self) -> Option<SignerError> {
+        self.failure.take()
+    }
+
+    pub(crate) fn key_mut(&mut self) -> &mut K {
+        &mut self.key
+    }
+}
+
+impl<K: RemoteKey> Signer for CertifiedKey<K> {
+    fn sign(&self, data: &[u8]) -> c2pa::Result<Vec<u8>> {
+        self.key
+            .sign_raw(self.alg, data)
+            .and_then(|signature| checked_signature(self.alg, &self.certs[0], data, signature))
+            .map_err(|e| self.failure.fail(e))
+    }
+
+    fn alg(&self) -> SigningAlg {
+        self.alg
+    }
+
+    fn certs(&self) -> c2pa::Result<Vec<Vec<u8>>> {
+        Ok(self.certs.clone())
+    }
+
+    fn reserve_size(&self) -> usize {
+        1024 + self.certs.iter().map(Vec::len).sum::<usize>()
     }
 }
 
