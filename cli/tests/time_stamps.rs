@@ -81,6 +81,27 @@ fn time_sources(report: &Value) -> Vec<String> {
         .collect()
 }
 
+/// `edit --crop` of `signed` into `edited` with `config` (TOML) as the config file in
+/// `dir`; it must succeed.
+fn edit_with_config(
+    dir: &Path,
+    config: &str,
+    signed: &Path,
+    edited: &Path,
+    keys: &Path,
+) -> std::process::Output {
+    let path = dir.join("config.toml");
+    std::fs::write(&path, config).unwrap();
+    let o = command(&dir.join("home"))
+        .env("PROVENANT_CONFIG", &path)
+        .args(["edit", s(signed), "-o", s(edited), "--key", s(keys)])
+        .args(["--crop", "0,0,400,300"])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    o
+}
+
 #[test]
 fn an_expired_certificate_stays_trusted_with_a_trusted_time_stamp() {
     let tsa = LoopbackTsa::start(Behaviour::Honest);
@@ -184,16 +205,13 @@ fn sign_and_edit_time_stamp_every_new_manifest() {
     let edited = dir.path().join("edited.jpg");
     sign(&src, &signed, &keys, &["--tsa", &tsa.url()]);
     // The edit takes its TSA from the config file's `tsa_url`.
-    let config = dir.path().join("config.toml");
-    std::fs::write(&config, format!("tsa_url = \"{}\"\n", tsa.url())).unwrap();
-    let home = dir.path().join("home");
-    let o = command(&home)
-        .env("PROVENANT_CONFIG", &config)
-        .args(["edit", s(&signed), "-o", s(&edited), "--key", s(&keys)])
-        .args(["--crop", "0,0,400,300"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = edit_with_config(
+        dir.path(),
+        &format!("tsa_url = \"{}\"\n", tsa.url()),
+        &signed,
+        &edited,
+        &keys,
+    );
     assert!(stderr(&o).contains("time-stamped by"), "{}", stderr(&o));
     assert_eq!(tsa.served(), 2, "one time-stamp per new manifest");
 
@@ -237,20 +255,10 @@ fn an_https_tsa_behind_its_own_ca() {
 
     // The same from the config file, the CA's path relative to it.
     std::fs::copy(&ca, dir.path().join("tsa-ca.pem")).unwrap();
-    let config = dir.path().join("config.toml");
-    std::fs::write(
-        &config,
-        format!("tsa_url = \"{url}\"\ntsa_ca = \"tsa-ca.pem\"\n"),
-    )
-    .unwrap();
+    let config = format!("tsa_url = \"{url}\"\ntsa_ca = \"tsa-ca.pem\"\n");
     let edited = dir.path().join("edited.jpg");
-    let o = command(&dir.path().join("home"))
-        .env("PROVENANT_CONFIG", &config)
-        .args(["edit", s(&signed), "-o", s(&edited), "--key", s(&keys)])
-        .args(["--crop", "0,0,400,300"])
-        .output()
-        .unwrap();
-    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let o = edit_with_config(dir.path(), &config, &signed, &edited, &keys);
+    assert!(stderr(&o).contains("time-stamped by"), "{}", stderr(&o));
     assert_eq!(tsa.served(), 2);
 }
 

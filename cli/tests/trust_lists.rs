@@ -184,46 +184,8 @@ struct LoopbackHttps {
 impl LoopbackHttps {
     fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let openssl = |args: &[&str]| {
-            openssl(dir.path(), args);
-        };
         openssl_ca(dir.path(), "provenant test CA", "ca.key", "ca.pem", "2");
-        openssl(&[
-            "req",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "server.key",
-            "-out",
-            "server.csr",
-            "-subj",
-            "/CN=127.0.0.1",
-        ]);
-        std::fs::write(
-            dir.path().join("server.ext"),
-            "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\nbasicConstraints=CA:FALSE\n",
-        )
-        .unwrap();
-        openssl(&[
-            "x509",
-            "-req",
-            "-in",
-            "server.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            "server.pem",
-            "-days",
-            "2",
-            "-extfile",
-            "server.ext",
-        ]);
+        openssl_loopback_server_cert(dir.path(), "ca.key", "ca.pem", "server");
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()

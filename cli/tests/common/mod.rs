@@ -44,33 +44,77 @@ pub fn openssl(dir: &Path, args: &[&str]) -> Output {
     out
 }
 
-/// A self-signed P-256 CA made by OpenSSL in `dir`: `key` and `cert` (file names there).
-pub fn openssl_ca(dir: &Path, cn: &str, key: &str, cert: &str, days: &str) {
-    let subject = format!("/CN={cn}");
+/// `openssl req` arguments for a new unencrypted P-256 key.
+pub const P256_NEW_KEY: [&str; 5] = [
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+];
+
+/// A TLS server certificate for 127.0.0.1 (P-256, `serverAuth`) issued by the CA whose
+/// `ca_key`/`ca_cert` are in `dir`: writes `name.key` and `name.pem` there.
+#[allow(dead_code)]
+pub fn openssl_loopback_server_cert(dir: &Path, ca_key: &str, ca_cert: &str, name: &str) {
+    let (key, csr, ext, pem) = (
+        format!("{name}.key"),
+        format!("{name}.csr"),
+        format!("{name}.ext"),
+        format!("{name}.pem"),
+    );
+    let mut req = vec!["req", "-new"];
+    req.extend(P256_NEW_KEY);
+    req.extend(["-keyout", &key, "-out", &csr, "-subj", "/CN=127.0.0.1"]);
+    openssl(dir, &req);
+    std::fs::write(
+        dir.join(&ext),
+        "subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n\
+         basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n",
+    )
+    .expect("write the extensions");
     openssl(
         dir,
         &[
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            key,
+            "x509",
+            "-req",
+            "-in",
+            &csr,
+            "-CA",
+            ca_cert,
+            "-CAkey",
+            ca_key,
+            "-CAcreateserial",
             "-out",
-            cert,
+            &pem,
             "-days",
-            days,
-            "-subj",
-            &subject,
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign",
+            "2",
+            "-extfile",
+            &ext,
         ],
     );
+}
+
+/// A self-signed P-256 CA made by OpenSSL in `dir`: `key` and `cert` (file names there).
+pub fn openssl_ca(dir: &Path, cn: &str, key: &str, cert: &str, days: &str) {
+    let subject = format!("/CN={cn}");
+    let mut req = vec!["req", "-x509"];
+    req.extend(P256_NEW_KEY);
+    req.extend([
+        "-keyout",
+        key,
+        "-out",
+        cert,
+        "-days",
+        days,
+        "-subj",
+        &subject,
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+    ]);
+    openssl(dir, &req);
 }
 
 /// Runs `provenant` with a clean environment (no config, no colour).

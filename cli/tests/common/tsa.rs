@@ -44,13 +44,7 @@ fn openssl(dir: &Path, args: &[&str]) -> Vec<u8> {
 
 /// A CA and, under it, a certificate for time-stamping (EKU timeStamping, critical).
 fn make_tsa_credentials(d: &Path) {
-    let key = [
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-nodes",
-    ];
+    let key = super::P256_NEW_KEY;
     let mut ca = vec!["req", "-x509"];
     ca.extend(key);
     ca.extend([
@@ -120,43 +114,13 @@ fn make_tsa_credentials(d: &Path) {
     std::fs::write(d.join("ts.cnf"), config).expect("write");
 }
 
-/// A TLS server certificate for 127.0.0.1 under the same CA, and the rustls config.
+/// A TLS server certificate for 127.0.0.1 under the TSA's CA, and the rustls config.
 fn tls_config(d: &Path) -> Arc<rustls::ServerConfig> {
     use rustls::pki_types::pem::PemObject;
     use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-    openssl(
-        d,
-        &[
-            "req",
-            "-new",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-nodes",
-            "-keyout",
-            "tls.key",
-            "-out",
-            "tls.csr",
-            "-subj",
-            "/O=Loopback Time/CN=127.0.0.1",
-        ],
-    );
-    std::fs::write(
-        d.join("tls.ext"),
-        "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n\
-         extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n",
-    )
-    .expect("write");
-    openssl(
-        d,
-        &[
-            "x509", "-req", "-in", "tls.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-out",
-            "tls.crt", "-days", "30", "-extfile", "tls.ext",
-        ],
-    );
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(d.join("tls.crt"))
-        .expect("tls.crt")
+    super::openssl_loopback_server_cert(d, "ca.key", "ca.crt", "tls");
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(d.join("tls.pem"))
+        .expect("tls.pem")
         .map(|c| c.expect("a certificate"))
         .collect();
     let key = PrivateKeyDer::from_pem_file(d.join("tls.key")).expect("tls.key");
