@@ -34,7 +34,7 @@ pub enum MediaFormat {
     Flac,
     /// SVG (`image/svg+xml`).
     Svg,
-    /// PDF (`application/pdf`); read only, and only in native builds.
+    /// PDF (`application/pdf`); read only (the `pdf` feature: the CLI and the browser build).
     Pdf,
     /// A bare C2PA manifest store (`.c2pa`, `application/c2pa`).
     ManifestStore,
