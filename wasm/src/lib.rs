@@ -492,10 +492,11 @@ mod tests {
         );
     }
 
-    /// PDF is read in the browser as by the CLI, with the verdicts the reference tool
-    /// gives (../shared/fixtures/README.md): the unsigned sample has no manifest, the
-    /// signed one is valid but its signer is not trusted here; a damaged PDF is an error
-    /// or a verdict, never a panic.
+    /// With the `pdf` feature PDF is read in the browser as by the CLI, with the verdicts
+    /// the reference tool gives (../shared/fixtures/README.md): the unsigned sample has no
+    /// manifest, the signed one is valid but its signer is not trusted here; a damaged PDF
+    /// is an error or a verdict, never a panic.
+    #[cfg(feature = "pdf")]
     #[test]
     fn pdf_documents_get_the_reference_verdicts() {
         let report = |rel: &str| -> serde_json::Value {
@@ -521,6 +522,16 @@ mod tests {
                 Ok(json) => assert!(json.contains("\"verdict\"")),
                 Err(e) => assert!(e.code.starts_with("input."), "{cut}: {e:?}"),
             }
+        }
+    }
+
+    /// Without the `pdf` feature (the default build) a PDF is refused as unsupported.
+    #[cfg(not(feature = "pdf"))]
+    #[test]
+    fn pdf_is_refused_without_the_feature() {
+        for rel in ["formats/basic.pdf", "formats/express-signed.pdf"] {
+            let e = verify_to_json(&fixture(rel), "", None).unwrap_err();
+            assert_eq!(e.code, "input.unsupportedFormat", "{rel}: {e:?}");
         }
     }
 }

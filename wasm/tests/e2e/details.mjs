@@ -122,26 +122,6 @@ export async function stepDetailsTests({ launch, wasmDir, root, site, test, asse
       && !/Invalid/.test(document.querySelector('#result .pv-badge')?.textContent || ''), null, { timeout: 60_000 });
     assert(requests.length === 0, 'nothing fetched: ' + JSON.stringify(requests));
   });
-
-  // PDF (issue 14 item 6: the page and the extension read the same formats): the CLI's verdicts,
-  // which are the reference tool's (../shared/fixtures/README.md): basic.pdf carries no manifest,
-  // express-signed.pdf is valid with a signer nobody here vouches for.
-  const pdfs = { 'basic.pdf': ['no_manifest', 'No content credentials'], 'express-signed.pdf': ['valid', 'Signed, unknown signer'] };
-  for (const f of Object.keys(pdfs)) {
-    fs.copyFileSync(path.join(shared, 'formats', f), W(f));
-    const r = spawnSync(cli, ['verify', W(f), '--json'], { cwd: root, encoding: 'utf8', env });
-    const verdict = JSON.parse(r.stdout).verdict;
-    if (verdict !== pdfs[f][0]) throw new Error(`the CLI says ${verdict} for ${f}, the README ${pdfs[f][0]}`);
-  }
-  await test('details: page verifies PDF documents by content, with the CLI\'s verdicts', async () => {
-    for (const [f, [, badge]] of Object.entries(pdfs)) {
-      await upload(f);
-      assertIncludes(await text('#result .pv-badge'), badge, f);
-    }
-    assertIncludes(await text('#result'), 'application/pdf', 'format shown');
-    const v = await axeViolations(page, axeSource);
-    assert(v.length === 0, 'axe (pdf): ' + JSON.stringify(v).slice(0, 1200));
-  });
   await ctx.close();
 
   // The extension renders the same report with the same renderer; thumbnails travel as base64 with the result.
@@ -179,14 +159,6 @@ export async function stepDetailsTests({ launch, wasmDir, root, site, test, asse
     await d.screenshot({ path: path.join(artifacts, 'extension-step-details.png'), fullPage: true });
     await d.close();
     await tab.close();
-  });
-  await test('details: extension verifies a PDF document by URL, with the CLI\'s verdicts', async () => {
-    for (const [f, [verdict]] of Object.entries(pdfs)) {
-      const r = await sw.evaluate((src) => globalThis.provenant.verifyUrl(src), site.url + '/fixtures/' + f);
-      assert(!r.error, f + ': ' + JSON.stringify(r.error));
-      const report = r.report;
-      assert(report.verdict === verdict && report.format === 'application/pdf', f + ': ' + report.verdict + ' ' + report.format);
-    }
   });
   await ectx.close();
 }
