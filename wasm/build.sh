@@ -4,6 +4,7 @@
 #
 #   wasm/build.sh          release build (profile wasm-release: opt z, fat LTO; ≈5.5 min cold)
 #   wasm/build.sh --dev    debug build, no wasm-opt (faster to compile, slower and larger at run time)
+#   wasm/build.sh --pdf    also reads PDF (the `pdf` feature: +174 KiB gzip, over the size budget)
 #
 # Works from any directory; uses the workspace target dir.
 set -euo pipefail
@@ -13,10 +14,12 @@ root="$(cd "$here/.." && pwd)"
 cd "$root"
 
 profile=wasm-release
+features=()
 for arg in "$@"; do
   case "$arg" in
     --dev) profile=dev ;;
-    -h|--help) sed -n 2,8p "$0"; exit 0 ;;
+    --pdf) features=(--features pdf) ;;
+    -h|--help) sed -n 2,9p "$0"; exit 0 ;;
     *) echo "build.sh: unknown argument: $arg" >&2; exit 2 ;;
   esac
 done
@@ -37,7 +40,7 @@ target_dir="$(cargo metadata --format-version 1 --no-deps | node -e 'let s="";pr
 out_dir="$profile"; [ "$profile" = dev ] && out_dir=debug
 
 start=$(date +%s)
-cargo build -p provenant-wasm --target wasm32-unknown-unknown --profile "$profile"
+cargo build -p provenant-wasm --target wasm32-unknown-unknown --profile "$profile" "${features[@]}"
 wasm="$target_dir/wasm32-unknown-unknown/$out_dir/provenant_wasm.wasm"
 
 pkg="$target_dir/wasm-pkg"

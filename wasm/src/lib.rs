@@ -491,4 +491,47 @@ mod tests {
             "options.invalid"
         );
     }
+
+    /// With the `pdf` feature PDF is read in the browser as by the CLI, with the verdicts
+    /// the reference tool gives (../shared/fixtures/README.md): the unsigned sample has no
+    /// manifest, the signed one is valid but its signer is not trusted here; a damaged PDF
+    /// is an error or a verdict, never a panic.
+    #[cfg(feature = "pdf")]
+    #[test]
+    fn pdf_documents_get_the_reference_verdicts() {
+        let report = |rel: &str| -> serde_json::Value {
+            serde_json::from_str(&verify_to_json(&fixture(rel), "", None).unwrap()).unwrap()
+        };
+        let basic = report("formats/basic.pdf");
+        assert_eq!(basic["format"], "application/pdf");
+        assert_eq!(basic["verdict"], "no_manifest");
+        let signed = report("formats/express-signed.pdf");
+        assert_eq!(signed["format"], "application/pdf");
+        assert_eq!(signed["verdict"], "valid");
+        let codes: Vec<&str> = signed["codes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["kind"] == "failure")
+            .map(|c| c["code"].as_str().unwrap())
+            .collect();
+        assert!(codes.contains(&"signingCredential.untrusted"), "{codes:?}");
+        let bytes = fixture("formats/express-signed.pdf");
+        for cut in [9, 100, bytes.len() / 2, bytes.len() - 10] {
+            match verify_to_json(&bytes[..cut], "", None) {
+                Ok(json) => assert!(json.contains("\"verdict\"")),
+                Err(e) => assert!(e.code.starts_with("input."), "{cut}: {e:?}"),
+            }
+        }
+    }
+
+    /// Without the `pdf` feature (the default build) a PDF is refused as unsupported.
+    #[cfg(not(feature = "pdf"))]
+    #[test]
+    fn pdf_is_refused_without_the_feature() {
+        for rel in ["formats/basic.pdf", "formats/express-signed.pdf"] {
+            let e = verify_to_json(&fixture(rel), "", None).unwrap_err();
+            assert_eq!(e.code, "input.unsupportedFormat", "{rel}: {e:?}");
+        }
+    }
 }

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::chronology::proof::manifest_id;
 use crate::credentials::report::{
     is_ai_source_type, ActionRecord, ChainStep, CodeKind, CodeOrigin, IngredientRef, Report,
-    SignerInfo, StatusCode, StepStatus, TimeSource, Trust, Verdict,
+    SignerInfo, StatusCode, StepStatus, TimeSource, Trust, Verdict, VouchedBy,
 };
 use crate::credentials::trust::TrustAnchors;
 
@@ -264,7 +264,8 @@ pub(super) fn push_codes(
 /// manifest hash matches, so the recorded trust reflects the *editor's* trust list.
 /// We check every step without a live trust decision against our own anchors.
 pub(super) fn check_ingredient_trust(report: &mut Report, reader: &Reader, trust: &TrustAnchors) {
-    let policy = trust.policy(trust.pem(), true);
+    // Built (once per trust) only when a step needs it.
+    let mut vouchers = None;
     for i in 0..report.chain.len() {
         let decided = report.codes.iter().any(|c| {
             c.step == Some(i)
@@ -284,7 +285,7 @@ pub(super) fn check_ingredient_trust(report: &mut Report, reader: &Reader, trust
         let ders = crate::credentials::trust::certificate_ders(sig.cert_chain());
         let verdict = match ders.split_first() {
             None => Err("no certificate chain in the signature".to_owned()),
-            Some((leaf, rest)) => match &policy {
+            Some((leaf, rest)) => match vouchers.get_or_insert_with(|| trust.vouchers()).every() {
                 None => Err("no trust anchors configured".to_owned()),
                 Some(policy) => policy
                     .check_certificate_trust(rest, leaf, None)
@@ -325,6 +326,7 @@ pub(super) fn check_ingredient_trust(report: &mut Report, reader: &Reader, trust
 fn vouch_for_steps(report: &mut Report, reader: &Reader, trust: &TrustAnchors) {
     let mut codes = Vec::new();
     let mut vouchers = None;
+    let mut answered: Vec<(Vec<Vec<u8>>, Option<VouchedBy>)> = Vec::new();
     for step in &mut report.chain {
         if step.trust != Trust::Trusted {
             continue;
@@ -336,10 +338,14 @@ fn vouch_for_steps(report: &mut Report, reader: &Reader, trust: &TrustAnchors) {
             continue;
         };
         let ders = crate::credentials::trust::certificate_ders(sig.cert_chain());
-        if let Some((leaf, rest)) = ders.split_first() {
+        if let Some((_, answer)) = answered.iter().find(|(chain, _)| *chain == ders) {
+            // Steps signed with the same chain (an editor's several manifests): one check.
+            step.vouched_by = *answer;
+        } else if let Some((leaf, rest)) = ders.split_first() {
             step.vouched_by = vouchers
                 .get_or_insert_with(|| trust.vouchers())
                 .vouch(leaf, rest);
+            answered.push((ders, step.vouched_by));
         }
         if step.vouched_by.is_none() {
             step.trust = Trust::Untrusted;

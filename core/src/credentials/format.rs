@@ -34,7 +34,8 @@ pub enum MediaFormat {
     Flac,
     /// SVG (`image/svg+xml`).
     Svg,
-    /// PDF (`application/pdf`); read only, and only in native builds.
+    /// PDF (`application/pdf`); read only, with the `pdf` feature (the CLI; the browser build
+    /// only when built with it).
     Pdf,
     /// A bare C2PA manifest store (`.c2pa`, `application/c2pa`).
     ManifestStore,

@@ -9,6 +9,7 @@
 //! the `sign` and `edit` features. Remote manifest stores are fetched on request
 //! ([`remote`], native, feature `anchor` for its HTTP client).
 
+mod cert_names;
 mod chain;
 pub mod extract;
 pub mod format;

@@ -266,30 +266,86 @@ impl TrustAnchors {
                 return Arc::clone(vouchers);
             }
         }
-        let vouchers = Arc::new(Vouchers([
-            (self.policy(&self.yours, false), VouchedBy::YourAnchors),
-            (self.policy(&self.list, false), VouchedBy::C2paTrustList),
-            (self.policy("", true), VouchedBy::AllowedList),
-        ]));
+        let vouchers = Arc::new(Vouchers {
+            sets: [
+                self.voucher(&self.yours, false, VouchedBy::YourAnchors),
+                self.voucher(&self.list, false, VouchedBy::C2paTrustList),
+                self.voucher("", true, VouchedBy::AllowedList),
+            ],
+            every: self.policy(&self.pem, true),
+        });
         *last = Some((self.clone(), Arc::clone(&vouchers)));
         vouchers
     }
+
+    fn voucher(&self, anchors: &str, allowed: bool, who: VouchedBy) -> Voucher {
+        // The anchors' subjects, when every anchor's could be read (else the set is always
+        // checked in full).
+        let ders = certificate_ders(anchors);
+        let subjects: Option<Vec<Vec<u8>>> = (ders.len() == certificate_blocks(anchors).len())
+            .then(|| {
+                ders.iter()
+                    .map(|der| {
+                        crate::credentials::cert_names::issuer_and_subject(der)
+                            .map(|(_, subject)| subject.to_vec())
+                    })
+                    .collect()
+            })
+            .flatten();
+        Voucher {
+            policy: self.policy(anchors, allowed),
+            who,
+            // The allowed list vouches for leaves themselves, whoever issued them.
+            subjects: if allowed { None } else { subjects },
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Voucher {
+    policy: Option<CertificateTrustPolicy>,
+    who: VouchedBy,
+    /// The DER subject names of the set's anchors; None: unknown, always check in full.
+    subjects: Option<Vec<Vec<u8>>>,
 }
 
 /// Who vouches for a signer ([`TrustAnchors::vouchers`]).
 #[derive(Debug)]
-pub struct Vouchers([(Option<CertificateTrustPolicy>, VouchedBy); 3]);
+pub struct Vouchers {
+    sets: [Voucher; 3],
+    every: Option<CertificateTrustPolicy>,
+}
 
 impl Vouchers {
     /// Who vouches for a signer whose chain is `leaf` then `rest`; None when nobody does.
+    ///
+    /// The SDK's check re-verifies every signature of the chain for each set, and pairs a
+    /// certificate with an anchor only when the certificate's issuer is the anchor's
+    /// subject (the same DER bytes): a set none of whose anchors' subjects is the issuer of
+    /// a certificate of the chain cannot vouch, and is not checked.
     pub fn vouch(&self, leaf: &[u8], rest: &[Vec<u8>]) -> Option<VouchedBy> {
-        self.0.iter().find_map(|(policy, who)| {
+        let issuers: Option<Vec<&[u8]>> = std::iter::once(leaf)
+            .chain(rest.iter().map(Vec::as_slice))
+            .map(|der| crate::credentials::cert_names::issuer_and_subject(der).map(|(i, _)| i))
+            .collect();
+        self.sets.iter().find_map(|set| {
+            let policy = set.policy.as_ref()?;
+            if let (Some(subjects), Some(issuers)) = (&set.subjects, &issuers) {
+                if !issuers.iter().any(|i| subjects.iter().any(|s| s == i)) {
+                    return None;
+                }
+            }
             policy
-                .as_ref()?
                 .check_certificate_trust(rest, leaf, None)
                 .ok()
-                .map(|_| *who)
+                .map(|_| set.who)
         })
+    }
+
+    /// The policy over every anchor and the allowed list (what the C2PA validator is
+    /// given); None when there is none.
+    pub(crate) fn every(&self) -> Option<&CertificateTrustPolicy> {
+        self.every.as_ref()
     }
 }
 
