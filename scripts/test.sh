@@ -59,13 +59,15 @@ for feature in "" sign thumbnails edit iscc chronology postgres anchor fetch dev
 done
 
 step "lints"
-cargo clippy --workspace --all-targets --features provenant/failpoints -- -D warnings
+# provenant-wasm's `pdf` (off in the browser build, for size) is on natively: its PDF tests run
+# here; it changes nothing else (the CLI already builds the SDK with PDF).
+cargo clippy --workspace --all-targets --features provenant/failpoints,provenant-wasm/pdf -- -D warnings
 
 step "tests"
 # The chronology store tests run on SQLite and on a throwaway PostgreSQL server.
 pg_env="$(scripts/postgres.sh env)" # a failure to start the server stops the run here
 eval "$pg_env"
-cargo test --workspace --features provenant/failpoints
+cargo test --workspace --features provenant/failpoints,provenant-wasm/pdf
 
 # The browser steps use the CLI the test step just built (same features, no rebuild).
 export PROVENANT_BIN="$PWD/target/debug/provenant"
