@@ -391,6 +391,43 @@ impl fmt::Debug for TrustAnchors {
 mod tests {
     use super::*;
 
+    /// Who vouches, through the name pre-check: your anchors; not a root known only as a
+    /// TSA anchor; not a list without the root (skipped by name); the allowed list for its
+    /// own leaf; nobody for a chain whose leaf signature is broken under a matching name.
+    #[test]
+    fn who_vouches_for_a_chain() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/fixtures/c2pa-rs/certs");
+        let read = |f: &str| std::fs::read_to_string(dir.join(f)).expect("fixture");
+        let chain = certificate_ders(&read("es256.pub"));
+        let (leaf, rest) = chain.split_first().expect("a chain");
+        let roots = read("test_cert_root_bundle.pem");
+        let yours = TrustAnchors::none().with_pem("roots", &roots).unwrap();
+        assert_eq!(
+            yours.vouchers().vouch(leaf, rest),
+            Some(VouchedBy::YourAnchors)
+        );
+        let mut tsa = TrustAnchors::none();
+        tsa.add_tsa_anchors("tsa", &roots).unwrap();
+        assert_eq!(tsa.vouchers().vouch(leaf, rest), None);
+        let list = TrustAnchors::c2pa_trust_list();
+        assert_eq!(list.vouchers().vouch(leaf, rest), None);
+        let mut allowed = TrustAnchors::none();
+        allowed.add_allowed("allowed", &read("es256.pub")).unwrap();
+        assert_eq!(
+            allowed.vouchers().vouch(leaf, rest),
+            Some(VouchedBy::AllowedList)
+        );
+        let mut broken = leaf.clone();
+        let last = broken.len() - 3;
+        broken[last] ^= 0x01;
+        assert_eq!(yours.vouchers().vouch(&broken, rest), None);
+        // Same answers as the SDK's check over the same anchors, pre-check or not.
+        let policy = yours.policy(&roots, false).unwrap();
+        assert!(policy.check_certificate_trust(rest, leaf, None).is_ok());
+        assert!(policy.check_certificate_trust(rest, &broken, None).is_err());
+    }
+
     #[test]
     fn counts_blocks_and_rejects_empty() {
         let pem = format!("junk\n{BEGIN}\nAAAA\n{END}\nmore\n{BEGIN}\nBBBB\n{END}\n");
