@@ -13,6 +13,8 @@ pub mod difference;
 pub mod fingerprint;
 #[cfg(feature = "iscc")]
 pub mod iscc;
+#[cfg(feature = "iscc")]
+pub mod jpeg_entropy;
 #[cfg(feature = "chronology")]
 pub mod jpeg_scaled;
 #[cfg(feature = "chronology")]
