@@ -337,3 +337,37 @@ fn huge_dimensions_and_corrupt_tables_are_refused() {
     assert!(jpeg_entropy::decode(b"", 8, BIG).is_err());
     assert!(jpeg_entropy::decode(b"\xff\xd8\xff\xd9", 8, BIG).is_err());
 }
+
+/// The fingerprints of our decode against `jpeg-decoder`'s: the ISCC code (the soft
+/// binding) and the DCT hash, at a lookup's size (1/8 for these files) and at the
+/// thumbnail's (what `sign` decodes), on the samples and the fixtures' JPEGs.
+#[test]
+fn fingerprints_stay_within_a_bit_or_two_of_jpeg_decoders() {
+    use provenant_core::chronology::{fingerprint, iscc};
+    let (mut worst_code, mut worst_hash, mut same) = (0, 0, 0);
+    let files = real_files();
+    for (name, bytes) in &files {
+        for min_side in [fingerprint::FINGERPRINT_SIDE, 512] {
+            let ours = jpeg_scaled::decode(bytes, min_side, BIG).unwrap().unwrap();
+            let theirs = jpeg_scaled::decode_reference(bytes, min_side, BIG)
+                .unwrap()
+                .unwrap();
+            let code = iscc::code_image(&ours).distance(iscc::code_image(&theirs));
+            let hash = fingerprint::hash_image(&ours).distance(fingerprint::hash_image(&theirs));
+            println!(
+                "{name} (min side {min_side}): ISCC code {code} bits, DCT hash {hash} bits apart"
+            );
+            worst_code = worst_code.max(code);
+            worst_hash = worst_hash.max(hash);
+            same += usize::from(code == 0 && hash == 0);
+        }
+    }
+    println!(
+        "largest: ISCC {worst_code} bits, DCT hash {worst_hash} bits; {same} of {} identical",
+        files.len() * 2
+    );
+    assert!(
+        worst_code <= 2 && worst_hash <= 2,
+        "{worst_code} {worst_hash}"
+    );
+}

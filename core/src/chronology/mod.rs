@@ -20,6 +20,8 @@ pub mod jpeg_scaled;
 #[cfg(feature = "chronology")]
 pub mod log;
 #[cfg(feature = "chronology")]
+pub mod log_fingerprints;
+#[cfg(feature = "chronology")]
 pub mod lookup;
 
 #[cfg(feature = "failpoints")]

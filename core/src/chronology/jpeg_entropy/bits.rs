@@ -2,6 +2,9 @@
 
 use super::{fail, Fail, LOOKAHEAD};
 
+/// The flag of an end of block in [`Huffman::fast_ac`].
+pub(super) const END_OF_BLOCK: i32 = 1 << 12;
+
 /// A Huffman table: a lookahead table for codes of up to [`LOOKAHEAD`] bits, the
 /// canonical limits for longer ones, and for AC tables a second lookahead table of
 /// whole coefficients.
@@ -13,8 +16,8 @@ pub(super) struct Huffman {
     /// Index of the first symbol of each length minus its first code.
     pub(super) offset: [i32; 17],
     pub(super) symbols: Vec<u8>,
-    /// For AC tables: `value << 16 | run << 8 | total bits`, 0 when not a whole
-    /// coefficient within the lookahead (EOB, ZRL, long codes or values).
+    /// For AC tables: `value << 16 | run << 8 | total bits` (with [`END_OF_BLOCK`]
+    /// set for an end of block), 0 when not a whole coefficient within the lookahead.
     pub(super) fast_ac: Vec<i32>,
 }
 
@@ -73,7 +76,15 @@ impl Huffman {
         let entry = self.fast[bits as usize];
         let (len, rs) = (u32::from(entry >> 8), u32::from(entry & 0xff));
         let (run, size) = (rs >> 4, rs & 15);
-        if len == 0 || size == 0 || len + size > LOOKAHEAD {
+        if len != 0 && size == 0 {
+            // End of block, or 16 zeros (a zero coefficient at the 16th place).
+            return match run {
+                0 => END_OF_BLOCK | len as i32,
+                15 => (15 << 8) | len as i32,
+                _ => 0,
+            };
+        }
+        if len == 0 || len + size > LOOKAHEAD {
             return 0;
         }
         let raw = (bits >> (LOOKAHEAD - len - size)) & ((1 << size) - 1);
@@ -123,6 +134,10 @@ impl<'a> Bits<'a> {
         if self.count >= 56 {
             return;
         }
+        self.refill_more();
+    }
+
+    fn refill_more(&mut self) {
         if !self.at_marker {
             if let Some(chunk) = self.data.get(self.pos..self.pos + 8) {
                 let mut word = [0u8; 8];
@@ -141,6 +156,13 @@ impl<'a> Bits<'a> {
                 }
             }
         }
+        self.refill_bytes();
+    }
+
+    /// Byte by byte, near a `0xFF` byte or the end of the data.
+    #[cold]
+    #[inline(never)]
+    fn refill_bytes(&mut self) {
         while self.count < 56 {
             let byte = if self.at_marker {
                 self.padded += 8;
@@ -198,6 +220,7 @@ impl<'a> Bits<'a> {
         self.padded > self.count
     }
 
+    #[inline]
     pub(super) fn symbol(&mut self, table: &Huffman) -> Result<u8, Fail> {
         self.refill();
         let entry = table.fast[self.peek(LOOKAHEAD) as usize];
@@ -205,6 +228,13 @@ impl<'a> Bits<'a> {
             self.consume(u32::from(entry >> 8));
             return Ok((entry & 0xff) as u8);
         }
+        self.long_symbol(table)
+    }
+
+    /// A code longer than the lookahead (or none).
+    #[cold]
+    #[inline(never)]
+    fn long_symbol(&mut self, table: &Huffman) -> Result<u8, Fail> {
         let bits16 = self.peek(16);
         let mut len = LOOKAHEAD as usize + 1;
         while len <= 16 && bits16 >= table.max_code[len] {

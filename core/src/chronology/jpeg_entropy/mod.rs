@@ -18,7 +18,7 @@
 mod bits;
 mod pixels;
 
-use bits::{extend, Bits, Huffman};
+use bits::{extend, Bits, Huffman, END_OF_BLOCK};
 use image::DynamicImage;
 use pixels::{finish, idct};
 
@@ -455,6 +455,9 @@ fn decode_block(
         let fast = ac.fast_ac[bits.peek(LOOKAHEAD) as usize];
         if fast != 0 {
             bits.consume((fast & 0xff) as u32);
+            if fast & END_OF_BLOCK != 0 {
+                break;
+            }
             k += ((fast >> 8) & 15) as usize;
             if k < limit {
                 if let Some(&slot) = map.get(k).filter(|&&s| s != 255) {

@@ -10,6 +10,7 @@ fn clamp(v: i32) -> u8 {
 }
 
 /// The reduced IDCT of the dequantized `n`×`n` low-frequency corner into `out`.
+#[inline]
 pub(super) fn idct(n: usize, c: &[i32; 64], out: &mut [u8], stride: usize) {
     match n {
         1 => {
