@@ -28,12 +28,12 @@ pub fn record(out: &mut AtomicOutput, path: &Path, args: &LogArgs) -> Result<()>
     record_decoded(out, path, args, None)
 }
 
-/// As [`record`], with the picture's pixels when the caller already decoded them.
+/// As [`record`], with the picture's fingerprints when the caller already has them.
 pub fn record_decoded(
     out: &mut AtomicOutput,
     path: &Path,
     args: &LogArgs,
-    decoded: Option<&image::DynamicImage>,
+    decoded: Option<&provenant_core::chronology::log_fingerprints::PictureFingerprints>,
 ) -> Result<()> {
     add_entry(path, args, "", |location| {
         let bytes = out.written()?;

@@ -267,11 +267,14 @@ impl StatementArgs {
     /// A picture decoded once (reduced: a JPEG in the DCT domain) for its thumbnail
     /// (unless --no-thumbnail), its ISCC soft binding and the log's fingerprints; none
     /// for other media. The thumbnail is encoded on a second thread while this one
-    /// reduces the pixels further to the fingerprints' size and codes them.
+    /// codes the soft binding and reduces the pixels further to the fingerprints' size;
+    /// the log's fingerprints are then computed on another thread while the caller
+    /// signs and writes the file (they are needed only for the log record after it).
     pub fn decode(&self, bytes: &[u8]) -> Result<Option<Decoded>> {
         use provenant_core::chronology::fingerprint::{
             decode_reduced_with_factor, fingerprint_picture, DecodeLimits, FINGERPRINT_SIDE,
         };
+        use provenant_core::chronology::log_fingerprints::PictureFingerprints;
         if !is_picture(bytes) {
             return Ok(None);
         }
@@ -300,8 +303,9 @@ impl StatementArgs {
         let thumbnail = thumbnail
             .transpose()
             .map_err(|e| anyhow!("cannot make a thumbnail: {e} (use --no-thumbnail to skip it)"))?;
+        let fingerprints = std::thread::spawn(move || PictureFingerprints::of(&fingerprints));
         Ok(Some(Decoded {
-            picture: fingerprints,
+            fingerprints,
             thumbnail,
             code,
         }))
@@ -310,12 +314,23 @@ impl StatementArgs {
 
 /// A picture decoded for signing, and what is made of it.
 pub struct Decoded {
-    /// The pixels reduced to the fingerprints' size (see `fingerprint_picture`).
-    pub picture: image::DynamicImage,
+    /// The log's fingerprints of the pixels reduced to their size (see
+    /// `fingerprint_picture`), being computed.
+    fingerprints:
+        std::thread::JoinHandle<provenant_core::chronology::log_fingerprints::PictureFingerprints>,
     /// The claim thumbnail, unless --no-thumbnail.
     pub thumbnail: Option<Thumbnail>,
     /// The ISCC code (the soft binding).
     pub code: provenant_core::chronology::iscc::IsccImageCode,
+}
+
+impl Decoded {
+    /// The log's fingerprints, once computed.
+    pub fn fingerprints(self) -> provenant_core::chronology::log_fingerprints::PictureFingerprints {
+        self.fingerprints
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    }
 }
 
 /// The whole file when it is a picture thumbnails and metadata are read from; empty for

@@ -254,31 +254,32 @@ pub fn log_entry(
     log_entry_of(bytes, path, published_at, limits, None)
 }
 
-/// As [`log_entry`], with the picture's pixels when the caller already decoded them
-/// (signing does, for the thumbnail): the fingerprints come from those.
+/// As [`log_entry`], with the picture's fingerprints when the caller already has them
+/// (signing computes them from the pixels it decoded for the thumbnail).
 pub fn log_entry_of(
     bytes: &[u8],
     path: Option<String>,
     published_at: Option<String>,
     limits: fingerprint::DecodeLimits,
-    decoded: Option<&image::DynamicImage>,
+    fingerprints: Option<&crate::chronology::log_fingerprints::PictureFingerprints>,
 ) -> Result<NewEntry, EntryError> {
     let report = verify_bytes(bytes, &VerifyOptions::default()).map_err(EntryError::Verify)?;
     let mut entry = entry_of_report(&report, path, published_at)?;
     // One reduced decode for both fingerprints: the DCT hash and the ISCC codes (the
     // whole picture and its overlapping regions, which find crops).
-    let reduced;
-    let picture = match decoded {
-        Some(picture) => picture,
+    let computed;
+    let fingerprints = match fingerprints {
+        Some(f) => f,
         None => {
-            reduced =
+            let reduced =
                 fingerprint::decode_reduced_within(bytes, limits, fingerprint::FINGERPRINT_SIDE)
                     .map_err(EntryError::Fingerprint)?;
-            &reduced
+            computed = crate::chronology::log_fingerprints::PictureFingerprints::of(&reduced);
+            &computed
         }
     };
-    let phash = fingerprint::hash_image(picture);
-    let mut codes = crate::chronology::iscc::entry_codes(picture);
+    let phash = fingerprints.hash;
+    let mut codes = fingerprints.codes.clone();
     // The whole picture's code is the one the manifest signed as its soft binding when it
     // has one (a soft binding resolution query with the manifest's own value then finds
     // this entry at distance 0); the region codes stay the pixels'.

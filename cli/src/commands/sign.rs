@@ -185,12 +185,11 @@ pub fn run(a: Args) -> Result<Exit> {
     } else if !format.is_decodable_picture() {
         crate::chronology::record_media(&mut out, &output, &a.log)?;
     } else {
-        crate::chronology::record_decoded(
-            &mut out,
-            &output,
-            &a.log,
-            decoded.as_ref().map(|d| &d.picture),
-        )?;
+        let fingerprints = (!a.log.no_log)
+            .then_some(decoded)
+            .flatten()
+            .map(crate::signing::Decoded::fingerprints);
+        crate::chronology::record_decoded(&mut out, &output, &a.log, fingerprints.as_ref())?;
     }
     out.commit()?;
     eprintln!(

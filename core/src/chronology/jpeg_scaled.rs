@@ -35,10 +35,33 @@ pub fn reduction(width: u32, height: u32, min_side: u32) -> (u32, (u32, u32)) {
 /// `Ok(None)` when the picture is of a kind this path does not handle (CMYK,
 /// 16-bit lossless): the caller then decodes it in full. Errors are the decoder's
 /// message for damaged or truncated data.
+///
+/// A baseline JPEG reduced by 2, 4 or 8 is decoded by our own entropy decoder
+/// ([`super::jpeg_entropy`]); anything it does not handle or refuses goes to
+/// `jpeg-decoder` ([`decode_reference`]), so a damaged file gets that decoder's verdict.
 pub fn decode(
     bytes: &[u8],
     min_side: u32,
     max_alloc: usize,
+) -> Result<Option<DynamicImage>, String> {
+    decode_with(bytes, min_side, max_alloc, true)
+}
+
+/// As [`decode`], with `jpeg-decoder` alone (what [`decode`] falls back to; the
+/// reference the tests compare our decoder with).
+pub fn decode_reference(
+    bytes: &[u8],
+    min_side: u32,
+    max_alloc: usize,
+) -> Result<Option<DynamicImage>, String> {
+    decode_with(bytes, min_side, max_alloc, false)
+}
+
+fn decode_with(
+    bytes: &[u8],
+    min_side: u32,
+    max_alloc: usize,
+    ours: bool,
 ) -> Result<Option<DynamicImage>, String> {
     let mut decoder = Decoder::new(Cursor::new(bytes));
     decoder.set_max_decoding_buffer_size(max_alloc);
@@ -50,7 +73,12 @@ pub fn decode(
         return Ok(None);
     }
     let (width, height) = (u32::from(info.width), u32::from(info.height));
-    let (_, (want_w, want_h)) = reduction(width, height, min_side);
+    let (factor, (want_w, want_h)) = reduction(width, height, min_side);
+    if ours {
+        if let Ok(Some(picture)) = super::jpeg_entropy::decode(bytes, factor, max_alloc) {
+            return Ok(Some(picture));
+        }
+    }
     let (w16, h16) = (
         u16::try_from(want_w).unwrap_or(u16::MAX),
         u16::try_from(want_h).unwrap_or(u16::MAX),

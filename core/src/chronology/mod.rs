@@ -13,10 +13,14 @@ pub mod difference;
 pub mod fingerprint;
 #[cfg(feature = "iscc")]
 pub mod iscc;
+#[cfg(feature = "iscc")]
+pub mod jpeg_entropy;
 #[cfg(feature = "chronology")]
 pub mod jpeg_scaled;
 #[cfg(feature = "chronology")]
 pub mod log;
+#[cfg(feature = "chronology")]
+pub mod log_fingerprints;
 #[cfg(feature = "chronology")]
 pub mod lookup;
 
