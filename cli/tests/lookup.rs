@@ -6,7 +6,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{code, command, fixture_files, keygen, s, samples, stderr, stdout};
+use common::{code, command, fixture_files, jpeg, keygen, s, samples, stderr, stdout};
 use image::{DynamicImage, GenericImageView};
 use serde_json::Value;
 
@@ -18,14 +18,6 @@ const SAMPLES: [&str; 3] = [
 
 fn run(home: &Path, args: &[&str]) -> std::process::Output {
     command(home).args(args).output().unwrap()
-}
-
-fn jpeg(img: &DynamicImage, quality: u8) -> Vec<u8> {
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
-        .encode_image(&img.to_rgb8())
-        .unwrap();
-    out
 }
 
 fn png(img: &DynamicImage) -> Vec<u8> {

@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{code, command, keygen, s, stderr, stdout};
+use common::{code, command, jpeg, keygen, s, stderr, stdout};
 use image::{DynamicImage, RgbImage};
 use serde_json::Value;
 
@@ -31,14 +31,6 @@ fn large_jpeg() -> Vec<u8> {
         image::Rgb(base.map(|v| (v + noise).clamp(0, 255) as u8))
     });
     jpeg(&DynamicImage::ImageRgb8(img), 90)
-}
-
-fn jpeg(img: &DynamicImage, quality: u8) -> Vec<u8> {
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
-        .encode_image(&img.to_rgb8())
-        .unwrap();
-    out
 }
 
 fn run(home: &Path, args: &[&str]) -> std::process::Output {

@@ -16,7 +16,7 @@ use std::process::Child;
 use std::time::Duration;
 
 use common::http::{read_response, Response};
-use common::{code, command, keygen, s, samples, stderr, stdout};
+use common::{code, command, jpeg, keygen, s, samples, stderr, stdout};
 use image::{DynamicImage, GenericImageView};
 use serde_json::{json, Value};
 
@@ -136,14 +136,6 @@ impl Spec {
         }
         r
     }
-}
-
-fn jpeg(img: &DynamicImage, quality: u8) -> Vec<u8> {
-    let mut out = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
-        .encode_image(&img.to_rgb8())
-        .unwrap();
-    out
 }
 
 fn half(img: &DynamicImage) -> DynamicImage {

@@ -305,3 +305,13 @@ pub fn spawn_server_env(
         .expect("address");
     (child, addr)
 }
+
+/// `img` as a JPEG at `quality` (the `image` crate's encoder).
+#[allow(dead_code)]
+pub fn jpeg(img: &image::DynamicImage, quality: u8) -> Vec<u8> {
+    let mut out = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+        .encode_image(&img.to_rgb8())
+        .expect("encode a JPEG");
+    out
+}
