@@ -278,8 +278,12 @@ impl StatementArgs {
         if !is_picture(bytes) {
             return Ok(None);
         }
-        // Half the thumbnail's edge at least: a 12 MP photo becomes 1000x750.
-        let min_side = if self.no_thumbnail {
+        // A JPEG already thumbnail-sized is its own thumbnail (no pixels needed for it).
+        let own_thumbnail = (!self.no_thumbnail)
+            .then(|| Thumbnail::of_small_jpeg(bytes))
+            .flatten();
+        // Else half the thumbnail's edge at least: a 12 MP photo becomes 1000x750.
+        let min_side = if self.no_thumbnail || own_thumbnail.is_some() {
             FINGERPRINT_SIDE
         } else {
             provenant_core::credentials::thumbnail::LONG_EDGE / 2
@@ -288,7 +292,8 @@ impl StatementArgs {
             decode_reduced_with_factor(bytes, DecodeLimits::default(), min_side)
                 .map_err(|e| anyhow!("cannot decode the picture: {e}"))?;
         let (thumbnail, fingerprints, code) = std::thread::scope(|scope| {
-            let thumbnail = (!self.no_thumbnail).then(|| scope.spawn(|| Thumbnail::of(&picture)));
+            let thumbnail = (!self.no_thumbnail && own_thumbnail.is_none())
+                .then(|| scope.spawn(|| Thumbnail::of(&picture)));
             // The soft binding from the decoded pixels themselves, as before (what
             // `verify --check-soft-binding` computes, to the bit on the samples); the
             // log's 13 codes and hash from the further reduced copy.
@@ -300,9 +305,12 @@ impl StatementArgs {
             });
             (thumbnail, fingerprints, code)
         });
-        let thumbnail = thumbnail
-            .transpose()
-            .map_err(|e| anyhow!("cannot make a thumbnail: {e} (use --no-thumbnail to skip it)"))?;
+        let thumbnail = match own_thumbnail {
+            Some(own) => Some(own),
+            None => thumbnail.transpose().map_err(|e| {
+                anyhow!("cannot make a thumbnail: {e} (use --no-thumbnail to skip it)")
+            })?,
+        };
         let fingerprints = std::thread::spawn(move || PictureFingerprints::of(&fingerprints));
         Ok(Some(Decoded {
             fingerprints,
