@@ -3,9 +3,10 @@
 // PDF one (pkg/provenant_wasm_pdf*.{js,wasm}) only when the first PDF arrives. Here, in real Chromium:
 // the reference SDK's signed and unsigned PDFs (../shared/fixtures/formats, verdicts in its README)
 // get the reference verdicts on the page and in the extension; verifying a JPEG fetches nothing of
-// the PDF module (the page: this test's server logs every request; the extension: the service
-// worker's resource timing entries, which must list the small module, so the observation is real);
-// the first PDF fetches it once.
+// the PDF module (the page: this test's server logs every request; the extension, whose files no
+// server sees and whose chrome-extension:// loads get no resource timing entries: every fetch() the
+// service worker makes, recorded from before its first verification — the record must hold the small
+// module, so the observation is real); the first PDF fetches it once.
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -84,9 +85,19 @@ export async function pdfTests({ launch, wasmDir, shared, test, assert, assertIn
       let sw = ectx.serviceWorkers().find((w) => w.url().startsWith('chrome-extension://'));
       if (!sw) sw = await ectx.waitForEvent('serviceworker', { timeout: 30_000 });
       const verify = (url) => sw.evaluate((u) => globalThis.provenant.verifyUrl(u), url);
-      /** The wasm modules the service worker has fetched, from its resource timing entries. */
-      const swFetched = () => sw.evaluate(() => performance.getEntriesByType('resource').map((e) => e.name)
-        .filter((n) => /\/pkg\/[^/]+\.wasm$/.test(n)).map((n) => n.split('/').pop()));
+      // Every fetch() of the service worker from now on (wasm-bindgen's init fetches the module by URL).
+      // Nothing has been verified yet in this fresh profile, so neither module has been fetched.
+      await sw.evaluate(() => {
+        const real = globalThis.fetch;
+        globalThis.__fetched = [];
+        globalThis.fetch = (input, init) => {
+          globalThis.__fetched.push(String(input instanceof Request ? input.url : input));
+          return real.call(globalThis, input, init);
+        };
+      });
+      /** The wasm modules the service worker has fetched. */
+      const swFetched = () => sw.evaluate(() => globalThis.__fetched.filter((n) => /\/pkg\/[^/]+\.wasm$/.test(n))
+        .map((n) => n.split('/').pop()));
 
       await test('pdf extension: a JPEG is verified without fetching the PDF module', async () => {
         const r = await verify(srv.url + '/fixtures/signed.jpg');
