@@ -259,17 +259,34 @@ export async function verifyImageInTab(tabId, srcUrl, frameId = 0) {
   await toTab(tabId, frameId, { type: 'provenant.mark', srcUrl, state: stateOf(result), entry });
   return result;
 }
+/** What "Verify linked PDF" does: verify the document a link points to (fetched as pictures are:
+ * no cookies, no referrer) and open the details window on its result, kept with the tab's.
+ * There is no mark: the link is not a picture. Returns the result. */
+export async function verifyLinkInTab(tabId, linkUrl) {
+  const result = await verifyUrl(linkUrl);
+  let pageUrl = '';
+  try { pageUrl = (await chrome.tabs.get(tabId)).url; } catch (_) { /* tab gone */ }
+  const entry = await remember(tabId, pageUrl, linkUrl, result);
+  await chrome.windows.create({ url: detailsUrl(tabId, entry), type: 'popup', width: 560, height: 760 });
+  return result;
+}
 // Exposed for the end-to-end tests (they evaluate in this service worker).
-globalThis.provenant = { verifyUrl, verifyImageInTab, stateOf, detailsUrl };
+globalThis.provenant = { verifyUrl, verifyImageInTab, verifyLinkInTab, stateOf, detailsUrl };
 
 chrome.runtime.onInstalled.addListener(() => {
   chrome.contextMenus.create({ id: 'provenant-verify', title: chrome.i18n.getMessage('menuVerify') || 'Verify image',
     contexts: ['image'] });
+  // Offered on links whose path ends in .pdf; what is verified is told by content, not by the name.
+  chrome.contextMenus.create({ id: 'provenant-verify-pdf', title: chrome.i18n.getMessage('menuVerifyPdf') || 'Verify linked PDF',
+    contexts: ['link'], targetUrlPatterns: ['*://*/*.pdf', '*://*/*.pdf?*', '*://*/*.PDF', '*://*/*.PDF?*'] });
 });
 
 chrome.contextMenus.onClicked.addListener((info, tab) => {
   if (info.menuItemId === 'provenant-verify' && info.srcUrl && tab && tab.id !== undefined) {
     verifyImageInTab(tab.id, info.srcUrl, info.frameId || 0);
+  }
+  if (info.menuItemId === 'provenant-verify-pdf' && info.linkUrl && tab && tab.id !== undefined) {
+    verifyLinkInTab(tab.id, info.linkUrl);
   }
 });
 

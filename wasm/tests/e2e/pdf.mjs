@@ -121,6 +121,30 @@ export async function pdfTests({ launch, wasmDir, shared, test, assert, assertIn
         const after = await verify(srv.url + '/fixtures/tampered.jpg');
         assert(after.report && after.report.verdict === 'invalid', 'tampered.jpg after the PDFs: ' + JSON.stringify(after.error || after.report.verdict));
       });
+
+      await test('pdf extension: "Verify linked PDF" opens the details window on the linked document\'s verdict', async () => {
+        fs.writeFileSync(W('pdf-link.html'), '<!doctype html><html><head><meta charset="utf-8"><title>a PDF link</title></head>' +
+          '<body><p><a id="doc" href="/shared/formats/express-signed.pdf">the report (PDF)</a></p></body></html>');
+        const page = ectx.pages()[0] || await ectx.newPage();
+        const pageUrl = srv.url + '/fixtures/pdf-link.html';
+        await page.goto(pageUrl);
+        const linkUrl = await page.evaluate(() => document.getElementById('doc').href);
+        const opened = ectx.waitForEvent('page', { timeout: 20_000 });
+        // Headless Chromium cannot open a context menu: the menu's handler is called as a click would.
+        const r = await sw.evaluate(async ({ pageUrl, linkUrl }) => {
+          const [tab] = await chrome.tabs.query({ url: pageUrl });
+          return globalThis.provenant.verifyLinkInTab(tab.id, linkUrl);
+        }, { pageUrl, linkUrl });
+        assert(r.report && r.report.verdict === 'valid', 'verdict: ' + JSON.stringify(r.error || r.report.verdict));
+        const w = await opened;
+        await w.waitForLoadState();
+        const entry = w.locator('.pv-entry-selected');
+        await entry.waitFor({ timeout: 10_000 });
+        assertIncludes(await entry.locator('.pv-entry-src').textContent(), 'express-signed.pdf', 'the selected entry is the PDF');
+        assertIncludes(await entry.locator('.pv-badge').first().textContent(), 'Signed, unknown signer', 'badge in the details window');
+        await w.screenshot({ path: path.join(artifacts, 'extension-pdf-details.png'), fullPage: true });
+        await w.close();
+      });
     } finally {
       await ectx.close();
     }
