@@ -133,6 +133,15 @@ export async function pdfTests({ launch, wasmDir, shared, test, assert, assertIn
       await test('pdf extension: "Verify linked PDF" opens the details window on the linked document\'s verdict', async () => {
         fs.writeFileSync(W('pdf-link.html'), '<!doctype html><html><head><meta charset="utf-8"><title>a PDF link</title></head>' +
           '<body><p><a id="doc" href="/shared/formats/express-signed.pdf">the report (PDF)</a></p></body></html>');
+        // The menu item exists (created at install): updating an unknown id fails.
+        const menu = await sw.evaluate(() => new Promise((resolve) => {
+          chrome.contextMenus.update('provenant-verify-pdf', { enabled: true }, () => resolve(chrome.runtime.lastError ? chrome.runtime.lastError.message : 'ok'));
+        }));
+        assert(menu === 'ok', 'the "Verify linked PDF" menu item: ' + menu);
+        const missing = await sw.evaluate(() => new Promise((resolve) => {
+          chrome.contextMenus.update('provenant-no-such-item', { enabled: true }, () => resolve(chrome.runtime.lastError ? 'error' : 'ok'));
+        }));
+        assert(missing === 'error', 'updating an unknown menu item fails (so the check above means something): ' + missing);
         const page = ectx.pages()[0] || await ectx.newPage();
         const pageUrl = srv.url + '/fixtures/pdf-link.html';
         await page.goto(pageUrl);
