@@ -1,7 +1,8 @@
 // Service worker: hosts the wasm verifier (a worker, so pages never freeze), the "Verify image"
 // context menu, answers the content script's verification requests, and keeps each tab's results
 // for the extension's own details page (details.html: the action popup, and the window a click on
-// a mark opens). No remote code: the verifier is pkg/provenant_wasm_bg.wasm, shipped inside the extension.
+// a mark opens). No remote code: the verifier is pkg/provenant_wasm_bg.wasm (and, for PDF,
+// pkg/provenant_wasm_pdf_bg.wasm), shipped inside the extension.
 // With "fetch proofs from the publisher's endpoint" on in the options (off by default), the proofs of
 // steps without one are first fetched from the chronology endpoint their manifest names (pkg/published.js;
 // devAllowLoopbackEndpoints, a storage key with no control, lets the tests use 127.0.0.1).
@@ -24,8 +25,12 @@
 // in the page, and nothing about a result goes back to the page: the content script gets a
 // verdict class for the mark it draws in a closed shadow root, and the details (report, errors,
 // sizes, hashes) live in chrome.storage.session, which content scripts cannot read.
-import init, { verify, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy, proofFetches,
-  attachEndpointAnswers, thumbnails, isccImageCode, recoverQueryUrl, recoverBestMatch, recoverJudge } from './pkg/provenant_wasm.js';
+// The verifier comes in two builds (wasm/build.sh): pkg/provenant_wasm_bg.wasm for everything but PDF, and
+// pkg/provenant_wasm_pdf_bg.wasm, the same exports plus the SDK's PDF reader. Service workers cannot
+// use import(): both glue files are imported here (small scripts), but the PDF module is fetched and
+// initialised only when the first PDF arrives (told by content: "%PDF-" at the start, the core's rule).
+import init, * as small from './pkg/provenant_wasm.js';
+import initPdf, * as withPdf from './pkg/provenant_wasm_pdf.js';
 import './pkg/anchors.js'; // a classic script: publishes globalThis.ProvenantAnchors
 import './pkg/published.js'; // a classic script: publishes globalThis.ProvenantPublished
 import './pkg/recover.js'; // a classic script: publishes globalThis.ProvenantRecover
@@ -35,9 +40,22 @@ import './pkg/render.js'; // a classic script: globalThis.ProvenantRender (verdi
 const MAX_BYTES = 100 * 1024 * 1024;
 const t = (key, ...subs) => globalThis.ProvenantI18n.t(key, ...subs); // the browser's language
 let ready = null; // module service workers cannot use top-level await: initialise lazily
-function verifier() {
+let pdfReady = null;
+/** The exports of the build that reads these bytes: the PDF one only for a PDF. */
+function verifier(bytes) {
+  const pdf = bytes && bytes.length >= 5 && bytes[0] === 0x25 && bytes[1] === 0x50 && bytes[2] === 0x44 &&
+    bytes[3] === 0x46 && bytes[4] === 0x2d;
+  if (pdf) {
+    if (!pdfReady) {
+      pdfReady = initPdf({ module_or_path: chrome.runtime.getURL('pkg/provenant_wasm_pdf_bg.wasm') })
+        .then(() => withPdf)
+        .catch((e) => { pdfReady = null; throw { code: 'verifier.unavailable', message: 'the PDF verifier could not be loaded: ' + String((e && e.message) || e) }; });
+    }
+    return pdfReady;
+  }
   if (!ready) {
     ready = init({ module_or_path: chrome.runtime.getURL('pkg/provenant_wasm_bg.wasm') })
+      .then(() => small)
       .catch((e) => { ready = null; throw e; });
   }
   return ready;
@@ -70,7 +88,7 @@ function errorOf(e) {
 
 /** The report checked against the blacklist snapshot: {reportJson, error?}. A snapshot that was
  * used is remembered (its source's newest block) before this returns. */
-async function checkBlacklist(reportJson, snapshot, keys, seen) {
+async function checkBlacklist({ applyBlacklist }, reportJson, snapshot, keys, seen) {
   try {
     const trusted = Array.isArray(keys) ? keys.map(String).join('\n') : '';
     const applied = applyBlacklist(reportJson, snapshot, trusted, Date.now() / 1000, JSON.stringify(seen || {}));
@@ -92,7 +110,7 @@ function base64Of(bytes) {
   for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
   return btoa(bin);
 }
-function keptThumbnails(bytes, reportJson) {
+function keptThumbnails(thumbnails, bytes, reportJson) {
   if (!(JSON.parse(reportJson).chain || []).some((s) => s && typeof s.thumbnail === 'string')) return [];
   const out = [];
   let total = 0;
@@ -123,7 +141,8 @@ export async function verifyUrl(srcUrl) {
       return { error: { code: 'input.url', message: t('badScheme', srcUrl.split(':')[0]) } };
     }
     if (bytes.byteLength > MAX_BYTES) return { error: { code: 'input.tooLarge', message: t('imageTooLarge') } };
-    await verifier();
+    const { verify, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy, proofFetches,
+      attachEndpointAnswers, thumbnails, isccImageCode, recoverQueryUrl, recoverBestMatch, recoverJudge } = await verifier(bytes);
     const { trustPem, allowedPem, rpcUrl, registries, fetchPublished, devAllowLoopbackEndpoints, blacklistSnapshot, blacklistKeys,
       blacklistSeen, recoverOriginals, recoverEndpoint } = await settings();
     const name = (() => { try { return decodeURIComponent(new URL(srcUrl).pathname.split('/').pop()) || null; } catch (_) { return null; } })();
@@ -132,7 +151,7 @@ export async function verifyUrl(srcUrl) {
     // allowedPem: end-entity certificates trusted as themselves (provenant verify --allowed).
     let report = verify(bytes, trustPem || undefined, name || undefined, sha256, allowedPem || undefined);
     const out = {};
-    const thumbs = keptThumbnails(bytes, report);
+    const thumbs = keptThumbnails(thumbnails, bytes, report);
     if (thumbs.length) out.thumbnails = thumbs;
     if (recoverOriginals === true && typeof recoverEndpoint === 'string' && recoverEndpoint.trim() &&
         globalThis.ProvenantRecover.applies(JSON.parse(report))) {
@@ -157,7 +176,7 @@ export async function verifyUrl(srcUrl) {
       if (checked.error) out.anchorError = checked.error;
     }
     if (typeof blacklistSnapshot === 'string' && blacklistSnapshot) {
-      const checked = await checkBlacklist(report, blacklistSnapshot, blacklistKeys, blacklistSeen);
+      const checked = await checkBlacklist({ applyBlacklist }, report, blacklistSnapshot, blacklistKeys, blacklistSeen);
       report = checked.reportJson;
       if (checked.error) out.blacklistError = checked.error;
     }
@@ -240,17 +259,34 @@ export async function verifyImageInTab(tabId, srcUrl, frameId = 0) {
   await toTab(tabId, frameId, { type: 'provenant.mark', srcUrl, state: stateOf(result), entry });
   return result;
 }
+/** What "Verify linked PDF" does: verify the document a link points to (fetched as pictures are:
+ * no cookies, no referrer) and open the details window on its result, kept with the tab's.
+ * There is no mark: the link is not a picture. Returns the result. */
+export async function verifyLinkInTab(tabId, linkUrl) {
+  const result = await verifyUrl(linkUrl);
+  let pageUrl = '';
+  try { pageUrl = (await chrome.tabs.get(tabId)).url; } catch (_) { /* tab gone */ }
+  const entry = await remember(tabId, pageUrl, linkUrl, result);
+  await chrome.windows.create({ url: detailsUrl(tabId, entry), type: 'popup', width: 560, height: 760 });
+  return result;
+}
 // Exposed for the end-to-end tests (they evaluate in this service worker).
-globalThis.provenant = { verifyUrl, verifyImageInTab, stateOf, detailsUrl };
+globalThis.provenant = { verifyUrl, verifyImageInTab, verifyLinkInTab, stateOf, detailsUrl };
 
 chrome.runtime.onInstalled.addListener(() => {
   chrome.contextMenus.create({ id: 'provenant-verify', title: chrome.i18n.getMessage('menuVerify') || 'Verify image',
     contexts: ['image'] });
+  // Offered on links whose path ends in .pdf; what is verified is told by content, not by the name.
+  chrome.contextMenus.create({ id: 'provenant-verify-pdf', title: chrome.i18n.getMessage('menuVerifyPdf') || 'Verify linked PDF',
+    contexts: ['link'], targetUrlPatterns: ['*://*/*.pdf', '*://*/*.pdf?*', '*://*/*.PDF', '*://*/*.PDF?*'] });
 });
 
 chrome.contextMenus.onClicked.addListener((info, tab) => {
   if (info.menuItemId === 'provenant-verify' && info.srcUrl && tab && tab.id !== undefined) {
     verifyImageInTab(tab.id, info.srcUrl, info.frameId || 0);
+  }
+  if (info.menuItemId === 'provenant-verify-pdf' && info.linkUrl && tab && tab.id !== undefined) {
+    verifyLinkInTab(tab.id, info.linkUrl);
   }
 });
 

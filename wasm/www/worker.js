@@ -17,14 +17,36 @@
 // manifest is fingerprinted here and its original looked up at that repository (recover.js: only the
 // 64-bit code is sent); the answer comes back as `recovery` ({state, judgement?, error?}) and
 // `recoveryThumbnail` ({type, bytes}), beside the file's own report, which it never changes.
-import init, { verify, version, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy,
-  proofFetches, attachEndpointAnswers, thumbnails, isccImageCode, recoverQueryUrl, recoverBestMatch,
-  recoverJudge } from './pkg/provenant_wasm.js';
+// Two builds of the same verifier (wasm/build.sh): pkg/provenant_wasm.js, which every reader loads, and
+// pkg/provenant_wasm_pdf.js, the same exports plus the SDK's PDF reader (too big for the first module's
+// size budget). The PDF one is fetched and initialised only when the first PDF arrives (told by content,
+// the core's rule: the file starts with "%PDF-"), then verifies every PDF; everything else stays on the
+// small one.
+import init, * as small from './pkg/provenant_wasm.js';
 import './anchors.js'; // a classic script: publishes globalThis.ProvenantAnchors
 import './published.js'; // a classic script: publishes globalThis.ProvenantPublished
 import './recover.js'; // a classic script: publishes globalThis.ProvenantRecover
 
-const ready = init({ module_or_path: new URL('./pkg/provenant_wasm_bg.wasm', import.meta.url) });
+const ready = init({ module_or_path: new URL('./pkg/provenant_wasm_bg.wasm', import.meta.url) }).then(() => small);
+let pdfReady = null;
+/** The PDF build's exports, loaded on first use (a failed load is tried again on the next PDF). */
+function pdfVerifier() {
+  if (!pdfReady) {
+    pdfReady = import('./pkg/provenant_wasm_pdf.js')
+      .then(async (pdf) => {
+        await pdf.default({ module_or_path: new URL('./pkg/provenant_wasm_pdf_bg.wasm', import.meta.url) });
+        return pdf;
+      })
+      .catch((e) => {
+        pdfReady = null;
+        throw { code: 'verifier.unavailable',
+          message: 'the PDF verifier (pkg/provenant_wasm_pdf_bg.wasm) could not be loaded: ' + String((e && e.message) || e) };
+      });
+  }
+  return pdfReady;
+}
+/** The core's MediaFormat sniff for PDF: "%PDF-" at the start. */
+const isPdf = (b) => b.length >= 5 && b[0] === 0x25 && b[1] === 0x50 && b[2] === 0x44 && b[3] === 0x46 && b[4] === 0x2d;
 
 /** SHA-256 by the browser's native code when it offers it (secure contexts), else undefined
  * and the wasm computes it. */
@@ -37,21 +59,24 @@ async function sha256Hex(bytes) {
 self.onmessage = async (event) => {
   const msg = event.data || {};
   try {
-    await ready;
+    let api = await ready;
     if (msg.type === 'crash') { // test hook: an uncaught error, as a crashing worker would raise
       setTimeout(() => { throw new Error('crash requested by the page'); });
       return;
     }
     if (msg.type === 'version') {
-      self.postMessage({ id: msg.id, ok: true, version: version() });
+      self.postMessage({ id: msg.id, ok: true, version: api.version() });
       return;
     }
     if (msg.type === 'checkRecoverEndpoint') { // the repository URL through the core's URL rule
-      recoverQueryUrl(String(msg.endpoint || ''), 'ISCC:EEAQAAAAAAAAAAAA', msg.allowLoopbackEndpoints === true);
+      api.recoverQueryUrl(String(msg.endpoint || ''), 'ISCC:EEAQAAAAAAAAAAAA', msg.allowLoopbackEndpoints === true);
       self.postMessage({ id: msg.id, ok: true });
       return;
     }
     const bytes = new Uint8Array(msg.bytes);
+    if (isPdf(bytes)) api = await pdfVerifier();
+    const { verify, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy, proofFetches,
+      attachEndpointAnswers, thumbnails, isccImageCode, recoverQueryUrl, recoverBestMatch, recoverJudge } = api;
     // allowedPem: end-entity certificates trusted as themselves (provenant verify --allowed).
     const sidecar = msg.sidecar instanceof ArrayBuffer ? new Uint8Array(msg.sidecar) : undefined;
     const sidecarName = sidecar && typeof msg.sidecarName === 'string' ? msg.sidecarName : undefined;

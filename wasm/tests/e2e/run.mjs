@@ -1,6 +1,6 @@
 // End-to-end tests of the verifier page and the MV3 extension in real headless Chromium.
 //   node wasm/tests/e2e/run.mjs          (after wasm/build.sh)
-//   E2E_ONLY=page,extension,published,details,store,recover node wasm/tests/e2e/run.mjs   (only those groups; default all)
+//   E2E_ONLY=page,extension,published,details,store,recover,pdf node wasm/tests/e2e/run.mjs   (only those groups; default all)
 // Exits non-zero on any failure; a missing Chromium or wasm package is a failure, never a skip.
 // Inputs are made at test time with the real CLI; screenshots go to target/e2e-artifacts/.
 import { chromium } from 'playwright-core';
@@ -20,6 +20,7 @@ import { storeTests } from './store.mjs';
 import { publishedTests } from './published.mjs';
 import { stepDetailsTests } from './details.mjs';
 import { recoverTests } from './recover.mjs';
+import { pdfTests } from './pdf.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const wasmDir = path.resolve(here, '../..');
@@ -61,7 +62,7 @@ const pageReady = (pg) => pg.waitForFunction(() => globalThis.provenantPage !== 
 // ---- preflight: fail, never skip ----
 if (!fs.existsSync(CHROMIUM)) fatal(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
 for (const d of ['www/pkg', 'extension/pkg']) {
-  for (const f of ['provenant_wasm.js', 'provenant_wasm_bg.wasm']) {
+  for (const f of ['provenant_wasm.js', 'provenant_wasm_bg.wasm', 'provenant_wasm_pdf.js', 'provenant_wasm_pdf_bg.wasm']) {
     if (!fs.existsSync(path.join(wasmDir, d, f))) fatal(`wasm/${d}/${f} is missing: run wasm/build.sh first`);
   }
 }
@@ -1055,6 +1056,7 @@ if (runs('details')) {
 if (runs('recover')) {
   await recoverTests({ launch, wasmDir, root, site, test, assert, assertIncludes, W, artifacts, cli, env, pageReady, axeSource });
 }
+if (runs('pdf')) await pdfTests({ launch, wasmDir, shared, test, assert, assertIncludes, W, artifacts, cli, env, pageReady });
 if (runs('store')) await storeTests({ root, wasmDir, work, pageReady, test, assert, assertIncludes, launch, startServer, W, rootPem, artifacts });
 
 await site.close();

@@ -10,13 +10,15 @@ const TYPES = {
   '.css': 'text/css; charset=utf-8', '.wasm': 'application/wasm', '.json': 'application/json',
   '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.png': 'image/png', '.webp': 'image/webp', '.bin': 'application/octet-stream',
   '.ts': 'text/plain; charset=utf-8', '.gif': 'image/gif', '.bmp': 'image/bmp', '.svg': 'image/svg+xml',
-  '.mp4': 'video/mp4', '.m4a': 'audio/mp4', '.mov': 'video/quicktime', '.wav': 'audio/wav',
+  '.mp4': 'video/mp4', '.m4a': 'audio/mp4', '.mov': 'video/quicktime', '.wav': 'audio/wav', '.pdf': 'application/pdf',
 };
 
-/** mounts: {'/prefix/': '/abs/dir'}; `cors` lists prefixes that send Access-Control-Allow-Origin: *. */
-export function startServer(mounts, { port = 0, cors = [] } = {}) {
+/** mounts: {'/prefix/': '/abs/dir'}; `cors` lists prefixes that send Access-Control-Allow-Origin: *;
+ * `log`, an array, gets the path of every request (what the browser fetched). */
+export function startServer(mounts, { port = 0, cors = [], log = null } = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
+    if (log) log.push(url.pathname);
     let pathname = decodeURIComponent(url.pathname);
     const prefix = Object.keys(mounts).sort((a, b) => b.length - a.length).find((p) => pathname.startsWith(p));
     if (!prefix) { res.writeHead(404).end('not found'); return; }
