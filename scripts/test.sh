@@ -59,7 +59,7 @@ for feature in "" sign thumbnails edit iscc chronology postgres anchor fetch dev
 done
 
 step "lints"
-# provenant-wasm's `pdf` (off in the browser build, for size) is on natively: its PDF tests run
+# provenant-wasm's `pdf` (off in the browser's first module, for size) is on natively: its PDF tests run
 # here; it changes nothing else (the CLI already builds the SDK with PDF).
 cargo clippy --workspace --all-targets --features provenant/failpoints,provenant-wasm/pdf -- -D warnings
 
