@@ -25,20 +25,29 @@ pub struct LogArgs {
 /// temporary output), so a crash between the two leaves at worst an entry whose file
 /// was never renamed into place, never a signed file that is not logged.
 pub fn record(out: &mut AtomicOutput, path: &Path, args: &LogArgs) -> Result<()> {
-    record_decoded(out, path, args, None)
+    record_decoded(out, path, args, None, None)
 }
 
-/// As [`record`], with the picture's fingerprints when the caller already has them.
+/// As [`record`], with the bytes just written when the caller still has them (else they
+/// are read back) and the picture's fingerprints when the caller already has them.
 pub fn record_decoded(
     out: &mut AtomicOutput,
     path: &Path,
     args: &LogArgs,
+    written: Option<&[u8]>,
     decoded: Option<&provenant_core::chronology::log_fingerprints::PictureFingerprints>,
 ) -> Result<()> {
     add_entry(path, args, "", |location| {
-        let bytes = out.written()?;
+        let read_back;
+        let bytes = match written {
+            Some(bytes) => bytes,
+            None => {
+                read_back = out.written()?;
+                &read_back[..]
+            }
+        };
         let entry = provenant_core::inspect::log_entry_of(
-            &bytes,
+            bytes,
             location,
             args.published_at.clone(),
             Default::default(),
@@ -47,7 +56,7 @@ pub fn record_decoded(
         // The manifest store too, for the Soft Binding Resolution API's /manifests.
         Ok((
             entry,
-            provenant_core::chronology::lookup::manifest_store_of(&bytes),
+            provenant_core::chronology::lookup::manifest_store_of(bytes),
         ))
     })
 }

@@ -1,3 +1,4 @@
+use std::io::Cursor;
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
@@ -13,6 +14,9 @@ use provenant_core::credentials::time_stamp::{TimeStampAuthority, TimeStamped};
 use crate::output::{open_input, AtomicOutput};
 use crate::signing::LoadedSigner;
 use crate::Exit;
+
+/// Room for the manifest (thumbnail included) when a signed picture is written to memory.
+const SIGNED_HEADROOM: usize = 1 << 20;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum SourceArg {
@@ -165,14 +169,24 @@ pub fn run(a: Args) -> Result<Exit> {
         .clone()
         .unwrap_or_else(|| a.input.with_extension("c2pa"));
     let mut out = AtomicOutput::create(&output)?;
+    // A picture is already in memory (`head`): the SDK reads it from there and writes the
+    // signed file to memory too, which is then written out once and logged from memory
+    // (no second read of the input, no read-back of the output).
+    let mut signed_picture: Option<Vec<u8>> = None;
     let format = with_time_stamps(&identity, tsa.clone(), |signer| {
         let signer = WithIdentities::new(signer, people.clone());
         if a.sidecar {
             let (format, store) = sign_sidecar(&mut input, &signer, &request)?;
             std::io::Write::write_all(&mut out.file, &store)?;
             Ok(format)
-        } else {
+        } else if head.is_empty() {
             sign_stream(&mut input, &mut out.file, &signer, &request)
+        } else {
+            let mut signed = Cursor::new(Vec::with_capacity(head.len() + SIGNED_HEADROOM));
+            let format = sign_stream(&mut Cursor::new(&head[..]), &mut signed, &signer, &request)?;
+            std::io::Write::write_all(&mut out.file, signed.get_ref())?;
+            signed_picture = Some(signed.into_inner());
+            Ok(format)
         }
     })
     .with_context(|| crate::shown(&a.input))?;
@@ -189,7 +203,13 @@ pub fn run(a: Args) -> Result<Exit> {
             .then_some(decoded)
             .flatten()
             .map(crate::signing::Decoded::fingerprints);
-        crate::chronology::record_decoded(&mut out, &output, &a.log, fingerprints.as_ref())?;
+        crate::chronology::record_decoded(
+            &mut out,
+            &output,
+            &a.log,
+            signed_picture.as_deref(),
+            fingerprints.as_ref(),
+        )?;
     }
     out.commit()?;
     eprintln!(
