@@ -66,7 +66,7 @@ for (const d of ['www/pkg', 'extension/pkg']) {
     if (!fs.existsSync(path.join(wasmDir, d, f))) fatal(`wasm/${d}/${f} is missing: run wasm/build.sh first`);
   }
 }
-for (const f of ['render.js', 'anchors.js', 'published.js', 'recover.js']) {
+for (const f of ['render.js', 'anchors.js', 'published.js', 'recover.js', 'external.js']) {
   if (!fs.existsSync(path.join(wasmDir, 'extension/pkg', f))) fatal(`wasm/extension/pkg/${f} is missing: run wasm/build.sh`);
 }
 const ANVIL = path.join(root, 'node_modules/.bin/anvil');
