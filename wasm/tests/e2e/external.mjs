@@ -9,7 +9,7 @@
 import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { axeViolations } from './reader.mjs';
 
 /** A server on 127.0.0.1; every request is logged as {method, url, cookie, referer} before `handler` answers. */
@@ -34,6 +34,19 @@ export async function externalTests({ launch, wasmDir, root, test, assert, asser
     if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
   };
+  /** As run, without blocking this process (its server must answer the tool). */
+  const runAsync = (cmd, args) => new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { out += d; });
+    const timer = setTimeout(() => child.kill(), 60_000);
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve(out); else reject(new Error(`${cmd} ${args.join(' ')} failed (${code}):\n${out.slice(-2000)}`));
+    });
+  });
   // 'real' | 'redirect' (the store's URL answers 302 to a copy) | 'huge' (17 MiB, streamed without a length)
   let mode = 'real';
   const TYPES = { '.html': 'text/html; charset=utf-8', '.jpg': 'image/jpeg', '.c2pa': 'application/c2pa' };
@@ -78,7 +91,7 @@ export async function externalTests({ launch, wasmDir, root, test, assert, asser
   fs.writeFileSync(D('manifest.json'), JSON.stringify({ claim_generator_info: [{ name: 'provenant-e2e' }], title: 'remote.jpg' }));
   // c2patool writes remote.jpg (no manifest inside, the URL in its XMP) and remote.c2pa, then reads
   // the picture back, fetching the store from this server: that request is not the browser's.
-  run('c2patool', [path.join(root, 'samples/second-capture.jpg'), '-m', D('manifest.json'), '-o', D('remote.jpg'), '-r', remoteUrl, '-s', '-f']);
+  await runAsync('c2patool', [path.join(root, 'samples/second-capture.jpg'), '-m', D('manifest.json'), '-o', D('remote.jpg'), '-r', remoteUrl, '-s', '-f']);
   site.log.length = 0;
   const remoteBytes = fs.readFileSync(D('remote.jpg'));
   const rewrite = (to, file) => {
@@ -130,6 +143,8 @@ ${PICTURES.map((f) => `<img src="${f}" alt="${f}" style="width:160px">`).join(''
         remote: code('manifest.remote'), fetched: code('manifest.fetched'), sidecar: code('manifest.sidecar'),
         thumbnails: (res.thumbnails || []).length, error: res.error };
     }, { pageUrl, src: site.url + '/ext/' + file });
+    // The trap proxy also sees Chromium's own background requests: only these hosts matter here.
+    const refusedHosts = (e) => /10\.0\.0\.1|localhost|127\.0\.0\.1/.test(String(e.url));
     /** What the browser asked of the server besides the page and its pictures. */
     const manifestRequests = () => site.log.filter((e) => !/\.(jpg|html)$/.test(new URL(e.url, site.url).pathname));
     const details = async () => {
@@ -230,7 +245,7 @@ ${PICTURES.map((f) => `<img src="${f}" alt="${f}" style="width:160px">`).join(''
         assertIncludes(r.external.error, why, file);
       }
       assert(manifestRequests().length === 0, 'requests: ' + JSON.stringify(site.log));
-      assert(trap.log.length === 0, 'trap: ' + JSON.stringify(trap.log));
+      assert(!trap.log.some(refusedHosts), 'trap: ' + JSON.stringify(trap.log));
     });
 
     await test('external: a redirect is not followed, an oversize answer is cut off; the picture stays not checked', async () => {
@@ -247,7 +262,7 @@ ${PICTURES.map((f) => `<img src="${f}" alt="${f}" style="width:160px">`).join(''
       const d = await details();
       assertIncludes(await entryText(d, 'remote.jpg', '.pv-remote'), 'could not be fetched (answer larger than 16 MiB)', 'details');
       await d.close();
-      assert(trap.log.length === 0, 'trap: ' + JSON.stringify(trap.log));
+      assert(!trap.log.some(refusedHosts), 'trap: ' + JSON.stringify(trap.log));
     });
   } finally {
     await ctx.close();
