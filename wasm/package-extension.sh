@@ -83,7 +83,7 @@ zip_dir "$stage/firefox" "$out/provenant-firefox-$version.zip"
 # The page, as a static site.
 rm -rf "$out/site"
 mkdir -p "$out/site/pkg"
-cp "$www"/{index.html,app.js,worker.js,render.js,anchors.js,published.js,recover.js,i18n.js,style.css} "$out/site/"
+cp "$www"/{index.html,app.js,worker.js,render.js,anchors.js,published.js,recover.js,external.js,i18n.js,style.css} "$out/site/"
 cp "$www"/pkg/{provenant_wasm.js,provenant_wasm_bg.wasm,provenant_wasm_pdf.js,provenant_wasm_pdf_bg.wasm} "$out/site/pkg/"
 cp -r "$www/pkg/_locales" "$out/site/pkg/"
 find "$out/site" -exec touch -h -d "@$epoch" {} +

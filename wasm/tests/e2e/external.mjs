@@ -25,7 +25,8 @@ function logServer(handler) {
   })));
 }
 
-export async function externalTests({ launch, wasmDir, root, test, assert, assertIncludes, W, artifacts, cli, env, axeSource }) {
+export async function externalTests({ launch, wasmDir, root, site: pageSite, pageReady, test, assert, assertIncludes, W, artifacts, cli, env,
+  axeSource }) {
   const dir = W('ext');
   fs.mkdirSync(dir, { recursive: true });
   const D = (f) => path.join(dir, f);
@@ -53,11 +54,11 @@ export async function externalTests({ launch, wasmDir, root, test, assert, asser
   const site = await logServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     if (url.pathname === '/m/remote.c2pa' && mode === 'redirect') {
-      res.writeHead(302, { location: '/m/copy.c2pa' }).end();
+      res.writeHead(302, { location: '/m/copy.c2pa', 'access-control-allow-origin': '*' }).end();
       return;
     }
     if (url.pathname === '/m/remote.c2pa' && mode === 'huge') {
-      res.writeHead(200, { 'content-type': 'application/c2pa' });
+      res.writeHead(200, { 'content-type': 'application/c2pa', 'access-control-allow-origin': '*' });
       const chunk = Buffer.alloc(1024 * 1024, 0x6a);
       let sent = 0;
       const more = () => {
@@ -76,7 +77,7 @@ export async function externalTests({ launch, wasmDir, root, test, assert, asser
     if (!name || !/^[a-z0-9-]+\.(html|jpg|c2pa)$/.test(name) || !fs.existsSync(D(name))) { res.writeHead(404).end('not found'); return; }
     const body = fs.readFileSync(D(name));
     res.writeHead(200, { 'content-type': TYPES[path.extname(name)], 'content-length': body.length, 'cache-control': 'no-store',
-      'set-cookie': 'session=secret; Path=/' }).end(body);
+      'set-cookie': 'session=secret; Path=/', 'access-control-allow-origin': '*' }).end(body);
   });
   const trap = await logServer((req, res) => res.writeHead(502).end());
 
@@ -266,6 +267,68 @@ ${PICTURES.map((f) => `<img src="${f}" alt="${f}" style="width:160px">`).join(''
     });
   } finally {
     await ctx.close();
+  }
+
+  // ===================== the page: the remote manifest of a file the reader gives =====================
+  const ctx2 = await launch(['--proxy-server=' + trap.url]);
+  try {
+    const page = ctx2.pages()[0] || await ctx2.newPage();
+    await page.goto(pageSite.url + '/www/index.html');
+    await pageReady(page);
+    const upload = async (file) => {
+      await page.evaluate(() => document.getElementById('result').replaceChildren());
+      await page.setInputFiles('#file', D(file));
+      await page.waitForFunction(() => document.getElementById('result').children.length > 0 && !globalThis.provenantPage.busy, null,
+        { timeout: 60_000 });
+      const txt = async (sel) => (await page.locator('#result ' + sel).allTextContents()).join(' ');
+      return { verdict: await page.locator('#result .pv-report').getAttribute('data-verdict'), remote: await txt('.pv-remote'),
+        fetched: await txt('.pv-remote-fetched'), badge: await txt('.pv-badge') };
+    };
+    const manifestRequests = () => site.log.filter((e) => !/\.(jpg|html)$/.test(new URL(e.url, site.url).pathname));
+
+    await test('external: page, the remote manifest: off by default → not checked, nothing fetched; on → refused without the development setting, fetched and verified with it', async () => {
+      assert(!(await page.isChecked('#fetch-remote')), 'off by default');
+      site.log.length = 0;
+      let r = await upload('remote.jpg');
+      assert(r.verdict === 'not_checked', 'off: ' + JSON.stringify(r));
+      assertIncludes(r.remote, 'kept at ' + remoteUrl + ' — not checked', 'off');
+      assert(manifestRequests().length === 0, 'off, requests: ' + JSON.stringify(site.log));
+      await page.check('#fetch-remote');
+      r = await upload('remote.jpg');
+      assert(r.verdict === 'not_checked', 'on, no dev setting: ' + JSON.stringify(r));
+      assertIncludes(r.remote, 'could not be fetched (refused: 127.0.0.1 is not a public address', 'on, no dev setting');
+      assert(manifestRequests().length === 0, 'refused, requests: ' + JSON.stringify(site.log));
+      await page.evaluate(() => localStorage.setItem('provenant.dev.allowLoopbackEndpoints', '1'));
+      await page.reload();
+      await pageReady(page);
+      assert(await page.isChecked('#fetch-remote'), 'the setting is kept');
+      r = await upload('remote.jpg');
+      assert(r.verdict === 'valid', 'on: ' + JSON.stringify(r));
+      assertIncludes(r.fetched, 'fetched from ' + remoteUrl, 'on');
+      assertIncludes(r.badge, 'Signed, unknown signer', 'on');
+      const asked = manifestRequests();
+      assert(JSON.stringify(asked.map((e) => e.method + ' ' + e.url)) === JSON.stringify(['GET /m/remote.c2pa']), 'requests: ' + JSON.stringify(asked));
+      assert(asked.every((e) => e.cookie === null && e.referer === null), 'no cookie, no referer: ' + JSON.stringify(asked));
+      const v = await axeViolations(page, axeSource);
+      assert(v.length === 0, 'axe (page): ' + JSON.stringify(v).slice(0, 1200));
+      await page.screenshot({ path: path.join(artifacts, 'page-remote-fetched.png'), fullPage: true });
+      site.log.length = 0;
+      for (const [file, why] of [['remote-private.jpg', '10.0.0.1 is not a public address'], ['remote-plain.jpg', 'only https://']]) {
+        r = await upload(file);
+        assert(r.verdict === 'not_checked', file + ': ' + JSON.stringify(r));
+        assertIncludes(r.remote, why, file);
+      }
+      mode = 'redirect';
+      try {
+        r = await upload('remote.jpg');
+        assert(r.verdict === 'not_checked', 'redirect: ' + JSON.stringify(r));
+        assertIncludes(r.remote, 'redirects are not followed', 'redirect');
+      } finally { mode = 'real'; }
+      assert(JSON.stringify(manifestRequests().map((e) => e.url)) === JSON.stringify(['/m/remote.c2pa']), 'requests: ' + JSON.stringify(site.log));
+      assert(!trap.log.some((e) => /10\.0\.0\.1|localhost|127\.0\.0\.1/.test(String(e.url))), 'trap: ' + JSON.stringify(trap.log));
+    });
+  } finally {
+    await ctx2.close();
     await site.close();
     await trap.close();
   }

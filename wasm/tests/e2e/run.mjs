@@ -1057,7 +1057,7 @@ if (runs('details')) {
 if (runs('recover')) {
   await recoverTests({ launch, wasmDir, root, site, test, assert, assertIncludes, W, artifacts, cli, env, pageReady, axeSource });
 }
-if (runs('external')) await externalTests({ launch, wasmDir, root, test, assert, assertIncludes, W, artifacts, cli, env, axeSource });
+if (runs('external')) await externalTests({ launch, wasmDir, root, site, pageReady, test, assert, assertIncludes, W, artifacts, cli, env, axeSource });
 if (runs('pdf')) await pdfTests({ launch, wasmDir, shared, test, assert, assertIncludes, W, artifacts, cli, env, pageReady });
 if (runs('store')) await storeTests({ root, wasmDir, work, pageReady, test, assert, assertIncludes, launch, startServer, W, rootPem, artifacts });
 

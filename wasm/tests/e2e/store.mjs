@@ -71,7 +71,7 @@ export async function storeTests({ root, wasmDir, work, pageReady, test, assert,
 
   await test('store: the static site directory verifies a picture when served by a plain file server', async () => {
     const siteDir = path.join(outA, 'site');
-    for (const f of ['index.html', 'app.js', 'worker.js', 'render.js', 'i18n.js', 'anchors.js', 'published.js', 'recover.js', 'style.css', 'pkg/provenant_wasm_bg.wasm',
+    for (const f of ['index.html', 'app.js', 'worker.js', 'render.js', 'i18n.js', 'anchors.js', 'published.js', 'recover.js', 'external.js', 'style.css', 'pkg/provenant_wasm_bg.wasm',
       'pkg/provenant_wasm_pdf.js', 'pkg/provenant_wasm_pdf_bg.wasm', 'pkg/_locales/fr/messages.json']) {
       assert(fs.existsSync(path.join(siteDir, f)), `site/${f}`);
     }
