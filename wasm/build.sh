@@ -77,6 +77,7 @@ cp "$here/www/render.js" "$here/extension/pkg/render.js"
 cp "$here/www/anchors.js" "$here/extension/pkg/anchors.js"
 cp "$here/www/published.js" "$here/extension/pkg/published.js"
 cp "$here/www/recover.js" "$here/extension/pkg/recover.js"
+cp "$here/www/external.js" "$here/extension/pkg/external.js"
 cp "$here/www/i18n.js" "$here/extension/pkg/i18n.js"
 cp -r "$here/extension/_locales" "$here/www/pkg/_locales"
 

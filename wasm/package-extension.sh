@@ -19,7 +19,7 @@ ext="$here/extension"
 www="$here/www"
 
 for f in "$ext/pkg/provenant_wasm.js" "$ext/pkg/provenant_wasm_bg.wasm" "$ext/pkg/provenant_wasm_pdf.js" \
-  "$ext/pkg/provenant_wasm_pdf_bg.wasm" "$ext/pkg/render.js" "$ext/pkg/anchors.js" "$ext/pkg/published.js" "$ext/pkg/recover.js" \
+  "$ext/pkg/provenant_wasm_pdf_bg.wasm" "$ext/pkg/render.js" "$ext/pkg/anchors.js" "$ext/pkg/published.js" "$ext/pkg/recover.js" "$ext/pkg/external.js" \
   "$ext/pkg/i18n.js" "$www/pkg/provenant_wasm_bg.wasm" "$www/pkg/provenant_wasm_pdf.js" "$www/pkg/provenant_wasm_pdf_bg.wasm" \
   "$www/pkg/_locales/en/messages.json"; do
   [ -f "$f" ] || { echo "package-extension.sh: $f is missing: run wasm/build.sh first" >&2; exit 2; }
@@ -48,7 +48,7 @@ copy_extension() {
   cp "$ext"/*.js "$ext"/*.html "$dest/"
   cp -r "$ext/_locales" "$dest/"
   cp "$ext"/icons/icon-*.png "$dest/icons/"
-  cp "$ext"/pkg/{provenant_wasm.js,provenant_wasm_bg.wasm,provenant_wasm_pdf.js,provenant_wasm_pdf_bg.wasm,render.js,anchors.js,published.js,recover.js,i18n.js} "$dest/pkg/"
+  cp "$ext"/pkg/{provenant_wasm.js,provenant_wasm_bg.wasm,provenant_wasm_pdf.js,provenant_wasm_pdf_bg.wasm,render.js,anchors.js,published.js,recover.js,external.js,i18n.js} "$dest/pkg/"
 }
 
 # Fixed mtimes and modes, sorted entries, no extra fields (uid/gid, extended times): same bytes.
@@ -83,7 +83,7 @@ zip_dir "$stage/firefox" "$out/provenant-firefox-$version.zip"
 # The page, as a static site.
 rm -rf "$out/site"
 mkdir -p "$out/site/pkg"
-cp "$www"/{index.html,app.js,worker.js,render.js,anchors.js,published.js,recover.js,i18n.js,style.css} "$out/site/"
+cp "$www"/{index.html,app.js,worker.js,render.js,anchors.js,published.js,recover.js,external.js,i18n.js,style.css} "$out/site/"
 cp "$www"/pkg/{provenant_wasm.js,provenant_wasm_bg.wasm,provenant_wasm_pdf.js,provenant_wasm_pdf_bg.wasm} "$out/site/pkg/"
 cp -r "$www/pkg/_locales" "$out/site/pkg/"
 find "$out/site" -exec touch -h -d "@$epoch" {} +

@@ -20,6 +20,13 @@
 // (pkg/recover.js: only the 64-bit code leaves the browser); the result is kept as `recovery` beside the
 // report, which it never changes (the mark stays "no credentials").
 //
+// With "look for manifests stored outside the picture" on (externalManifests, off by default), a picture
+// with no embedded manifest is verified against the manifest store it names by URL (a remote manifest,
+// `manifest.remote`) or, if it names none and carries no manifest, the `.c2pa` beside it (its URL with
+// the extension replaced): pkg/external.js fetches it under the core's URL rule (wasm manifestUrl; https
+// only, no private or, without devAllowLoopbackEndpoints, loopback address), without cookies, referrer or
+// redirects, with a size cap and a deadline. What happened is kept as `external` beside the report.
+//
 // SECURITY (issue 12, item 4): pages are hostile and choose which URLs get fetched. Pictures are
 // fetched without cookies or other credentials and without a referrer, only once they have loaded
 // in the page, and nothing about a result goes back to the page: the content script gets a
@@ -34,6 +41,7 @@ import initPdf, * as withPdf from './pkg/provenant_wasm_pdf.js';
 import './pkg/anchors.js'; // a classic script: publishes globalThis.ProvenantAnchors
 import './pkg/published.js'; // a classic script: publishes globalThis.ProvenantPublished
 import './pkg/recover.js'; // a classic script: publishes globalThis.ProvenantRecover
+import './pkg/external.js'; // a classic script: publishes globalThis.ProvenantExternal
 import './pkg/i18n.js'; // a classic script: globalThis.ProvenantI18n (chrome.i18n, for render.js)
 import './pkg/render.js'; // a classic script: globalThis.ProvenantRender (verdictInfo, isBlacklisted)
 
@@ -64,7 +72,7 @@ function verifier(bytes) {
 async function settings() {
   const s = await chrome.storage.local.get({ trustPem: '', allowedPem: '', rpcUrl: '', registries: [], fetchPublished: false,
     devAllowLoopbackEndpoints: false, blacklistSnapshot: '', recoverOriginals: false, recoverEndpoint: '',
-    blacklistKeys: [], blacklistSeen: {} });
+    blacklistKeys: [], blacklistSeen: {}, externalManifests: false });
   return s;
 }
 
@@ -110,11 +118,11 @@ function base64Of(bytes) {
   for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode.apply(null, bytes.subarray(i, i + 0x8000));
   return btoa(bin);
 }
-function keptThumbnails(thumbnails, bytes, reportJson) {
+function keptThumbnails(thumbnails, bytes, reportJson, store) {
   if (!(JSON.parse(reportJson).chain || []).some((s) => s && typeof s.thumbnail === 'string')) return [];
   const out = [];
   let total = 0;
-  for (const t of thumbnails(bytes)) {
+  for (const t of thumbnails(bytes, store)) {
     if (t.bytes.byteLength > MAX_THUMB || total + t.bytes.byteLength > MAX_THUMBS_PER_PICTURE) continue;
     total += t.bytes.byteLength;
     out.push({ manifest: t.manifest, type: t.type, base64: base64Of(t.bytes) });
@@ -141,17 +149,35 @@ export async function verifyUrl(srcUrl) {
       return { error: { code: 'input.url', message: t('badScheme', srcUrl.split(':')[0]) } };
     }
     if (bytes.byteLength > MAX_BYTES) return { error: { code: 'input.tooLarge', message: t('imageTooLarge') } };
-    const { verify, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy, proofFetches,
+    const { verify, manifestUrl, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy, proofFetches,
       attachEndpointAnswers, thumbnails, isccImageCode, recoverQueryUrl, recoverBestMatch, recoverJudge } = await verifier(bytes);
     const { trustPem, allowedPem, rpcUrl, registries, fetchPublished, devAllowLoopbackEndpoints, blacklistSnapshot, blacklistKeys,
-      blacklistSeen, recoverOriginals, recoverEndpoint } = await settings();
+      blacklistSeen, recoverOriginals, recoverEndpoint, externalManifests } = await settings();
     const name = (() => { try { return decodeURIComponent(new URL(srcUrl).pathname.split('/').pop()) || null; } catch (_) { return null; } })();
     const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
     const sha256 = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
     // allowedPem: end-entity certificates trusted as themselves (provenant verify --allowed).
     let report = verify(bytes, trustPem || undefined, name || undefined, sha256, allowedPem || undefined);
     const out = {};
-    const thumbs = keptThumbnails(thumbnails, bytes, report);
+    let store; // a manifest store found outside the picture, which the report was made from
+    if (externalManifests === true) {
+      const found = await globalThis.ProvenantExternal.find({ manifestUrl }, report, srcUrl,
+        { allowLoopback: devAllowLoopbackEndpoints === true });
+      if (found) {
+        out.external = { kind: found.kind, url: found.url, state: found.state, error: found.error };
+        if (found.store) {
+          try {
+            report = verify(bytes, trustPem || undefined, name || undefined, sha256, allowedPem || undefined, found.store,
+              found.url, found.kind === 'remote');
+            store = found.store;
+          } catch (e) {
+            if (e instanceof WebAssembly.RuntimeError) throw e;
+            out.external = { ...out.external, state: 'failed', error: errorOf(e).message };
+          }
+        }
+      }
+    }
+    const thumbs = keptThumbnails(thumbnails, bytes, report, store);
     if (thumbs.length) out.thumbnails = thumbs;
     if (recoverOriginals === true && typeof recoverEndpoint === 'string' && recoverEndpoint.trim() &&
         globalThis.ProvenantRecover.applies(JSON.parse(report))) {

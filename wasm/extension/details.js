@@ -59,7 +59,7 @@ function renderEntry(e) {
   const recoveryThumbnail = recovery && recovery.thumbnail
     ? thumbnailUrls([{ ...recovery.thumbnail, manifest: 'recovered' }]).recovered : undefined;
   box.appendChild(r.report ? R.renderReport(r.report, { anchorError: r.anchorError, blacklistError: r.blacklistError, policy: r.policy,
-    thumbnails: thumbnailUrls(r.thumbnails), recovery, recoveryThumbnail })
+    thumbnails: thumbnailUrls(r.thumbnails), recovery, recoveryThumbnail, external: r.external })
     : R.renderError(r.error || { message: I.t('noResult') }));
   return box;
 }

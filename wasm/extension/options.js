@@ -3,10 +3,12 @@
 // curators (stored only) — all in chrome.storage.local.
 // fetchPublished: opt-in fetch of proofs from publishers' endpoints (the development setting that lets
 // endpoints on 127.0.0.1 through, devAllowLoopbackEndpoints, has no control here: the tests set it).
+// externalManifests: opt-in fetch of a picture's remote manifest or the .c2pa beside it (pkg/external.js;
+// the core's URL rule, applied in the service worker before any request).
 // recoverOriginals + recoverEndpoint: opt-in lookup of the original of pictures without credentials (only
 // their 64-bit fingerprint is sent; the service worker applies the core's URL rule before any request).
 const DEFAULTS = { trustPem: '', allowedPem: '', autoScan: false, rpcUrl: '', registries: [], fetchPublished: false, curators: [],
-  blacklistKeys: [], recoverOriginals: false, recoverEndpoint: '' };
+  blacklistKeys: [], recoverOriginals: false, recoverEndpoint: '', externalManifests: false };
 // chrome.storage.local holds 10 MB in all: a larger snapshot is refused.
 const MAX_SNAPSHOT_CHARS = 8 * 1024 * 1024;
 const $ = (id) => document.getElementById(id);
@@ -20,6 +22,7 @@ chrome.storage.local.get(DEFAULTS).then((s) => {
   $('registries').value = s.registries.join('\n');
   $('fetchPublished').checked = s.fetchPublished === true;
   $('recoverOriginals').checked = s.recoverOriginals === true;
+  $('externalManifests').checked = s.externalManifests === true;
   $('recoverEndpoint').value = s.recoverEndpoint;
   $('curators').value = s.curators.join('\n');
   $('blacklistKeys').value = s.blacklistKeys.join('\n');
@@ -94,6 +97,7 @@ $('save').addEventListener('click', async () => {
     registries,
     fetchPublished: $('fetchPublished').checked,
     recoverOriginals: $('recoverOriginals').checked,
+    externalManifests: $('externalManifests').checked,
     recoverEndpoint,
     curators: $('curators').value.split('\n').map((l) => l.trim()).filter(Boolean),
     blacklistKeys,

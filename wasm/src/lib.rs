@@ -99,6 +99,9 @@ pub fn verify_with_trust(
 /// The largest `.c2pa` sidecar accepted (manifest stores are far smaller).
 pub const MAX_SIDECAR_BYTES: usize = 16 * 1024 * 1024;
 
+/// The longest sidecar name or manifest URL kept in the report (characters).
+const MAX_URL_CHARS: usize = 2000;
+
 /// As [`verify_with_trust`], with `sidecar`: a `.c2pa` manifest store the reader gave
 /// beside the asset, and its name (reported in the `manifest.sidecar` code). It is checked
 /// against the asset's bytes instead of anything the asset carries.
@@ -108,6 +111,20 @@ pub fn verify_with_sidecar(
     file_name: Option<&str>,
     sha256: Option<&str>,
     sidecar: Option<(&[u8], &str)>,
+) -> Result<String, WasmError> {
+    verify_with_external(bytes, trust, file_name, sha256, sidecar, false)
+}
+
+/// As [`verify_with_sidecar`]; `remote`: the store was fetched from the remote URL the
+/// asset names (given as its name), reported as `manifest.fetched` rather than
+/// `manifest.sidecar`.
+pub fn verify_with_external(
+    bytes: &[u8],
+    trust: TrustAnchors,
+    file_name: Option<&str>,
+    sha256: Option<&str>,
+    sidecar: Option<(&[u8], &str)>,
+    remote: bool,
 ) -> Result<String, WasmError> {
     let manifest = match sidecar {
         Some((store, _)) if store.is_empty() || store.len() > MAX_SIDECAR_BYTES => {
@@ -121,7 +138,11 @@ pub fn verify_with_sidecar(
         }
         Some((store, name)) => Some(ExternalManifest {
             bytes: store.into(),
-            origin: ManifestOrigin::Sidecar(name.chars().take(200).collect()),
+            origin: if remote {
+                ManifestOrigin::Remote(name.chars().take(MAX_URL_CHARS).collect())
+            } else {
+                ManifestOrigin::Sidecar(name.chars().take(MAX_URL_CHARS).collect())
+            },
         }),
         None => None,
     };
@@ -163,6 +184,8 @@ pub fn verify_with_sidecar(
 /// file's SHA-256 (hex) when the caller has it (e.g. from `crypto.subtle.digest`), else it
 /// is computed here. `allowedPem`: end-entity certificates trusted as themselves (the
 /// allowed list). `sidecar`: a `.c2pa` manifest store given beside the asset.
+/// `sidecarRemote`: true when `sidecar` was fetched from the remote URL the asset names
+/// (`sidecarName` is then that URL, reported as `manifest.fetched`).
 #[wasm_bindgen]
 #[allow(clippy::too_many_arguments)]
 pub fn verify(
@@ -173,6 +196,7 @@ pub fn verify(
     allowed_pem: Option<String>,
     sidecar: Option<Vec<u8>>,
     sidecar_name: Option<String>,
+    sidecar_remote: Option<bool>,
 ) -> Result<String, JsValue> {
     let trust = trust_anchors(
         trust_pem.as_deref().unwrap_or(""),
@@ -180,14 +204,43 @@ pub fn verify(
     )
     .map_err(throw)?;
     let name = sidecar_name.unwrap_or_else(|| "sidecar.c2pa".into());
-    verify_with_sidecar(
+    verify_with_external(
         bytes,
         trust,
         file_name.as_deref(),
         sha256.as_deref(),
         sidecar.as_deref().map(|s| (s, name.as_str())),
+        sidecar_remote == Some(true),
     )
     .map_err(throw)
+}
+
+/// A manifest store URL (a remote manifest the asset names, or the `.c2pa` beside a
+/// picture) through the core's URL rule, as `provenant verify --fetch-remote`: https only,
+/// no user name or password, and an IP literal must be public (loopback, over http too,
+/// only with `allow_loopback`, for development and tests). Returns the URL to fetch, or
+/// `{code: "fetch.refused", message}`.
+pub fn checked_manifest_url(url: &str, allow_loopback: bool) -> Result<String, WasmError> {
+    let refused = |message: String| WasmError {
+        code: "fetch.refused",
+        message,
+    };
+    if url.len() > MAX_URL_CHARS {
+        return Err(refused("refused: the URL is too long".into()));
+    }
+    let parsed = provenant_core::fetch::check_url(url, allow_loopback).map_err(|e| match e {
+        provenant_core::fetch::FetchError::Refused { why, .. } => {
+            refused(format!("refused: {why}"))
+        }
+        other => refused(other.to_string()),
+    })?;
+    Ok(parsed.to_string())
+}
+
+/// `manifestUrl(url, allowLoopback) → string`: see [`checked_manifest_url`].
+#[wasm_bindgen(js_name = manifestUrl)]
+pub fn manifest_url(url: &str, allow_loopback: bool) -> Result<String, JsValue> {
+    checked_manifest_url(url, allow_loopback).map_err(throw)
 }
 
 /// `thumbnails(Uint8Array, sidecar?) → [{manifest, type, bytes: Uint8Array}]`: the claim
@@ -427,6 +480,58 @@ mod tests {
         let v = verdict(&allowed);
         assert_eq!(v["verdict"], "trusted");
         assert_eq!(v["chain"][0]["vouched_by"], "allowed_list");
+    }
+
+    #[test]
+    fn a_fetched_remote_manifest_is_reported_as_fetched_from_its_url() {
+        let asset = fixture("formats/cloud.jpg");
+        let store = fixture("formats/cloud_manifest.c2pa");
+        let url = "https://manifests.example/m/cloud";
+        let trust = trust_anchors("", "").unwrap();
+        let v: serde_json::Value = serde_json::from_str(
+            &verify_with_external(&asset, trust, None, None, Some((&store, url)), true).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(v["verdict"], "valid", "{v}");
+        let codes = v["codes"].as_array().unwrap();
+        assert!(
+            codes
+                .iter()
+                .any(|c| c["code"] == "manifest.fetched" && c["url"] == url),
+            "{v}"
+        );
+        assert!(
+            !codes.iter().any(|c| c["code"] == "manifest.sidecar"),
+            "{v}"
+        );
+    }
+
+    #[test]
+    fn manifest_urls_go_through_the_core_url_rule() {
+        let ok = "https://manifests.example/m/cloud.c2pa";
+        assert_eq!(checked_manifest_url(ok, false).unwrap(), ok);
+        for bad in [
+            "http://manifests.example/x.c2pa",
+            "https://10.0.0.1/x.c2pa",
+            "https://169.254.169.254/latest",
+            "https://127.0.0.1:8443/x.c2pa",
+            "http://127.0.0.1:8080/x.c2pa",
+            "https://[::1]/x.c2pa",
+            "https://user:pw@manifests.example/x.c2pa",
+            "ftp://manifests.example/x.c2pa",
+            "not a url",
+        ] {
+            assert_eq!(
+                checked_manifest_url(bad, false).unwrap_err().code,
+                "fetch.refused",
+                "{bad}"
+            );
+        }
+        // Loopback only with the development setting; other private addresses never.
+        assert!(checked_manifest_url("http://127.0.0.1:8080/x.c2pa", true).is_ok());
+        assert!(checked_manifest_url("https://10.0.0.1/x.c2pa", true).is_err());
+        let long = format!("https://manifests.example/{}", "a".repeat(MAX_URL_CHARS));
+        assert!(checked_manifest_url(&long, false).is_err());
     }
 
     #[test]

@@ -17,6 +17,7 @@ await I.load(new URL('./pkg/', import.meta.url), [params.get('lang'), ...(naviga
 I.apply(document, true);
 const RPC_KEY = 'provenant.rpcUrl';
 const REGISTRIES_KEY = 'provenant.registries'; // JSON array of 0x addresses
+const REMOTE_KEY = 'provenant.fetchRemote'; // '1': fetch a remote manifest the picture names (opt-in)
 const PUBLISHED_KEY = 'provenant.fetchPublished'; // '1': fetch proofs from publishers' endpoints (opt-in)
 // Development and tests only, no control on the page: let publisher endpoints on 127.0.0.1 be fetched.
 const DEV_LOOPBACK_KEY = 'provenant.dev.allowLoopbackEndpoints';
@@ -125,8 +126,9 @@ async function verifyBytes(buffer, fileName) {
     const side = sidecar ? { sidecar: sidecar.buffer.slice(0), sidecarName: sidecar.name } : {};
     const transfer = side.sidecar ? [buffer, side.sidecar] : [buffer];
     const recoverEndpoint = localStorage.getItem(RECOVER_KEY) === '1' ? localStorage.getItem(RECOVER_ENDPOINT_KEY) || '' : '';
-    const { report, policy, anchorError, blacklistError, blacklistSource, thumbnails, recovery, recoveryThumbnail } =
+    const { report, policy, anchorError, blacklistError, blacklistSource, thumbnails, recovery, recoveryThumbnail, external } =
       await ask({ ...side, bytes: buffer, trustPem, allowedPem, fileName, recoverEndpoint,
+      fetchRemote: !side.sidecar && localStorage.getItem(REMOTE_KEY) === '1',
       rpcUrl, registries, blacklistSnapshot, blacklistKeys, blacklistSeen,
       fetchPublished: localStorage.getItem(PUBLISHED_KEY) === '1',
       allowLoopbackEndpoints: localStorage.getItem(DEV_LOOPBACK_KEY) === '1' }, transfer);
@@ -140,7 +142,7 @@ async function verifyBytes(buffer, fileName) {
       thumbUrls.push(recoveryThumb);
     }
     resultBox.replaceChildren(R.renderReport(parsed, { anchorError, blacklistError, policy: JSON.parse(policy),
-      thumbnails: thumbs, recovery, recoveryThumbnail: recoveryThumb }));
+      thumbnails: thumbs, recovery, recoveryThumbnail: recoveryThumb, external }));
   } catch (err) {
     showError(err);
   } finally {
@@ -259,6 +261,10 @@ function savedRegistries() {
   }
 }
 const rpcInput = $('rpc-url');
+const remoteInput = $('fetch-remote');
+remoteInput.checked = localStorage.getItem(REMOTE_KEY) === '1';
+remoteInput.addEventListener('change', () => localStorage.setItem(REMOTE_KEY, remoteInput.checked ? '1' : '0'));
+
 const registriesInput = $('registries');
 rpcInput.value = localStorage.getItem(RPC_KEY) || '';
 registriesInput.value = savedRegistries().join('\n');

@@ -228,10 +228,23 @@
     if (report.file) row(dl, T('rowFile'), report.file, 'pv-file');
     row(dl, T('rowFormat'), T('formatSize', report.format, report.size));
     const kept = (code) => (report.codes || []).find((c) => c && c.code === code && typeof c.url === 'string');
+    // Where the manifest store came from when it is not in the file (embedded: no row). `external`: what
+    // the extension's opt-in lookup did ({kind, url, state, error?}: ProvenantExternal.find).
+    const external = opts && opts.external && typeof opts.external === 'object' ? opts.external : null;
     const remote = kept('manifest.remote');
-    if (remote) row(dl, T('rowRemote'), T('remoteNotFetched', remote.url.slice(0, 500)), 'pv-remote');
+    if (remote) {
+      const failed = external && external.kind === 'remote' && external.error;
+      row(dl, T('rowRemote'), failed ? T('remoteFetchFailed', remote.url.slice(0, 500), String(external.error).slice(0, 300))
+        : T('remoteNotFetched', remote.url.slice(0, 500)), 'pv-remote');
+    }
+    const fetched = kept('manifest.fetched');
+    if (fetched) row(dl, T('rowSidecar'), T('remoteFetched', fetched.url.slice(0, 500)), 'pv-remote-fetched');
     const sidecar = kept('manifest.sidecar');
-    if (sidecar) row(dl, T('rowSidecar'), T('sidecarRead', sidecar.url.slice(0, 200)), 'pv-sidecar');
+    if (sidecar) row(dl, T('rowSidecar'), T('sidecarRead', sidecar.url.slice(0, 500)), 'pv-sidecar');
+    if (external && external.kind === 'sidecar' && external.state !== 'found' && external.state !== 'absent') {
+      row(dl, T('rowSidecar'), T('sidecarFetchFailed', String(external.url).slice(0, 500), String(external.error || '').slice(0, 300)),
+        'pv-sidecar-error');
+    }
     policyRow(dl, opts && opts.policy);
     const chain = report.chain || [];
     if (chain.length === 0) {

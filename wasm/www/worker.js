@@ -26,6 +26,7 @@ import init, * as small from './pkg/provenant_wasm.js';
 import './anchors.js'; // a classic script: publishes globalThis.ProvenantAnchors
 import './published.js'; // a classic script: publishes globalThis.ProvenantPublished
 import './recover.js'; // a classic script: publishes globalThis.ProvenantRecover
+import './external.js'; // a classic script: publishes globalThis.ProvenantExternal
 
 const ready = init({ module_or_path: new URL('./pkg/provenant_wasm_bg.wasm', import.meta.url) }).then(() => small);
 let pdfReady = null;
@@ -75,16 +76,37 @@ self.onmessage = async (event) => {
     }
     const bytes = new Uint8Array(msg.bytes);
     if (isPdf(bytes)) api = await pdfVerifier();
-    const { verify, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy, proofFetches,
+    const { verify, manifestUrl, anchorCalls, applyAnchorAnswers, publisherOfCall, applyBlacklist, evaluatePolicy, proofFetches,
       attachEndpointAnswers, thumbnails, isccImageCode, recoverQueryUrl, recoverBestMatch, recoverJudge } = api;
     // allowedPem: end-entity certificates trusted as themselves (provenant verify --allowed).
     const sidecar = msg.sidecar instanceof ArrayBuffer ? new Uint8Array(msg.sidecar) : undefined;
     const sidecarName = sidecar && typeof msg.sidecarName === 'string' ? msg.sidecarName : undefined;
-    let report = verify(bytes, msg.trustPem || undefined, msg.fileName || undefined, await sha256Hex(bytes),
+    const digest = await sha256Hex(bytes);
+    let report = verify(bytes, msg.trustPem || undefined, msg.fileName || undefined, digest,
       msg.allowedPem || undefined, sidecar, sidecarName);
+    // fetchRemote (opt-in): the remote manifest the picture names, fetched under the core's URL rule
+    // (external.js; the page has no picture URL to look beside, so only the remote kind applies).
+    let external;
+    let store = sidecar;
+    if (msg.fetchRemote === true && !sidecar) {
+      const found = await self.ProvenantExternal.find({ manifestUrl }, report, null, { allowLoopback: msg.allowLoopbackEndpoints === true });
+      if (found) {
+        external = { kind: found.kind, url: found.url, state: found.state, error: found.error };
+        if (found.store) {
+          try {
+            report = verify(bytes, msg.trustPem || undefined, msg.fileName || undefined, digest, msg.allowedPem || undefined,
+              found.store, found.url, true);
+            store = found.store;
+          } catch (e) {
+            if (e instanceof WebAssembly.RuntimeError) throw e;
+            external = { ...external, state: 'failed', error: String((e && e.message) || e) };
+          }
+        }
+      }
+    }
     // Read again only when a step declares a thumbnail (a second pass over the file).
     const declared = (JSON.parse(report).chain || []).some((s) => s && typeof s.thumbnail === 'string');
-    const thumbs = declared ? thumbnails(bytes, sidecar) : [];
+    const thumbs = declared ? thumbnails(bytes, store) : [];
     let anchorError;
     if (msg.fetchPublished === true) {
       const published = await self.ProvenantPublished.fetchPublished({ proofFetches, attachEndpointAnswers }, report,
@@ -127,7 +149,7 @@ self.onmessage = async (event) => {
     // batch and serve apply it: {passed, reasons: [{rule, message}]}.
     const policy = evaluatePolicy(report, '');
     self.postMessage({ id: msg.id, ok: true, report, policy, anchorError, blacklistError, blacklistSource, thumbnails: thumbs,
-      recovery, recoveryThumbnail },
+      recovery, recoveryThumbnail, external },
     thumbs.map((t) => t.bytes.buffer).concat(recoveryThumbnail ? [recoveryThumbnail.bytes.buffer] : []));
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError) {

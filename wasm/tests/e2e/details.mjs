@@ -52,7 +52,8 @@ export async function stepDetailsTests({ launch, wasmDir, root, site, test, asse
       for (const m of src.matchAll(/data-i18n(?:-[a-z-]+)?="([A-Za-z][A-Za-z0-9]*)"/g)) used.add(m[1]);
     }
     for (const k of ['optPublishedLabel', 'optPublishedHelp', 'metaCaption', 'doNotTrain', 'identityLine', 'remoteNotFetched',
-      'sidecarRead', 'pageSidecarLabel', 'thumbAlt']) assert(used.has(k), 'the new key ' + k + ' is used');
+      'sidecarRead', 'pageSidecarLabel', 'thumbAlt', 'remoteFetched', 'remoteFetchFailed', 'sidecarFetchFailed', 'optExternalLabel',
+      'optExternalHelp', 'pageRemoteLabel', 'pageRemoteHelp']) assert(used.has(k), 'the new key ' + k + ' is used');
     const unknown = [...used].filter((k) => !keys.en.includes(k));
     assert(!unknown.length, 'keys used but in no catalog: ' + unknown.join(', '));
   });

@@ -1,6 +1,6 @@
 // End-to-end tests of the verifier page and the MV3 extension in real headless Chromium.
 //   node wasm/tests/e2e/run.mjs          (after wasm/build.sh)
-//   E2E_ONLY=page,extension,published,details,store,recover,pdf node wasm/tests/e2e/run.mjs   (only those groups; default all)
+//   E2E_ONLY=page,extension,published,details,store,recover,pdf,external node wasm/tests/e2e/run.mjs   (only those groups; default all)
 // Exits non-zero on any failure; a missing Chromium or wasm package is a failure, never a skip.
 // Inputs are made at test time with the real CLI; screenshots go to target/e2e-artifacts/.
 import { chromium } from 'playwright-core';
@@ -21,6 +21,7 @@ import { publishedTests } from './published.mjs';
 import { stepDetailsTests } from './details.mjs';
 import { recoverTests } from './recover.mjs';
 import { pdfTests } from './pdf.mjs';
+import { externalTests } from './external.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const wasmDir = path.resolve(here, '../..');
@@ -66,7 +67,7 @@ for (const d of ['www/pkg', 'extension/pkg']) {
     if (!fs.existsSync(path.join(wasmDir, d, f))) fatal(`wasm/${d}/${f} is missing: run wasm/build.sh first`);
   }
 }
-for (const f of ['render.js', 'anchors.js', 'published.js', 'recover.js']) {
+for (const f of ['render.js', 'anchors.js', 'published.js', 'recover.js', 'external.js']) {
   if (!fs.existsSync(path.join(wasmDir, 'extension/pkg', f))) fatal(`wasm/extension/pkg/${f} is missing: run wasm/build.sh`);
 }
 const ANVIL = path.join(root, 'node_modules/.bin/anvil');
@@ -1056,6 +1057,7 @@ if (runs('details')) {
 if (runs('recover')) {
   await recoverTests({ launch, wasmDir, root, site, test, assert, assertIncludes, W, artifacts, cli, env, pageReady, axeSource });
 }
+if (runs('external')) await externalTests({ launch, wasmDir, root, site, pageReady, test, assert, assertIncludes, W, artifacts, cli, env, axeSource });
 if (runs('pdf')) await pdfTests({ launch, wasmDir, shared, test, assert, assertIncludes, W, artifacts, cli, env, pageReady });
 if (runs('store')) await storeTests({ root, wasmDir, work, pageReady, test, assert, assertIncludes, launch, startServer, W, rootPem, artifacts });
 

@@ -37,7 +37,7 @@ export async function storeTests({ root, wasmDir, work, pageReady, test, assert,
     const entries = list(chrome(outA));
     assert(JSON.stringify(entries) === JSON.stringify([...entries].sort()), 'entries sorted: ' + entries.join(' '));
     for (const want of ['manifest.json', 'background.js', 'content.js', 'details.html', 'options.html', 'pkg/provenant_wasm_bg.wasm',
-      'pkg/provenant_wasm.js', 'pkg/provenant_wasm_pdf.js', 'pkg/provenant_wasm_pdf_bg.wasm', 'pkg/i18n.js', 'pkg/render.js', 'icons/icon-16.png', 'icons/icon-32.png', 'icons/icon-48.png', 'icons/icon-128.png',
+      'pkg/provenant_wasm.js', 'pkg/provenant_wasm_pdf.js', 'pkg/provenant_wasm_pdf_bg.wasm', 'pkg/i18n.js', 'pkg/render.js', 'pkg/external.js', 'icons/icon-16.png', 'icons/icon-32.png', 'icons/icon-48.png', 'icons/icon-128.png',
       '_locales/en/messages.json', '_locales/ar/messages.json', '_locales/de/messages.json', '_locales/es/messages.json', '_locales/fr/messages.json']) {
       assert(entries.includes(want), `${want} is in the Chrome zip`);
     }
@@ -71,7 +71,7 @@ export async function storeTests({ root, wasmDir, work, pageReady, test, assert,
 
   await test('store: the static site directory verifies a picture when served by a plain file server', async () => {
     const siteDir = path.join(outA, 'site');
-    for (const f of ['index.html', 'app.js', 'worker.js', 'render.js', 'i18n.js', 'anchors.js', 'published.js', 'recover.js', 'style.css', 'pkg/provenant_wasm_bg.wasm',
+    for (const f of ['index.html', 'app.js', 'worker.js', 'render.js', 'i18n.js', 'anchors.js', 'published.js', 'recover.js', 'external.js', 'style.css', 'pkg/provenant_wasm_bg.wasm',
       'pkg/provenant_wasm_pdf.js', 'pkg/provenant_wasm_pdf_bg.wasm', 'pkg/_locales/fr/messages.json']) {
       assert(fs.existsSync(path.join(siteDir, f)), `site/${f}`);
     }
