@@ -121,6 +121,7 @@ fn browser_verify(bytes: &[u8], trust_pem: Option<&str>, file_name: Option<&str>
         None,
         None,
         None,
+        None,
     ) {
         Ok(json) => Outcome::Report(
             serde_json::from_str(&json).unwrap_or_else(|e| panic!("report is not JSON ({e})")),
@@ -567,6 +568,7 @@ fn a_sidecar_and_thumbnails_through_the_exports() {
         None,
         Some(store),
         Some("cloud.c2pa".into()),
+        None,
     )
     .expect("verified");
     let report: Value = serde_json::from_str(&json).unwrap();

@@ -133,19 +133,20 @@ pub fn stamped_note(tsa: Option<&TimeStampAuthority>) -> String {
         .unwrap_or_default()
 }
 
-pub fn run(a: Args) -> Result<Exit> {
-    let cfg = crate::config::load_config()?.0;
-    let identity = a.key.load(&cfg)?;
-    let tsa = a.tsa.authority(&cfg)?;
-    let mut input = open_input(&a.input)?;
-    let head = crate::signing::picture_bytes(&a.input)?;
-    let decoded = a.statements.decode(&head)?;
-    let title = a.title.or_else(|| {
+/// What the manifest records: title, source, the publisher's endpoint, metadata, the
+/// training statement, the thumbnail and the soft binding.
+fn request_of(
+    a: &Args,
+    cfg: &crate::config::Config,
+    head: &[u8],
+    decoded: Option<&crate::signing::Decoded>,
+) -> SignRequest {
+    let title = a.title.clone().or_else(|| {
         a.input
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
     });
-    let request = SignRequest {
+    SignRequest {
         title,
         source: match a.source {
             SourceArg::Capture => SourceType::Capture,
@@ -156,13 +157,24 @@ pub fn run(a: Args) -> Result<Exit> {
         },
         anchors: cfg
             .publisher_endpoint
+            .clone()
             .map(|e| provenant_core::chronology::proof::ProofSet::from_bundles(&[], Some(e))),
-        metadata: Some(PhotoMetadata::from_media(&head).overridden_by(&a.statements.overrides())),
+        metadata: Some(PhotoMetadata::from_media(head).overridden_by(&a.statements.overrides())),
         do_not_train: a.statements.do_not_train,
-        thumbnail: decoded.as_ref().and_then(|d| d.thumbnail.clone()),
-        soft_binding: decoded.as_ref().map(|d| d.code),
+        thumbnail: decoded.and_then(|d| d.thumbnail.clone()),
+        soft_binding: decoded.map(|d| d.code),
         ..Default::default()
-    };
+    }
+}
+
+pub fn run(a: Args) -> Result<Exit> {
+    let cfg = crate::config::load_config()?.0;
+    let identity = a.key.load(&cfg)?;
+    let tsa = a.tsa.authority(&cfg)?;
+    let mut input = open_input(&a.input)?;
+    let head = crate::signing::picture_bytes(&a.input)?;
+    let decoded = a.statements.decode(&head)?;
+    let request = request_of(&a, &cfg, &head, decoded.as_ref());
     let people = a.statements.identities()?;
     let output = a
         .output
