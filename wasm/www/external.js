@@ -14,7 +14,8 @@
 // *name* that resolves to a private address cannot be refused here.
 // What is fetched is never trusted: the caller verifies the picture's bytes against it in wasm.
 //
-// A classic script with no `export` and no DOM use. find() never throws.
+// A classic script with no `export` and no DOM use; it needs published.js loaded beside it (its
+// bounded GET). find() never throws.
 (function (global) {
   'use strict';
 
@@ -46,58 +47,18 @@
     return bytes.length >= 8 && bytes[4] === 0x6a && bytes[5] === 0x75 && bytes[6] === 0x6d && bytes[7] === 0x62;
   }
 
-  /** GET url → {status, bytes?, error?}; the body only of a 200 answer, at most MAX_BYTES. */
+  /** GET url → {status, bytes?, error?}; the body only of a 200 answer, at most MAX_BYTES (the
+   * bounded GET of published.js, which the importer loads too). */
   async function getCapped(url) {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
-    const late = () => ({ status: 0, error: 'no answer within ' + TIMEOUT_MS / 1000 + ' s' });
     try {
-      let response;
-      try {
-        response = await fetch(url, {
-          method: 'GET',
-          headers: { accept: 'application/c2pa, application/octet-stream' },
-          credentials: 'omit',
-          referrerPolicy: 'no-referrer',
-          cache: 'no-store',
-          redirect: 'error',
-          signal: controller.signal,
-        });
-      } catch (e) {
-        if (controller.signal.aborted) return late();
-        return { status: 0, error: 'cannot reach ' + new URL(url).host + ' (' + reason(e) + '; redirects are not followed)' };
-      }
-      if (response.status !== 200) {
-        try { await response.body?.cancel(); } catch (_) { /* nothing to release */ }
-        return { status: response.status };
-      }
-      const tooLarge = { status: 0, error: 'answer larger than ' + MAX_BYTES / 1048576 + ' MiB' };
-      if (Number(response.headers.get('content-length')) > MAX_BYTES) {
-        try { await response.body?.cancel(); } catch (_) { /* nothing to release */ }
-        return tooLarge;
-      }
-      const chunks = [];
-      let total = 0;
-      try {
-        const reader = response.body.getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          total += value.byteLength;
-          if (total > MAX_BYTES) {
-            try { await reader.cancel(); } catch (_) { /* already gone */ }
-            return tooLarge;
-          }
-          chunks.push(value);
-        }
-      } catch (e) {
-        if (controller.signal.aborted) return late();
-        return { status: 0, error: 'the answer broke off (' + reason(e) + ')' };
-      }
-      const bytes = new Uint8Array(total);
-      let at = 0;
-      for (const c of chunks) { bytes.set(c, at); at += c.byteLength; }
-      return { status: 200, bytes };
+      return await global.ProvenantPublished.getBounded(url, {
+        accept: 'application/c2pa, application/octet-stream',
+        maxBytes: MAX_BYTES,
+        signal: controller.signal,
+        timeoutMs: TIMEOUT_MS,
+      });
     } finally {
       clearTimeout(timer);
     }

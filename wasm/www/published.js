@@ -25,13 +25,19 @@
     return e && typeof e === 'object' && 'message' in e ? String(e.message) : String(e);
   }
 
-  /** GET url → {status, body?, error?}; the body only of a 200 answer, at most MAX_BYTES. */
-  async function getCapped(url, signal) {
+  /**
+   * The one bounded GET of the browser's opt-in fetches (this file's proofs, external.js's
+   * manifest stores): no credentials, no referrer, no cache, no redirects, `signal` for the
+   * caller's deadline (`timeoutMs` only names it in the message), and at most `maxBytes` read
+   * while streaming. → {status, bytes?, error?}; the bytes only of a 200 answer. Never throws.
+   */
+  async function getBounded(url, { accept, maxBytes, signal, timeoutMs }) {
+    const late = () => ({ status: 0, error: 'no answer within ' + timeoutMs / 1000 + ' s' });
     let response;
     try {
       response = await fetch(url, {
         method: 'GET',
-        headers: { accept: 'application/json' },
+        headers: { accept },
         credentials: 'omit',
         referrerPolicy: 'no-referrer',
         cache: 'no-store',
@@ -39,16 +45,15 @@
         signal,
       });
     } catch (e) {
-      if (signal.aborted) return { status: 0, error: 'no answer within ' + TIMEOUT_MS / 1000 + ' s' };
+      if (signal.aborted) return late();
       return { status: 0, error: 'cannot reach ' + new URL(url).host + ' (' + reason(e) + '; redirects are not followed)' };
     }
     if (response.status !== 200) {
       try { await response.body?.cancel(); } catch (_) { /* nothing to release */ }
       return { status: response.status };
     }
-    const tooLarge = { status: 0, error: 'answer larger than 1 MiB' };
-    const length = Number(response.headers.get('content-length'));
-    if (length > MAX_BYTES) {
+    const tooLarge = { status: 0, error: 'answer larger than ' + maxBytes / 1048576 + ' MiB' };
+    if (Number(response.headers.get('content-length')) > maxBytes) {
       try { await response.body?.cancel(); } catch (_) { /* nothing to release */ }
       return tooLarge;
     }
@@ -60,20 +65,27 @@
         const { done, value } = await reader.read();
         if (done) break;
         total += value.byteLength;
-        if (total > MAX_BYTES) {
+        if (total > maxBytes) {
           try { await reader.cancel(); } catch (_) { /* already gone */ }
           return tooLarge;
         }
         chunks.push(value);
       }
     } catch (e) {
-      if (signal.aborted) return { status: 0, error: 'no answer within ' + TIMEOUT_MS / 1000 + ' s' };
+      if (signal.aborted) return late();
       return { status: 0, error: 'the answer broke off (' + reason(e) + ')' };
     }
     const bytes = new Uint8Array(total);
     let at = 0;
     for (const c of chunks) { bytes.set(c, at); at += c.byteLength; }
-    return { status: 200, body: new TextDecoder().decode(bytes) };
+    return { status: 200, bytes };
+  }
+
+  /** GET url → {status, body?, error?}; the body (text) only of a 200 answer, at most MAX_BYTES. */
+  async function getCapped(url, signal) {
+    const got = await getBounded(url, { accept: 'application/json', maxBytes: MAX_BYTES, signal, timeoutMs: TIMEOUT_MS });
+    if (!got.bytes) return got;
+    return { status: 200, body: new TextDecoder().decode(got.bytes) };
   }
 
   /** The endpoint notes (anchor.endpointUnavailable) of `after` that `before` did not have, as one line. */
@@ -119,5 +131,5 @@
     }
   }
 
-  global.ProvenantPublished = Object.freeze({ fetchPublished, TIMEOUT_MS, MAX_BYTES });
+  global.ProvenantPublished = Object.freeze({ fetchPublished, getBounded, TIMEOUT_MS, MAX_BYTES });
 })(globalThis);
