@@ -85,10 +85,19 @@ impl Thumbnail {
     /// on the long edge and [`MAX_BITS_PER_PIXEL`], copied without its metadata (EXIF, XMP,
     /// IPTC, comments and any other APPn segment but JFIF, the ICC profile and Adobe's
     /// colour transform) and without anything after its end. `None` for anything else,
-    /// including a file whose structure does not hold together; the caller then encodes
-    /// a thumbnail from the pixels.
+    /// including a file whose structure does not hold together or whose EXIF orientation
+    /// turns it (its EXIF goes, so the copy would show it the wrong way up; the decoded
+    /// pixels are turned upright); the caller then encodes a thumbnail from the pixels.
     pub fn of_small_jpeg(jpeg: &[u8]) -> Option<Self> {
+        use image::ImageDecoder;
         let bytes = strip_jpeg(jpeg)?;
+        let orientation = image::codecs::jpeg::JpegDecoder::new(Cursor::new(jpeg))
+            .ok()?
+            .orientation()
+            .ok()?;
+        if orientation != image::metadata::Orientation::NoTransforms {
+            return None;
+        }
         Some(Self {
             mime: "image/jpeg",
             bytes,
@@ -275,6 +284,29 @@ mod tests {
             );
             assert_eq!(a, b);
         }
+    }
+
+    /// `jpeg` with an EXIF segment whose IFD0 holds only an Orientation.
+    fn with_orientation(jpeg: &[u8], orientation: u16) -> Vec<u8> {
+        let mut body = b"Exif\0\0MM\0*\0\0\0\x08\0\x01\x01\x12\0\x03\0\0\0\x01".to_vec();
+        body.extend_from_slice(&orientation.to_be_bytes());
+        body.extend_from_slice(&[0, 0, 0, 0, 0, 0]);
+        let mut out = jpeg[..2].to_vec();
+        out.extend_from_slice(&[0xFF, 0xE1]);
+        out.extend_from_slice(&u16::try_from(body.len() + 2).unwrap().to_be_bytes());
+        out.extend_from_slice(&body);
+        out.extend_from_slice(&jpeg[2..]);
+        out
+    }
+
+    #[test]
+    fn a_turned_jpeg_is_not_its_own_thumbnail() {
+        // Its EXIF would go, so a copy would show it sideways: the caller re-encodes the
+        // decoded pixels, which are turned upright.
+        let plain = photo(300, 200, 80, false);
+        assert!(Thumbnail::of_small_jpeg(&with_orientation(&plain, 6)).is_none());
+        let upright = Thumbnail::of_small_jpeg(&with_orientation(&plain, 1)).expect("upright");
+        assert_eq!(upright.bytes, plain);
     }
 
     #[test]
