@@ -342,9 +342,11 @@ fn vouch_for_steps(report: &mut Report, reader: &Reader, trust: &TrustAnchors) {
             // Steps signed with the same chain (an editor's several manifests): one check.
             step.vouched_by = *answer;
         } else if let Some((leaf, rest)) = ders.split_first() {
+            // The step's trust is a live check of this chain over every anchor: see
+            // `vouch_trusted` for why that lets names settle who vouches.
             step.vouched_by = vouchers
                 .get_or_insert_with(|| trust.vouchers())
-                .vouch(leaf, rest);
+                .vouch_trusted(leaf, rest);
             answered.push((ders, step.vouched_by));
         }
         if step.vouched_by.is_none() {

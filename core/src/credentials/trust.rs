@@ -178,7 +178,7 @@ impl TrustAnchors {
     pub fn fingerprints(&self) -> Vec<[u8; 32]> {
         certificate_ders(self.pem())
             .iter()
-            .map(|der| <sha2::Sha256 as sha2::Digest>::digest(der).into())
+            .map(|der| sha256(der))
             .collect()
     }
 
@@ -273,9 +273,44 @@ impl TrustAnchors {
                 self.voucher("", true, VouchedBy::AllowedList),
             ],
             every: self.policy(&self.pem, true),
+            names: self.anchor_names(),
         });
         *last = Some((self.clone(), Arc::clone(&vouchers)));
         vouchers
+    }
+
+    /// Every anchor the validator is given, by subject name (as the SDK's parser reads it)
+    /// and by whom it speaks for, and the allowed list's fingerprints; None when a block of
+    /// either could not be decoded (the validator might then know an anchor we do not).
+    fn anchor_names(&self) -> Option<AnchorNames> {
+        let ders = certificate_ders(&self.pem);
+        let allowed = certificate_ders(&self.allowed);
+        if ders.len() != certificate_blocks(&self.pem).len()
+            || allowed.len() != certificate_blocks(&self.allowed).len()
+        {
+            return None;
+        }
+        let yours = certificate_ders(&self.yours);
+        let list = certificate_ders(&self.list);
+        let anchors = ders
+            .iter()
+            // An anchor the SDK's parser refuses is dropped by the SDK too.
+            .filter_map(|der| {
+                let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+                let who = if yours.contains(der) {
+                    Some(VouchedBy::YourAnchors)
+                } else if list.contains(der) {
+                    Some(VouchedBy::C2paTrustList)
+                } else {
+                    None // a time-stamp authority's anchor only
+                };
+                Some((cert.subject().as_raw().to_vec(), who))
+            })
+            .collect();
+        Some(AnchorNames {
+            anchors,
+            allowed: allowed.iter().map(|der| sha256(der)).collect(),
+        })
     }
 
     fn voucher(&self, anchors: &str, allowed: bool, who: VouchedBy) -> Voucher {
@@ -309,11 +344,25 @@ struct Voucher {
     subjects: Option<Vec<Vec<u8>>>,
 }
 
+/// The names behind [`Vouchers::vouch_trusted`].
+#[derive(Debug)]
+struct AnchorNames {
+    /// Each anchor's DER subject name and who it speaks for (None: a TSA anchor only).
+    anchors: Vec<(Vec<u8>, Option<VouchedBy>)>,
+    /// SHA-256 of each allowed end-entity certificate.
+    allowed: Vec<[u8; 32]>,
+}
+
+fn sha256(der: &[u8]) -> [u8; 32] {
+    <sha2::Sha256 as sha2::Digest>::digest(der).into()
+}
+
 /// Who vouches for a signer ([`TrustAnchors::vouchers`]).
 #[derive(Debug)]
 pub struct Vouchers {
     sets: [Voucher; 3],
     every: Option<CertificateTrustPolicy>,
+    names: Option<AnchorNames>,
 }
 
 impl Vouchers {
@@ -340,6 +389,50 @@ impl Vouchers {
                 .ok()
                 .map(|_| set.who)
         })
+    }
+
+    /// Who vouches for a signer whose chain the validator has already found trusted over
+    /// [`Vouchers::every`] (a live `signingCredential.trusted` for exactly this chain).
+    ///
+    /// That answer already means: every certificate of the chain signs the one before it, the
+    /// leaf has a signing EKU and, unless the leaf is on the allowed list, some anchor whose
+    /// subject is byte for byte the issuer of a certificate of the chain verified that
+    /// certificate's signature (the SDK's rule, `check_certificate_trust`). So when every
+    /// anchor that *could* have been that one speaks for the same set, that set vouches, and
+    /// the chain's signatures need not be verified again. Anything less clear (anchors of
+    /// different sets under one name, an allowed leaf that an anchor could also vouch for, a
+    /// name nothing explains) goes to the full check, [`Vouchers::vouch`].
+    pub fn vouch_trusted(&self, leaf: &[u8], rest: &[Vec<u8>]) -> Option<VouchedBy> {
+        match self.settled_by_names(leaf, rest) {
+            Some(answer) => answer,
+            None => self.vouch(leaf, rest),
+        }
+    }
+
+    /// The answer of [`Vouchers::vouch_trusted`] from names alone; None: not settled.
+    fn settled_by_names(&self, leaf: &[u8], rest: &[Vec<u8>]) -> Option<Option<VouchedBy>> {
+        let names = self.names.as_ref()?;
+        let mut issuers: Vec<Vec<u8>> = Vec::with_capacity(rest.len() + 1);
+        for der in std::iter::once(leaf).chain(rest.iter().map(Vec::as_slice)) {
+            // The SDK's own parser, so that the names are the ones it paired.
+            let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+            issuers.push(cert.issuer().as_raw().to_vec());
+        }
+        let mut could = names
+            .anchors
+            .iter()
+            .filter(|(subject, _)| issuers.contains(subject))
+            .map(|(_, who)| *who);
+        let first = could.next();
+        let one_set = could.all(|who| Some(who) == first);
+        let allowed = names.allowed.contains(&sha256(leaf));
+        match (first, one_set, allowed) {
+            // Only an allowed leaf explains the trust.
+            (None, _, true) | (Some(None), true, true) => Some(Some(VouchedBy::AllowedList)),
+            // Every anchor that could have verified it speaks for one set (or none).
+            (Some(who), true, false) => Some(who),
+            _ => None,
+        }
     }
 
     /// The policy over every anchor and the allowed list (what the C2PA validator is
@@ -426,6 +519,99 @@ mod tests {
         let policy = yours.policy(&roots, false).unwrap();
         assert!(policy.check_certificate_trust(rest, leaf, None).is_ok());
         assert!(policy.check_certificate_trust(rest, &broken, None).is_err());
+    }
+
+    /// Names settle who vouches exactly as the full check does, on every trust shape where
+    /// the validator trusts the chain, and without the full check where they can.
+    #[test]
+    fn names_settle_who_vouches_as_the_full_check_does() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/fixtures/c2pa-rs/certs");
+        let read = |f: &str| std::fs::read_to_string(dir.join(f)).expect("fixture");
+        let roots = read("test_cert_root_bundle.pem");
+        let with = |f: &dyn Fn(&mut TrustAnchors)| {
+            let mut t = TrustAnchors::none();
+            f(&mut t);
+            t
+        };
+        for chain_file in ["es256.pub", "ed25519.pub"] {
+            let chain = certificate_ders(&read(chain_file));
+            let (leaf, rest) = chain.split_first().expect("a chain");
+            let shapes: [(TrustAnchors, bool); 7] = [
+                (with(&|t| drop(t.add_pem("r", &roots))), true),
+                (with(&|t| drop(t.add_trust_list("r", &roots))), true),
+                (with(&|t| drop(t.add_tsa_anchors("r", &roots))), true),
+                (with(&|t| drop(t.add_allowed("a", &read(chain_file)))), true),
+                (
+                    with(&|t| {
+                        t.add_tsa_anchors("r", &roots).unwrap();
+                        t.add_allowed("a", &read(chain_file)).unwrap();
+                    }),
+                    true,
+                ),
+                (
+                    with(&|t| {
+                        t.add_pem("r", &roots).unwrap();
+                        t.add_trust_list("r", &roots).unwrap();
+                    }),
+                    true,
+                ),
+                // An allowed leaf that your anchors could also vouch for: the full check.
+                (
+                    with(&|t| {
+                        t.add_pem("r", &roots).unwrap();
+                        t.add_allowed("a", &read(chain_file)).unwrap();
+                    }),
+                    false,
+                ),
+            ];
+            for (i, (trust, settled)) in shapes.iter().enumerate() {
+                let v = trust.vouchers();
+                let every = v.every().expect("a policy");
+                assert!(every.check_certificate_trust(rest, leaf, None).is_ok());
+                assert_eq!(
+                    v.vouch_trusted(leaf, rest),
+                    v.vouch(leaf, rest),
+                    "{chain_file} shape {i}"
+                );
+                assert_eq!(
+                    v.settled_by_names(leaf, rest).is_some(),
+                    *settled,
+                    "{chain_file} shape {i}"
+                );
+            }
+        }
+    }
+
+    /// Two roots with one name: a signer issued under the time-stamp authority's root is
+    /// trusted by the validator, and your root of the same name must not be credited.
+    #[cfg(feature = "sign")]
+    #[test]
+    fn a_name_shared_by_two_sets_goes_to_the_full_check() {
+        use crate::credentials::keys::{generate, KeygenOptions};
+        let opts = KeygenOptions {
+            org: "Same Name".into(),
+            ..KeygenOptions::default()
+        };
+        let tsa_side = generate(&opts).unwrap();
+        let your_side = generate(&opts).unwrap();
+        let mut trust = TrustAnchors::none();
+        trust.add_pem("yours", &your_side.root_cert).unwrap();
+        trust.add_tsa_anchors("tsa", &tsa_side.root_cert).unwrap();
+        let chain = certificate_ders(&tsa_side.chain);
+        let (leaf, rest) = chain.split_first().unwrap();
+        let v = trust.vouchers();
+        assert!(v
+            .every()
+            .unwrap()
+            .check_certificate_trust(rest, leaf, None)
+            .is_ok());
+        assert_eq!(v.settled_by_names(leaf, rest), None);
+        assert_eq!(v.vouch_trusted(leaf, rest), None);
+        // And your own chain under that name is yours.
+        let chain = certificate_ders(&your_side.chain);
+        let (leaf, rest) = chain.split_first().unwrap();
+        assert_eq!(v.vouch_trusted(leaf, rest), Some(VouchedBy::YourAnchors));
     }
 
     #[test]
