@@ -202,6 +202,25 @@ impl TrustAnchors {
         &self.pem
     }
 
+    /// Every anchor once (the first of equal certificates kept, in order): what the C2PA
+    /// validator is given. The validator parses every anchor on each trust check, and the
+    /// same root often comes both from a file of yours and from the trust list.
+    pub fn validator_pem(&self) -> String {
+        let mut seen: Vec<Vec<u8>> = Vec::new();
+        let mut out = String::with_capacity(self.pem.len());
+        for block in certificate_blocks(&self.pem) {
+            // A block that does not decode is passed on as it is: the validator judges it.
+            if let Some(der) = certificate_ders(block).pop() {
+                if seen.contains(&der) {
+                    continue;
+                }
+                seen.push(der);
+            }
+            append(&mut out, &[block]);
+        }
+        out
+    }
+
     /// The allowed end-entity certificates (PEM).
     pub fn allowed_pem(&self) -> &str {
         &self.allowed
@@ -272,7 +291,7 @@ impl TrustAnchors {
                 self.voucher(&self.list, false, VouchedBy::C2paTrustList),
                 self.voucher("", true, VouchedBy::AllowedList),
             ],
-            every: self.policy(&self.pem, true),
+            every: self.policy(&self.validator_pem(), true),
             names: self.anchor_names(),
         });
         *last = Some((self.clone(), Arc::clone(&vouchers)));
@@ -635,5 +654,12 @@ mod tests {
             t.policy(&t.list, false).is_some(),
             "the list parses as anchors"
         );
+        // The same roots again from a file of yours: given to the validator once.
+        let mut twice = t.clone();
+        twice.add_pem("copy of the list", C2PA_TRUST_LIST).unwrap();
+        assert_eq!(twice.len(), 82);
+        assert_eq!(twice.validator_pem(), t.validator_pem());
+        // 16 roots are on both built-in lists (signers' and TSAs').
+        assert_eq!(certificate_ders(&t.validator_pem()).len(), 36);
     }
 }

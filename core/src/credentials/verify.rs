@@ -480,7 +480,7 @@ fn reader_settings(trust: &TrustAnchors) -> Settings {
     let mut settings = Settings::new();
     settings.verify.remote_manifest_fetch = false;
     settings.verify.ocsp_fetch = false;
-    settings.trust.trust_anchors = some(trust.pem());
+    settings.trust.trust_anchors = some(&trust.validator_pem());
     settings.trust.allowed_list = some(trust.allowed_pem());
     settings.trust.trust_config = trust.trust_config().map(str::to_owned);
     settings.cawg_trust.trust_anchors = some(trust.identity_pem());
