@@ -342,17 +342,32 @@ impl Decoded {
 }
 
 /// The whole file when it is a picture thumbnails and metadata are read from; empty for
-/// other media (which are not read into memory here).
-pub fn picture_bytes(path: &Path) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let mut head = [0u8; provenant_core::MediaFormat::SNIFF_LEN];
-    let mut file = crate::output::open_input(path)?;
-    let n = file.read(&mut head).unwrap_or(0);
-    if is_picture(&head[..n]) {
-        crate::output::read_input(path)
-    } else {
-        Ok(Vec::new())
+/// other media (which are not read into memory here). Read from the caller's open `file`,
+/// which is left at its start for signing from it; `path` names it in messages.
+pub fn picture_bytes(file: &mut std::fs::File, path: &Path) -> Result<Vec<u8>> {
+    use std::io::{Read, Seek, SeekFrom};
+    let read = |e: std::io::Error| anyhow::anyhow!("cannot read {}: {e}", crate::shown(path));
+    let mut head = Vec::with_capacity(provenant_core::MediaFormat::SNIFF_LEN);
+    (&mut *file)
+        .take(provenant_core::MediaFormat::SNIFF_LEN as u64)
+        .read_to_end(&mut head)
+        .map_err(read)?;
+    file.seek(SeekFrom::Start(0)).map_err(read)?;
+    if !is_picture(&head) {
+        return Ok(Vec::new());
     }
+    let limit = crate::output::MAX_READ_BYTES;
+    let len = file.metadata().map_err(read)?.len();
+    let mut bytes = Vec::with_capacity(len.min(limit) as usize);
+    (&mut *file)
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read)?;
+    if bytes.len() as u64 > limit {
+        anyhow::bail!("{} is larger than {} MiB", crate::shown(path), limit >> 20);
+    }
+    file.seek(SeekFrom::Start(0)).map_err(read)?;
+    Ok(bytes)
 }
 
 /// True for the picture formats thumbnails are made of (those the `image` build decodes).

@@ -172,7 +172,7 @@ pub fn run(a: Args) -> Result<Exit> {
     let identity = a.key.load(&cfg)?;
     let tsa = a.tsa.authority(&cfg)?;
     let mut input = open_input(&a.input)?;
-    let head = crate::signing::picture_bytes(&a.input)?;
+    let head = crate::signing::picture_bytes(&mut input, &a.input)?;
     let decoded = a.statements.decode(&head)?;
     let request = request_of(&a, &cfg, &head, decoded.as_ref());
     let people = a.statements.identities()?;
