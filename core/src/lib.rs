@@ -42,6 +42,7 @@ pub mod credentials;
 pub mod fetch;
 #[cfg(feature = "anchor")]
 pub mod inspect;
+pub(crate) mod jpeg_segments;
 pub mod policy;
 
 pub use credentials::format::MediaFormat;

@@ -33,53 +33,38 @@ pub fn strip_identifying(bytes: &[u8]) -> Result<Vec<u8>, MetadataError> {
 }
 
 fn strip_jpeg(bytes: &[u8]) -> Result<Vec<u8>, MetadataError> {
+    use crate::jpeg_segments::{Segments, Step};
     let mut out = Vec::with_capacity(bytes.len());
     out.extend_from_slice(&bytes[..2]);
     let mut orientation = None;
-    let mut kept_from = None;
-    let mut i = 2;
-    while i < bytes.len() {
-        if bytes[i] != 0xFF {
-            return Err(MetadataError::Malformed(
-                "a JPEG segment does not start with 0xFF",
-            ));
-        }
-        let marker = *bytes
-            .get(i + 1)
-            .ok_or(MetadataError::Malformed("truncated marker"))?;
-        if marker == 0xFF {
-            i += 1; // fill byte
-            continue;
-        }
-        // Start of scan: the entropy-coded picture and everything after it stay as they are.
-        if marker == 0xDA || marker == 0xD9 {
-            kept_from = Some(i);
-            break;
-        }
-        let len = bytes
-            .get(i + 2..i + 4)
-            .map(|l| usize::from(u16::from_be_bytes([l[0], l[1]])))
-            .ok_or(MetadataError::Malformed("truncated segment length"))?;
-        let end = i + 2 + len;
-        let segment = bytes
-            .get(i..end)
-            .filter(|_| len >= 2)
-            .ok_or(MetadataError::Malformed("a segment runs past the end"))?;
-        let payload = &segment[4..];
-        match marker {
+    let mut walk = Segments::after_soi(bytes);
+    let kept_from = loop {
+        match walk
+            .next_step()
+            .map_err(|e| MetadataError::Malformed(e.why))?
+        {
+            // Start of scan: the entropy-coded picture and everything after it stay as they are.
+            Step::Segment {
+                marker: 0xDA, at, ..
+            }
+            | Step::End { at } => break at,
             // APP1: EXIF or XMP. Only the orientation is kept.
-            0xE1 => {
-                if let Some(tiff) = payload.strip_prefix(b"Exif\0\0") {
+            Step::Segment {
+                marker: 0xE1, body, ..
+            } => {
+                if let Some(tiff) = body.strip_prefix(b"Exif\0\0") {
                     orientation = orientation.or_else(|| exif_orientation(tiff));
                 }
             }
             // APP13 (IPTC/Photoshop) and comments.
-            0xED | 0xFE => {}
-            _ => out.extend_from_slice(segment),
+            Step::Segment {
+                marker: 0xED | 0xFE,
+                ..
+            } => {}
+            Step::Segment { whole, .. } => out.extend_from_slice(whole),
+            Step::Standalone { marker, .. } => out.extend_from_slice(&[0xFF, marker]),
         }
-        i = end;
-    }
-    let kept_from = kept_from.ok_or(MetadataError::Malformed("no start of scan"))?;
+    };
     if let Some(o) = orientation.filter(|o| (2..=8).contains(o)) {
         // After SOI and any APP0 (JFIF) segment already copied: insert right after SOI.
         let exif = orientation_exif(o);
@@ -180,5 +165,45 @@ mod tests {
             Err(MetadataError::Unsupported)
         );
         assert!(strip_identifying(&[0xFF, 0xD8, 0x00]).is_err());
+    }
+
+    /// A JPEG with EXIF (orientation 6 and a serial number), XMP, IPTC and a comment around
+    /// its JFIF and table segments: only the orientation comes back, every other segment and
+    /// the scan stay byte for byte, in order; every cut of it is an error, never a panic.
+    #[test]
+    fn strips_a_jpeg_segment_by_segment() {
+        let segment = |marker: u8, body: &[u8]| {
+            let mut s = vec![0xFF, marker];
+            s.extend(u16::try_from(body.len() + 2).unwrap().to_be_bytes());
+            s.extend(body);
+            s
+        };
+        let mut exif = orientation_exif(6)[4..].to_vec();
+        exif.extend(b"serial 1234");
+        let jfif = segment(0xE0, b"JFIF\0\x01\x02\0\0\x01\0\x01\0\0");
+        let dqt = segment(0xDB, &[0; 65]);
+        let scan = [
+            segment(0xDA, &[1, 1, 0, 0, 63, 0]),
+            vec![0x12, 0xFF, 0x00, 0x34, 0xFF, 0xD9],
+        ]
+        .concat();
+        let jpeg = [
+            vec![0xFF, 0xD8],
+            segment(0xE1, &exif),
+            jfif.clone(),
+            segment(0xE1, b"http://ns.adobe.com/xap/1.0/\0<x:xmpmeta/>"),
+            segment(0xED, b"Photoshop 3.0\0"),
+            vec![0xFF, 0xFF], // fill bytes
+            dqt.clone(),
+            segment(0xFE, b"shot by serial 1234"),
+            scan.clone(),
+        ]
+        .concat();
+        let stripped = strip_identifying(&jpeg).unwrap();
+        let want = [vec![0xFF, 0xD8], orientation_exif(6), jfif, dqt, scan].concat();
+        assert_eq!(stripped, want);
+        for cut in 2..jpeg.len() - 8 {
+            assert!(strip_identifying(&jpeg[..cut]).is_err(), "cut at {cut}");
+        }
     }
 }

@@ -196,14 +196,14 @@ impl PhotoMetadata {
     pub fn from_media(bytes: &[u8]) -> Self {
         let mut found = Self::default();
         if bytes.starts_with(&[0xFF, 0xD8]) {
-            for (marker, body) in jpeg_segments(bytes) {
+            for (marker, body) in crate::jpeg_segments::Segments::after_soi(bytes) {
                 if marker == 0xED {
                     if let Some(iim) = photoshop_iim(body) {
                         found = found.overridden_by(&from_iim(iim));
                     }
                 }
             }
-            for (marker, body) in jpeg_segments(bytes) {
+            for (marker, body) in crate::jpeg_segments::Segments::after_soi(bytes) {
                 if marker == 0xE1 {
                     if let Some(xmp) = body.strip_prefix(b"http://ns.adobe.com/xap/1.0/\0") {
                         found = found.overridden_by(&from_xmp(xmp));
@@ -267,31 +267,6 @@ pub fn forbids_training(value: &Value) -> bool {
                 && e.values()
                     .all(|v| v.get("use").and_then(Value::as_str) == Some("notAllowed"))
         })
-}
-
-/// The segments of a JPEG before its image data: (marker, body without the length).
-fn jpeg_segments(bytes: &[u8]) -> impl Iterator<Item = (u8, &[u8])> {
-    let mut at = 2;
-    std::iter::from_fn(move || loop {
-        // Fill bytes (0xFF runs) may precede a marker.
-        while bytes.get(at) == Some(&0xFF) && bytes.get(at + 1) == Some(&0xFF) {
-            at += 1;
-        }
-        let (&0xFF, &marker) = (bytes.get(at)?, bytes.get(at + 1)?) else {
-            return None;
-        };
-        if marker == 0xDA || marker == 0xD9 {
-            return None; // start of scan / end of image: no metadata after this
-        }
-        if (0xD0..=0xD7).contains(&marker) || marker == 0x01 {
-            at += 2;
-            continue;
-        }
-        let len = u16::from_be_bytes([*bytes.get(at + 2)?, *bytes.get(at + 3)?]) as usize;
-        let body = bytes.get(at + 4..at + 2 + len.max(2))?;
-        at += 2 + len.max(2);
-        return Some((marker, body));
-    })
 }
 
 /// The IPTC-IIM data of a Photoshop APP13 segment (image resource 0x0404).

@@ -119,32 +119,28 @@ fn kept_segment(marker: u8, body: &[u8]) -> bool {
 
 /// See [`Thumbnail::of_small_jpeg`].
 fn strip_jpeg(jpeg: &[u8]) -> Option<Vec<u8>> {
+    use crate::jpeg_segments::{Segments, Step};
     if jpeg.get(..2)? != [0xFF, 0xD8] {
         return None;
     }
     let mut out = Vec::with_capacity(jpeg.len());
     out.extend_from_slice(&[0xFF, 0xD8]);
-    let mut at = 2;
+    let mut walk = Segments::after_soi(jpeg);
     let mut frame = false;
     let mut scans = 0;
     loop {
-        while jpeg.get(at) == Some(&0xFF) && jpeg.get(at + 1) == Some(&0xFF) {
-            at += 1; // fill bytes
-        }
-        let (&0xFF, &marker) = (jpeg.get(at)?, jpeg.get(at + 1)?) else {
-            return None;
+        let (marker, whole, body) = match walk.next_step().ok()? {
+            Step::End { .. } => break,
+            Step::Standalone { .. } => return None, // no segment starts like this here
+            Step::Segment {
+                marker,
+                whole,
+                body,
+                ..
+            } => (marker, whole, body),
         };
-        if marker == 0xD9 {
-            out.extend_from_slice(&[0xFF, 0xD9]);
-            break;
-        }
-        if matches!(marker, 0x00..=0xBF | 0xD0..=0xD8) {
-            return None; // no segment starts like this here
-        }
-        let len = usize::from(u16::from_be_bytes([*jpeg.get(at + 2)?, *jpeg.get(at + 3)?]));
-        let segment = jpeg.get(at..at + 2 + len).filter(|_| len >= 2)?;
-        let body = &segment[4..];
         match marker {
+            0x02..=0xBF => return None, // reserved markers
             0xC0..=0xC2 => {
                 // One frame: 8-bit, grey or three components, thumbnail-sized.
                 let [8, h0, h1, w0, w1, components, ..] = *body else {
@@ -167,27 +163,17 @@ fn strip_jpeg(jpeg: &[u8]) -> Option<Vec<u8>> {
             _ => {}
         }
         if kept_segment(marker, body) {
-            out.extend_from_slice(segment);
+            out.extend_from_slice(whole);
         }
-        at += 2 + len;
         if marker == 0xDA {
             if !frame {
                 return None;
             }
             scans += 1;
-            // The entropy-coded data runs to the next marker that is not a stuffed 0xFF
-            // or a restart.
-            let start = at;
-            loop {
-                at += jpeg.get(at..)?.iter().position(|&b| b == 0xFF)?;
-                match jpeg.get(at + 1)? {
-                    0x00 | 0xD0..=0xD7 => at += 2,
-                    _ => break,
-                }
-            }
-            out.extend_from_slice(&jpeg[start..at]);
+            out.extend_from_slice(walk.entropy_data().ok()?);
         }
     }
+    out.extend_from_slice(&[0xFF, 0xD9]);
     (scans > 0).then_some(out)
 }
 

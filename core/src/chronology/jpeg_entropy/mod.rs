@@ -18,6 +18,7 @@
 mod bits;
 mod pixels;
 
+use crate::jpeg_segments::Step;
 use bits::{extend, Bits, Huffman, END_OF_BLOCK};
 use image::DynamicImage;
 use pixels::{finish, idct};
@@ -73,7 +74,6 @@ pub fn decode(bytes: &[u8], factor: u32, max_alloc: usize) -> Result<Option<Dyna
     if bytes.get(..2) != Some(&[0xff, 0xd8]) {
         return fail("not a JPEG");
     }
-    let mut pos = 2usize;
     let mut quant = [[0i32; 64]; 4];
     let mut dc: [Option<Huffman>; 4] = Default::default();
     let mut ac: [Option<Huffman>; 4] = Default::default();
@@ -81,29 +81,14 @@ pub fn decode(bytes: &[u8], factor: u32, max_alloc: usize) -> Result<Option<Dyna
     let mut frame: Option<Frame> = None;
     let mut adobe_transform: Option<u8> = None;
     let mut scans = 0usize;
+    let mut walk = crate::jpeg_segments::Segments::after_soi(bytes);
     loop {
-        // Markers may be preceded by fill bytes.
-        while bytes.get(pos) == Some(&0xff) && bytes.get(pos + 1) == Some(&0xff) {
-            pos += 1;
-        }
-        let (Some(0xff), Some(&marker)) = (bytes.get(pos), bytes.get(pos + 1)) else {
-            return fail("expected a marker");
+        let (marker, segment) = match walk.next_step() {
+            Err(e) => return fail(e.why),
+            Ok(Step::End { .. }) => break,
+            Ok(Step::Standalone { .. }) => continue,
+            Ok(Step::Segment { marker, body, .. }) => (marker, body),
         };
-        pos += 2;
-        if marker == 0xd9 {
-            break;
-        }
-        if (0xd0..=0xd7).contains(&marker) || marker == 0x01 {
-            continue;
-        }
-        let len = match (bytes.get(pos), bytes.get(pos + 1)) {
-            (Some(&a), Some(&b)) => usize::from(u16::from_be_bytes([a, b])),
-            _ => return fail("truncated marker segment"),
-        };
-        let Some(segment) = bytes.get(pos + 2..pos + len).filter(|_| len >= 2) else {
-            return fail("truncated marker segment");
-        };
-        pos += len;
         match marker {
             0xc0 | 0xc1 => {
                 if frame.is_some() {
@@ -133,7 +118,17 @@ pub fn decode(bytes: &[u8], factor: u32, max_alloc: usize) -> Result<Option<Dyna
                     return fail("scan before frame");
                 };
                 let scan = parse_scan(segment, f)?;
-                pos = decode_scan(bytes, pos, f, &scan, &quant, &dc, &ac, restart_interval)?;
+                let end = decode_scan(
+                    bytes,
+                    walk.position(),
+                    f,
+                    &scan,
+                    &quant,
+                    &dc,
+                    &ac,
+                    restart_interval,
+                )?;
+                walk.skip_to(end);
                 scans += 1;
             }
             _ => {}
