@@ -183,18 +183,33 @@ pub const MAX_READ_BYTES: u64 = 512 * 1024 * 1024;
 
 /// Reads a whole input file, refusing directories and absurd sizes.
 pub fn read_input(path: &Path) -> Result<Vec<u8>> {
-    let meta = fs::metadata(path).with_context(|| format!("cannot open {}", crate::shown(path)))?;
-    if meta.is_dir() {
-        anyhow::bail!("{} is a directory, not a file", crate::shown(path));
-    }
-    if meta.len() > MAX_READ_BYTES {
-        anyhow::bail!(
+    read_open_input(&mut open_input(path)?, path)
+}
+
+/// The rest of an open input file (`path` names it in messages), refusing absurd sizes:
+/// before reading when the file says so, and after reading at most one byte past the cap
+/// when it grew meanwhile.
+pub fn read_open_input(file: &mut File, path: &Path) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let too_large = || {
+        anyhow::anyhow!(
             "{} is larger than {} MiB",
             crate::shown(path),
             MAX_READ_BYTES >> 20
-        );
+        )
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len > MAX_READ_BYTES {
+        return Err(too_large());
     }
-    fs::read(path).with_context(|| format!("cannot read {}", crate::shown(path)))
+    let mut bytes = Vec::with_capacity(len as usize);
+    file.take(MAX_READ_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("cannot read {}", crate::shown(path)))?;
+    if bytes.len() as u64 > MAX_READ_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 /// Writes a file that must not exist yet (mode 0600 when `secret`), synced to disk.

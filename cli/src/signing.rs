@@ -356,16 +356,7 @@ pub fn picture_bytes(file: &mut std::fs::File, path: &Path) -> Result<Vec<u8>> {
     if !is_picture(&head) {
         return Ok(Vec::new());
     }
-    let limit = crate::output::MAX_READ_BYTES;
-    let len = file.metadata().map_err(read)?.len();
-    let mut bytes = Vec::with_capacity(len.min(limit) as usize);
-    (&mut *file)
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(read)?;
-    if bytes.len() as u64 > limit {
-        anyhow::bail!("{} is larger than {} MiB", crate::shown(path), limit >> 20);
-    }
+    let bytes = crate::output::read_open_input(file, path)?;
     file.seek(SeekFrom::Start(0)).map_err(read)?;
     Ok(bytes)
 }

@@ -237,17 +237,11 @@ mod tests {
         out
     }
 
+    /// The markers of the segments before the first scan.
     fn markers(jpeg: &[u8]) -> Vec<u8> {
-        let mut found = Vec::new();
-        let mut at = 2;
-        while let (Some(0xFF), Some(&m)) = (jpeg.get(at), jpeg.get(at + 1)) {
-            found.push(m);
-            if m == 0xDA {
-                break;
-            }
-            at += 2 + usize::from(u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]));
-        }
-        found
+        crate::jpeg_segments::Segments::after_soi(jpeg)
+            .map(|(marker, _)| marker)
+            .collect()
     }
 
     #[test]
