@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { axeViolations } from './reader.mjs';
+import { showFile } from './page.mjs';
 
 export async function stepDetailsTests({ launch, wasmDir, root, site, test, assert, assertIncludes, W, artifacts, cli, env,
   shared, pageReady, axeSource }) {
@@ -67,11 +68,7 @@ export async function stepDetailsTests({ launch, wasmDir, root, site, test, asse
   await page.evaluate((pem) => localStorage.setItem('provenant.trustPem', pem), rootPem);
   await page.reload();
   await pageReady(page);
-  const upload = async (file) => {
-    await page.evaluate(() => document.getElementById('result').replaceChildren());
-    await page.setInputFiles('#file', W(file));
-    await page.waitForFunction(() => document.getElementById('result').children.length > 0 && !globalThis.provenantPage.busy, null, { timeout: 60_000 });
-  };
+  const upload = (file) => showFile(page, W(file));
   const text = async (sel) => (await page.locator(sel).allTextContents()).join('\n');
 
   await test('details: page shows the signed thumbnail, caption, creator, credit, copyright, do-not-train and the photographer', async () => {

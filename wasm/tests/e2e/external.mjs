@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { axeViolations } from './reader.mjs';
+import { showFile } from './page.mjs';
 
 /** A server on 127.0.0.1; every request is logged as {method, url, cookie, referer} before `handler` answers. */
 function logServer(handler) {
@@ -276,10 +277,7 @@ ${PICTURES.map((f) => `<img src="${f}" alt="${f}" style="width:160px">`).join(''
     await page.goto(pageSite.url + '/www/index.html');
     await pageReady(page);
     const upload = async (file) => {
-      await page.evaluate(() => document.getElementById('result').replaceChildren());
-      await page.setInputFiles('#file', D(file));
-      await page.waitForFunction(() => document.getElementById('result').children.length > 0 && !globalThis.provenantPage.busy, null,
-        { timeout: 60_000 });
+      await showFile(page, D(file));
       const txt = async (sel) => (await page.locator('#result ' + sel).allTextContents()).join(' ');
       return { verdict: await page.locator('#result .pv-report').getAttribute('data-verdict'), remote: await txt('.pv-remote'),
         fetched: await txt('.pv-remote-fetched'), badge: await txt('.pv-badge') };

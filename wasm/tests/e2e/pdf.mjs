@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { startServer } from './serve.mjs';
+import { showFile } from './page.mjs';
 
 const PDF_FILES = ['provenant_wasm_pdf.js', 'provenant_wasm_pdf_bg.wasm'];
 // ../shared/fixtures/README.md: the reference tool's verdicts.
@@ -41,12 +42,7 @@ export async function pdfTests({ launch, wasmDir, shared, test, assert, assertIn
       const page = ctx.pages()[0] || await ctx.newPage();
       await page.goto(srv.url + '/www/index.html');
       await pageReady(page);
-      const upload = async (file) => {
-        await page.evaluate(() => document.getElementById('result').replaceChildren());
-        await page.setInputFiles('#file', file);
-        await page.waitForFunction(() => document.getElementById('result').children.length > 0 && !globalThis.provenantPage.busy,
-          null, { timeout: 90_000 });
-      };
+      const upload = (file) => showFile(page, file, 90_000);
       const badgeClass = () => page.locator('#result .pv-badge').first().getAttribute('class');
       let firstPdfMs;
 

@@ -10,6 +10,7 @@ import http from 'node:http';
 import fs from 'node:fs';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
+import { showFile } from './page.mjs';
 
 /** A server on 127.0.0.1 that logs every request; `handler(req, res)` answers. */
 function logServer(handler) {
@@ -110,9 +111,7 @@ export async function publishedTests({ launch, wasmDir, root, site, test, assert
     await page.reload();
     await pageReady(page);
     const upload = async (file) => {
-      await page.evaluate(() => document.getElementById('result').replaceChildren());
-      await page.setInputFiles('#file', W(file));
-      await page.waitForFunction(() => document.getElementById('result').children.length > 0 && !globalThis.provenantPage.busy, null, { timeout: 60_000 });
+      await showFile(page, W(file));
       return (await page.locator('#result .pv-anchor').first().textContent()) || '';
     };
 

@@ -4,6 +4,7 @@
 // Arabic (RTL), and an allowed-list certificate vouching for a signer.
 import fs from 'node:fs';
 import path from 'node:path';
+import { showFile } from './page.mjs';
 
 export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
@@ -66,11 +67,7 @@ async function assertRtlIntact(pg, assert, what) {
 
 /** The verifier page: axe in each verdict state, the allowed list, German and Arabic. */
 export async function pageReaderTests({ page, pageReady, launch, site, test, assert, assertIncludes, W, artifacts, rootPem, axeSource, shared }) {
-  const upload = async (pg, file) => {
-    await pg.evaluate(() => document.getElementById('result').replaceChildren());
-    await pg.setInputFiles('#file', file);
-    await pg.waitForFunction(() => document.getElementById('result').children.length > 0 && !globalThis.provenantPage.busy, null, { timeout: 60_000 });
-  };
+  const upload = (pg, file) => showFile(pg, file);
   await test('page: axe-core (WCAG 2.2 AA) finds nothing in any verdict state; badge contrast ≥ 4.5:1, verdict not by colour alone', async () => {
     await page.goto(site.url + '/www/index.html');
     await pageReady(page);

@@ -14,6 +14,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { spawn, spawnSync } from 'node:child_process';
 import { axeViolations } from './reader.mjs';
+import { showFile } from './page.mjs';
 
 const SAMPLES = { 'rec-harbour.jpg': 'harbour-capture.jpg', 'rec-second.jpg': 'second-capture.jpg', 'rec-info.png': 'infographic.png' };
 
@@ -159,9 +160,7 @@ export async function recoverTests({ launch, wasmDir, root, site, test, assert, 
     await page.reload();
     await pageReady(page);
     const upload = async (file) => {
-      await page.evaluate(() => document.getElementById('result').replaceChildren());
-      await page.setInputFiles('#file', W(file));
-      await page.waitForFunction(() => document.getElementById('result').children.length > 0 && !globalThis.provenantPage.busy, null, { timeout: 60_000 });
+      await showFile(page, W(file));
       return {
         verdict: await page.locator('#result .pv-report').getAttribute('data-verdict'),
         badge: await page.locator('#result .pv-badge').first().textContent(),

@@ -22,6 +22,7 @@ import { stepDetailsTests } from './details.mjs';
 import { recoverTests } from './recover.mjs';
 import { pdfTests } from './pdf.mjs';
 import { externalTests } from './external.mjs';
+import { pageReady } from './page.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const wasmDir = path.resolve(here, '../..');
@@ -57,8 +58,6 @@ function assertIncludes(text, needle, what) {
   assert(String(text).includes(needle), `${what}: expected ${JSON.stringify(needle)} in ${JSON.stringify(String(text).slice(0, 300))}`);
 }
 function fatal(message) { console.error('e2e: ' + message); process.exit(1); }
-/** The verifier page has started (its catalogs loaded, its controls wired): app.js published provenantPage. */
-const pageReady = (pg) => pg.waitForFunction(() => globalThis.provenantPage !== undefined, null, { timeout: 30_000 });
 
 // ---- preflight: fail, never skip ----
 if (!fs.existsSync(CHROMIUM)) fatal(`Chromium not found at ${CHROMIUM} (apt-get install -y chromium)`);
